@@ -1,0 +1,15 @@
+//! The rules of coordinated vulnerability disclosure. Pure: no I/O, no clock, no
+//! randomness of its own. Time and random bytes come in as arguments so every rule can be
+//! tested with fixed values.
+
+pub mod attachment;
+pub mod draft;
+pub mod reference;
+pub mod report;
+pub mod tracking;
+
+pub use attachment::{AttachmentLimits, AttachmentName};
+pub use draft::{Contact, Field, FieldErrors, ReportDraft, ReportInput, TextLimits};
+pub use reference::{Reference, ReferencePrefix};
+pub use report::{ReportState, Severity};
+pub use tracking::{TrackingToken, TrackingTokenHash};

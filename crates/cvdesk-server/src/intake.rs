@@ -1,0 +1,99 @@
+//! Accepting a report, shared by the web form and the JSON API: intake rules, a fresh
+//! tracking token, and one durable write. The finder sees a reference number only after
+//! the store has committed.
+
+use cvdesk_domain::attachment::AttachmentError;
+use cvdesk_domain::report::Report;
+use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken};
+use cvdesk_store::{NewAttachment, NewReport};
+
+use crate::error::WebError;
+use crate::AppState;
+
+/// A report in the desk, and the only copy of its tracking token that will ever exist.
+pub struct Accepted {
+    pub report: Report,
+    pub token: TrackingToken,
+    pub tracking_url: String,
+}
+
+pub enum IntakeError {
+    /// The finder must change something; nothing was stored.
+    Invalid(FieldErrors),
+    Failed(WebError),
+}
+
+impl From<WebError> for IntakeError {
+    fn from(error: WebError) -> Self {
+        IntakeError::Failed(error)
+    }
+}
+
+/// Supporting files as received, with the first limit any of them broke.
+#[derive(Default)]
+pub struct ReceivedFiles {
+    pub files: Vec<NewAttachment>,
+    pub refusal: Option<AttachmentError>,
+}
+
+pub async fn accept_report(
+    state: &AppState,
+    input: &ReportInput,
+    received: ReceivedFiles,
+) -> Result<Accepted, IntakeError> {
+    let draft = ReportDraft::parse(input, state.settings.text_limits);
+    let limits = state.settings.attachment_limits;
+    let total: u64 = received.files.iter().map(|f| f.content.len() as u64).sum();
+    let file_refusal = received
+        .refusal
+        .or_else(|| limits.check_set(received.files.len(), total).err());
+    let draft = match (draft, file_refusal) {
+        (Ok(draft), None) => draft,
+        (draft, file_refusal) => {
+            let mut errors = draft.err().unwrap_or_default();
+            if let Some(refusal) = file_refusal {
+                errors.add(Field::Attachments, capitalise(&refusal.to_string()));
+            }
+            return Err(IntakeError::Invalid(errors));
+        }
+    };
+    let token = new_tracking_token()?;
+    let report = state
+        .store
+        .create_report(NewReport {
+            prefix: &state.settings.reference_prefix,
+            received_at: state.clock.now(),
+            tracking_token_hash: &token.hash(),
+            content: &draft,
+            attachments: &received.files,
+        })
+        .await
+        .map_err(WebError::from)?;
+    tracing::info!(reference = %report.reference, attachments = report.attachments.len(), "report accepted");
+    let tracking_url = tracking_url(state, token.as_str());
+    Ok(Accepted {
+        report,
+        token,
+        tracking_url,
+    })
+}
+
+pub fn tracking_url(state: &AppState, token: &str) -> String {
+    format!("{}/track/{token}", state.settings.public_url)
+}
+
+fn new_tracking_token() -> Result<TrackingToken, WebError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        WebError::Internal(format!("the system random source failed: {e}").into())
+    })?;
+    Ok(TrackingToken::from_random_bytes(bytes))
+}
+
+fn capitalise(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}

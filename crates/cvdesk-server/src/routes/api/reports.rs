@@ -1,0 +1,128 @@
+//! `POST /api/v1/reports`: the report form as JSON.
+
+use std::collections::BTreeMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use cvdesk_domain::ReportInput;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, WebError};
+use crate::intake::{accept_report, IntakeError, ReceivedFiles};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReportSubmission {
+    asset: Option<String>,
+    weakness: Option<String>,
+    severity: Option<String>,
+    title: Option<String>,
+    summary: Option<String>,
+    steps_to_reproduce: Option<String>,
+    impact: Option<String>,
+    mitigation: Option<String>,
+    contact: Option<ContactSubmission>,
+    credit: Option<bool>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ContactSubmission {
+    name: Option<String>,
+    email: Option<String>,
+    pgp_key: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ReportCreated {
+    reference: String,
+    tracking_token: String,
+    tracking_url: String,
+    status: &'static str,
+}
+
+pub async fn post_report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<ReportCreated>), ApiError> {
+    let submission: ReportSubmission = parse_json(&headers, body)?;
+    let contact = submission.contact.unwrap_or_default();
+    let input = ReportInput {
+        asset: submission.asset,
+        weakness: submission.weakness,
+        severity: submission.severity,
+        title: submission.title,
+        summary: submission.summary,
+        steps_to_reproduce: submission.steps_to_reproduce,
+        impact: submission.impact,
+        mitigation: submission.mitigation,
+        contact_name: contact.name,
+        contact_email: contact.email,
+        contact_pgp_key: contact.pgp_key,
+        credit: submission.credit.unwrap_or(false),
+    };
+    match accept_report(&state, &input, ReceivedFiles::default()).await {
+        Ok(accepted) => Ok((
+            StatusCode::CREATED,
+            Json(ReportCreated {
+                reference: accepted.report.reference.to_string(),
+                tracking_token: accepted.token.as_str().to_owned(),
+                tracking_url: accepted.tracking_url,
+                status: accepted.report.state.as_str(),
+            }),
+        )),
+        Err(IntakeError::Invalid(errors)) => {
+            let fields: BTreeMap<String, String> = errors
+                .iter()
+                .map(|(field, message)| (field.json_path().to_owned(), message.to_owned()))
+                .collect();
+            Err(WebError::Invalid {
+                code: "invalid_report",
+                message: format!(
+                    "The report was not accepted: {} {} to be fixed.",
+                    fields.len(),
+                    if fields.len() == 1 { "field needs" } else { "fields need" }
+                ),
+                fields,
+            }
+            .into())
+        }
+        Err(IntakeError::Failed(error)) => Err(error.into()),
+    }
+}
+
+/// Reads a JSON body, answering 415 for another media type, 413 for an oversized body
+/// and 400 with serde's position and reason for anything that is not the expected shape.
+pub fn parse_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, WebError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(WebError::UnsupportedMediaType(
+            "Send the report as JSON with Content-Type: application/json.".to_owned(),
+        ));
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            WebError::PayloadTooLarge(format!(
+                "The body is larger than the limit of {} bytes.",
+                super::JSON_BODY_LIMIT
+            ))
+        } else {
+            WebError::bad_request("malformed_body", rejection.body_text())
+        }
+    })?;
+    serde_json::from_slice(&body).map_err(|error| {
+        WebError::bad_request("malformed_json", format!("The body is not valid JSON for this request: {error}."))
+    })
+}

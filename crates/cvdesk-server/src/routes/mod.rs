@@ -1,0 +1,77 @@
+//! The route table. One module per resource; handlers are named verb_noun.
+
+mod api;
+mod health;
+mod pages;
+mod report_form;
+mod track;
+
+use std::time::Instant;
+
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+
+use crate::error::{PageError, WebError};
+use crate::security_headers::set_security_headers;
+use crate::AppState;
+
+/// Room for the text fields of a form beside its files.
+const FORM_TEXT_ALLOWANCE: u64 = 2 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    let form_body_limit = state
+        .settings
+        .attachment_limits
+        .max_total_bytes
+        .saturating_add(FORM_TEXT_ALLOWANCE);
+    let uses_tls = state.settings.uses_tls();
+    Router::new()
+        .route("/healthz", get(health::get_healthz))
+        .route("/", get(pages::get_home))
+        .route("/static/style.css", get(pages::get_stylesheet))
+        .route(
+            "/report",
+            get(report_form::get_report_form)
+                .post(report_form::post_report_form)
+                .layer(DefaultBodyLimit::max(
+                    usize::try_from(form_body_limit).unwrap_or(usize::MAX),
+                )),
+        )
+        .route("/track/{token}", get(track::get_track))
+        .route(
+            "/track/{token}/attachments/{attachment_id}",
+            get(track::get_track_attachment),
+        )
+        .nest("/api/v1", api::router())
+        .fallback(fallback)
+        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(uses_tls, set_security_headers))
+        .with_state(state)
+}
+
+async fn fallback() -> PageError {
+    PageError(WebError::NotFound)
+}
+
+/// Logs the route pattern, never the path itself: paths carry tracking tokens.
+async fn log_request(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let method = request.method().clone();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(
+        %method,
+        route,
+        status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}

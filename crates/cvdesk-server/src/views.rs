@@ -1,0 +1,204 @@
+//! The HTML pages: one askama template struct per page, composed from `base.html`.
+
+use askama::Template;
+use axum::response::Html;
+use cvdesk_domain::attachment::human_bytes;
+use cvdesk_domain::report::Report;
+use cvdesk_domain::{Field, FieldErrors, ReportInput};
+use cvdesk_formats::cwe;
+use time::format_description::well_known::Rfc3339;
+
+use crate::error::WebError;
+use crate::ServerSettings;
+
+/// What every page shows around its content.
+pub struct Layout {
+    pub organization_name: String,
+}
+
+impl Layout {
+    pub fn of(settings: &ServerSettings) -> Self {
+        Layout {
+            organization_name: settings.organization_name.clone(),
+        }
+    }
+}
+
+pub fn render(page: &impl Template) -> Result<Html<String>, WebError> {
+    page.render()
+        .map(Html)
+        .map_err(|e| WebError::Internal(format!("template failed to render: {e}").into()))
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+}
+
+/// One refused field, for the error summary.
+pub struct FieldErrorView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub message: String,
+}
+
+pub struct TextAreaView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub rows: u8,
+    pub required: bool,
+    pub value: String,
+}
+
+pub struct WeaknessOption {
+    pub id: String,
+    pub name: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "report_form.html")]
+pub struct ReportFormPage {
+    pub layout: Layout,
+    pub input: ReportInput,
+    pub errors: Vec<FieldErrorView>,
+    pub had_files: bool,
+    pub text_areas: Vec<TextAreaView>,
+    pub weakness_options: Vec<WeaknessOption>,
+    pub short_limit: usize,
+    pub max_files: usize,
+    pub max_file_size: String,
+    pub max_total_size: String,
+}
+
+/// The weaknesses finders report most, offered first by the picker (MITRE's 2024 CWE Top 25).
+const COMMON_WEAKNESSES: [u32; 25] = [
+    79, 787, 89, 352, 22, 125, 78, 416, 862, 434, 94, 20, 77, 287, 269, 502, 200, 863, 918,
+    119, 476, 798, 190, 400, 306,
+];
+
+impl ReportFormPage {
+    pub fn new(
+        settings: &ServerSettings,
+        input: ReportInput,
+        errors: &FieldErrors,
+        had_files: bool,
+    ) -> Self {
+        let area = |field: Field, label, hint, rows, required, value: &Option<String>| TextAreaView {
+            name: field.form_name(),
+            label,
+            hint,
+            rows,
+            required,
+            value: value.clone().unwrap_or_default(),
+        };
+        let text_areas = vec![
+            area(Field::Summary, "Summary", "What is the vulnerability, in a few sentences?", 4, true, &input.summary),
+            area(Field::StepsToReproduce, "Steps to reproduce", "Numbered steps, requests, payloads: whatever we need to see it ourselves.", 8, true, &input.steps_to_reproduce),
+            area(Field::Impact, "Impact", "What could an attacker achieve, and under which conditions?", 4, true, &input.impact),
+            area(Field::Mitigation, "Possible mitigations", "Optional: how you think it could be fixed or worked around.", 3, false, &input.mitigation),
+        ];
+        let weakness_options = COMMON_WEAKNESSES
+            .iter()
+            .filter_map(|&number| cwe::all().iter().find(|w| w.id.number() == number))
+            .map(|w| WeaknessOption {
+                id: w.id.to_string(),
+                name: w.name,
+            })
+            .collect();
+        let limits = settings.attachment_limits;
+        ReportFormPage {
+            layout: Layout::of(settings),
+            errors: errors
+                .iter()
+                .map(|(field, message)| FieldErrorView {
+                    name: field.form_name(),
+                    label: label_of(field),
+                    message: message.to_owned(),
+                })
+                .collect(),
+            input,
+            had_files,
+            text_areas,
+            weakness_options,
+            short_limit: settings.text_limits.short,
+            max_files: limits.max_files,
+            max_file_size: human_bytes(limits.max_file_bytes),
+            max_total_size: human_bytes(limits.max_total_bytes),
+        }
+    }
+
+    fn error(&self, name: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| e.message.as_str())
+    }
+}
+
+pub fn label_of(field: Field) -> &'static str {
+    match field {
+        Field::Asset => "Affected asset",
+        Field::Weakness => "Weakness",
+        Field::Severity => "Severity",
+        Field::Title => "Title",
+        Field::Summary => "Summary",
+        Field::StepsToReproduce => "Steps to reproduce",
+        Field::Impact => "Impact",
+        Field::Mitigation => "Possible mitigations",
+        Field::Attachments => "Supporting files",
+        Field::ContactName => "Name",
+        Field::ContactEmail => "E-mail",
+        Field::ContactPgpKey => "OpenPGP public key",
+        Field::Credit => "Credit",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+pub struct ReceiptPage {
+    pub layout: Layout,
+    pub reference: String,
+    pub tracking_url: String,
+}
+
+#[derive(Template)]
+#[template(path = "track.html")]
+pub struct TrackPage {
+    pub layout: Layout,
+    pub report: Report,
+    pub token: String,
+    pub weakness_name: Option<&'static str>,
+    pub received_at: String,
+    pub received_display: String,
+}
+
+impl TrackPage {
+    pub fn new(settings: &ServerSettings, report: Report, token: String) -> Self {
+        let weakness_name = report
+            .content
+            .weakness
+            .and_then(cwe::lookup)
+            .map(|w| w.name);
+        let received_at = report.created_at.format(&Rfc3339).unwrap_or_default();
+        let received_display = format!(
+            "{} {:02}:{:02} UTC",
+            report.created_at.date(),
+            report.created_at.hour(),
+            report.created_at.minute()
+        );
+        TrackPage {
+            layout: Layout::of(settings),
+            report,
+            token,
+            weakness_name,
+            received_at,
+            received_display,
+        }
+    }
+
+    fn size_of(&self, bytes: &u64) -> String {
+        human_bytes(*bytes)
+    }
+}

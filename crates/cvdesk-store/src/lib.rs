@@ -1,0 +1,149 @@
+//! Persistence. The `Store` trait is everything the desk asks of a database; SQLite (the
+//! embedded default) and PostgreSQL (for several stateless instances) implement it with
+//! the same SQL where the dialects agree and their own migrations where they do not.
+
+mod blobs;
+mod error;
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use cvdesk_domain::attachment::AttachmentName;
+use cvdesk_domain::report::{AttachmentMeta, Report};
+use cvdesk_domain::{Reference, ReferencePrefix, ReportDraft, TrackingTokenHash};
+use time::OffsetDateTime;
+
+pub use error::StoreError;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Where the data lives, chosen at run time.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    /// `cvdesk.db` and `blobs/` inside this folder, created on first start.
+    Sqlite { data_dir: PathBuf },
+    /// A `postgres://` URL; attachment bytes are stored in the database.
+    Postgres { url: String, max_connections: u32 },
+}
+
+/// A report about to be accepted, with the bytes of its supporting files.
+pub struct NewReport<'a> {
+    pub prefix: &'a ReferencePrefix,
+    pub received_at: OffsetDateTime,
+    pub tracking_token_hash: &'a TrackingTokenHash,
+    pub content: &'a ReportDraft,
+    pub attachments: &'a [NewAttachment],
+}
+
+pub struct NewAttachment {
+    pub name: AttachmentName,
+    pub content: Vec<u8>,
+}
+
+/// A stored file and its bytes.
+pub struct AttachmentContent {
+    pub meta: AttachmentMeta,
+    pub content: Vec<u8>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Succeeds once the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Allocates the next reference number of the year and stores the report with its
+    /// files in one transaction. When this returns, the report is on disk.
+    async fn create_report(&self, new: NewReport<'_>) -> Result<Report, StoreError>;
+
+    async fn report_by_tracking_token(
+        &self,
+        hash: &TrackingTokenHash,
+    ) -> Result<Option<Report>, StoreError>;
+
+    async fn report_by_reference(
+        &self,
+        reference: &Reference,
+    ) -> Result<Option<Report>, StoreError>;
+
+    /// One attachment of one report; `None` when the file does not belong to the report.
+    async fn attachment(
+        &self,
+        report_id: i64,
+        attachment_id: i64,
+    ) -> Result<Option<AttachmentContent>, StoreError>;
+}
+
+/// Opens (creating on first use) and migrates the store at `location`.
+pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
+    match location {
+        StoreLocation::Sqlite { data_dir } => Ok(Arc::new(SqliteStore::open(data_dir).await?)),
+        StoreLocation::Postgres {
+            url,
+            max_connections,
+        } => Ok(Arc::new(PostgresStore::open(url, *max_connections).await?)),
+    }
+}
+
+impl StoreLocation {
+    /// The PostgreSQL URL when one is given, otherwise SQLite in `data_dir`.
+    pub fn from_options(data_dir: PathBuf, database_url: Option<String>) -> Result<Self, StoreError> {
+        match database_url {
+            None => Ok(StoreLocation::Sqlite { data_dir }),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StoreLocation::Postgres {
+                    url,
+                    max_connections: 10,
+                })
+            }
+            Some(url) => Err(StoreError::UnsupportedUrl(redact_url(&url))),
+        }
+    }
+}
+
+/// Hides a password in a database URL before it is shown anywhere.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_pick_the_backend() {
+        let dir = PathBuf::from("d");
+        assert!(matches!(
+            StoreLocation::from_options(dir.clone(), None),
+            Ok(StoreLocation::Sqlite { .. })
+        ));
+        assert!(matches!(
+            StoreLocation::from_options(dir.clone(), Some("postgres://u@h/db".into())),
+            Ok(StoreLocation::Postgres { .. })
+        ));
+        let refused = StoreLocation::from_options(dir, Some("mysql://u:secret@h/db".into()));
+        let message = refused.expect_err("mysql refused").to_string();
+        assert!(!message.contains("secret"), "{message}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://cv:hunter2@db:5432/cvdesk"),
+            "postgres://cv:***@db:5432/cvdesk"
+        );
+        assert_eq!(redact_url("postgres://db/cvdesk"), "postgres://db/cvdesk");
+    }
+}

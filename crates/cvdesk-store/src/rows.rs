@@ -1,0 +1,222 @@
+//! SQL and row shapes shared by both backends. Placeholders are `$N`, which SQLite and
+//! PostgreSQL both understand, so each statement is written once.
+
+use cvdesk_domain::report::{AttachmentMeta, Report, ReportState, Severity};
+use cvdesk_domain::{Contact, Reference, ReportDraft};
+use sqlx::query::QueryScalar;
+use sqlx::{Database, Encode, Type};
+use time::OffsetDateTime;
+
+use crate::{NewReport, StoreError};
+
+/// Takes the next sequence number of a year. The row lock it takes serialises concurrent
+/// submissions, and a rolled-back transaction gives its number back: no gaps.
+pub const NEXT_SEQUENCE: &str = "INSERT INTO reference_counters (prefix, year, last_sequence) \
+     VALUES ($1, $2, 1) \
+     ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = reference_counters.last_sequence + 1 \
+     RETURNING last_sequence";
+
+pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, reference_year, \
+     reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
+     cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
+     mitigation, contact_name, contact_email, contact_pgp_key, credit) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+     RETURNING id";
+
+pub const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (report_id, file_name, size_bytes, sha256) \
+     VALUES ($1, $2, $3, $4) RETURNING id";
+
+const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, reference_sequence, \
+     state, needs_info, created_at, asset, weakness, cvss_vector, cvss_version, cvss_score, \
+     cvss_rating, title, summary, steps_to_reproduce, impact, mitigation, contact_name, \
+     contact_email, contact_pgp_key, credit FROM reports";
+
+pub fn report_by_tracking_token() -> String {
+    format!("{REPORT_COLUMNS} WHERE tracking_token_hash = $1")
+}
+
+pub fn report_by_reference() -> String {
+    format!("{REPORT_COLUMNS} WHERE reference_prefix = $1 AND reference_year = $2 AND reference_sequence = $3")
+}
+
+pub const ATTACHMENTS_OF_REPORT: &str = "SELECT id, file_name, size_bytes, sha256 \
+     FROM attachments WHERE report_id = $1 ORDER BY id";
+
+pub const ATTACHMENT_OF_REPORT: &str = "SELECT id, file_name, size_bytes, sha256 \
+     FROM attachments WHERE report_id = $1 AND id = $2";
+
+#[derive(sqlx::FromRow)]
+pub struct ReportRow {
+    id: i64,
+    reference_prefix: String,
+    reference_year: i64,
+    reference_sequence: i64,
+    state: String,
+    needs_info: bool,
+    created_at: OffsetDateTime,
+    asset: Option<String>,
+    weakness: Option<String>,
+    cvss_vector: Option<String>,
+    cvss_version: Option<String>,
+    cvss_score: Option<f64>,
+    cvss_rating: Option<String>,
+    title: String,
+    summary: String,
+    steps_to_reproduce: String,
+    impact: String,
+    mitigation: Option<String>,
+    contact_name: Option<String>,
+    contact_email: Option<String>,
+    contact_pgp_key: Option<String>,
+    credit: bool,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AttachmentRow {
+    id: i64,
+    file_name: String,
+    size_bytes: i64,
+    sha256: String,
+}
+
+impl AttachmentRow {
+    pub fn into_meta(self) -> Result<AttachmentMeta, StoreError> {
+        Ok(AttachmentMeta {
+            id: self.id,
+            file_name: self.file_name,
+            size_bytes: u64::try_from(self.size_bytes)
+                .map_err(|_| StoreError::Corrupt(format!("attachment {} has a negative size", self.id)))?,
+            sha256: self.sha256,
+        })
+    }
+}
+
+impl ReportRow {
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub fn into_report(self, attachments: Vec<AttachmentRow>) -> Result<Report, StoreError> {
+        let corrupt = |what: String| StoreError::Corrupt(format!("report {}: {what}", self.id));
+        let reference = Reference::new(
+            self.reference_prefix.parse().map_err(|e| corrupt(format!("{e}")))?,
+            i32::try_from(self.reference_year).map_err(|e| corrupt(e.to_string()))?,
+            u32::try_from(self.reference_sequence).map_err(|e| corrupt(e.to_string()))?,
+        );
+        let state: ReportState = self.state.parse().map_err(|e| corrupt(format!("{e}")))?;
+        let weakness = self
+            .weakness
+            .map(|w| w.parse().map_err(|e| corrupt(format!("{e}"))))
+            .transpose()?;
+        let severity = match (self.cvss_vector, self.cvss_version, self.cvss_score, self.cvss_rating) {
+            (Some(vector), Some(version), Some(score), Some(rating)) => Some(Severity {
+                vector,
+                version,
+                score,
+                rating,
+            }),
+            (None, None, None, None) => None,
+            _ => return Err(corrupt("incomplete CVSS columns".to_owned())),
+        };
+        Ok(Report {
+            id: self.id,
+            reference,
+            state,
+            needs_info: self.needs_info,
+            created_at: self.created_at,
+            content: ReportDraft {
+                asset: self.asset,
+                weakness,
+                severity,
+                title: self.title,
+                summary: self.summary,
+                steps_to_reproduce: self.steps_to_reproduce,
+                impact: self.impact,
+                mitigation: self.mitigation,
+                contact: Contact {
+                    name: self.contact_name,
+                    email: self.contact_email,
+                    pgp_key: self.contact_pgp_key,
+                },
+                credit: self.credit,
+            },
+            attachments: attachments
+                .into_iter()
+                .map(AttachmentRow::into_meta)
+                .collect::<Result<_, _>>()?,
+        })
+    }
+}
+
+/// SHA-256 of a file's bytes, as stored and shown to staff.
+pub fn sha256_hex(content: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(content))
+}
+
+/// Binds the columns of `INSERT_REPORT`, in order, for either backend.
+pub fn bind_report<'q, DB, O>(
+    query: QueryScalar<'q, DB, O, DB::Arguments<'q>>,
+    new: &'q NewReport<'_>,
+    year: i64,
+    sequence: i64,
+) -> QueryScalar<'q, DB, O, DB::Arguments<'q>>
+where
+    DB: Database,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<f64>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+    OffsetDateTime: Encode<'q, DB> + Type<DB>,
+{
+    let content = new.content;
+    let severity = content.severity.as_ref();
+    query
+        .bind(new.prefix.as_str())
+        .bind(year)
+        .bind(sequence)
+        .bind(new.tracking_token_hash.as_str())
+        .bind(new.received_at)
+        .bind(content.asset.as_deref())
+        .bind(content.weakness.map(|w| w.to_string()))
+        .bind(severity.map(|s| s.vector.as_str()))
+        .bind(severity.map(|s| s.version.as_str()))
+        .bind(severity.map(|s| s.score))
+        .bind(severity.map(|s| s.rating.as_str()))
+        .bind(content.title.as_str())
+        .bind(content.summary.as_str())
+        .bind(content.steps_to_reproduce.as_str())
+        .bind(content.impact.as_str())
+        .bind(content.mitigation.as_deref())
+        .bind(content.contact.name.as_deref())
+        .bind(content.contact.email.as_deref())
+        .bind(content.contact.pgp_key.as_deref())
+        .bind(content.credit)
+}
+
+/// The report just inserted, assembled from what was written rather than read back.
+pub fn accepted_report(
+    new: &NewReport<'_>,
+    report_id: i64,
+    sequence: i64,
+    attachments: Vec<AttachmentMeta>,
+) -> Result<Report, StoreError> {
+    let sequence = u32::try_from(sequence)
+        .map_err(|_| StoreError::Corrupt(format!("sequence {sequence} out of range")))?;
+    Ok(Report {
+        id: report_id,
+        reference: Reference::new(new.prefix.clone(), new.received_at.year(), sequence),
+        state: ReportState::New,
+        needs_info: false,
+        created_at: new.received_at,
+        content: new.content.clone(),
+        attachments,
+    })
+}
+
+pub fn size_of(content: &[u8]) -> Result<i64, StoreError> {
+    i64::try_from(content.len())
+        .map_err(|_| StoreError::Corrupt("attachment larger than the store can record".to_owned()))
+}

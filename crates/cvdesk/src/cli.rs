@@ -1,0 +1,67 @@
+//! The command-line surface. Every `serve` setting is also an environment variable and a
+//! key of the configuration file; the command line wins over the environment, which wins
+//! over the file, which wins over the defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cvdesk", version, about = "A self-hosted coordinated vulnerability disclosure desk")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the desk: public pages, report intake, tracking and the API.
+    Serve(ServeOptions),
+}
+
+/// Where the data lives; shared by every command that touches it.
+#[derive(Args, Debug, Clone)]
+pub struct StoreOptions {
+    /// Folder for the embedded SQLite database and attachment files [default: ./cvdesk-data]
+    #[arg(long, env = "CVDESK_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://…); when set, data lives there instead of SQLite.
+    /// CVDESK_DATABASE_URL_FILE may name a file holding it.
+    #[arg(long, env = "CVDESK_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// TOML configuration file.
+    #[arg(long, env = "CVDESK_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeOptions {
+    #[command(flatten)]
+    pub store: StoreOptions,
+    /// Address and port to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "CVDESK_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// The URL finders use to reach the desk, used in tracking links
+    /// [default: http:// and the listen address]
+    #[arg(long, env = "CVDESK_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// The organization's name as shown on every page [default: Example Organization]
+    #[arg(long, env = "CVDESK_ORGANIZATION_NAME", value_name = "NAME")]
+    pub organization_name: Option<String>,
+    /// Prefix of report reference numbers [default: CVD]
+    #[arg(long, env = "CVDESK_REFERENCE_PREFIX", value_name = "PREFIX")]
+    pub reference_prefix: Option<String>,
+    /// Largest supporting file, in bytes [default: 10485760]
+    #[arg(long, env = "CVDESK_ATTACHMENT_MAX_FILE_BYTES", value_name = "BYTES")]
+    pub attachment_max_file_bytes: Option<u64>,
+    /// Largest total of supporting files per report, in bytes [default: 26214400]
+    #[arg(long, env = "CVDESK_ATTACHMENT_MAX_TOTAL_BYTES", value_name = "BYTES")]
+    pub attachment_max_total_bytes: Option<u64>,
+    /// Most supporting files per report [default: 10]
+    #[arg(long, env = "CVDESK_ATTACHMENT_MAX_FILES", value_name = "COUNT")]
+    pub attachment_max_files: Option<usize>,
+    /// Log format: text or json [default: text]
+    #[arg(long, env = "CVDESK_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+}

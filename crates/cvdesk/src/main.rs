@@ -1,0 +1,25 @@
+//! The `cvdesk` command: parses the command line and hands each subcommand its settings.
+
+mod cli;
+mod config;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Serve(options) => serve::run(options),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("cvdesk: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

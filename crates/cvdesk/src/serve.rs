@@ -1,0 +1,90 @@
+//! `cvdesk serve`: open the store (creating it on first start), bind, and serve until
+//! interrupted.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use cvdesk_domain::TextLimits;
+use cvdesk_server::{AppState, ServerSettings, SystemClock};
+use tokio::net::TcpListener;
+
+use crate::cli::ServeOptions;
+use crate::config::{LogFormat, ServeConfig};
+
+pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
+    let config = ServeConfig::load(options)?;
+    init_logging(config.log_format);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(serve(config))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    tracing::info!(?config, "starting");
+    let store = cvdesk_store::open(&config.store)
+        .await
+        .context("cannot open the store")?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let address = listener.local_addr().context("cannot read the bound address")?;
+    let settings = ServerSettings {
+        public_url: config
+            .public_url
+            .unwrap_or_else(|| format!("http://{address}")),
+        organization_name: config.organization_name,
+        reference_prefix: config.reference_prefix,
+        attachment_limits: config.attachment_limits,
+        text_limits: TextLimits::default(),
+    };
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    println!("cvdesk listening on http://{address}");
+    let state = AppState {
+        store,
+        settings: Arc::new(settings),
+        clock: Arc::new(SystemClock),
+    };
+    cvdesk_server::serve(listener, state, shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        () = terminate => {},
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CVDESK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
