@@ -87,7 +87,7 @@ impl AttachmentName {
 pub fn human_bytes(bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else if bytes >= MIB {
         format!("{:.1} MiB", bytes as f64 / MIB as f64)
@@ -104,13 +104,25 @@ mod tests {
 
     #[test]
     fn names_lose_paths_and_control_characters() {
-        assert_eq!(AttachmentName::sanitize("../../etc/passwd").as_str(), "passwd");
-        assert_eq!(AttachmentName::sanitize("C:\\Users\\x\\poc.py").as_str(), "poc.py");
-        assert_eq!(AttachmentName::sanitize("a\"b;\r\nc.txt").as_str(), "abc.txt");
+        assert_eq!(
+            AttachmentName::sanitize("../../etc/passwd").as_str(),
+            "passwd"
+        );
+        assert_eq!(
+            AttachmentName::sanitize("C:\\Users\\x\\poc.py").as_str(),
+            "poc.py"
+        );
+        assert_eq!(
+            AttachmentName::sanitize("a\"b;\r\nc.txt").as_str(),
+            "abc.txt"
+        );
         assert_eq!(AttachmentName::sanitize("").as_str(), "attachment");
         assert_eq!(AttachmentName::sanitize("...").as_str(), "attachment");
         assert_eq!(AttachmentName::sanitize(".htaccess").as_str(), "htaccess");
-        assert_eq!(AttachmentName::sanitize(&"x".repeat(500)).as_str().len(), 200);
+        assert_eq!(
+            AttachmentName::sanitize(&"x".repeat(500)).as_str().len(),
+            200
+        );
     }
 
     #[test]

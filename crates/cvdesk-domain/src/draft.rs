@@ -75,7 +75,9 @@ impl FieldErrors {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (Field, &str)> {
-        self.0.iter().map(|(field, message)| (*field, message.as_str()))
+        self.0
+            .iter()
+            .map(|(field, message)| (*field, message.as_str()))
     }
 }
 
@@ -140,21 +142,22 @@ pub struct ReportDraft {
 impl ReportDraft {
     pub fn parse(input: &ReportInput, limits: TextLimits) -> Result<ReportDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
-        let mut text = |field: Field, value: &Option<String>, max: usize, required: Option<&str>| {
-            match clean_text(field, value.as_deref(), max) {
-                Ok(Some(value)) => Some(value),
-                Ok(None) => {
-                    if let Some(message) = required {
-                        errors.add(field, message);
+        let mut text =
+            |field: Field, value: &Option<String>, max: usize, required: Option<&str>| {
+                match clean_text(field, value.as_deref(), max) {
+                    Ok(Some(value)) => Some(value),
+                    Ok(None) => {
+                        if let Some(message) = required {
+                            errors.add(field, message);
+                        }
+                        None
                     }
-                    None
+                    Err(message) => {
+                        errors.add(field, message);
+                        None
+                    }
                 }
-                Err(message) => {
-                    errors.add(field, message);
-                    None
-                }
-            }
-        };
+            };
         let asset = text(Field::Asset, &input.asset, limits.short, None);
         let title = text(
             Field::Title,
@@ -257,7 +260,11 @@ impl ReportDraft {
 
 /// Trims, normalises line endings, and refuses control characters (a NUL byte cannot even
 /// be stored by PostgreSQL) and text over the limit. Empty text counts as absent.
-fn clean_text(field: Field, value: Option<&str>, max_chars: usize) -> Result<Option<String>, String> {
+fn clean_text(
+    field: Field,
+    value: Option<&str>,
+    max_chars: usize,
+) -> Result<Option<String>, String> {
     let Some(value) = value else {
         return Ok(None);
     };
@@ -343,7 +350,8 @@ mod tests {
     #[test]
     fn each_missing_mandatory_field_is_named() {
         let limits = TextLimits::default();
-        let cases: [(Field, fn(&mut ReportInput)); 4] = [
+        type Blank = fn(&mut ReportInput);
+        let cases: [(Field, Blank); 4] = [
             (Field::Title, |i| i.title = None),
             (Field::Summary, |i| i.summary = Some("   ".into())),
             (Field::StepsToReproduce, |i| i.steps_to_reproduce = None),
@@ -369,7 +377,9 @@ mod tests {
         input.title = Some("x".repeat(11));
         input.summary = Some("nul\0byte".into());
         let errors = ReportDraft::parse(&input, limits).expect_err("refused");
-        assert!(errors.get(Field::Title).is_some_and(|m| m.contains("limit is 10")));
+        assert!(errors
+            .get(Field::Title)
+            .is_some_and(|m| m.contains("limit is 10")));
         assert!(errors
             .get(Field::Summary)
             .is_some_and(|m| m.contains("control characters")));
@@ -424,7 +434,10 @@ mod tests {
         input.weakness = Some("CWE-79".into());
         input.severity = Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N".into());
         let draft = ReportDraft::parse(&input, TextLimits::default()).expect("valid");
-        assert_eq!(draft.weakness.map(|w| w.to_string()).as_deref(), Some("CWE-79"));
+        assert_eq!(
+            draft.weakness.map(|w| w.to_string()).as_deref(),
+            Some("CWE-79")
+        );
         let severity = draft.severity.expect("scored");
         assert_eq!(severity.version, "3.1");
         assert_eq!(severity.score, 6.1);

@@ -117,8 +117,14 @@ mod tests {
     #[test]
     fn formats_with_at_least_four_digits() {
         let prefix = ReferencePrefix::default();
-        assert_eq!(Reference::new(prefix.clone(), 2026, 7).to_string(), "CVD-2026-0007");
-        assert_eq!(Reference::new(prefix, 2026, 12345).to_string(), "CVD-2026-12345");
+        assert_eq!(
+            Reference::new(prefix.clone(), 2026, 7).to_string(),
+            "CVD-2026-0007"
+        );
+        assert_eq!(
+            Reference::new(prefix, 2026, 12345).to_string(),
+            "CVD-2026-12345"
+        );
     }
 
     #[test]

@@ -144,10 +144,17 @@ mod tests {
 
     #[test]
     fn open_and_closed_states() {
-        let open: Vec<_> = ReportState::ALL.into_iter().filter(|s| s.is_open()).collect();
+        let open: Vec<_> = ReportState::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .collect();
         assert_eq!(
             open,
-            [ReportState::New, ReportState::Triaged, ReportState::Assigned]
+            [
+                ReportState::New,
+                ReportState::Triaged,
+                ReportState::Assigned
+            ]
         );
     }
 }

@@ -3,3 +3,4 @@
 
 pub mod cvss;
 pub mod cwe;
+pub mod securitytxt;

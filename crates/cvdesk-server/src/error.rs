@@ -23,10 +23,7 @@ pub enum WebError {
     #[error("not found")]
     NotFound,
     #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-    },
+    BadRequest { code: &'static str, message: String },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]

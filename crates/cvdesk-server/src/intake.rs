@@ -84,9 +84,8 @@ pub fn tracking_url(state: &AppState, token: &str) -> String {
 
 fn new_tracking_token() -> Result<TrackingToken, WebError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        WebError::Internal(format!("the system random source failed: {e}").into())
-    })?;
+    getrandom::fill(&mut bytes)
+        .map_err(|e| WebError::Internal(format!("the system random source failed: {e}").into()))?;
     Ok(TrackingToken::from_random_bytes(bytes))
 }
 

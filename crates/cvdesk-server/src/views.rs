@@ -74,8 +74,8 @@ pub struct ReportFormPage {
 
 /// The weaknesses finders report most, offered first by the picker (MITRE's 2024 CWE Top 25).
 const COMMON_WEAKNESSES: [u32; 25] = [
-    79, 787, 89, 352, 22, 125, 78, 416, 862, 434, 94, 20, 77, 287, 269, 502, 200, 863, 918,
-    119, 476, 798, 190, 400, 306,
+    79, 787, 89, 352, 22, 125, 78, 416, 862, 434, 94, 20, 77, 287, 269, 502, 200, 863, 918, 119,
+    476, 798, 190, 400, 306,
 ];
 
 impl ReportFormPage {
@@ -85,19 +85,48 @@ impl ReportFormPage {
         errors: &FieldErrors,
         had_files: bool,
     ) -> Self {
-        let area = |field: Field, label, hint, rows, required, value: &Option<String>| TextAreaView {
-            name: field.form_name(),
-            label,
-            hint,
-            rows,
-            required,
-            value: value.clone().unwrap_or_default(),
-        };
+        let area =
+            |field: Field, label, hint, rows, required, value: &Option<String>| TextAreaView {
+                name: field.form_name(),
+                label,
+                hint,
+                rows,
+                required,
+                value: value.clone().unwrap_or_default(),
+            };
         let text_areas = vec![
-            area(Field::Summary, "Summary", "What is the vulnerability, in a few sentences?", 4, true, &input.summary),
-            area(Field::StepsToReproduce, "Steps to reproduce", "Numbered steps, requests, payloads: whatever we need to see it ourselves.", 8, true, &input.steps_to_reproduce),
-            area(Field::Impact, "Impact", "What could an attacker achieve, and under which conditions?", 4, true, &input.impact),
-            area(Field::Mitigation, "Possible mitigations", "Optional: how you think it could be fixed or worked around.", 3, false, &input.mitigation),
+            area(
+                Field::Summary,
+                "Summary",
+                "What is the vulnerability, in a few sentences?",
+                4,
+                true,
+                &input.summary,
+            ),
+            area(
+                Field::StepsToReproduce,
+                "Steps to reproduce",
+                "Numbered steps, requests, payloads: whatever we need to see it ourselves.",
+                8,
+                true,
+                &input.steps_to_reproduce,
+            ),
+            area(
+                Field::Impact,
+                "Impact",
+                "What could an attacker achieve, and under which conditions?",
+                4,
+                true,
+                &input.impact,
+            ),
+            area(
+                Field::Mitigation,
+                "Possible mitigations",
+                "Optional: how you think it could be fixed or worked around.",
+                3,
+                false,
+                &input.mitigation,
+            ),
         ];
         let weakness_options = COMMON_WEAKNESSES
             .iter()

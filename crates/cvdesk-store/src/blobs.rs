@@ -56,7 +56,9 @@ impl BlobDir {
 
     pub fn get(&self, sha256: &str) -> Result<Vec<u8>, StoreError> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(StoreError::Corrupt(format!("'{sha256}' is not a blob name")));
+            return Err(StoreError::Corrupt(format!(
+                "'{sha256}' is not a blob name"
+            )));
         }
         let path = self.path_of(sha256);
         fs::read(&path).map_err(io("read attachment", &path))

@@ -90,7 +90,10 @@ pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError
 
 impl StoreLocation {
     /// The PostgreSQL URL when one is given, otherwise SQLite in `data_dir`.
-    pub fn from_options(data_dir: PathBuf, database_url: Option<String>) -> Result<Self, StoreError> {
+    pub fn from_options(
+        data_dir: PathBuf,
+        database_url: Option<String>,
+    ) -> Result<Self, StoreError> {
         match database_url {
             None => Ok(StoreLocation::Sqlite { data_dir }),
             Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {

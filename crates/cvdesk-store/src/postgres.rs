@@ -60,10 +60,14 @@ impl Store for PostgresStore {
             .bind(year)
             .fetch_one(&mut *tx)
             .await?;
-        let report_id: i64 =
-            rows::bind_report(sqlx::query_scalar(rows::INSERT_REPORT), &new, year, sequence)
-                .fetch_one(&mut *tx)
-                .await?;
+        let report_id: i64 = rows::bind_report(
+            sqlx::query_scalar(rows::INSERT_REPORT),
+            &new,
+            year,
+            sequence,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let mut attachments = Vec::with_capacity(new.attachments.len());
         for file in new.attachments {
             let sha256 = rows::sha256_hex(&file.content);

@@ -23,7 +23,8 @@ pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, referenc
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
      RETURNING id";
 
-pub const INSERT_ATTACHMENT: &str = "INSERT INTO attachments (report_id, file_name, size_bytes, sha256) \
+pub const INSERT_ATTACHMENT: &str =
+    "INSERT INTO attachments (report_id, file_name, size_bytes, sha256) \
      VALUES ($1, $2, $3, $4) RETURNING id";
 
 const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, reference_sequence, \
@@ -84,8 +85,9 @@ impl AttachmentRow {
         Ok(AttachmentMeta {
             id: self.id,
             file_name: self.file_name,
-            size_bytes: u64::try_from(self.size_bytes)
-                .map_err(|_| StoreError::Corrupt(format!("attachment {} has a negative size", self.id)))?,
+            size_bytes: u64::try_from(self.size_bytes).map_err(|_| {
+                StoreError::Corrupt(format!("attachment {} has a negative size", self.id))
+            })?,
             sha256: self.sha256,
         })
     }
@@ -99,7 +101,9 @@ impl ReportRow {
     pub fn into_report(self, attachments: Vec<AttachmentRow>) -> Result<Report, StoreError> {
         let corrupt = |what: String| StoreError::Corrupt(format!("report {}: {what}", self.id));
         let reference = Reference::new(
-            self.reference_prefix.parse().map_err(|e| corrupt(format!("{e}")))?,
+            self.reference_prefix
+                .parse()
+                .map_err(|e| corrupt(format!("{e}")))?,
             i32::try_from(self.reference_year).map_err(|e| corrupt(e.to_string()))?,
             u32::try_from(self.reference_sequence).map_err(|e| corrupt(e.to_string()))?,
         );
@@ -108,7 +112,12 @@ impl ReportRow {
             .weakness
             .map(|w| w.parse().map_err(|e| corrupt(format!("{e}"))))
             .transpose()?;
-        let severity = match (self.cvss_vector, self.cvss_version, self.cvss_score, self.cvss_rating) {
+        let severity = match (
+            self.cvss_vector,
+            self.cvss_version,
+            self.cvss_score,
+            self.cvss_rating,
+        ) {
             (Some(vector), Some(version), Some(score), Some(rating)) => Some(Severity {
                 vector,
                 version,

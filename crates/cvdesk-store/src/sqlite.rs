@@ -93,9 +93,14 @@ impl Store for SqliteStore {
             .bind(year)
             .fetch_one(&mut *tx)
             .await?;
-        let report_id: i64 = rows::bind_report(sqlx::query_scalar(rows::INSERT_REPORT), &new, year, sequence)
-            .fetch_one(&mut *tx)
-            .await?;
+        let report_id: i64 = rows::bind_report(
+            sqlx::query_scalar(rows::INSERT_REPORT),
+            &new,
+            year,
+            sequence,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let mut attachments = Vec::with_capacity(hashes.len());
         for (file, sha256) in new.attachments.iter().zip(hashes) {
             let size_bytes = rows::size_of(&file.content)?;

@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cvdesk", version, about = "A self-hosted coordinated vulnerability disclosure desk")]
+#[command(
+    name = "cvdesk",
+    version,
+    about = "A self-hosted coordinated vulnerability disclosure desk"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -28,7 +32,12 @@ pub struct StoreOptions {
     pub data: Option<PathBuf>,
     /// PostgreSQL URL (postgres://…); when set, data lives there instead of SQLite.
     /// CVDESK_DATABASE_URL_FILE may name a file holding it.
-    #[arg(long, env = "CVDESK_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CVDESK_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// TOML configuration file.
     #[arg(long, env = "CVDESK_CONFIG", value_name = "FILE")]

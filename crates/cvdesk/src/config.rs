@@ -151,7 +151,10 @@ fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<S
         Some(path) => Some(
             std::fs::read_to_string(&path)
                 .with_context(|| {
-                    format!("cannot read CVDESK_DATABASE_URL_FILE {}", Path::new(&path).display())
+                    format!(
+                        "cannot read CVDESK_DATABASE_URL_FILE {}",
+                        Path::new(&path).display()
+                    )
                 })?
                 .trim()
                 .to_owned(),
@@ -174,7 +177,10 @@ fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<S
 fn check_public_url(url: &str) -> anyhow::Result<String> {
     let trimmed = url.trim_end_matches('/');
     let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
-        && trimmed.split("://").nth(1).is_some_and(|rest| !rest.is_empty())
+        && trimmed
+            .split("://")
+            .nth(1)
+            .is_some_and(|rest| !rest.is_empty())
         && !trimmed.contains(char::is_whitespace);
     if !valid {
         bail!("public_url '{url}' must be an http:// or https:// URL such as https://security.example.org");

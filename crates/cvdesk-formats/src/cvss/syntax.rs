@@ -165,7 +165,10 @@ mod tests {
         let mut expected = [0; MAX_METRICS];
         expected[1] = 1;
         expected[2] = 1;
-        assert_eq!(grammar(Order::Fixed).parse(Some("A:1/B:2/C:1")), Ok(expected));
+        assert_eq!(
+            grammar(Order::Fixed).parse(Some("A:1/B:2/C:1")),
+            Ok(expected)
+        );
         assert_eq!(grammar(Order::Any).parse(Some("C:1/B:2/A:1")), Ok(expected));
     }
 
@@ -178,19 +181,30 @@ mod tests {
     #[test]
     fn refusals_name_the_problem() {
         let g = grammar(Order::Fixed);
-        let err = |body| g.parse(body).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = |body| {
+            g.parse(body)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
         assert_eq!(err(None), "metric A missing");
         assert_eq!(err(Some("A:1")), "metric B missing");
         assert_eq!(err(Some("A:1/A:1/B:1")), "metric A given twice");
         assert_eq!(err(Some("B:1/A:1")), "A must come before B");
         assert_eq!(err(Some("A:3/B:1")), "unknown value '3' for metric A");
         assert_eq!(err(Some("A:/B:1")), "metric A has no value");
-        assert_eq!(err(Some("A:1//B:1")), "empty metric: the vector has a stray '/'");
+        assert_eq!(
+            err(Some("A:1//B:1")),
+            "empty metric: the vector has a stray '/'"
+        );
         assert_eq!(
             err(Some("A1/B:1")),
             "'A1' is not a metric: expected METRIC:VALUE, e.g. AV:N"
         );
-        assert_eq!(err(Some("A:1/Z:1")), "unknown metric 'Z' in a CVSS v3.1 vector");
+        assert_eq!(
+            err(Some("A:1/Z:1")),
+            "unknown metric 'Z' in a CVSS v3.1 vector"
+        );
     }
 
     #[test]

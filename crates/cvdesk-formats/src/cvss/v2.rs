@@ -60,11 +60,13 @@ pub(super) fn scores(values: &Values, temporal: bool, environmental: bool) -> Sc
     let one = Decimal::milli(1000);
     let ten = Decimal::milli(10_000);
 
-    let impact = Decimal::milli(10_410).mul(one.sub(
-        one.sub(weight(&IMPACT_WEIGHT, C))
-            .mul(one.sub(weight(&IMPACT_WEIGHT, I)))
-            .mul(one.sub(weight(&IMPACT_WEIGHT, A))),
-    ));
+    let impact = Decimal::milli(10_410).mul(
+        one.sub(
+            one.sub(weight(&IMPACT_WEIGHT, C))
+                .mul(one.sub(weight(&IMPACT_WEIGHT, I)))
+                .mul(one.sub(weight(&IMPACT_WEIGHT, A))),
+        ),
+    );
     let adjusted_impact = Decimal::milli(10_410)
         .mul(
             one.sub(

@@ -139,7 +139,7 @@ pub(super) fn scores(values: &Values, minor: Minor, temporal: bool, environmenta
         - ((1.0 - IMPACT_WEIGHT[modified(C, MC)] * REQUIREMENT_WEIGHT[metric(CR)])
             * (1.0 - IMPACT_WEIGHT[modified(I, MI)] * REQUIREMENT_WEIGHT[metric(IR)])
             * (1.0 - IMPACT_WEIGHT[modified(A, MA)] * REQUIREMENT_WEIGHT[metric(AR)])))
-        .min(0.915);
+    .min(0.915);
     let modified_impact = if modified_scope != SCOPE_CHANGED {
         SCOPE_WEIGHT[modified_scope] * miss
     } else if minor == Minor::V3_0 {

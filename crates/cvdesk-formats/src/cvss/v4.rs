@@ -42,8 +42,7 @@ pub(super) const METRICS: &[Metric] = &[
 
 pub(super) const THREAT: &[&str] = &["E"];
 pub(super) const ENVIRONMENTAL: &[&str] = &[
-    "CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI",
-    "MSA",
+    "CR", "IR", "AR", "MAV", "MAC", "MAT", "MPR", "MUI", "MVC", "MVI", "MVA", "MSC", "MSI", "MSA",
 ];
 
 // Slots of `METRICS` that scoring reads.
@@ -312,7 +311,11 @@ pub(super) fn score(values: &Values) -> f64 {
         d.av + d.pr + d.ui,
         macrovector::EQ1_DEPTH[usize::from(eq1)],
     );
-    add(lower_eq2, d.ac + d.at, macrovector::EQ2_DEPTH[usize::from(eq2)]);
+    add(
+        lower_eq2,
+        d.ac + d.at,
+        macrovector::EQ2_DEPTH[usize::from(eq2)],
+    );
     add(
         lower_eq3_eq6,
         d.vc + d.vi + d.va + d.cr + d.ir + d.ar,

@@ -48,7 +48,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
-        .layer(middleware::from_fn_with_state(uses_tls, set_security_headers))
+        .layer(middleware::from_fn_with_state(
+            uses_tls,
+            set_security_headers,
+        ))
         .with_state(state)
 }
 

@@ -28,7 +28,7 @@ pub async fn post_report_form(
     multipart: Multipart,
 ) -> Result<Response, PageError> {
     let (input, received) = read_form(&state, multipart).await?;
-    let had_files = !received.files.is_empty();
+    let had_files = !received.files.is_empty() || received.refusal.is_some();
     match accept_report(&state, &input, received).await {
         Ok(accepted) => {
             let page = ReceiptPage {
@@ -111,7 +111,8 @@ async fn read_file(
             received.refusal.get_or_insert(refusal);
         }
     }
-    if !too_large && !(raw_name.is_empty() && content.is_empty()) {
+    let no_file_chosen = raw_name.is_empty() && content.is_empty();
+    if !too_large && !no_file_chosen {
         received.files.push(NewAttachment { name, content });
     }
     Ok(())
@@ -137,7 +138,10 @@ fn malformed(error: MultipartError) -> WebError {
     } else {
         WebError::bad_request(
             "malformed_form",
-            format!("The form could not be read ({}). Go back and send it again.", error.body_text()),
+            format!(
+                "The form could not be read ({}). Go back and send it again.",
+                error.body_text()
+            ),
         )
     }
 }

@@ -86,7 +86,11 @@ pub async fn post_report(
                 message: format!(
                     "The report was not accepted: {} {} to be fixed.",
                     fields.len(),
-                    if fields.len() == 1 { "field needs" } else { "fields need" }
+                    if fields.len() == 1 {
+                        "field needs"
+                    } else {
+                        "fields need"
+                    }
                 ),
                 fields,
             }
@@ -123,6 +127,9 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         }
     })?;
     serde_json::from_slice(&body).map_err(|error| {
-        WebError::bad_request("malformed_json", format!("The body is not valid JSON for this request: {error}."))
+        WebError::bad_request(
+            "malformed_json",
+            format!("The body is not valid JSON for this request: {error}."),
+        )
     })
 }

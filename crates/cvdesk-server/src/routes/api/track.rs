@@ -31,4 +31,3 @@ pub async fn get_track(
         messages: [],
     }))
 }
-

@@ -1,0 +1,291 @@
+//! One story for every backend: SQLite always, PostgreSQL when `CVDESK_TEST_POSTGRES_URL`
+//! names a server on which this test may create databases.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use cvdesk_domain::attachment::AttachmentName;
+use cvdesk_domain::report::ReportState;
+use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
+use cvdesk_store::{NewAttachment, NewReport, Store, StoreLocation};
+use sqlx::Connection;
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+struct Backend {
+    name: &'static str,
+    location: StoreLocation,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Backend {
+    async fn open(&self) -> Arc<dyn Store> {
+        cvdesk_store::open(&self.location)
+            .await
+            .unwrap_or_else(|e| panic!("{}: open: {e}", self.name))
+    }
+}
+
+async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut backends = vec![Backend {
+        name: "sqlite",
+        location: StoreLocation::Sqlite {
+            data_dir: dir.path().join("data"),
+        },
+        _dir: Some(dir),
+    }];
+    if let Ok(url) = std::env::var("CVDESK_TEST_POSTGRES_URL") {
+        backends.push(Backend {
+            name: "postgres",
+            location: StoreLocation::Postgres {
+                url: fresh_postgres_database(&url).await,
+                max_connections: 20,
+            },
+            _dir: None,
+        });
+    }
+    backends
+}
+
+/// Creates an empty database on the test server so every test starts from nothing.
+async fn fresh_postgres_database(url: &str) -> String {
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).expect("random");
+    let name = format!("cvdesk_test_{}", hex::encode(random));
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to CVDESK_TEST_POSTGRES_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let server = base
+        .rsplit_once('/')
+        .map(|(server, _)| server)
+        .unwrap_or(base);
+    format!("{server}/{name}{query}")
+}
+
+fn draft(title: &str) -> ReportDraft {
+    ReportDraft::parse(
+        &ReportInput {
+            title: Some(title.to_owned()),
+            summary: Some("Summary".into()),
+            steps_to_reproduce: Some("1. Open\n2. Inject".into()),
+            impact: Some("Impact".into()),
+            weakness: Some("CWE-89".into()),
+            severity: Some("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into()),
+            contact_name: Some("Ada".into()),
+            credit: true,
+            ..ReportInput::default()
+        },
+        TextLimits::default(),
+    )
+    .expect("valid draft")
+}
+
+fn token(seed: u8) -> TrackingToken {
+    TrackingToken::from_random_bytes([seed; 32])
+}
+
+async fn create(
+    store: &dyn Store,
+    prefix: &ReferencePrefix,
+    at: OffsetDateTime,
+    token: &TrackingToken,
+    attachments: &[NewAttachment],
+) -> cvdesk_domain::report::Report {
+    store
+        .create_report(NewReport {
+            prefix,
+            received_at: at,
+            tracking_token_hash: &token.hash(),
+            content: &draft("SQL injection in search"),
+            attachments,
+        })
+        .await
+        .expect("report stored")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_report_reads_back_as_it_was_written() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let prefix = ReferencePrefix::default();
+        let files = [
+            NewAttachment {
+                name: AttachmentName::sanitize("poc.py"),
+                content: b"print('pwned')".to_vec(),
+            },
+            NewAttachment {
+                name: AttachmentName::sanitize("empty.txt"),
+                content: Vec::new(),
+            },
+        ];
+        let at = datetime!(2026-03-04 05:06:07 UTC);
+        let created = create(&*store, &prefix, at, &token(1), &files).await;
+        assert_eq!(
+            created.reference.to_string(),
+            "CVD-2026-0001",
+            "{}",
+            backend.name
+        );
+        assert_eq!(created.state, ReportState::New);
+
+        let by_token = store
+            .report_by_tracking_token(&token(1).hash())
+            .await
+            .expect("lookup")
+            .expect("found by token");
+        assert_eq!(by_token, created, "{}", backend.name);
+        let by_reference = store
+            .report_by_reference(&created.reference)
+            .await
+            .expect("lookup")
+            .expect("found by reference");
+        assert_eq!(by_reference, created, "{}", backend.name);
+        assert_eq!(
+            by_token.content.severity.as_ref().map(|s| s.score),
+            Some(9.8)
+        );
+
+        let first = &created.attachments[0];
+        let content = store
+            .attachment(created.id, first.id)
+            .await
+            .expect("read")
+            .expect("attachment of this report");
+        assert_eq!(content.content, b"print('pwned')");
+        assert_eq!(content.meta.file_name, "poc.py");
+        assert_eq!(content.meta.size_bytes, 14);
+        assert_eq!(
+            store
+                .attachment(created.id + 1, first.id)
+                .await
+                .expect("read")
+                .map(|a| a.meta),
+            None,
+            "{}: a file is only reachable through its own report",
+            backend.name
+        );
+        assert!(store
+            .report_by_tracking_token(&token(2).hash())
+            .await
+            .expect("lookup")
+            .is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_submissions_get_gap_free_unique_numbers() {
+    const SUBMISSIONS: u8 = 64;
+    for backend in backends().await {
+        let store = backend.open().await;
+        let prefix = ReferencePrefix::default();
+        let tasks: Vec<_> = (0..SUBMISSIONS)
+            .map(|seed| {
+                let store = Arc::clone(&store);
+                let prefix = prefix.clone();
+                tokio::spawn(async move {
+                    let at = datetime!(2026-06-01 12:00 UTC);
+                    create(&*store, &prefix, at, &token(seed), &[])
+                        .await
+                        .reference
+                })
+            })
+            .collect();
+        let mut sequences = BTreeSet::new();
+        for task in tasks {
+            let reference = task.await.expect("task finished");
+            assert!(
+                sequences.insert(reference.sequence),
+                "{}: duplicate number",
+                backend.name
+            );
+        }
+        let expected: BTreeSet<u32> = (1..=u32::from(SUBMISSIONS)).collect();
+        assert_eq!(sequences, expected, "{}: numbers have gaps", backend.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sequences_restart_each_year_and_per_prefix() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let cvd = ReferencePrefix::default();
+        let other: ReferencePrefix = "PSIRT".parse().expect("prefix");
+        let new_years_eve = datetime!(2026-12-31 23:59:59 UTC);
+        let new_year = datetime!(2027-01-01 00:00:00 UTC);
+        let a = create(&*store, &cvd, new_years_eve, &token(1), &[]).await;
+        let b = create(&*store, &cvd, new_years_eve, &token(2), &[]).await;
+        let c = create(&*store, &cvd, new_year, &token(3), &[]).await;
+        let d = create(&*store, &other, new_year, &token(4), &[]).await;
+        let numbers: Vec<String> = [a, b, c, d]
+            .iter()
+            .map(|r| r.reference.to_string())
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                "CVD-2026-0001",
+                "CVD-2026-0002",
+                "CVD-2027-0001",
+                "PSIRT-2027-0001"
+            ],
+            "{}",
+            backend.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn identical_files_are_stored_once_and_stay_readable() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let prefix = ReferencePrefix::default();
+        let file = || NewAttachment {
+            name: AttachmentName::sanitize("same.bin"),
+            content: vec![0xAB; 4096],
+        };
+        let at = datetime!(2026-02-02 02:02 UTC);
+        let first = create(&*store, &prefix, at, &token(1), &[file()]).await;
+        let second = create(&*store, &prefix, at, &token(2), &[file(), file()]).await;
+        assert_eq!(first.attachments[0].sha256, second.attachments[1].sha256);
+        for report in [&first, &second] {
+            for meta in &report.attachments {
+                let stored = store
+                    .attachment(report.id, meta.id)
+                    .await
+                    .expect("read")
+                    .expect("present");
+                assert_eq!(stored.content, vec![0xAB; 4096], "{}", backend.name);
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reports_survive_reopening_the_store() {
+    for backend in backends().await {
+        let prefix = ReferencePrefix::default();
+        let at = datetime!(2026-08-08 08:08 UTC);
+        let created = {
+            let store = backend.open().await;
+            create(&*store, &prefix, at, &token(9), &[]).await
+        };
+        let store = backend.open().await;
+        let found = store
+            .report_by_tracking_token(&token(9).hash())
+            .await
+            .expect("lookup")
+            .expect("still there");
+        assert_eq!(found, created, "{}", backend.name);
+        let next = create(&*store, &prefix, at, &token(10), &[]).await;
+        assert_eq!(next.reference.sequence, 2, "{}", backend.name);
+    }
+}

@@ -1,0 +1,136 @@
+//! `TestApp`: the real server as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub url: String,
+    pub client: reqwest::Client,
+    child: Child,
+    data: PathBuf,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestApp {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(args: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let mut app = Self::spawn(&data, args);
+        app._dir = Some(dir);
+        app
+    }
+
+    fn spawn(data: &Path, args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0", "--data"])
+            .arg(data)
+            .args(args)
+            .env_remove("CVDESK_DATABASE_URL")
+            .env_remove("CVDESK_CONFIG")
+            .env("CVDESK_INTAKE_CHALLENGE", "off")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("cvdesk starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read stdout");
+        let url = line
+            .trim()
+            .strip_prefix("cvdesk listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+            .to_owned();
+        TestApp {
+            url,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            child,
+            data: data.to_path_buf(),
+            _dir: None,
+        }
+    }
+
+    /// Kills the server without warning (SIGKILL) and starts a new one on the same data.
+    pub fn kill_and_restart(mut self) -> Self {
+        self.child.kill().expect("kill -9");
+        self.child.wait().expect("reaped");
+        let mut restarted = Self::spawn(&self.data, &[]);
+        restarted._dir = self._dir.take();
+        restarted
+    }
+
+    pub fn at(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.at(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.at(path))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Submits `report` through the API and returns the 201 body.
+    pub async fn submit(&self, report: &Value) -> Value {
+        let response = self.post_json("/api/v1/reports", report).await;
+        let status = response.status();
+        let body: Value = response.json().await.expect("json body");
+        assert_eq!(status, 201, "{body}");
+        body
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A complete report with every optional field filled.
+pub fn full_report() -> Value {
+    json!({
+        "asset": "https://shop.example.org/search",
+        "weakness": "CWE-89",
+        "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "title": "SQL injection in product search",
+        "summary": "The q parameter is concatenated into SQL.",
+        "steps_to_reproduce": "1. GET /search?q='\n2. See the database error",
+        "impact": "Full read access to the customer database.",
+        "mitigation": "Use bound parameters.",
+        "contact": {"name": "Ada", "email": "ada@example.org"},
+        "credit": true
+    })
+}
+
+/// Only the mandatory fields: an anonymous report.
+pub fn anonymous_report() -> Value {
+    json!({
+        "title": "Open redirect on login",
+        "summary": "next= accepts any URL.",
+        "steps_to_reproduce": "Visit /login?next=https://evil.example",
+        "impact": "Phishing."
+    })
+}

@@ -1,0 +1,161 @@
+// Test harness: starts the real cvdesk binary on a free loopback port with a
+// fresh data directory, and launches Debian's Chromium through playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const e2eDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** How long the server may take to print its listening line. */
+const SERVER_START_TIMEOUT_MS = 30_000;
+/** How long the server may take to exit after SIGTERM before it is killed. */
+const SERVER_STOP_TIMEOUT_MS = 5_000;
+
+/** The binary under test: `CVDESK_BIN` (relative to the working directory) or the debug build. */
+export function serverBinary() {
+  const fromEnv = process.env.CVDESK_BIN;
+  return fromEnv
+    ? path.resolve(process.cwd(), fromEnv)
+    : path.resolve(e2eDir, '../target/debug/cvdesk');
+}
+
+/**
+ * Starts `cvdesk serve` on 127.0.0.1:0 with an empty data directory and waits
+ * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, stop }`.
+ */
+export async function startServer() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-'));
+  const env = { ...process.env, CVDESK_INTAKE_CHALLENGE: 'off' };
+  // The test server must use its own SQLite data directory and defaults,
+  // whatever the surrounding shell has configured.
+  delete env.CVDESK_DATABASE_URL;
+  delete env.CVDESK_CONFIG;
+  delete env.CVDESK_DATA;
+  delete env.CVDESK_LISTEN;
+
+  const child = spawn(
+    serverBinary(),
+    ['serve', '--listen', '127.0.0.1:0', '--data', dataDir],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk) => {
+    // Keep the tail only: enough to explain a failure.
+    stderr = (stderr + chunk).slice(-20_000);
+  });
+
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+  const baseUrl = await new Promise((resolve, reject) => {
+    let stdout = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`cvdesk did not start within ${SERVER_START_TIMEOUT_MS} ms\n${stderr}`));
+    }, SERVER_START_TIMEOUT_MS);
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot run ${serverBinary()}: ${error.message}`));
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`cvdesk exited before listening (code ${code}, signal ${signal})\n${stderr}`));
+    });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = stdout.match(/cvdesk listening on (http:\/\/\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1].replace(/\/$/, ''));
+      }
+    });
+  });
+
+  async function stop() {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+
+  return { baseUrl, stop, serverLog: () => stderr };
+}
+
+/** Debian's Chromium; Playwright's own browser downloads are not used. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_BIN || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Starts a server and a browser together; `close()` stops both. */
+export async function startDesk() {
+  const server = await startServer();
+  let browser;
+  try {
+    browser = await launchBrowser();
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return {
+    baseUrl: server.baseUrl,
+    browser,
+    serverLog: server.serverLog,
+    async close() {
+      await browser.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Writes a small file to attach to a report; returns its path and content. */
+export async function makeAttachment(name = 'proof-of-concept.txt') {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-file-'));
+  const filePath = path.join(dir, name);
+  const content = `GET /search?q=<script>alert(1)</script> HTTP/1.1\nHost: shop.example\n`;
+  await writeFile(filePath, content);
+  return { dir, filePath, name, content, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The reference number format: `CVD-2026-0001`. */
+export const REFERENCE_PATTERN = /^CVD-\d{4}-\d{4,}$/;
+
+/**
+ * Clicks the form's submit button and waits for the page that answers the
+ * POST. Resolves to that response, so its status and headers can be checked.
+ */
+export async function submitReport(page, submit = () => page.locator('form.report-form button[type=submit]').click()) {
+  const responsePromise = page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === '/report',
+  );
+  await submit();
+  const response = await responsePromise;
+  await page.waitForLoadState('load');
+  return response;
+}
+
+/** Fills the fields a report needs and nothing else. */
+export async function fillMinimalReport(page, title = 'Open redirect on the login page') {
+  await page.locator('#title').fill(title);
+  await page.locator('#summary').fill('The next parameter of /login accepts any absolute URL.');
+  await page.locator('#steps_to_reproduce').fill('1. Open /login?next=https://attacker.example\n2. Log in.');
+  await page.locator('#impact').fill('Phishing: the victim lands on an attacker page after a real login.');
+}
