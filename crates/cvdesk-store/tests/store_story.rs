@@ -8,7 +8,6 @@ use cvdesk_domain::attachment::AttachmentName;
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
 use cvdesk_store::{NewAttachment, NewReport, Store, StoreLocation};
-use sqlx::Connection;
 use time::macros::datetime;
 use time::OffsetDateTime;
 
@@ -39,36 +38,13 @@ async fn backends() -> Vec<Backend> {
         backends.push(Backend {
             name: "postgres",
             location: StoreLocation::Postgres {
-                url: fresh_postgres_database(&url).await,
+                url: cvdesk_store::testing::fresh_postgres_database(&url).await,
                 max_connections: 20,
             },
             _dir: None,
         });
     }
     backends
-}
-
-/// Creates an empty database on the test server so every test starts from nothing.
-async fn fresh_postgres_database(url: &str) -> String {
-    let mut random = [0u8; 6];
-    getrandom::fill(&mut random).expect("random");
-    let name = format!("cvdesk_test_{}", hex::encode(random));
-    let mut admin = sqlx::PgConnection::connect(url)
-        .await
-        .expect("connect to CVDESK_TEST_POSTGRES_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, format!("?{query}")),
-        None => (url, String::new()),
-    };
-    let server = base
-        .rsplit_once('/')
-        .map(|(server, _)| server)
-        .unwrap_or(base);
-    format!("{server}/{name}{query}")
 }
 
 fn draft(title: &str) -> ReportDraft {

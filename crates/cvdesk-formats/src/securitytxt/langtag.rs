@@ -1,8 +1,9 @@
 //! Language tags (RFC 5646) for the Preferred-Languages field: well-formed, and made of
 //! subtags the IANA registry knows (embedded from `data/language-subtags.txt`), so that
-//! `jp` (a country, not a language) is caught.
+//! `jp` (a country, not a language) is caught. Codes with a registered equivalent
+//! (`eng` for `en`, `UK` for `GB`) pass with a hint, as the reference checker accepts them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 const REGISTRY_TEXT: &str = include_str!("../../data/language-subtags.txt");
@@ -15,6 +16,20 @@ struct Registry {
     region: HashSet<&'static str>,
     variant: HashSet<&'static str>,
     grandfathered: HashSet<&'static str>,
+    language_alias: HashMap<&'static str, &'static str>,
+    region_alias: HashMap<&'static str, &'static str>,
+}
+
+/// What the registry says of a tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TagCheck {
+    Valid,
+    /// Valid once `written` is replaced by the registered subtag `registered`.
+    Alias {
+        written: String,
+        registered: &'static str,
+    },
+    Invalid,
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
@@ -23,6 +38,15 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
         let Some((kind, subtags)) = line.split_once('\t') else {
             continue;
         };
+        let aliases = match kind {
+            "language-alias" => Some(&mut registry.language_alias),
+            "region-alias" => Some(&mut registry.region_alias),
+            _ => None,
+        };
+        if let Some(aliases) = aliases {
+            aliases.extend(subtags.split(' ').filter_map(|pair| pair.split_once('=')));
+            continue;
+        }
         let set = match kind {
             "language" => &mut registry.language,
             "extlang" => &mut registry.extlang,
@@ -37,24 +61,29 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
     registry
 });
 
-/// Whether `tag` is a well-formed language tag whose subtags are all registered.
-pub(crate) fn is_valid(tag: &str) -> bool {
+/// Checks that `tag` is a well-formed language tag whose subtags are all registered.
+pub(crate) fn check(tag: &str) -> TagCheck {
     let lower = tag.to_ascii_lowercase();
     if !tag.is_ascii() || lower.is_empty() {
-        return false;
+        return TagCheck::Invalid;
     }
     let registry = &*REGISTRY;
     if registry.grandfathered.contains(lower.as_str()) {
-        return true;
+        return TagCheck::Valid;
     }
     let subtags: Vec<&str> = lower.split('-').collect();
-    if subtags.iter().any(|subtag| {
-        subtag.is_empty() || subtag.len() > 8 || !subtag.bytes().all(|b| b.is_ascii_alphanumeric())
-    }) {
-        return false;
+    let well_formed = subtags.iter().all(|subtag| {
+        !subtag.is_empty() && subtag.len() <= 8 && subtag.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
+    if !well_formed {
+        return TagCheck::Invalid;
     }
     if subtags[0] == "x" {
-        return subtags.len() > 1;
+        return if subtags.len() > 1 {
+            TagCheck::Valid
+        } else {
+            TagCheck::Invalid
+        };
     }
     check_langtag(registry, &subtags)
 }
@@ -67,17 +96,42 @@ fn is_digit(subtag: &str) -> bool {
     subtag.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// Looks `subtag` up in `registered`, then in `aliases`, remembering the first alias used.
+fn registered(
+    subtag: &str,
+    registered: &HashSet<&'static str>,
+    aliases: &HashMap<&'static str, &'static str>,
+    alias: &mut Option<(String, &'static str)>,
+) -> bool {
+    if registered.contains(subtag) {
+        return true;
+    }
+    match aliases.get(subtag) {
+        Some(&target) => {
+            alias.get_or_insert_with(|| (subtag.to_owned(), target));
+            true
+        }
+        None => false,
+    }
+}
+
 /// `language ["-" script] ["-" region] *("-" variant) *("-" extension) ["-" privateuse]`
-fn check_langtag(registry: &Registry, subtags: &[&str]) -> bool {
+fn check_langtag(registry: &Registry, subtags: &[&str]) -> TagCheck {
+    let mut alias = None;
     let mut rest = subtags;
     let Some((&language, tail)) = rest.split_first() else {
-        return false;
+        return TagCheck::Invalid;
     };
-    if !(2..=8).contains(&language.len()) || !is_alpha(language) {
-        return false;
-    }
-    if !registry.language.contains(language) {
-        return false;
+    if !(2..=8).contains(&language.len())
+        || !is_alpha(language)
+        || !registered(
+            language,
+            &registry.language,
+            &registry.language_alias,
+            &mut alias,
+        )
+    {
+        return TagCheck::Invalid;
     }
     rest = tail;
     // At most one extended language subtag is valid (RFC 5646 errata 5457).
@@ -85,7 +139,7 @@ fn check_langtag(registry: &Registry, subtags: &[&str]) -> bool {
         if let Some((&extlang, tail)) = rest.split_first() {
             if extlang.len() == 3 && is_alpha(extlang) {
                 if !registry.extlang.contains(extlang) {
-                    return false;
+                    return TagCheck::Invalid;
                 }
                 rest = tail;
             }
@@ -94,15 +148,15 @@ fn check_langtag(registry: &Registry, subtags: &[&str]) -> bool {
     if let Some((&script, tail)) = rest.split_first() {
         if script.len() == 4 && is_alpha(script) {
             if !registry.script.contains(script) {
-                return false;
+                return TagCheck::Invalid;
             }
             rest = tail;
         }
     }
     if let Some((&region, tail)) = rest.split_first() {
         if (region.len() == 2 && is_alpha(region)) || (region.len() == 3 && is_digit(region)) {
-            if !registry.region.contains(region) {
-                return false;
+            if !registered(region, &registry.region, &registry.region_alias, &mut alias) {
+                return TagCheck::Invalid;
             }
             rest = tail;
         }
@@ -115,11 +169,20 @@ fn check_langtag(registry: &Registry, subtags: &[&str]) -> bool {
             break;
         }
         if !registry.variant.contains(variant) || !seen_variants.insert(variant) {
-            return false;
+            return TagCheck::Invalid;
         }
         rest = tail;
     }
-    check_extensions(rest)
+    if !check_extensions(rest) {
+        return TagCheck::Invalid;
+    }
+    match alias {
+        Some((written, registered)) => TagCheck::Alias {
+            written,
+            registered,
+        },
+        None => TagCheck::Valid,
+    }
 }
 
 /// `*("-" extension) ["-" privateuse]`, each extension singleton used once.
@@ -166,8 +229,26 @@ mod tests {
             "zh-yue",
             "und",
         ] {
-            assert!(is_valid(tag), "{tag}");
+            assert_eq!(check(tag), TagCheck::Valid, "{tag}");
         }
+    }
+
+    #[test]
+    fn accepts_aliases_with_their_registered_form() {
+        assert_eq!(
+            check("eng"),
+            TagCheck::Alias {
+                written: "eng".to_owned(),
+                registered: "en"
+            }
+        );
+        assert_eq!(
+            check("en-UK"),
+            TagCheck::Alias {
+                written: "uk".to_owned(),
+                registered: "gb"
+            }
+        );
     }
 
     #[test]
@@ -192,7 +273,7 @@ mod tests {
             "fr-FR-FR",
             "é",
         ] {
-            assert!(!is_valid(tag), "{tag}");
+            assert_eq!(check(tag), TagCheck::Invalid, "{tag}");
         }
     }
 }

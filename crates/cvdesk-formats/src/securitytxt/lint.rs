@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::expires::{self, Parsed};
 use super::finding::{Finding, Report};
-use super::langtag;
+use super::langtag::{self, TagCheck};
 use super::parse::{parse_with_findings, Document, Field};
 
 const CONTACT: &str = "Contact";
@@ -96,14 +96,22 @@ fn check_field(field: &Field, now: OffsetDateTime, findings: &mut Vec<Finding>) 
         EXPIRES => check_expires(&field.value, now, &mut report),
         PREFERRED_LANGUAGES => {
             for tag in field.value.split(',').map(str::trim) {
-                if !langtag::is_valid(tag) {
-                    report(Finding::error(
+                match langtag::check(tag) {
+                    TagCheck::Valid => {}
+                    TagCheck::Alias {
+                        written,
+                        registered,
+                    } => report(Finding::warning(
+                        "lang_alias",
+                        format!("in '{tag}', write '{registered}' (the registered code) instead of '{written}'"),
+                    )),
+                    TagCheck::Invalid => report(Finding::error(
                         "invalid_lang",
                         format!(
                             "'{tag}' is not a registered language tag (RFC 5646, e.g. en, de-CH); \
                              separate several with commas"
                         ),
-                    ));
+                    )),
                 }
             }
         }
@@ -410,6 +418,8 @@ mod tests {
     fn checks_languages() {
         let good = format!("{MINIMAL}Preferred-Languages: en, de-CH\n");
         assert!(lint(&good, NOW).is_valid());
+        let alias = format!("{MINIMAL}Preferred-Languages: en-UK\n");
+        assert_eq!(codes(&alias), ["lang_alias", "not_signed"]);
         let bad = format!("{MINIMAL}Preferred-Languages: en, jp\n");
         assert!(codes(&bad).contains(&"invalid_lang"));
         let twice = format!("{MINIMAL}Preferred-Languages: en\nPreferred-Languages: fr\n");

@@ -63,10 +63,14 @@ impl TestApp {
     }
 
     /// Kills the server without warning (SIGKILL) and starts a new one on the same data.
-    pub fn kill_and_restart(mut self) -> Self {
+    pub fn kill_and_restart(self) -> Self {
+        self.kill_and_restart_with(&[])
+    }
+
+    pub fn kill_and_restart_with(mut self, args: &[&str]) -> Self {
         self.child.kill().expect("kill -9");
         self.child.wait().expect("reaped");
-        let mut restarted = Self::spawn(&self.data, &[]);
+        let mut restarted = Self::spawn(&self.data, args);
         restarted._dir = self._dir.take();
         restarted
     }

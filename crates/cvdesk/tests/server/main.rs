@@ -7,3 +7,4 @@ mod durability;
 mod form;
 mod headers;
 mod intake_api;
+mod postgres;
