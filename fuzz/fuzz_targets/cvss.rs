@@ -15,9 +15,14 @@ fuzz_target!(|data: &[u8]| {
     let canonical = cvss.to_string();
     assert_eq!(Cvss::parse(&canonical), Ok(cvss), "{canonical}");
     let scores = cvss.scores();
-    for score in [Some(scores.base), scores.temporal, scores.environmental, Some(scores.score)]
-        .into_iter()
-        .flatten()
+    for score in [
+        Some(scores.base),
+        scores.temporal,
+        scores.environmental,
+        Some(scores.score),
+    ]
+    .into_iter()
+    .flatten()
     {
         assert!((0.0..=10.0).contains(&score), "{canonical}: {score}");
     }

@@ -32,6 +32,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::get_healthz))
         .route("/", get(pages::get_home))
         .route("/static/style.css", get(pages::get_stylesheet))
+        .route("/favicon.ico", get(pages::get_favicon))
         .route(
             "/report",
             get(report_form::get_report_form)

@@ -1,7 +1,7 @@
 //! Public pages that show no stored data, and the stylesheet.
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse};
 
 use crate::error::PageError;
@@ -21,5 +21,13 @@ pub async fn get_stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/style.css"),
+    )
+}
+
+/// Browsers ask for an icon on every visit; answer without one rather than with a 404.
+pub async fn get_favicon() -> impl IntoResponse {
+    (
+        StatusCode::NO_CONTENT,
+        [(header::CACHE_CONTROL, "public, max-age=86400")],
     )
 }

@@ -129,8 +129,8 @@ async fn a_missing_field_re_renders_the_form_with_everything_kept() {
             || html.contains("value=\"Token leak in &quot;logs&quot;\""),
         "title kept"
     );
-    assert!(html.contains(">Secrets are logged.</textarea>"));
-    assert!(html.contains(">Read the logs.</textarea>"));
+    assert!(html.contains("\nSecrets are logged.</textarea>"));
+    assert!(html.contains("\nRead the logs.</textarea>"));
     assert!(html.contains("value=\"CWE-abc\""));
     assert!(html.contains("value=\"x@example.org\""));
     assert!(html.contains("value=\"Linus\""));
@@ -160,7 +160,7 @@ async fn an_oversized_file_keeps_the_text_and_names_the_file() {
     assert!(html.contains("id=\"attachments-error\""));
     assert!(html.contains("dump.bin"), "the file is named");
     assert!(html.contains("1 KiB"), "the limit is stated");
-    assert!(html.contains(">Comments are rendered without escaping.</textarea>"));
+    assert!(html.contains("\nComments are rendered without escaping.</textarea>"));
     assert!(html.contains("attach them again"));
 
     let too_many = (0..3).fold(filled_form(), |form, i| {
