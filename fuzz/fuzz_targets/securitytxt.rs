@@ -22,21 +22,35 @@ fn settings(data: &[u8]) -> SecurityTxt {
     let mut parts = data.split(|&b| b == b'/');
     let mut uris = |count: u8| -> Vec<String> {
         (0..count % 3)
-            .map(|_| format!("https://example.com/{}", segment(parts.next().unwrap_or_default())))
+            .map(|_| {
+                format!(
+                    "https://example.com/{}",
+                    segment(parts.next().unwrap_or_default())
+                )
+            })
             .collect()
     };
     let first = data.first().copied().unwrap_or(0);
-    let seconds = data.iter().fold(1i64, |acc, &b| (acc * 31 + i64::from(b)) % (364 * 86_400)) + 1;
+    let seconds = data
+        .iter()
+        .fold(1i64, |acc, &b| (acc * 31 + i64::from(b)) % (364 * 86_400))
+        + 1;
     let languages = ["en", "de-CH", "x-test", "zh-Hant"];
     SecurityTxt {
         contacts: vec![
-            format!("mailto:security@{}.example", segment(&data[..data.len().min(8)]).replace('.', "-")),
+            format!(
+                "mailto:security@{}.example",
+                segment(&data[..data.len().min(8)]).replace('.', "-")
+            ),
             format!("tel:+{}", u32::from(first) + 100),
         ],
         expires: NOW + Duration::seconds(seconds),
         encryption: uris(first),
         acknowledgments: uris(first >> 2),
-        preferred_languages: languages[..usize::from(first % 4)].iter().map(|l| (*l).to_owned()).collect(),
+        preferred_languages: languages[..usize::from(first % 4)]
+            .iter()
+            .map(|l| (*l).to_owned())
+            .collect(),
         canonical: uris(first >> 4),
         policy: uris(first >> 6),
         hiring: uris(first.rotate_left(3)),

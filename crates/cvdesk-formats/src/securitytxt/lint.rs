@@ -1,7 +1,15 @@
 //! The rules of RFC 9116 applied to a parsed security.txt: which fields must be there,
-//! how often, and what their values must look like. Errors follow the RFC's MUSTs (and
-//! the verdicts of the reference checker `sectxt`); warnings its SHOULDs and likely
-//! mistakes.
+//! how often, and what their values must look like. Errors follow the RFC's MUSTs and
+//! agree with the reference checker `sectxt` (tests/oracle/securitytxt_oracle.py);
+//! warnings carry its SHOULDs and likely mistakes.
+//!
+//! Where we differ from `sectxt` on purpose (the oracle pins each case):
+//! - a signed file needs the empty line after its `Hash:` header (RFC 4880 §7);
+//! - signed lines starting with `-` must be dash-escaped (RFC 4880 §7.1);
+//! - a missing armor checksum is only a warning (optional since RFC 9580 §6.1), a wrong
+//!   one an error (the block is damaged);
+//! - language tags are written with hyphens (`en-US`, not `en_US`);
+//! - non-Latin-1 text in a signed file is fine (the file is UTF-8).
 
 use time::OffsetDateTime;
 

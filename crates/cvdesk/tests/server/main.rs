@@ -8,3 +8,4 @@ mod form;
 mod headers;
 mod intake_api;
 mod postgres;
+mod example_config;
