@@ -22,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the desk: public pages, report intake, tracking and the API.
     Serve(ServeOptions),
+    /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
+    Cvss(crate::cvss_command::CvssOptions),
 }
 
 /// Where the data lives; shared by every command that touches it.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod cvss_command;
 mod serve;
 
 use std::process::ExitCode;
@@ -14,6 +15,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(options) => serve::run(options),
+        Command::Cvss(options) => cvss_command::run(options),
     };
     match outcome {
         Ok(code) => code,

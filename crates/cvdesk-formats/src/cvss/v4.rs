@@ -242,7 +242,7 @@ pub(super) fn score(values: &Values) -> f64 {
     };
 
     // The score of the next lower MacroVector along each EQ, where there is one.
-    let lower = |eq: [u8; 6]| macrovector::score(eq);
+    let lower = macrovector::score;
     let lower_eq1 = lower([eq1 + 1, eq2, eq3, eq4, eq5, eq6]);
     let lower_eq2 = lower([eq1, eq2 + 1, eq3, eq4, eq5, eq6]);
     let lower_eq3_eq6 = match (eq3, eq6) {
@@ -290,6 +290,7 @@ pub(super) fn score(values: &Values) -> f64 {
             }
         }
     }
+    // Each EQ lists at least one highest-severity vector, so one was tried.
     let Some(d) = distances else {
         return 0.0;
     };

@@ -2,10 +2,11 @@
 //! temporary data folder and talks HTTP to it.
 
 mod app;
+mod cli_cvss;
 mod config;
 mod durability;
+mod example_config;
 mod form;
 mod headers;
 mod intake_api;
 mod postgres;
-mod example_config;
