@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Run the desk: public pages, report intake, tracking and the API.
-    Serve(ServeOptions),
+    Serve(Box<ServeOptions>),
     /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
     Cvss(crate::cvss_command::CvssOptions),
 }
