@@ -24,6 +24,9 @@ pub enum Command {
     Serve(Box<ServeOptions>),
     /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
     Cvss(crate::cvss_command::CvssOptions),
+    /// Work with security.txt files (RFC 9116).
+    #[command(subcommand)]
+    Securitytxt(crate::securitytxt_command::SecuritytxtCommand),
 }
 
 /// Where the data lives; shared by every command that touches it.

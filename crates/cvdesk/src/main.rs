@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod cvss_command;
+mod securitytxt_command;
 mod serve;
 
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Serve(options) => serve::run(*options),
         Command::Cvss(options) => cvss_command::run(options),
+        Command::Securitytxt(command) => securitytxt_command::run(command),
     };
     match outcome {
         Ok(code) => code,

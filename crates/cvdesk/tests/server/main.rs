@@ -3,6 +3,7 @@
 
 mod app;
 mod cli_cvss;
+mod cli_securitytxt;
 mod config;
 mod durability;
 mod example_config;
