@@ -6,6 +6,7 @@ pub mod attachment;
 pub mod draft;
 pub mod reference;
 pub mod report;
+pub mod staff;
 pub mod tracking;
 
 pub use attachment::{AttachmentLimits, AttachmentName};
