@@ -6,6 +6,7 @@ mod blobs;
 mod error;
 mod postgres;
 mod rows;
+mod sql_store;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;

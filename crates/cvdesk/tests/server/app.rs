@@ -1,5 +1,6 @@
 //! `TestApp`: the real server as a child process.
 
+use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -137,4 +138,26 @@ pub fn anonymous_report() -> Value {
         "steps_to_reproduce": "Visit /login?next=https://evil.example",
         "impact": "Phishing."
     })
+}
+
+/// Runs `cvdesk ARGS…` with `stdin` as standard input; returns the exit code and stdout.
+pub fn run_cli(args: &[&str], stdin: &str) -> (Option<i32>, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("written");
+    let output = child.wait_with_output().expect("finished");
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).expect("utf-8"),
+    )
 }

@@ -1,29 +1,12 @@
 //! `cvdesk cvss` as the contracts define it.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
+use crate::app::run_cli;
+
 fn cvss(args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
-        .arg("cvss")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("written");
-    let output = child.wait_with_output().expect("finished");
-    (
-        output.status.success(),
-        String::from_utf8(output.stdout).expect("utf-8"),
-    )
+    let (code, out) = run_cli(&[&["cvss"], args].concat(), stdin);
+    (code == Some(0), out)
 }
 
 #[test]

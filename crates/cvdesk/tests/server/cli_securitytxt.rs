@@ -1,30 +1,11 @@
 //! `cvdesk securitytxt lint` as the contracts define it.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
+use crate::app::run_cli;
+
 fn lint(args: &[&str], stdin: &str) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
-        .args(["securitytxt", "lint"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("written");
-    let output = child.wait_with_output().expect("finished");
-    (
-        output.status.code(),
-        String::from_utf8(output.stdout).expect("utf-8"),
-    )
+    run_cli(&[&["securitytxt", "lint"], args].concat(), stdin)
 }
 
 fn expires_next_month() -> String {

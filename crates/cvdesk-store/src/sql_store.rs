@@ -1,0 +1,194 @@
+//! The store, written once for both backends. SQLite and PostgreSQL differ only in how
+//! they are opened (pools, pragmas, migrations) and where attachment bytes live; every
+//! statement is shared, with `$N` placeholders both dialects accept.
+
+use async_trait::async_trait;
+use cvdesk_domain::report::{AttachmentMeta, Report};
+use cvdesk_domain::{Reference, TrackingTokenHash};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use time::OffsetDateTime;
+
+use crate::blobs::BlobDir;
+use crate::rows::{self, AttachmentRow, ReportRow};
+use crate::{AttachmentContent, NewReport, Store, StoreError};
+
+const INSERT_BLOB: &str =
+    "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
+const BLOB_CONTENT: &str = "SELECT content FROM blobs WHERE sha256 = $1";
+
+/// Where attachment bytes are kept.
+pub enum Blobs {
+    /// Files beside an embedded database.
+    Files(BlobDir),
+    /// The `blobs` table, so that stateless instances share them.
+    Table,
+}
+
+pub struct SqlStore<DB: Database> {
+    /// Every write goes through this pool (one connection for SQLite, which orders writes
+    /// without "database is locked" retries).
+    pub(crate) writer: Pool<DB>,
+    pub(crate) readers: Pool<DB>,
+    pub(crate) blobs: Blobs,
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'r> ReportRow: FromRow<'r, DB::Row>,
+    for<'r> AttachmentRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn with_attachments(&self, row: Option<ReportRow>) -> Result<Option<Report>, StoreError> {
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let attachments = sqlx::query_as(rows::ATTACHMENTS_OF_REPORT)
+            .bind(row.id())
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(Some(row.into_report(attachments)?))
+    }
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'r> ReportRow: FromRow<'r, DB::Row>,
+    for<'r> AttachmentRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.readers).await?;
+        Ok(())
+    }
+
+    async fn create_report(&self, new: NewReport<'_>) -> Result<Report, StoreError> {
+        // Files first: once the row commits, every file it names is already on disk.
+        let file_hashes = match &self.blobs {
+            Blobs::Files(dir) => new
+                .attachments
+                .iter()
+                .map(|file| dir.put(&file.content))
+                .collect::<Result<Vec<_>, _>>()?,
+            Blobs::Table => new
+                .attachments
+                .iter()
+                .map(|file| rows::sha256_hex(&file.content))
+                .collect(),
+        };
+        let year = i64::from(new.received_at.year());
+        let mut tx = self.writer.begin().await?;
+        let sequence: i64 = sqlx::query_scalar(rows::NEXT_SEQUENCE)
+            .bind(new.prefix.as_str())
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?;
+        let report_id: i64 = rows::bind_report(
+            sqlx::query_scalar(rows::INSERT_REPORT),
+            &new,
+            year,
+            sequence,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let mut attachments = Vec::with_capacity(file_hashes.len());
+        for (file, sha256) in new.attachments.iter().zip(file_hashes) {
+            if let Blobs::Table = self.blobs {
+                sqlx::query(INSERT_BLOB)
+                    .bind(sha256.as_str())
+                    .bind(file.content.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let id: i64 = sqlx::query_scalar(rows::INSERT_ATTACHMENT)
+                .bind(report_id)
+                .bind(file.name.as_str())
+                .bind(rows::size_of(&file.content)?)
+                .bind(sha256.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
+            attachments.push(AttachmentMeta {
+                id,
+                file_name: file.name.as_str().to_owned(),
+                size_bytes: file.content.len() as u64,
+                sha256,
+            });
+        }
+        tx.commit().await?;
+        rows::accepted_report(&new, report_id, sequence, attachments)
+    }
+
+    async fn report_by_tracking_token(
+        &self,
+        hash: &TrackingTokenHash,
+    ) -> Result<Option<Report>, StoreError> {
+        let row = sqlx::query_as(&rows::report_by_tracking_token())
+            .bind(hash.as_str())
+            .fetch_optional(&self.readers)
+            .await?;
+        self.with_attachments(row).await
+    }
+
+    async fn report_by_reference(
+        &self,
+        reference: &Reference,
+    ) -> Result<Option<Report>, StoreError> {
+        let row = sqlx::query_as(&rows::report_by_reference())
+            .bind(reference.prefix.as_str())
+            .bind(i64::from(reference.year))
+            .bind(i64::from(reference.sequence))
+            .fetch_optional(&self.readers)
+            .await?;
+        self.with_attachments(row).await
+    }
+
+    async fn attachment(
+        &self,
+        report_id: i64,
+        attachment_id: i64,
+    ) -> Result<Option<AttachmentContent>, StoreError> {
+        let row: Option<AttachmentRow> = sqlx::query_as(rows::ATTACHMENT_OF_REPORT)
+            .bind(report_id)
+            .bind(attachment_id)
+            .fetch_optional(&self.readers)
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let meta = row.into_meta()?;
+        let content = match &self.blobs {
+            Blobs::Files(dir) => dir.get(&meta.sha256)?,
+            Blobs::Table => {
+                sqlx::query_scalar(BLOB_CONTENT)
+                    .bind(meta.sha256.as_str())
+                    .fetch_one(&self.readers)
+                    .await?
+            }
+        };
+        Ok(Some(AttachmentContent { meta, content }))
+    }
+}
