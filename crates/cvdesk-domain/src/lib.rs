@@ -2,12 +2,16 @@
 //! randomness of its own. Time and random bytes come in as arguments so every rule can be
 //! tested with fixed values.
 
+pub mod access;
 pub mod attachment;
+pub mod audit;
 pub mod draft;
 pub mod reference;
 pub mod report;
 pub mod staff;
+pub mod totp;
 pub mod tracking;
+pub mod workflow;
 
 pub use attachment::{AttachmentLimits, AttachmentName};
 pub use draft::{Contact, Field, FieldErrors, ReportDraft, ReportInput, TextLimits};

@@ -15,8 +15,26 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The write would break a uniqueness rule; the message says which.
+    #[error("{0}")]
+    Conflict(String),
+    /// Something the write refers to does not exist; the message says what.
+    #[error("{0}")]
+    Missing(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("unsupported database URL {0} (expected postgres://… or none for SQLite)")]
     UnsupportedUrl(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to `Conflict` with `message`.
+    pub(crate) fn conflict_on_unique(error: sqlx::Error, message: impl Into<String>) -> Self {
+        match &error {
+            sqlx::Error::Database(database) if database.is_unique_violation() => {
+                StoreError::Conflict(message.into())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
 }

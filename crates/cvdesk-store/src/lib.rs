@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL (for several stateless instances) implement it with
 //! the same SQL where the dialects agree and their own migrations where they do not.
 
+mod accounts;
 mod blobs;
 mod error;
 mod postgres;
@@ -20,6 +21,7 @@ use cvdesk_domain::report::{AttachmentMeta, Report};
 use cvdesk_domain::{Reference, ReferencePrefix, ReportDraft, TrackingTokenHash};
 use time::OffsetDateTime;
 
+pub use accounts::{AccountStore, Session, User};
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -53,8 +55,13 @@ pub struct AttachmentContent {
     pub content: Vec<u8>,
 }
 
+/// Everything the desk keeps.
+pub trait Store: ReportStore + AccountStore {}
+
+impl<T: ReportStore + AccountStore> Store for T {}
+
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait ReportStore: Send + Sync {
     /// Succeeds once the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
 

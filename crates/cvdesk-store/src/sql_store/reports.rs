@@ -1,36 +1,18 @@
-//! The store, written once for both backends. SQLite and PostgreSQL differ only in how
-//! they are opened (pools, pragmas, migrations) and where attachment bytes live; every
-//! statement is shared, with `$N` placeholders both dialects accept.
+//! Reports: intake writes, lookups by tracking token and reference, attachments.
 
 use async_trait::async_trait;
 use cvdesk_domain::report::{AttachmentMeta, Report};
 use cvdesk_domain::{Reference, TrackingTokenHash};
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Pool, Type};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use crate::blobs::BlobDir;
+use super::{Blobs, SqlStore};
 use crate::rows::{self, AttachmentRow, ReportRow};
-use crate::{AttachmentContent, NewReport, Store, StoreError};
+use crate::{AttachmentContent, NewReport, ReportStore, StoreError};
 
 const INSERT_BLOB: &str =
     "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
 const BLOB_CONTENT: &str = "SELECT content FROM blobs WHERE sha256 = $1";
-
-/// Where attachment bytes are kept.
-pub enum Blobs {
-    /// Files beside an embedded database.
-    Files(BlobDir),
-    /// The `blobs` table, so that stateless instances share them.
-    Table,
-}
-
-pub struct SqlStore<DB: Database> {
-    /// Every write goes through this pool (one connection for SQLite, which orders writes
-    /// without "database is locked" retries).
-    pub(crate) writer: Pool<DB>,
-    pub(crate) readers: Pool<DB>,
-    pub(crate) blobs: Blobs,
-}
 
 impl<DB> SqlStore<DB>
 where
@@ -63,7 +45,7 @@ where
 }
 
 #[async_trait]
-impl<DB> Store for SqlStore<DB>
+impl<DB> ReportStore for SqlStore<DB>
 where
     DB: Database,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,

@@ -1,5 +1,4 @@
-//! One story for every backend: SQLite always, PostgreSQL when `CVDESK_TEST_POSTGRES_URL`
-//! names a server on which this test may create databases.
+//! Reports: intake writes, numbering, lookups, attachments, durability.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -7,45 +6,11 @@ use std::sync::Arc;
 use cvdesk_domain::attachment::AttachmentName;
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{NewAttachment, NewReport, Store, StoreLocation};
+use cvdesk_store::{NewAttachment, NewReport, Store};
+
+use crate::backends::backends;
 use time::macros::datetime;
 use time::OffsetDateTime;
-
-struct Backend {
-    name: &'static str,
-    location: StoreLocation,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Backend {
-    async fn open(&self) -> Arc<dyn Store> {
-        cvdesk_store::open(&self.location)
-            .await
-            .unwrap_or_else(|e| panic!("{}: open: {e}", self.name))
-    }
-}
-
-async fn backends() -> Vec<Backend> {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut backends = vec![Backend {
-        name: "sqlite",
-        location: StoreLocation::Sqlite {
-            data_dir: dir.path().join("data"),
-        },
-        _dir: Some(dir),
-    }];
-    if let Ok(url) = std::env::var("CVDESK_TEST_POSTGRES_URL") {
-        backends.push(Backend {
-            name: "postgres",
-            location: StoreLocation::Postgres {
-                url: cvdesk_store::testing::fresh_postgres_database(&url).await,
-                max_connections: 20,
-            },
-            _dir: None,
-        });
-    }
-    backends
-}
 
 fn draft(title: &str) -> ReportDraft {
     ReportDraft::parse(

@@ -1,0 +1,276 @@
+//! Authorisation: whether a staff account may take an action, decided in one place so every
+//! page and API route answers the same way.
+//!
+//! | action                                   | admin | triager | member          | viewer |
+//! |------------------------------------------|-------|---------|-----------------|--------|
+//! | view report, export report               | yes   | yes     | own: yes, else hidden | yes |
+//! | change report, internal note, message finder | yes | yes   | own: yes, else hidden | forbidden |
+//! | view queue                               | yes   | yes     | yes (own products only) | yes |
+//! | manage products, users, settings; view audit log | yes | forbidden | forbidden | forbidden |
+//!
+//! "Own" means the report's product is one of the member's products; a report with no
+//! product yet belongs to nobody's team. Forbidden (403) is for an actor who may know the
+//! thing exists; hidden (404) is for a member looking at another team's report, who must not
+//! learn that it exists. Which state moves a permitted change may make is the workflow's
+//! business.
+
+use std::collections::BTreeSet;
+
+use crate::staff::{Actor, ProductId, Role};
+
+/// Something a staff account wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StaffAction {
+    ViewReport,
+    ChangeReport,
+    AddInternalNote,
+    MessageFinder,
+    ExportReport,
+    ManageProducts,
+    ManageUsers,
+    ManageSettings,
+    ViewAuditLog,
+    ViewQueue,
+}
+
+impl StaffAction {
+    pub const ALL: [StaffAction; 10] = [
+        StaffAction::ViewReport,
+        StaffAction::ChangeReport,
+        StaffAction::AddInternalNote,
+        StaffAction::MessageFinder,
+        StaffAction::ExportReport,
+        StaffAction::ManageProducts,
+        StaffAction::ManageUsers,
+        StaffAction::ManageSettings,
+        StaffAction::ViewAuditLog,
+        StaffAction::ViewQueue,
+    ];
+
+    /// The name the audit log records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StaffAction::ViewReport => "view_report",
+            StaffAction::ChangeReport => "change_report",
+            StaffAction::AddInternalNote => "add_internal_note",
+            StaffAction::MessageFinder => "message_finder",
+            StaffAction::ExportReport => "export_report",
+            StaffAction::ManageProducts => "manage_products",
+            StaffAction::ManageUsers => "manage_users",
+            StaffAction::ManageSettings => "manage_settings",
+            StaffAction::ViewAuditLog => "view_audit_log",
+            StaffAction::ViewQueue => "view_queue",
+        }
+    }
+
+    /// Whether the action is about one report, so the report's product matters.
+    pub fn concerns_a_report(self) -> bool {
+        matches!(
+            self,
+            StaffAction::ViewReport
+                | StaffAction::ChangeReport
+                | StaffAction::AddInternalNote
+                | StaffAction::MessageFinder
+                | StaffAction::ExportReport
+        )
+    }
+
+    /// Whether the action only reads.
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            StaffAction::ViewReport | StaffAction::ExportReport | StaffAction::ViewQueue
+        )
+    }
+
+    fn is_administration(self) -> bool {
+        matches!(
+            self,
+            StaffAction::ManageProducts
+                | StaffAction::ManageUsers
+                | StaffAction::ManageSettings
+                | StaffAction::ViewAuditLog
+        )
+    }
+}
+
+/// The answer to "may this actor do that?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    Allowed,
+    /// Answer 403: the actor may know the thing exists but may not do this.
+    Forbidden,
+    /// Answer 404: the actor may not even learn that the thing exists.
+    Hidden,
+}
+
+impl Access {
+    pub fn is_allowed(self) -> bool {
+        self == Access::Allowed
+    }
+}
+
+/// Decides one action. `report_product` is the product of the report the action concerns
+/// and is ignored for actions that concern no report.
+pub fn check(actor: &Actor, action: StaffAction, report_product: Option<ProductId>) -> Access {
+    if actor.role == Role::Admin {
+        return Access::Allowed;
+    }
+    if action.is_administration() {
+        return Access::Forbidden;
+    }
+    // Hiding comes before forbidding: a member is told nothing about other teams' reports,
+    // not even that writing to them is forbidden.
+    if action.concerns_a_report() && !visible_products(actor).contains(report_product) {
+        return Access::Hidden;
+    }
+    match actor.role {
+        Role::Viewer if !action.is_read_only() => Access::Forbidden,
+        _ => Access::Allowed,
+    }
+}
+
+/// Which reports an actor may see in queues, searches and counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProductScope {
+    All,
+    Only(BTreeSet<ProductId>),
+}
+
+impl ProductScope {
+    /// Whether a report of this product (or of no product) is in scope.
+    pub fn contains(&self, product: Option<ProductId>) -> bool {
+        match self {
+            ProductScope::All => true,
+            ProductScope::Only(products) => product.is_some_and(|p| products.contains(&p)),
+        }
+    }
+}
+
+/// The filter to apply to the queue for this actor.
+pub fn visible_products(actor: &Actor) -> ProductScope {
+    match actor.role {
+        Role::Admin | Role::Triager | Role::Viewer => ProductScope::All,
+        Role::Member => ProductScope::Only(actor.products.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::staff::UserId;
+
+    const OWN: ProductId = ProductId(1);
+    const OTHER: ProductId = ProductId(2);
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            user_id: UserId(3),
+            role,
+            products: BTreeSet::from([OWN]),
+        }
+    }
+
+    /// One row per action; per role, the answer for a report of the actor's own product,
+    /// of another product, and of no product: A allowed, F forbidden, H hidden.
+    const TABLE: [(StaffAction, [&str; 4]); 10] = [
+        // action, [admin, triager, member, viewer]
+        (StaffAction::ViewReport, ["AAA", "AAA", "AHH", "AAA"]),
+        (StaffAction::ChangeReport, ["AAA", "AAA", "AHH", "FFF"]),
+        (StaffAction::AddInternalNote, ["AAA", "AAA", "AHH", "FFF"]),
+        (StaffAction::MessageFinder, ["AAA", "AAA", "AHH", "FFF"]),
+        (StaffAction::ExportReport, ["AAA", "AAA", "AHH", "AAA"]),
+        (StaffAction::ManageProducts, ["AAA", "FFF", "FFF", "FFF"]),
+        (StaffAction::ManageUsers, ["AAA", "FFF", "FFF", "FFF"]),
+        (StaffAction::ManageSettings, ["AAA", "FFF", "FFF", "FFF"]),
+        (StaffAction::ViewAuditLog, ["AAA", "FFF", "FFF", "FFF"]),
+        (StaffAction::ViewQueue, ["AAA", "AAA", "AAA", "AAA"]),
+    ];
+
+    fn decode(letter: u8) -> Access {
+        match letter {
+            b'A' => Access::Allowed,
+            b'F' => Access::Forbidden,
+            _ => Access::Hidden,
+        }
+    }
+
+    #[test]
+    fn every_role_action_and_product() {
+        assert_eq!(
+            TABLE.map(|(action, _)| action),
+            StaffAction::ALL,
+            "the table lists every action"
+        );
+        let mut checked = 0;
+        for (action, per_role) in TABLE {
+            for (role, answers) in Role::ALL.into_iter().zip(per_role) {
+                let products = [Some(OWN), Some(OTHER), None];
+                for (product, &letter) in products.into_iter().zip(answers.as_bytes()) {
+                    assert_eq!(
+                        check(&actor(role), action, product),
+                        decode(letter),
+                        "{role} {} on {product:?}",
+                        action.as_str()
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 10 * 4 * 3);
+    }
+
+    #[test]
+    fn a_member_of_no_team_sees_no_report() {
+        let lonely = Actor {
+            user_id: UserId(4),
+            role: Role::Member,
+            products: BTreeSet::new(),
+        };
+        assert_eq!(
+            visible_products(&lonely),
+            ProductScope::Only(BTreeSet::new())
+        );
+        assert_eq!(
+            check(&lonely, StaffAction::ViewReport, Some(OWN)),
+            Access::Hidden
+        );
+        assert_eq!(
+            check(&lonely, StaffAction::ViewQueue, None),
+            Access::Allowed
+        );
+    }
+
+    #[test]
+    fn queue_scope_per_role() {
+        for role in [Role::Admin, Role::Triager, Role::Viewer] {
+            assert_eq!(visible_products(&actor(role)), ProductScope::All);
+        }
+        let scope = visible_products(&actor(Role::Member));
+        assert_eq!(scope, ProductScope::Only(BTreeSet::from([OWN])));
+        assert!(scope.contains(Some(OWN)));
+        assert!(!scope.contains(Some(OTHER)));
+        assert!(!scope.contains(None));
+        assert!(ProductScope::All.contains(None));
+    }
+
+    #[test]
+    fn scope_and_check_agree_on_viewing() {
+        for role in Role::ALL {
+            let scope = visible_products(&actor(role));
+            for product in [Some(OWN), Some(OTHER), None] {
+                assert_eq!(
+                    scope.contains(product),
+                    check(&actor(role), StaffAction::ViewReport, product).is_allowed(),
+                    "{role} {product:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn action_names_are_distinct() {
+        let names: BTreeSet<_> = StaffAction::ALL.iter().map(|a| a.as_str()).collect();
+        assert_eq!(names.len(), StaffAction::ALL.len());
+    }
+}

@@ -1,0 +1,42 @@
+//! The backends every story runs on: SQLite always, PostgreSQL when
+//! `CVDESK_TEST_POSTGRES_URL` names a server on which the tests may create databases.
+
+use std::sync::Arc;
+
+use cvdesk_store::{Store, StoreLocation};
+
+pub struct Backend {
+    pub name: &'static str,
+    location: StoreLocation,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Backend {
+    pub async fn open(&self) -> Arc<dyn Store> {
+        cvdesk_store::open(&self.location)
+            .await
+            .unwrap_or_else(|e| panic!("{}: open: {e}", self.name))
+    }
+}
+
+pub async fn backends() -> Vec<Backend> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut backends = vec![Backend {
+        name: "sqlite",
+        location: StoreLocation::Sqlite {
+            data_dir: dir.path().join("data"),
+        },
+        _dir: Some(dir),
+    }];
+    if let Ok(url) = std::env::var("CVDESK_TEST_POSTGRES_URL") {
+        backends.push(Backend {
+            name: "postgres",
+            location: StoreLocation::Postgres {
+                url: cvdesk_store::testing::fresh_postgres_database(&url).await,
+                max_connections: 20,
+            },
+            _dir: None,
+        });
+    }
+    backends
+}

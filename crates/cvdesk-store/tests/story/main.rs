@@ -1,0 +1,5 @@
+//! One story of the store, told on every backend.
+
+mod accounts;
+mod backends;
+mod reports;
