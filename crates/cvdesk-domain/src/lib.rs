@@ -6,6 +6,7 @@ pub mod access;
 pub mod attachment;
 pub mod audit;
 pub mod draft;
+pub mod priority;
 pub mod reference;
 pub mod report;
 pub mod staff;

@@ -3,6 +3,7 @@
 //! the same SQL where the dialects agree and their own migrations where they do not.
 
 mod accounts;
+mod audit;
 mod blobs;
 mod error;
 mod postgres;
@@ -22,6 +23,7 @@ use cvdesk_domain::{Reference, ReferencePrefix, ReportDraft, TrackingTokenHash};
 use time::OffsetDateTime;
 
 pub use accounts::{AccountStore, Session, User};
+pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
@@ -56,9 +58,9 @@ pub struct AttachmentContent {
 }
 
 /// Everything the desk keeps.
-pub trait Store: ReportStore + AccountStore {}
+pub trait Store: ReportStore + AccountStore + AuditStore {}
 
-impl<T: ReportStore + AccountStore> Store for T {}
+impl<T: ReportStore + AccountStore + AuditStore> Store for T {}
 
 #[async_trait]
 pub trait ReportStore: Send + Sync {

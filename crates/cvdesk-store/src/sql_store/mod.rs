@@ -4,6 +4,7 @@
 //! file; each file's impl blocks spell out what they need of the backend.
 
 mod accounts;
+mod audit;
 mod reports;
 
 use sqlx::{Database, Pool};
