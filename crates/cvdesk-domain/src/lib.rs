@@ -8,6 +8,7 @@ pub mod audit;
 pub mod draft;
 pub mod priority;
 pub mod reference;
+pub mod secret;
 pub mod report;
 pub mod staff;
 pub mod totp;

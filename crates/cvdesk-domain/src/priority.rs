@@ -322,8 +322,8 @@ pub fn formula() -> &'static str {
      high 3, critical 4 points. Asset criticality: low 0, medium 1, high 3, critical 4. \
      Exploitability: unproven 0, proof of concept 1, functional 2, weaponized 3, exploited \
      in the wild 4. Attack complexity: high 0, low 2. A factor not yet known counts as the \
-     middle of its range: 2 points, or 1 for attack complexity. A total of 11–14 is P1, \
-     8–10 P2, 5–7 P3 and 0–4 P4."
+     middle of its range: 2 points, or 1 for attack complexity. Totals: 11–14 P1, 8–10 P2, \
+     5–7 P3, 0–4 P4."
 }
 
 /// Whether exploiting needs conditions beyond the attacker's control, read from a CVSS
@@ -428,3 +428,6 @@ fn points_words(points: u8) -> String {
         format!("{points} points")
     }
 }
+
+#[cfg(test)]
+mod tests;

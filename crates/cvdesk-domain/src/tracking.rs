@@ -62,7 +62,7 @@ pub fn looks_like_token(presented: &str) -> bool {
     presented.len() == TOKEN_CHARS && presented.bytes().all(|b| ALPHABET.contains(&b))
 }
 
-fn base64url(bytes: &[u8]) -> String {
+pub(crate) fn base64url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let b = [

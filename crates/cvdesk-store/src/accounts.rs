@@ -43,6 +43,8 @@ pub struct Session {
     pub csrf_token: String,
     /// False between the password and the one-time code of an account with two factors.
     pub second_factor: bool,
+    /// A second-factor secret offered for enrolment and not confirmed yet.
+    pub pending_totp: Option<Vec<u8>>,
     pub created_at: OffsetDateTime,
     pub last_seen_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
@@ -63,6 +65,23 @@ pub trait AccountStore: Send + Sync {
     async fn user_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
     async fn user_count(&self) -> Result<i64, StoreError>;
+
+    /// Records a one-time link that creates the first admin.
+    async fn create_setup_link(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// Creates the first admin with a password, using up the link; `None` when the link is
+    /// unknown, used or expired, or an account exists already.
+    async fn create_first_admin(
+        &self,
+        token_hash: &str,
+        email: &str,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError>;
 
     /// Makes the account a member of the team that owns `product`.
     async fn grant_product(&self, user: UserId, product: &str) -> Result<(), StoreError>;
@@ -122,6 +141,13 @@ pub trait AccountStore: Send + Sync {
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<(), StoreError>;
 
     async fn complete_second_factor(&self, token_hash: &str) -> Result<(), StoreError>;
+
+    /// Keeps (or clears) a second-factor secret between showing it and its confirmation.
+    async fn set_pending_totp(
+        &self,
+        token_hash: &str,
+        secret: Option<&[u8]>,
+    ) -> Result<(), StoreError>;
 
     async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
 

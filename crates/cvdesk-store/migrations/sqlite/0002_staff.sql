@@ -46,6 +46,13 @@ CREATE TABLE password_links (
     used_at    TEXT
 );
 
+-- One-time links, printed at start while no account exists, that create the first admin.
+CREATE TABLE setup_links (
+    token_hash TEXT PRIMARY KEY,
+    expires_at TEXT    NOT NULL,
+    used_at    TEXT
+);
+
 CREATE TABLE recovery_codes (
     user_id   INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     code_hash TEXT    NOT NULL,
@@ -57,6 +64,7 @@ CREATE TABLE sessions (
     token_hash     TEXT    PRIMARY KEY,
     user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     csrf_token     TEXT    NOT NULL,
+    pending_totp   BLOB,
     second_factor  BOOLEAN NOT NULL,
     created_at     TEXT    NOT NULL,
     last_seen_at   TEXT    NOT NULL,

@@ -31,6 +31,7 @@ pub struct SessionRow {
     token_hash: String,
     user_id: i64,
     csrf_token: String,
+    pending_totp: Option<Vec<u8>>,
     second_factor: bool,
     created_at: OffsetDateTime,
     last_seen_at: OffsetDateTime,
@@ -111,6 +112,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'r> UserRow: FromRow<'r, DB::Row>,
     for<'r> SessionRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -149,6 +151,55 @@ where
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.readers)
             .await?)
+    }
+
+    async fn create_setup_link(
+        &self,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO setup_links (token_hash, expires_at) VALUES ($1, $2)")
+            .bind(token_hash)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_first_admin(
+        &self,
+        token_hash: &str,
+        email: &str,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError> {
+        let email = normalise_email(email);
+        let mut tx = self.writer.begin().await?;
+        let link: Option<String> = sqlx::query_scalar(
+            "UPDATE setup_links SET used_at = $2 \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING token_hash",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&mut *tx)
+            .await?;
+        if link.is_none() || users > 0 {
+            return Ok(None);
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, role, password_hash, created_at) \
+             VALUES ($1, 'admin', $2, $3) RETURNING id",
+        )
+        .bind(email.as_str())
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(UserId(id)))
     }
 
     async fn grant_product(&self, user: UserId, product: &str) -> Result<(), StoreError> {
@@ -341,8 +392,8 @@ where
 
     async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT token_hash, user_id, csrf_token, second_factor, created_at, last_seen_at, \
-             expires_at FROM sessions WHERE token_hash = $1",
+            "SELECT token_hash, user_id, csrf_token, pending_totp, second_factor, created_at, \
+             last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
         )
         .bind(token_hash)
         .fetch_optional(&self.readers)
@@ -352,6 +403,7 @@ where
             user_id: UserId(row.user_id),
             csrf_token: row.csrf_token,
             second_factor: row.second_factor,
+            pending_totp: row.pending_totp,
             created_at: row.created_at,
             last_seen_at: row.last_seen_at,
             expires_at: row.expires_at,
@@ -370,6 +422,19 @@ where
     async fn complete_second_factor(&self, token_hash: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET second_factor = TRUE WHERE token_hash = $1")
             .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_pending_totp(
+        &self,
+        token_hash: &str,
+        secret: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET pending_totp = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(secret)
             .execute(&self.writer)
             .await?;
         Ok(())

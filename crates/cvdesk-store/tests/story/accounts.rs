@@ -196,6 +196,7 @@ async fn sessions_and_api_tokens() {
             user_id: id,
             csrf_token: "csrf".into(),
             second_factor: false,
+            pending_totp: None,
             created_at: now,
             last_seen_at: now,
             expires_at: now + Duration::hours(12),
@@ -210,6 +211,10 @@ async fn sessions_and_api_tokens() {
             .await
             .expect("done");
         store
+            .set_pending_totp("session-hash", Some(&[1u8; 20]))
+            .await
+            .expect("kept");
+        store
             .touch_session("session-hash", now + Duration::minutes(5))
             .await
             .expect("touched");
@@ -219,6 +224,7 @@ async fn sessions_and_api_tokens() {
             .expect("read")
             .expect("found");
         assert!(read.second_factor);
+        assert_eq!(read.pending_totp, Some(vec![1u8; 20]));
         assert_eq!(read.last_seen_at, now + Duration::minutes(5));
         store.delete_sessions_of(id).await.expect("deleted");
         assert_eq!(
@@ -243,5 +249,54 @@ async fn sessions_and_api_tokens() {
             .await
             .expect("read")
             .is_none());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setup_link_creates_the_first_admin_only() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let now = datetime!(2026-05-05 10:00 UTC);
+        store
+            .create_setup_link("setup-1", now + Duration::hours(24))
+            .await
+            .expect("link");
+        store
+            .create_setup_link("setup-2", now + Duration::hours(24))
+            .await
+            .expect("link");
+        let late = now + Duration::hours(25);
+        assert_eq!(
+            store
+                .create_first_admin("setup-1", "root@example.org", "$argon2id$x", late)
+                .await
+                .expect("ran"),
+            None,
+            "{}: expired",
+            backend.name
+        );
+        store
+            .create_setup_link("setup-3", now + Duration::hours(48))
+            .await
+            .expect("link");
+        let admin = store
+            .create_first_admin("setup-3", "Root@Example.org", "$argon2id$x", late)
+            .await
+            .expect("ran")
+            .expect("created");
+        let user = store.user_by_id(admin).await.expect("read").expect("found");
+        assert_eq!(
+            (user.role, user.email.as_str()),
+            (Role::Admin, "root@example.org")
+        );
+        assert_eq!(
+            store
+                .create_first_admin("setup-2", "two@example.org", "$argon2id$y", now)
+                .await
+                .expect("ran"),
+            None,
+            "{}: only while no account exists",
+            backend.name
+        );
     }
 }
