@@ -59,8 +59,11 @@ impl Server {
             .stdout
             .take()
             .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line)?;
+        reader.read_line(&mut line)?;
+        // Keep reading so the server never writes into a closed pipe.
+        std::thread::spawn(move || reader.lines().for_each(drop));
         let url = line
             .trim()
             .strip_prefix("cvdesk listening on ")

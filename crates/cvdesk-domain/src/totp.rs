@@ -375,6 +375,10 @@ mod tests {
             TotpSecret::from_bytes(vec![1; 65]).err(),
             Some(InvalidSecretLength(65))
         );
+        assert_eq!(
+            InvalidSecretLength(15).to_string(),
+            "a TOTP secret must be 16 to 64 bytes long, not 15 bytes"
+        );
     }
 
     #[test]

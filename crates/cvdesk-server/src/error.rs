@@ -24,6 +24,12 @@ pub enum WebError {
     NotFound,
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    #[error("sign in first")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -54,6 +60,9 @@ impl WebError {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized => StatusCode::UNAUTHORIZED,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
@@ -64,6 +73,9 @@ impl WebError {
     fn code(&self) -> &'static str {
         match self {
             WebError::NotFound => "not_found",
+            WebError::Unauthorized => "unauthorized",
+            WebError::Forbidden(_) => "forbidden",
+            WebError::Conflict(_) => "conflict",
             WebError::BadRequest { code, .. } | WebError::Invalid { code, .. } => code,
             WebError::PayloadTooLarge(_) => "payload_too_large",
             WebError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -76,6 +88,9 @@ impl WebError {
     fn public_message(&self) -> String {
         match self {
             WebError::NotFound => "Nothing is here. Check the link.".to_owned(),
+            WebError::Unauthorized => {
+                "Sign in first: send an API token as `Authorization: Bearer TOKEN`.".to_owned()
+            }
             WebError::Internal(cause) => {
                 let correlation_id = correlation_id();
                 tracing::error!(correlation_id, error = %cause, "request failed");

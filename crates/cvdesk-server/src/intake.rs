@@ -8,6 +8,7 @@ use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken}
 use cvdesk_store::{NewAttachment, NewReport};
 
 use crate::error::WebError;
+use crate::random;
 use crate::AppState;
 
 /// A report in the desk, and the only copy of its tracking token that will ever exist.
@@ -57,7 +58,7 @@ pub async fn accept_report(
             return Err(IntakeError::Invalid(errors));
         }
     };
-    let token = new_tracking_token()?;
+    let token = random::tracking_token()?;
     let report = state
         .store
         .create_report(NewReport {
@@ -80,13 +81,6 @@ pub async fn accept_report(
 
 pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/track/{token}", state.settings.public_url)
-}
-
-fn new_tracking_token() -> Result<TrackingToken, WebError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| WebError::Internal(format!("the system random source failed: {e}").into()))?;
-    Ok(TrackingToken::from_random_bytes(bytes))
 }
 
 fn capitalise(message: &str) -> String {

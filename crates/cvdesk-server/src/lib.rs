@@ -2,9 +2,11 @@
 //! Handlers are thin: they turn HTTP into typed input, call the domain and the store, and
 //! render the result.
 
+mod auth;
 mod clock;
 mod error;
 mod intake;
+mod random;
 mod routes;
 mod security_headers;
 mod views;
@@ -30,7 +32,7 @@ pub struct ServerSettings {
 }
 
 impl ServerSettings {
-    fn uses_tls(&self) -> bool {
+    pub fn uses_tls(&self) -> bool {
         self.public_url.starts_with("https://")
     }
 }

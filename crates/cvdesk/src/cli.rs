@@ -27,10 +27,19 @@ pub enum Command {
     /// Work with security.txt files (RFC 9116).
     #[command(subcommand)]
     Securitytxt(crate::securitytxt_command::SecuritytxtCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(crate::staff_commands::UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(crate::staff_commands::TokenCommand),
+    /// Work with the audit log.
+    #[command(subcommand)]
+    Audit(crate::staff_commands::AuditCommand),
 }
 
 /// Where the data lives; shared by every command that touches it.
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct StoreOptions {
     /// Folder for the embedded SQLite database and attachment files [default: ./cvdesk-data]
     #[arg(long, env = "CVDESK_DATA", value_name = "DIR")]
@@ -49,7 +58,7 @@ pub struct StoreOptions {
     pub config: Option<PathBuf>,
 }
 
-#[derive(Args, Debug, Clone)]
+#[derive(Args, Debug, Clone, Default)]
 pub struct ServeOptions {
     #[command(flatten)]
     pub store: StoreOptions,

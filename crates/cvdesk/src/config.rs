@@ -80,6 +80,13 @@ impl fmt::Debug for ServeConfig {
 }
 
 impl ServeConfig {
+    /// The configured public URL, or the listen address as an http:// URL.
+    pub fn public_url_or_listen(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
+
     pub fn load(options: ServeOptions) -> anyhow::Result<Self> {
         let file = read_file(options.store.config.as_deref())?;
         let store = store_location(&options.store, &file)?;

@@ -5,6 +5,7 @@ mod config;
 mod cvss_command;
 mod securitytxt_command;
 mod serve;
+mod staff_commands;
 
 use std::process::ExitCode;
 
@@ -18,6 +19,9 @@ fn main() -> ExitCode {
         Command::Serve(options) => serve::run(*options),
         Command::Cvss(options) => cvss_command::run(options),
         Command::Securitytxt(command) => securitytxt_command::run(command),
+        Command::User(command) => staff_commands::user(command),
+        Command::Token(command) => staff_commands::token(command),
+        Command::Audit(command) => staff_commands::audit(command),
     };
     match outcome {
         Ok(code) => code,

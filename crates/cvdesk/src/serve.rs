@@ -44,7 +44,8 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         text_limits: TextLimits::default(),
     };
     // Tests and scripts read this line to learn the port when listening on port 0.
-    println!("cvdesk listening on http://{address}");
+    announce(&format!("cvdesk listening on http://{address}"));
+    offer_first_admin_setup(&*store, &settings.public_url).await?;
     let state = AppState {
         store,
         settings: Arc::new(settings),
@@ -56,6 +57,34 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!("stopped");
     Ok(())
 }
+
+/// A line for the operator on standard output. A closed output must not stop the desk,
+/// so write errors are ignored (the log on standard error has the same facts).
+fn announce(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// While no staff account exists, prints a one-time link that creates the first admin.
+async fn offer_first_admin_setup(
+    store: &dyn cvdesk_store::Store,
+    public_url: &str,
+) -> anyhow::Result<()> {
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let token = crate::staff_commands::secret()?;
+    let expires_at = time::OffsetDateTime::now_utc() + SETUP_LINK_LIFETIME;
+    store.create_setup_link(&token.hash(), expires_at).await?;
+    announce(&format!(
+        "No staff account yet. Create the first admin within 24 hours at:\n{public_url}/staff/setup/{}",
+        token.as_str()
+    ));
+    Ok(())
+}
+
+const SETUP_LINK_LIFETIME: time::Duration = time::Duration::hours(24);
 
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();

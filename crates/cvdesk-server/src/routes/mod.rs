@@ -4,6 +4,7 @@ mod api;
 mod health;
 mod pages;
 mod report_form;
+mod staff;
 mod track;
 
 use std::time::Instant;
@@ -47,6 +48,7 @@ pub fn router(state: AppState) -> Router {
             get(track::get_track_attachment),
         )
         .nest("/api/v1", api::router())
+        .nest("/staff", staff::router())
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
         .layer(middleware::from_fn_with_state(

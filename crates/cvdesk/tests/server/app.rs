@@ -4,11 +4,14 @@ use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
 pub struct TestApp {
     pub url: String,
+    /// Every line the server printed on standard output after the first.
+    pub output: Arc<Mutex<Vec<String>>>,
     pub client: reqwest::Client,
     child: Child,
     data: PathBuf,
@@ -42,10 +45,17 @@ impl TestApp {
             .spawn()
             .expect("cvdesk starts");
         let stdout = child.stdout.take().expect("stdout");
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read stdout");
+        reader.read_line(&mut line).expect("read stdout");
+        // Keep reading so the server never writes into a closed pipe.
+        let output = Arc::new(Mutex::new(Vec::new()));
+        let collected = Arc::clone(&output);
+        std::thread::spawn(move || {
+            for line in reader.lines().map_while(Result::ok) {
+                collected.lock().expect("lock").push(line);
+            }
+        });
         let url = line
             .trim()
             .strip_prefix("cvdesk listening on ")
@@ -53,6 +63,7 @@ impl TestApp {
             .to_owned();
         TestApp {
             url,
+            output,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -74,6 +85,10 @@ impl TestApp {
         let mut restarted = Self::spawn(&self.data, args);
         restarted._dir = self._dir.take();
         restarted
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data
     }
 
     pub fn at(&self, path: &str) -> String {
@@ -160,4 +175,23 @@ pub fn run_cli(args: &[&str], stdin: &str) -> (Option<i32>, String) {
         output.status.code(),
         String::from_utf8(output.stdout).expect("utf-8"),
     )
+}
+
+impl TestApp {
+    /// Waits up to five seconds for a printed line containing `needle`.
+    pub fn printed_line(&self, needle: &str) -> String {
+        for _ in 0..50 {
+            if let Some(line) = self
+                .output
+                .lock()
+                .expect("lock")
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return line.clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the server never printed {needle:?}");
+    }
 }

@@ -11,3 +11,4 @@ mod form;
 mod headers;
 mod intake_api;
 mod postgres;
+mod staff;

@@ -1,0 +1,38 @@
+//! Staff on the JSON API: `Authorization: Bearer TOKEN`, a token made by
+//! `cvdesk token create`. Without a valid token: 401.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use cvdesk_domain::secret::SecretToken;
+use cvdesk_store::User;
+
+use crate::error::{ApiError, WebError};
+use crate::AppState;
+
+pub struct ApiStaff {
+    pub user: User,
+}
+
+impl FromRequestParts<AppState> for ApiStaff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let presented = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or(ApiError(WebError::Unauthorized))?;
+        let user = state
+            .store
+            .user_by_api_token(&SecretToken::hash_of(presented), state.clock.now())
+            .await?
+            .ok_or(ApiError(WebError::Unauthorized))?;
+        Ok(ApiStaff { user })
+    }
+}

@@ -1,0 +1,203 @@
+//! Signed-in staff: the session cookie, its expiry rules, and the `StaffUser` extractor
+//! every staff page takes. The cookie holds a random token; the store holds its hash.
+//! Sessions end after an hour without activity or twelve hours after sign-in, whichever
+//! comes first, and a new one is made at every sign-in.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use cvdesk_domain::secret::SecretToken;
+use cvdesk_store::{Session, User};
+use time::Duration;
+
+use crate::error::{PageError, WebError};
+use crate::random;
+use crate::AppState;
+
+pub const IDLE_TIMEOUT: Duration = Duration::hours(1);
+pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// Writing `last_seen_at` on every request would make every page view a write.
+const TOUCH_INTERVAL: Duration = Duration::minutes(1);
+
+/// A staff member with a complete sign-in (password and, when enrolled, second factor).
+pub struct StaffUser {
+    pub user: User,
+    pub session: Session,
+}
+
+impl StaffUser {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, presented: &str) -> Result<(), PageError> {
+        if constant_time_eq(presented.as_bytes(), self.session.csrf_token.as_bytes()) {
+            Ok(())
+        } else {
+            Err(PageError(WebError::Forbidden(
+                "This form has expired or did not come from this site. Go back, reload the \
+                 page and try again."
+                    .to_owned(),
+            )))
+        }
+    }
+}
+
+pub fn cookie_name(state: &AppState) -> &'static str {
+    // The __Host- prefix makes browsers refuse the cookie unless it is Secure, has no
+    // Domain and has Path=/.
+    if state.settings.uses_tls() {
+        "__Host-cvdesk_session"
+    } else {
+        "cvdesk_session"
+    }
+}
+
+/// The `Set-Cookie` value that installs a session token.
+pub fn session_cookie(state: &AppState, token: &SecretToken) -> String {
+    let secure = if state.settings.uses_tls() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        cookie_name(state),
+        token.as_str(),
+        ABSOLUTE_TIMEOUT.whole_seconds()
+    )
+}
+
+pub fn clear_cookie(state: &AppState) -> String {
+    let secure = if state.settings.uses_tls() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(state)
+    )
+}
+
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Starts a session for `user` and returns it with the cookie to set.
+pub async fn start_session(state: &AppState, user: &User) -> Result<(Session, String), WebError> {
+    let token = random::secret_token()?;
+    let now = state.clock.now();
+    let session = Session {
+        token_hash: token.hash(),
+        user_id: user.id,
+        csrf_token: random::secret_token()?.as_str().to_owned(),
+        second_factor: user.totp_secret.is_none(),
+        pending_totp: None,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + ABSOLUTE_TIMEOUT,
+    };
+    state.store.create_session(&session).await?;
+    Ok((session, session_cookie(state, &token)))
+}
+
+/// A live session from the request's cookie, whatever its second-factor state.
+pub async fn current_session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, User)>, WebError> {
+    let Some(token) = read_cookie(headers, cookie_name(state)) else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.session(&SecretToken::hash_of(token)).await? else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    if now >= session.expires_at || now - session.last_seen_at >= IDLE_TIMEOUT {
+        state.store.delete_session(&session.token_hash).await?;
+        return Ok(None);
+    }
+    let Some(user) = state.store.user_by_id(session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.disabled {
+        return Ok(None);
+    }
+    if now - session.last_seen_at >= TOUCH_INTERVAL {
+        state.store.touch_session(&session.token_hash, now).await?;
+    }
+    Ok(Some((session, user)))
+}
+
+/// Where an unauthenticated request is sent.
+pub enum SignInRequired {
+    Login,
+    SecondFactor,
+    Failed(PageError),
+}
+
+impl IntoResponse for SignInRequired {
+    fn into_response(self) -> Response {
+        match self {
+            SignInRequired::Login => Redirect::to("/staff/login").into_response(),
+            SignInRequired::SecondFactor => Redirect::to("/staff/login/code").into_response(),
+            SignInRequired::Failed(error) => error.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for StaffUser {
+    type Rejection = SignInRequired;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let found = current_session(state, &parts.headers)
+            .await
+            .map_err(|e| SignInRequired::Failed(PageError(e)))?;
+        match found {
+            None => Err(SignInRequired::Login),
+            Some((session, _)) if !session.second_factor => Err(SignInRequired::SecondFactor),
+            Some((session, user)) => Ok(StaffUser { user, session }),
+        }
+    }
+}
+
+pub fn set_cookie_header(value: String) -> [(axum::http::HeaderName, String); 1] {
+    [(SET_COOKIE, value)]
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            "a=1; cvdesk_session=tok; b=2".parse().expect("header"),
+        );
+        assert_eq!(read_cookie(&headers, "cvdesk_session"), Some("tok"));
+        assert_eq!(read_cookie(&headers, "missing"), None);
+    }
+
+    #[test]
+    fn equal_only_when_equal() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

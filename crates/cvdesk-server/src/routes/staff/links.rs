@@ -1,0 +1,166 @@
+//! One-time links: the set-up link that creates the first admin, and the link that lets a
+//! new account choose its password. The secret in the path is the credential.
+
+use askama::Template;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use cvdesk_domain::secret::SecretToken;
+use serde::Deserialize;
+
+use crate::auth::{audit, password};
+use crate::error::PageError;
+use crate::routes::staff::form;
+use crate::views::render;
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/choose_password.html")]
+struct ChoosePasswordPage<'a> {
+    organization_name: &'a str,
+    heading: &'a str,
+    introduction: &'a str,
+    action: String,
+    ask_email: bool,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChoosePasswordForm {
+    email: String,
+    password: String,
+    confirmation: String,
+}
+
+const LINK_USED: &str = "This link has expired or was already used. Ask an admin for a new one \
+     (cvdesk user add prints one).";
+
+fn setup_page(
+    state: &AppState,
+    token: &str,
+    email: &str,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = render(&ChoosePasswordPage {
+        organization_name: &state.settings.organization_name,
+        heading: "Create the first admin account",
+        introduction: "This desk has no staff account yet. The account you create here can \
+             add everyone else.",
+        action: format!("/staff/setup/{token}"),
+        ask_email: true,
+        email,
+        error,
+    })?;
+    Ok((status, page).into_response())
+}
+
+fn password_page(
+    state: &AppState,
+    token: &str,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let page = render(&ChoosePasswordPage {
+        organization_name: &state.settings.organization_name,
+        heading: "Choose your password",
+        introduction: "Choose the password for your staff account. This link works once.",
+        action: format!("/staff/password/{token}"),
+        ask_email: false,
+        email: "",
+        error,
+    })?;
+    Ok((status, page).into_response())
+}
+
+pub async fn get_setup(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    setup_page(&state, &token, "", None)
+}
+
+pub async fn post_setup(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    submitted: Result<Form<ChoosePasswordForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let submitted = form(submitted)?;
+    let email = submitted.email.trim();
+    if !email.contains('@') || email.len() > 254 {
+        return setup_page(&state, &token, email, Some("Enter your e-mail address."));
+    }
+    if let Err(message) = password::check_new(&submitted.password, &submitted.confirmation) {
+        return setup_page(&state, &token, email, Some(&message));
+    }
+    let hash = password::hash(submitted.password).await?;
+    let now = state.clock.now();
+    let created = state
+        .store
+        .create_first_admin(&SecretToken::hash_of(&token), email, &hash, now)
+        .await?;
+    let Some(admin) = created else {
+        return setup_page(&state, &token, email, Some(LINK_USED));
+    };
+    let user = state.store.user_by_id(admin).await?;
+    audit::record(
+        &state,
+        user.as_ref(),
+        email,
+        "user.create_first_admin",
+        Some(email),
+        "",
+    )
+    .await?;
+    Ok(Redirect::to("/staff/login?done=password").into_response())
+}
+
+pub async fn get_password_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    password_page(&state, &token, None)
+}
+
+pub async fn post_password_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    submitted: Result<Form<ChoosePasswordForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let submitted = form(submitted)?;
+    if let Err(message) = password::check_new(&submitted.password, &submitted.confirmation) {
+        return password_page(&state, &token, Some(&message));
+    }
+    let hash = password::hash(submitted.password).await?;
+    let now = state.clock.now();
+    let Some(user_id) = state
+        .store
+        .set_password_with_link(&SecretToken::hash_of(&token), &hash, now)
+        .await?
+    else {
+        return password_page(&state, &token, Some(LINK_USED));
+    };
+    let user = state.store.user_by_id(user_id).await?;
+    audit::record(
+        &state,
+        user.as_ref(),
+        "",
+        "user.password_set",
+        None,
+        "with a one-time link",
+    )
+    .await?;
+    Ok(Redirect::to("/staff/login?done=password").into_response())
+}

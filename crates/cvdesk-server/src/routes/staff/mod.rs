@@ -1,0 +1,42 @@
+//! The staff workspace under `/staff`. Every page but sign-in and the one-time links takes
+//! a `StaffUser`, and every form carries the session's CSRF token.
+
+mod home;
+mod links;
+mod sign_in;
+
+use axum::extract::rejection::FormRejection;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+
+use crate::error::{PageError, WebError};
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::get_home))
+        .route("/login", get(sign_in::get_login).post(sign_in::post_login))
+        .route(
+            "/login/code",
+            get(sign_in::get_code).post(sign_in::post_code),
+        )
+        .route("/logout", post(sign_in::post_logout))
+        .route(
+            "/setup/{token}",
+            get(links::get_setup).post(links::post_setup),
+        )
+        .route(
+            "/password/{token}",
+            get(links::get_password_link).post(links::post_password_link),
+        )
+}
+
+/// A form body, or a 400 page that says what was wrong with it.
+pub fn form<T>(submitted: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
+    submitted.map(|Form(value)| value).map_err(|rejection| {
+        PageError(WebError::bad_request(
+            "malformed_form",
+            format!("The form could not be read: {}", rejection.body_text()),
+        ))
+    })
+}

@@ -1,0 +1,210 @@
+//! Commands for operators: accounts, API tokens, and checking the audit chain. They work
+//! on the same data as `serve` and record what they do in the audit log as `cli`.
+
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use cvdesk_domain::audit::{self, AuditEvent};
+use cvdesk_domain::secret::SecretToken;
+use cvdesk_domain::staff::Role;
+use cvdesk_store::{Store, StoreError};
+use time::{Duration, OffsetDateTime};
+
+use crate::cli::ServeOptions;
+use crate::config::ServeConfig;
+
+/// How long a password link printed by `user add` stays valid.
+const PASSWORD_LINK_LIFETIME: Duration = Duration::days(7);
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a staff account and print a one-time link to choose its password.
+    Add(UserAddOptions),
+}
+
+#[derive(Args, Debug)]
+pub struct UserAddOptions {
+    #[command(flatten)]
+    pub common: Box<ServeOptions>,
+    /// The account's e-mail address (how they sign in).
+    #[arg(long)]
+    pub email: String,
+    /// admin, triager, member or viewer.
+    #[arg(long)]
+    pub role: String,
+    /// A product whose owning team the account joins (repeatable; for members).
+    #[arg(long = "product", value_name = "PRODUCT")]
+    pub products: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for an account and print it (alone on the last line).
+    Create(TokenCreateOptions),
+}
+
+#[derive(Args, Debug)]
+pub struct TokenCreateOptions {
+    #[command(flatten)]
+    pub common: Box<ServeOptions>,
+    /// The account the token acts as.
+    #[arg(long)]
+    pub email: String,
+    /// What the token is for, e.g. "ticket sync".
+    #[arg(long, default_value = "api")]
+    pub label: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; exit 0 when intact, 1 otherwise.
+    Verify(AuditVerifyOptions),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditVerifyOptions {
+    #[command(flatten)]
+    pub common: Box<ServeOptions>,
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+async fn open(config: &ServeConfig) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+    cvdesk_store::open(&config.store)
+        .await
+        .context("cannot open the store")
+}
+
+async fn record(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    detail: String,
+) -> anyhow::Result<()> {
+    store
+        .append_audit(AuditEvent {
+            at: OffsetDateTime::now_utc(),
+            actor: None,
+            actor_label: "cli".to_owned(),
+            action: action.to_owned(),
+            subject: Some(subject.to_owned()),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+pub fn secret() -> anyhow::Result<SecretToken> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).context("the system random source failed")?;
+    Ok(SecretToken::from_random_bytes(bytes))
+}
+
+pub fn user(command: UserCommand) -> anyhow::Result<ExitCode> {
+    let UserCommand::Add(options) = command;
+    let role: Role = options.role.parse()?;
+    let email = options.email.trim().to_owned();
+    if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
+        bail!("'{email}' is not an e-mail address");
+    }
+    let config = ServeConfig::load(*options.common)?;
+    let public_url = config.public_url_or_listen();
+    runtime()?.block_on(async {
+        let store = open(&config).await?;
+        let now = OffsetDateTime::now_utc();
+        let user = match store.create_user(&email, role, now).await {
+            Err(StoreError::Conflict(message)) => bail!("{message}"),
+            other => other?,
+        };
+        for product in &options.products {
+            store.grant_product(user, product).await?;
+        }
+        let link = secret()?;
+        store
+            .create_password_link(user, &link.hash(), now + PASSWORD_LINK_LIFETIME)
+            .await?;
+        record(
+            &*store,
+            "user.create",
+            &email,
+            format!(
+                "{{\"role\":\"{role}\",\"products\":{:?}}}",
+                options.products
+            ),
+        )
+        .await?;
+        println!("Created {role} account {email}.");
+        println!("Send them this one-time link to choose a password (valid 7 days):");
+        println!("{public_url}/staff/password/{}", link.as_str());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn token(command: TokenCommand) -> anyhow::Result<ExitCode> {
+    let TokenCommand::Create(options) = command;
+    let config = ServeConfig::load(*options.common)?;
+    runtime()?.block_on(async {
+        let store = open(&config).await?;
+        let Some(user) = store.user_by_email(&options.email).await? else {
+            bail!("there is no account for {}", options.email.trim());
+        };
+        let token = secret()?;
+        store
+            .create_api_token(
+                user.id,
+                &token.hash(),
+                &options.label,
+                OffsetDateTime::now_utc(),
+            )
+            .await?;
+        record(
+            &*store,
+            "token.create",
+            &user.email,
+            format!("{{\"label\":{:?}}}", options.label),
+        )
+        .await?;
+        println!(
+            "API token for {} ({}); it is shown only now:",
+            user.email, user.role
+        );
+        println!("{}", token.as_str());
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let AuditCommand::Verify(options) = command;
+    let config = ServeConfig::load(*options.common)?;
+    runtime()?.block_on(async {
+        let store = open(&config).await?;
+        let head = store.audit_head().await?;
+        let mut entries = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = store.audit_entries_after(after, 10_000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.sequence;
+            entries.extend(page);
+        }
+        match audit::verify_against(entries, Some((head.count, &head.last_hash))) {
+            Ok(verified) => {
+                println!(
+                    "audit log intact: {} entries, last hash {}",
+                    verified.count, verified.last_hash
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(broken) => {
+                println!("audit log BROKEN: {broken}");
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}

@@ -1,0 +1,224 @@
+//! Staff accounts end to end: the first-admin link printed at start, signing in and out,
+//! lockout, accounts and tokens made on the command line, and the audit chain.
+
+use reqwest::redirect::Policy;
+use reqwest::Client;
+
+use crate::app::{run_cli, TestApp};
+
+pub const ADMIN_EMAIL: &str = "admin@example.org";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
+/// A client with its own cookie jar that does not follow redirects.
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// The value of the first hidden `csrf_token` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let start = html
+        .find("name=\"csrf_token\" value=\"")
+        .expect("a csrf_token field")
+        + 25;
+    html[start..].chars().take_while(|c| *c != '"').collect()
+}
+
+pub async fn create_first_admin(app: &TestApp) {
+    let line = app.printed_line("/staff/setup/");
+    let link = line.trim().to_owned();
+    let response = browser()
+        .post(&link)
+        .form(&[
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+            ("confirmation", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        response.status(),
+        303,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+}
+
+/// Signs in with a fresh browser; returns it and the status of the sign-in answer.
+pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> (Client, u16) {
+    let browser = browser();
+    let page = browser
+        .get(app.at("/staff/login"))
+        .send()
+        .await
+        .expect("sent");
+    let token = csrf_token(&page.text().await.expect("html"));
+    let response = browser
+        .post(app.at("/staff/login"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", email),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (browser, status)
+}
+
+fn cli(app: &TestApp, args: &[&str]) -> (Option<i32>, String) {
+    let data = app.data_dir().to_str().expect("utf-8 path").to_owned();
+    let mut full: Vec<&str> = args.to_vec();
+    full.extend(["--data", data.as_str()]);
+    run_cli(&full, "")
+}
+
+#[tokio::test]
+async fn the_first_admin_signs_in_and_out() {
+    let app = TestApp::start();
+    let anonymous = browser().get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(anonymous.status(), 303);
+    assert_eq!(anonymous.headers()["location"], "/staff/login");
+
+    create_first_admin(&app).await;
+    let link = app.printed_line("/staff/setup/");
+    let again = browser()
+        .post(link.trim())
+        .form(&[
+            ("email", "eve@example.org"),
+            ("password", "another long password"),
+            ("confirmation", "another long password"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(again.status(), 422, "a set-up link works once");
+
+    let (browser, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    let home = browser.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(home.status(), 200);
+    let html = home.text().await.expect("html");
+    assert!(html.contains(ADMIN_EMAIL));
+
+    let token = csrf_token(&html);
+    let forged = browser
+        .post(app.at("/staff/logout"))
+        .form(&[("csrf_token", "forged")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        forged.status(),
+        403,
+        "logout needs the session's CSRF token"
+    );
+    let logout = browser
+        .post(app.at("/staff/logout"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(logout.status(), 303);
+    let after = browser.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(after.status(), 303, "signed out");
+}
+
+#[tokio::test]
+async fn failures_say_the_same_thing_and_lock_the_account() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let wrong = sign_in(&app, ADMIN_EMAIL, "wrong password here").await;
+    let unknown = sign_in(&app, "nobody@example.org", ADMIN_PASSWORD).await;
+    assert_eq!((wrong.1, unknown.1), (401, 401));
+    for _ in 0..4 {
+        sign_in(&app, ADMIN_EMAIL, "wrong password here").await;
+    }
+    let (_, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(
+        status, 401,
+        "locked after five failures, even with the right password"
+    );
+}
+
+#[tokio::test]
+async fn accounts_and_tokens_from_the_command_line() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let (code, out) = cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "tri@example.org",
+            "--role",
+            "triager",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let link = out.lines().last().expect("link line").trim().to_owned();
+    assert!(link.contains("/staff/password/"), "{out}");
+    let link = link.replace(&link[..link.find("/staff").expect("path")], &app.url);
+    let chosen = "triage all the things";
+    let set = browser()
+        .post(&link)
+        .form(&[("password", chosen), ("confirmation", chosen)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(set.status(), 303);
+    assert_eq!(sign_in(&app, "tri@example.org", chosen).await.1, 303);
+
+    let (code, _) = cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "TRI@example.org",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert_eq!(code, Some(1), "the e-mail is taken");
+    let (code, _) = cli(
+        &app,
+        &["user", "add", "--email", "x@example.org", "--role", "root"],
+    );
+    assert_eq!(code, Some(1), "unknown role");
+
+    let (code, out) = cli(&app, &["token", "create", "--email", "tri@example.org"]);
+    assert_eq!(code, Some(0), "{out}");
+    let token = out.lines().last().expect("token line").trim();
+    assert_eq!(token.len(), 43, "{out}");
+}
+
+#[tokio::test]
+async fn audit_verify_detects_a_changed_row() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    sign_in(&app, ADMIN_EMAIL, "wrong password here").await;
+    let (code, out) = cli(&app, &["audit", "verify"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("intact"), "{out}");
+
+    let database = app.data_dir().join("cvdesk.db");
+    let url = format!("sqlite://{}", database.display());
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("open the database");
+    sqlx::query("UPDATE audit_log SET actor_label = 'someone else' WHERE sequence = 2")
+        .execute(&mut connection)
+        .await
+        .expect("tampered");
+    let (code, out) = cli(&app, &["audit", "verify"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("entry 2 was changed"), "{out}");
+}
