@@ -8,7 +8,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::draft::ReportDraft;
+use crate::priority::{Exploitability, PriorityOverride};
 use crate::reference::Reference;
+use crate::staff::ProductId;
 
 /// Where a report stands. `new`, `triaged` and `assigned` are open; the rest are closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -118,6 +120,15 @@ pub struct AttachmentMeta {
     pub sha256: String,
 }
 
+/// What triage added to a report: where it belongs and how urgent it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Triage {
+    pub product: Option<ProductId>,
+    pub duplicate_of: Option<Reference>,
+    pub exploitability: Option<Exploitability>,
+    pub priority_override: Option<PriorityOverride>,
+}
+
 /// An accepted report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -128,6 +139,7 @@ pub struct Report {
     pub created_at: OffsetDateTime,
     pub content: ReportDraft,
     pub attachments: Vec<AttachmentMeta>,
+    pub triage: Triage,
 }
 
 #[cfg(test)]

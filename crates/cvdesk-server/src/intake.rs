@@ -3,9 +3,11 @@
 //! the store has committed.
 
 use cvdesk_domain::attachment::AttachmentError;
+use cvdesk_domain::product;
 use cvdesk_domain::report::Report;
+use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken};
-use cvdesk_store::{NewAttachment, NewReport};
+use cvdesk_store::{NewAttachment, NewReport, Product};
 
 use crate::error::WebError;
 use crate::random;
@@ -59,6 +61,7 @@ pub async fn accept_report(
         }
     };
     let token = random::tracking_token()?;
+    let product = route_to_product(state, &draft).await?;
     let report = state
         .store
         .create_report(NewReport {
@@ -67,6 +70,7 @@ pub async fn accept_report(
             tracking_token_hash: &token.hash(),
             content: &draft,
             attachments: &received.files,
+            product,
         })
         .await
         .map_err(WebError::from)?;
@@ -77,6 +81,17 @@ pub async fn accept_report(
         token,
         tracking_url,
     })
+}
+
+/// The product whose host names, URL prefixes or aliases the report names, when exactly
+/// one does; otherwise a triager decides.
+async fn route_to_product(
+    state: &AppState,
+    draft: &ReportDraft,
+) -> Result<Option<ProductId>, WebError> {
+    let products = state.store.products().await?;
+    let routes: Vec<_> = products.iter().map(Product::route).collect();
+    Ok(product::route(draft.asset.as_deref(), &draft.title, &routes).map(|found| found.product))
 }
 
 pub fn tracking_url(state: &AppState, token: &str) -> String {

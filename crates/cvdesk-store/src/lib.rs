@@ -6,12 +6,14 @@ mod accounts;
 mod audit;
 mod blobs;
 mod error;
+mod inventory;
 mod postgres;
 mod rows;
 mod sql_store;
 mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
+mod triage;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,8 +27,13 @@ use time::OffsetDateTime;
 pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
+pub use inventory::{InventoryStore, Product, Team};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+pub use triage::{
+    Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,
+    ReportSummary, TriageStore,
+};
 
 /// Where the data lives, chosen at run time.
 #[derive(Debug, Clone)]
@@ -44,6 +51,8 @@ pub struct NewReport<'a> {
     pub tracking_token_hash: &'a TrackingTokenHash,
     pub content: &'a ReportDraft,
     pub attachments: &'a [NewAttachment],
+    /// The product the routing rules chose, if any.
+    pub product: Option<cvdesk_domain::staff::ProductId>,
 }
 
 pub struct NewAttachment {
@@ -58,9 +67,9 @@ pub struct AttachmentContent {
 }
 
 /// Everything the desk keeps.
-pub trait Store: ReportStore + AccountStore + AuditStore {}
+pub trait Store: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore {}
 
-impl<T: ReportStore + AccountStore + AuditStore> Store for T {}
+impl<T> Store for T where T: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore {}
 
 #[async_trait]
 pub trait ReportStore: Send + Sync {

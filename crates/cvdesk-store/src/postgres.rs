@@ -7,7 +7,7 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 
-use crate::sql_store::{Blobs, SqlStore};
+use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
 use crate::StoreError;
 
 pub type PostgresStore = SqlStore<Postgres>;
@@ -25,5 +25,13 @@ impl SqlStore<Postgres> {
             readers: pool,
             blobs: Blobs::Table,
         })
+    }
+}
+
+impl Dialect for Postgres {
+    fn push_text_match(sql: &mut SqlText, words: &[String]) {
+        sql.push("r.search_vector @@ plainto_tsquery('simple', ")
+            .bind(Value::Text(words.join(" ")))
+            .push(")");
     }
 }

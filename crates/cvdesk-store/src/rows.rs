@@ -1,7 +1,9 @@
 //! SQL and row shapes shared by both backends. Placeholders are `$N`, which SQLite and
 //! PostgreSQL both understand, so each statement is written once.
 
-use cvdesk_domain::report::{AttachmentMeta, Report, ReportState, Severity};
+use cvdesk_domain::priority::{Exploitability, Priority, PriorityOverride};
+use cvdesk_domain::report::{AttachmentMeta, Report, ReportState, Severity, Triage};
+use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{Contact, Reference, ReportDraft};
 use sqlx::query::QueryScalar;
 use sqlx::{Database, Encode, Type};
@@ -19,8 +21,8 @@ pub const NEXT_SEQUENCE: &str = "INSERT INTO reference_counters (prefix, year, l
 pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, reference_year, \
      reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
      cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
-     mitigation, contact_name, contact_email, contact_pgp_key, credit) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
      RETURNING id";
 
 pub const INSERT_ATTACHMENT: &str =
@@ -30,7 +32,8 @@ pub const INSERT_ATTACHMENT: &str =
 const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, reference_sequence, \
      state, needs_info, created_at, asset, weakness, cvss_vector, cvss_version, cvss_score, \
      cvss_rating, title, summary, steps_to_reproduce, impact, mitigation, contact_name, \
-     contact_email, contact_pgp_key, credit FROM reports";
+     contact_email, contact_pgp_key, credit, product_id, duplicate_of, exploitability, \
+     priority_override, priority_override_reason FROM reports";
 
 pub fn report_by_tracking_token() -> String {
     format!("{REPORT_COLUMNS} WHERE tracking_token_hash = $1")
@@ -70,6 +73,11 @@ pub struct ReportRow {
     contact_email: Option<String>,
     contact_pgp_key: Option<String>,
     credit: bool,
+    product_id: Option<i64>,
+    duplicate_of: Option<String>,
+    exploitability: Option<String>,
+    priority_override: Option<String>,
+    priority_override_reason: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -127,7 +135,38 @@ impl ReportRow {
             (None, None, None, None) => None,
             _ => return Err(corrupt("incomplete CVSS columns".to_owned())),
         };
+        let parse = |what: &str, e: &dyn std::fmt::Display| corrupt(format!("{what}: {e}"));
+        let duplicate_of = self
+            .duplicate_of
+            .map(|r| {
+                r.parse::<Reference>()
+                    .map_err(|e| parse("duplicate_of", &e))
+            })
+            .transpose()?;
+        let exploitability = self
+            .exploitability
+            .map(|e| {
+                e.parse::<Exploitability>()
+                    .map_err(|e| parse("exploitability", &e))
+            })
+            .transpose()?;
+        let priority_override = match (self.priority_override, self.priority_override_reason) {
+            (Some(priority), Some(reason)) => Some(PriorityOverride {
+                priority: priority
+                    .parse::<Priority>()
+                    .map_err(|e| parse("priority_override", &e))?,
+                reason,
+            }),
+            (None, None) => None,
+            _ => return Err(corrupt("incomplete priority override".to_owned())),
+        };
         Ok(Report {
+            triage: Triage {
+                product: self.product_id.map(ProductId),
+                duplicate_of,
+                exploitability,
+                priority_override,
+            },
             id: self.id,
             reference,
             state,
@@ -177,6 +216,7 @@ where
     Option<String>: Encode<'q, DB> + Type<DB>,
     Option<f64>: Encode<'q, DB> + Type<DB>,
     i64: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     OffsetDateTime: Encode<'q, DB> + Type<DB>,
 {
@@ -203,6 +243,7 @@ where
         .bind(content.contact.email.as_deref())
         .bind(content.contact.pgp_key.as_deref())
         .bind(content.credit)
+        .bind(new.product.map(|product| product.0))
 }
 
 /// The report just inserted, assembled from what was written rather than read back.
@@ -222,6 +263,10 @@ pub fn accepted_report(
         created_at: new.received_at,
         content: new.content.clone(),
         attachments,
+        triage: Triage {
+            product: new.product,
+            ..Triage::default()
+        },
     })
 }
 

@@ -9,7 +9,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::Sqlite;
 
 use crate::blobs::BlobDir;
-use crate::sql_store::{Blobs, SqlStore};
+use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
 use crate::StoreError;
 
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -45,5 +45,19 @@ impl SqlStore<Sqlite> {
             readers,
             blobs: Blobs::Files(blobs),
         })
+    }
+}
+
+impl Dialect for Sqlite {
+    fn push_text_match(sql: &mut SqlText, words: &[String]) {
+        // Each word becomes an FTS5 string (quotes doubled), so nothing typed is an operator.
+        let query = words
+            .iter()
+            .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        sql.push("r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ")
+            .bind(Value::Text(query))
+            .push(")");
     }
 }

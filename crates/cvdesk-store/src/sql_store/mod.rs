@@ -5,9 +5,14 @@
 
 mod accounts;
 mod audit;
+mod inventory;
 mod reports;
+mod triage;
+
+use std::fmt::Write;
 
 use sqlx::{Database, Pool};
+use time::OffsetDateTime;
 
 use crate::blobs::BlobDir;
 
@@ -25,4 +30,49 @@ pub struct SqlStore<DB: Database> {
     pub(crate) writer: Pool<DB>,
     pub(crate) readers: Pool<DB>,
     pub(crate) blobs: Blobs,
+}
+
+/// What the two dialects spell differently.
+pub trait Dialect: Database {
+    /// Appends a condition that every one of `words` occurs in the report `r`'s title,
+    /// summary, steps or impact. Words are data, never query syntax.
+    fn push_text_match(sql: &mut SqlText, words: &[String]);
+}
+
+/// A value bound to a `$N` placeholder of a statement assembled at run time.
+pub enum Value {
+    Text(String),
+    Integer(i64),
+    Real(f64),
+    Flag(bool),
+    Time(OffsetDateTime),
+}
+
+/// SQL assembled at run time (filters that may or may not apply) with its values kept
+/// apart, so nothing typed by a person ever becomes SQL.
+#[derive(Default)]
+pub struct SqlText {
+    pub text: String,
+    pub values: Vec<Value>,
+}
+
+impl SqlText {
+    pub fn new(text: &str) -> Self {
+        SqlText {
+            text: text.to_owned(),
+            values: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends the next placeholder and remembers its value.
+    pub fn bind(&mut self, value: Value) -> &mut Self {
+        self.values.push(value);
+        let _ = write!(self.text, "${}", self.values.len());
+        self
+    }
 }

@@ -4,3 +4,4 @@ mod accounts;
 mod audit;
 mod backends;
 mod reports;
+mod triage;

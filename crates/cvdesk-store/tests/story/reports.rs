@@ -48,6 +48,7 @@ async fn create(
             tracking_token_hash: &token.hash(),
             content: &draft("SQL injection in search"),
             attachments,
+            product: None,
         })
         .await
         .expect("report stored")

@@ -1,0 +1,172 @@
+//! Teams and products. Lists (host names, URL prefixes, aliases) are stored one a line.
+
+use async_trait::async_trait;
+use cvdesk_domain::product::ProductSpec;
+use cvdesk_domain::staff::{ProductId, TeamId};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use time::OffsetDateTime;
+
+use super::SqlStore;
+use crate::inventory::{InventoryStore, Product, Team};
+use crate::StoreError;
+
+const PRODUCT_COLUMNS: &str = "SELECT p.id, p.name, p.team_id, t.name AS team_name, \
+     p.business_context, p.criticality, p.hostnames, p.url_prefixes, p.aliases \
+     FROM products p LEFT JOIN teams t ON t.id = p.team_id";
+
+#[derive(FromRow)]
+pub struct ProductRow {
+    id: i64,
+    name: String,
+    team_id: Option<i64>,
+    team_name: Option<String>,
+    business_context: String,
+    criticality: String,
+    hostnames: String,
+    url_prefixes: String,
+    aliases: String,
+}
+
+#[derive(FromRow)]
+pub struct TeamRow {
+    id: i64,
+    name: String,
+}
+
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl TryFrom<ProductRow> for Product {
+    type Error = StoreError;
+
+    fn try_from(row: ProductRow) -> Result<Self, StoreError> {
+        Ok(Product {
+            id: ProductId(row.id),
+            team: match (row.team_id, row.team_name) {
+                (Some(id), Some(name)) => Some(Team {
+                    id: TeamId(id),
+                    name,
+                }),
+                _ => None,
+            },
+            criticality: row
+                .criticality
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("product {}: {e}", row.id)))?,
+            hostnames: lines(&row.hostnames),
+            url_prefixes: lines(&row.url_prefixes),
+            aliases: lines(&row.aliases),
+            name: row.name,
+            business_context: row.business_context,
+        })
+    }
+}
+
+#[async_trait]
+impl<DB> InventoryStore for SqlStore<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'r> ProductRow: FromRow<'r, DB::Row>,
+    for<'r> TeamRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn create_team(&self, name: &str, now: OffsetDateTime) -> Result<TeamId, StoreError> {
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+                .bind(name)
+                .bind(now)
+                .fetch_one(&self.writer)
+                .await
+                .map_err(|e| {
+                    StoreError::conflict_on_unique(
+                        e,
+                        format!("a team named {name:?} exists already"),
+                    )
+                })?;
+        Ok(TeamId(id))
+    }
+
+    async fn teams(&self) -> Result<Vec<Team>, StoreError> {
+        let rows: Vec<TeamRow> = sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
+            .fetch_all(&self.readers)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Team {
+                id: TeamId(row.id),
+                name: row.name,
+            })
+            .collect())
+    }
+
+    async fn create_product(
+        &self,
+        spec: &ProductSpec,
+        now: OffsetDateTime,
+    ) -> Result<ProductId, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO products (name, team_id, business_context, criticality, hostnames, \
+             url_prefixes, aliases, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(spec.name.as_str())
+        .bind(spec.team.map(|team| team.0))
+        .bind(spec.business_context.clone().unwrap_or_default())
+        .bind(spec.criticality.as_str())
+        .bind(spec.hostnames.join("\n"))
+        .bind(spec.url_prefixes.join("\n"))
+        .bind(spec.aliases.join("\n"))
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, format!("a product named {:?} exists already", spec.name)))?;
+        Ok(ProductId(id))
+    }
+
+    async fn update_product(&self, id: ProductId, spec: &ProductSpec) -> Result<(), StoreError> {
+        let updated: Option<i64> = sqlx::query_scalar(
+            "UPDATE products SET name = $2, team_id = $3, business_context = $4, criticality = $5, \
+             hostnames = $6, url_prefixes = $7, aliases = $8 WHERE id = $1 RETURNING id",
+        )
+        .bind(id.0)
+        .bind(spec.name.as_str())
+        .bind(spec.team.map(|team| team.0))
+        .bind(spec.business_context.clone().unwrap_or_default())
+        .bind(spec.criticality.as_str())
+        .bind(spec.hostnames.join("\n"))
+        .bind(spec.url_prefixes.join("\n"))
+        .bind(spec.aliases.join("\n"))
+        .fetch_optional(&self.writer)
+        .await
+        .map_err(|e| StoreError::conflict_on_unique(e, format!("a product named {:?} exists already", spec.name)))?;
+        match updated {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Missing(format!("there is no product {}", id.0))),
+        }
+    }
+
+    async fn products(&self) -> Result<Vec<Product>, StoreError> {
+        let rows: Vec<ProductRow> = sqlx::query_as(&format!("{PRODUCT_COLUMNS} ORDER BY p.name"))
+            .fetch_all(&self.readers)
+            .await?;
+        rows.into_iter().map(Product::try_from).collect()
+    }
+
+    async fn product(&self, id: ProductId) -> Result<Option<Product>, StoreError> {
+        let row: Option<ProductRow> = sqlx::query_as(&format!("{PRODUCT_COLUMNS} WHERE p.id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.readers)
+            .await?;
+        row.map(Product::try_from).transpose()
+    }
+}

@@ -1,0 +1,516 @@
+//! The queue, state changes with their history, notes and assessments.
+
+use async_trait::async_trait;
+use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::priority::{Exploitability, PriorityOverride};
+use cvdesk_domain::report::ReportState;
+use cvdesk_domain::staff::ProductId;
+use cvdesk_domain::workflow::Transition;
+use cvdesk_domain::Reference;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use time::OffsetDateTime;
+
+use super::{Dialect, SqlStore, SqlText, Value};
+use crate::triage::{
+    Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,
+    ReportSummary, TriageStore,
+};
+use crate::StoreError;
+
+/// Longest full-text query: more words than this add nothing but cost.
+const MAX_SEARCH_WORDS: usize = 20;
+
+#[derive(FromRow)]
+pub struct SummaryRow {
+    id: i64,
+    reference_prefix: String,
+    reference_year: i64,
+    reference_sequence: i64,
+    state: String,
+    needs_info: bool,
+    created_at: OffsetDateTime,
+    title: String,
+    asset: Option<String>,
+    cvss_score: Option<f64>,
+    cvss_rating: Option<String>,
+    product_id: Option<i64>,
+}
+
+#[derive(FromRow)]
+pub struct EventRow {
+    at: OffsetDateTime,
+    actor_label: String,
+    kind: String,
+    from_state: Option<String>,
+    to_state: Option<String>,
+    detail: String,
+}
+
+#[derive(FromRow)]
+pub struct NoteRow {
+    id: i64,
+    author_label: String,
+    body: String,
+    created_at: OffsetDateTime,
+}
+
+#[derive(FromRow)]
+pub struct ComparableRow {
+    id: i64,
+    reference_prefix: String,
+    reference_year: i64,
+    reference_sequence: i64,
+    title: String,
+    summary: String,
+    steps_to_reproduce: String,
+    asset: Option<String>,
+}
+
+fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
+    let corrupt =
+        |what: String| StoreError::Corrupt(format!("reference {prefix}-{year}-{sequence}: {what}"));
+    Ok(Reference::new(
+        prefix.parse().map_err(|e| corrupt(format!("{e}")))?,
+        i32::try_from(year).map_err(|e| corrupt(e.to_string()))?,
+        u32::try_from(sequence).map_err(|e| corrupt(e.to_string()))?,
+    ))
+}
+
+fn state(text: Option<String>) -> Result<Option<ReportState>, StoreError> {
+    text.map(|t| t.parse().map_err(|e| StoreError::Corrupt(format!("{e}"))))
+        .transpose()
+}
+
+/// Words of a search, as typed; empty when there is nothing to search for.
+fn search_words(text: Option<&str>) -> Vec<String> {
+    text.unwrap_or_default()
+        .split_whitespace()
+        .take(MAX_SEARCH_WORDS)
+        .map(|word| word.chars().take(100).collect())
+        .collect()
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Database + Dialect,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+{
+    /// Records one line of a report's history inside the caller's transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_event(
+        connection: &mut DB::Connection,
+        report_id: i64,
+        author: Author<'_>,
+        kind: &str,
+        from: Option<ReportState>,
+        to: Option<ReportState>,
+        detail: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO report_events (report_id, at, actor_id, actor_label, kind, from_state, \
+             to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(report_id)
+        .bind(now)
+        .bind(author.id.map(|user| user.0))
+        .bind(author.label)
+        .bind(kind)
+        .bind(from.map(ReportState::as_str))
+        .bind(to.map(ReportState::as_str))
+        .bind(detail)
+        .execute(&mut *connection)
+        .await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<DB> TriageStore for SqlStore<DB>
+where
+    DB: Database + Dialect,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'r> SummaryRow: FromRow<'r, DB::Row>,
+    for<'r> EventRow: FromRow<'r, DB::Row>,
+    for<'r> NoteRow: FromRow<'r, DB::Row>,
+    for<'r> ComparableRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError> {
+        let mut sql = SqlText::new(
+            "SELECT r.id, r.reference_prefix, r.reference_year, r.reference_sequence, r.state, \
+             r.needs_info, r.created_at, r.title, r.asset, r.cvss_score, r.cvss_rating, \
+             r.product_id FROM reports r WHERE 1 = 1",
+        );
+        if !filter.states.is_empty() {
+            sql.push(" AND r.state IN (");
+            for (i, state) in filter.states.iter().enumerate() {
+                if i > 0 {
+                    sql.push(", ");
+                }
+                sql.bind(Value::Text(state.as_str().to_owned()));
+            }
+            sql.push(")");
+        }
+        if let Some(product) = filter.product {
+            sql.push(" AND r.product_id = ")
+                .bind(Value::Integer(product.0));
+        }
+        if filter.without_product {
+            sql.push(" AND r.product_id IS NULL");
+        }
+        if let Some(score) = filter.min_score {
+            sql.push(" AND r.cvss_score >= ").bind(Value::Real(score));
+        }
+        if let Some(needs_info) = filter.needs_info {
+            sql.push(" AND r.needs_info = ")
+                .bind(Value::Flag(needs_info));
+        }
+        if let Some(after) = filter.received_after {
+            sql.push(" AND r.created_at >= ").bind(Value::Time(after));
+        }
+        if let Some(before) = filter.received_before {
+            sql.push(" AND r.created_at < ").bind(Value::Time(before));
+        }
+        let words = search_words(filter.text.as_deref());
+        if !words.is_empty() {
+            sql.push(" AND ");
+            DB::push_text_match(&mut sql, &words);
+        }
+        if let ProductScope::Only(products) = &filter.scope {
+            if products.is_empty() {
+                sql.push(" AND 1 = 0");
+            } else {
+                sql.push(" AND r.product_id IN (");
+                for (i, product) in products.iter().enumerate() {
+                    if i > 0 {
+                        sql.push(", ");
+                    }
+                    sql.bind(Value::Integer(product.0));
+                }
+                sql.push(")");
+            }
+        }
+        match (filter.sort, filter.after) {
+            (ReportSort::Newest, Some(after)) => {
+                sql.push(" AND r.id < ").bind(Value::Integer(after.id));
+            }
+            (ReportSort::Oldest, Some(after)) => {
+                sql.push(" AND r.id > ").bind(Value::Integer(after.id));
+            }
+            (ReportSort::Severity, Some(after)) => {
+                let score = after.score.unwrap_or(-1.0);
+                sql.push(" AND (COALESCE(r.cvss_score, -1) < ")
+                    .bind(Value::Real(score))
+                    .push(" OR (COALESCE(r.cvss_score, -1) = ")
+                    .bind(Value::Real(score))
+                    .push(" AND r.id < ")
+                    .bind(Value::Integer(after.id))
+                    .push("))");
+            }
+            (_, None) => {}
+        }
+        sql.push(match filter.sort {
+            ReportSort::Newest => " ORDER BY r.id DESC",
+            ReportSort::Oldest => " ORDER BY r.id ASC",
+            ReportSort::Severity => " ORDER BY COALESCE(r.cvss_score, -1) DESC, r.id DESC",
+        });
+        let limit = i64::from(filter.limit.clamp(1, 500));
+        sql.push(" LIMIT ").bind(Value::Integer(limit + 1));
+        let mut query = sqlx::query_as::<DB, SummaryRow>(&sql.text);
+        for value in sql.values {
+            query = match value {
+                Value::Text(text) => query.bind(text),
+                Value::Integer(number) => query.bind(number),
+                Value::Real(number) => query.bind(number),
+                Value::Flag(flag) => query.bind(flag),
+                Value::Time(time) => query.bind(time),
+            };
+        }
+        let mut rows = query.fetch_all(&self.readers).await?;
+        let more = rows.len() as i64 > limit;
+        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        let next = match (more, rows.last()) {
+            (true, Some(last)) => Some(QueueCursor {
+                score: (filter.sort == ReportSort::Severity)
+                    .then(|| last.cvss_score.unwrap_or(-1.0)),
+                id: last.id,
+            }),
+            _ => None,
+        };
+        let items = rows
+            .into_iter()
+            .map(|row| {
+                Ok(ReportSummary {
+                    reference: reference(
+                        &row.reference_prefix,
+                        row.reference_year,
+                        row.reference_sequence,
+                    )?,
+                    state: row
+                        .state
+                        .parse()
+                        .map_err(|e| StoreError::Corrupt(format!("report {}: {e}", row.id)))?,
+                    id: row.id,
+                    needs_info: row.needs_info,
+                    created_at: row.created_at,
+                    title: row.title,
+                    asset: row.asset,
+                    score: row.cvss_score,
+                    rating: row.cvss_rating,
+                    product: row.product_id.map(ProductId),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(ReportPage { items, next })
+    }
+
+    async fn transition_report(
+        &self,
+        report_id: i64,
+        transition: &Transition,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let duplicate_of = transition.duplicate_of.as_ref().map(ToString::to_string);
+        let moved: Option<i64> = sqlx::query_scalar(
+            "UPDATE reports SET state = $3, duplicate_of = $4, updated_at = $5, \
+             needs_info = CASE WHEN $6 THEN needs_info ELSE FALSE END \
+             WHERE id = $1 AND state = $2 RETURNING id",
+        )
+        .bind(report_id)
+        .bind(transition.from.as_str())
+        .bind(transition.to.as_str())
+        .bind(duplicate_of.as_deref())
+        .bind(now)
+        .bind(transition.to.is_open())
+        .fetch_optional(&mut *tx)
+        .await?;
+        if moved.is_none() {
+            return Err(StoreError::Conflict(
+                "the report changed while you were looking at it; reload and try again".to_owned(),
+            ));
+        }
+        let detail = match (&transition.reason, &duplicate_of) {
+            (Some(reason), Some(original)) => format!("duplicate of {original}: {reason}"),
+            (None, Some(original)) => format!("duplicate of {original}"),
+            (Some(reason), None) => reason.clone(),
+            (None, None) => String::new(),
+        };
+        Self::record_event(
+            &mut tx,
+            report_id,
+            author,
+            "transition",
+            Some(transition.from),
+            Some(transition.to),
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_needs_info(
+        &self,
+        report_id: i64,
+        needs_info: bool,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE reports SET needs_info = $2, updated_at = $3 WHERE id = $1")
+            .bind(report_id)
+            .bind(needs_info)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let kind = if needs_info {
+            "needs_info.set"
+        } else {
+            "needs_info.cleared"
+        };
+        Self::record_event(&mut tx, report_id, author, kind, None, None, "", now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_product(
+        &self,
+        report_id: i64,
+        product: Option<ProductId>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE reports SET product_id = $2, updated_at = $3 WHERE id = $1")
+            .bind(report_id)
+            .bind(product.map(|p| p.0))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        let detail = product.map_or_else(|| "none".to_owned(), |p| p.0.to_string());
+        Self::record_event(
+            &mut tx, report_id, author, "product", None, None, &detail, now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_assessment(
+        &self,
+        report_id: i64,
+        exploitability: Option<Exploitability>,
+        priority_override: Option<&PriorityOverride>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "UPDATE reports SET exploitability = $2, priority_override = $3, \
+             priority_override_reason = $4, updated_at = $5 WHERE id = $1",
+        )
+        .bind(report_id)
+        .bind(exploitability.map(Exploitability::as_str))
+        .bind(priority_override.map(|o| o.priority.as_str()))
+        .bind(priority_override.map(|o| o.reason.as_str()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let detail = format!(
+            "exploitability: {}; priority override: {}",
+            exploitability.map_or("not assessed", Exploitability::as_str),
+            priority_override.map_or_else(
+                || "none".to_owned(),
+                |o| format!("{} ({})", o.priority.as_str(), o.reason)
+            )
+        );
+        Self::record_event(
+            &mut tx,
+            report_id,
+            author,
+            "assessment",
+            None,
+            None,
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_note(
+        &self,
+        report_id: i64,
+        body: &str,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO notes (report_id, author_id, author_label, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(report_id)
+        .bind(author.id.map(|user| user.0))
+        .bind(author.label)
+        .bind(body)
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await?)
+    }
+
+    async fn notes(&self, report_id: i64) -> Result<Vec<Note>, StoreError> {
+        let rows: Vec<NoteRow> = sqlx::query_as(
+            "SELECT id, author_label, body, created_at FROM notes WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report_id)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Note {
+                id: row.id,
+                author_label: row.author_label,
+                body: row.body,
+                created_at: row.created_at,
+            })
+            .collect())
+    }
+
+    async fn report_events(&self, report_id: i64) -> Result<Vec<ReportEvent>, StoreError> {
+        let rows: Vec<EventRow> = sqlx::query_as(
+            "SELECT at, actor_label, kind, from_state, to_state, detail FROM report_events \
+             WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report_id)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(ReportEvent {
+                    at: row.at,
+                    actor_label: row.actor_label,
+                    kind: row.kind,
+                    from_state: state(row.from_state)?,
+                    to_state: state(row.to_state)?,
+                    detail: row.detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn comparable_reports(
+        &self,
+        report_id: i64,
+        asset: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ComparableReport>, StoreError> {
+        let rows: Vec<ComparableRow> = sqlx::query_as(
+            "SELECT id, reference_prefix, reference_year, reference_sequence, title, summary, \
+             steps_to_reproduce, asset FROM reports \
+             WHERE id <> $1 AND (id IN (SELECT id FROM reports WHERE id <> $1 ORDER BY id DESC LIMIT $2) \
+             OR (asset IS NOT NULL AND asset = $3)) ORDER BY id DESC LIMIT $4",
+        )
+        .bind(report_id)
+        .bind(i64::from(limit))
+        .bind(asset)
+        .bind(i64::from(limit) * 2)
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(ComparableReport {
+                    reference: reference(
+                        &row.reference_prefix,
+                        row.reference_year,
+                        row.reference_sequence,
+                    )?,
+                    id: row.id,
+                    title: row.title,
+                    summary: row.summary,
+                    steps_to_reproduce: row.steps_to_reproduce,
+                    asset: row.asset,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,239 @@
+//! Triage as the store keeps it: the queue with its filters and pages, state changes with
+//! who/when/why, notes, assessments, and earlier reports to compare for duplicates.
+
+use async_trait::async_trait;
+use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::priority::{Exploitability, PriorityOverride};
+use cvdesk_domain::report::ReportState;
+use cvdesk_domain::staff::{ProductId, UserId};
+use cvdesk_domain::workflow::Transition;
+use cvdesk_domain::Reference;
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+/// Who did something, kept as text too so history reads right after an account is gone.
+#[derive(Debug, Clone, Copy)]
+pub struct Author<'a> {
+    pub id: Option<UserId>,
+    pub label: &'a str,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportSort {
+    #[default]
+    Newest,
+    Oldest,
+    /// Highest CVSS score first; unscored reports last.
+    Severity,
+}
+
+/// Where the previous page ended. Reports are ordered by id (their arrival order) or by
+/// score then id, so a page boundary is one of those keys.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueCursor {
+    pub score: Option<f64>,
+    pub id: i64,
+}
+
+impl QueueCursor {
+    pub fn encode(&self) -> String {
+        match self.score {
+            Some(score) => format!("{}.{score}", self.id),
+            None => self.id.to_string(),
+        }
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (id, score) = match text.split_once('.') {
+            Some((id, score)) => (
+                id,
+                Some(score.parse::<f64>().ok().filter(|s| s.is_finite())?),
+            ),
+            None => (text, None),
+        };
+        Some(QueueCursor {
+            score,
+            id: id.parse().ok()?,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ReportFilter {
+    /// Empty: every state.
+    pub states: Vec<ReportState>,
+    pub product: Option<ProductId>,
+    /// Only reports no product has been chosen for.
+    pub without_product: bool,
+    pub min_score: Option<f64>,
+    pub needs_info: Option<bool>,
+    pub received_after: Option<OffsetDateTime>,
+    pub received_before: Option<OffsetDateTime>,
+    /// Words that must all appear in the title, summary, steps or impact.
+    pub text: Option<String>,
+    /// What the person asking may see.
+    pub scope: ProductScope,
+    pub sort: ReportSort,
+    pub after: Option<QueueCursor>,
+    pub limit: u32,
+}
+
+impl Default for ReportFilter {
+    fn default() -> Self {
+        ReportFilter {
+            states: Vec::new(),
+            product: None,
+            without_product: false,
+            min_score: None,
+            needs_info: None,
+            received_after: None,
+            received_before: None,
+            text: None,
+            scope: ProductScope::All,
+            sort: ReportSort::Newest,
+            after: None,
+            limit: 50,
+        }
+    }
+}
+
+/// A row of the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSummary {
+    pub id: i64,
+    pub reference: Reference,
+    pub state: ReportState,
+    pub needs_info: bool,
+    pub created_at: OffsetDateTime,
+    pub title: String,
+    pub asset: Option<String>,
+    pub score: Option<f64>,
+    pub rating: Option<String>,
+    pub product: Option<ProductId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportPage {
+    pub items: Vec<ReportSummary>,
+    pub next: Option<QueueCursor>,
+}
+
+/// One line of a report's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportEvent {
+    pub at: OffsetDateTime,
+    pub actor_label: String,
+    pub kind: String,
+    pub from_state: Option<ReportState>,
+    pub to_state: Option<ReportState>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub id: i64,
+    pub author_label: String,
+    pub body: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// An earlier report to compare with, for duplicate suggestions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparableReport {
+    pub id: i64,
+    pub reference: Reference,
+    pub title: String,
+    pub summary: String,
+    pub steps_to_reproduce: String,
+    pub asset: Option<String>,
+}
+
+#[async_trait]
+pub trait TriageStore: Send + Sync {
+    async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError>;
+
+    /// Applies a planned transition if the report is still in `transition.from`;
+    /// `Conflict` when someone moved it meanwhile.
+    async fn transition_report(
+        &self,
+        report_id: i64,
+        transition: &Transition,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    async fn set_needs_info(
+        &self,
+        report_id: i64,
+        needs_info: bool,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    async fn set_product(
+        &self,
+        report_id: i64,
+        product: Option<ProductId>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    async fn set_assessment(
+        &self,
+        report_id: i64,
+        exploitability: Option<Exploitability>,
+        priority_override: Option<&PriorityOverride>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    async fn add_note(
+        &self,
+        report_id: i64,
+        body: &str,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError>;
+
+    async fn notes(&self, report_id: i64) -> Result<Vec<Note>, StoreError>;
+
+    async fn report_events(&self, report_id: i64) -> Result<Vec<ReportEvent>, StoreError>;
+
+    /// The most recent other reports, and every other report on the same asset, to
+    /// compare a report with.
+    async fn comparable_reports(
+        &self,
+        report_id: i64,
+        asset: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<ComparableReport>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        for cursor in [
+            QueueCursor {
+                score: None,
+                id: 42,
+            },
+            QueueCursor {
+                score: Some(9.8),
+                id: 7,
+            },
+            QueueCursor {
+                score: Some(-1.0),
+                id: 1,
+            },
+        ] {
+            assert_eq!(QueueCursor::decode(&cursor.encode()), Some(cursor));
+        }
+        for bad in ["", "x", "1.x", "1.NaN", "1.inf", "a.1"] {
+            assert_eq!(QueueCursor::decode(bad), None, "{bad}");
+        }
+    }
+}

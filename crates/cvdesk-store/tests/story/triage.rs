@@ -1,0 +1,390 @@
+//! Triage: products, the queue's filters, search and pages, state changes with history,
+//! notes and assessments.
+
+use std::collections::BTreeSet;
+
+use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::priority::{Criticality, Exploitability, Priority, PriorityOverride};
+use cvdesk_domain::product::ProductSpec;
+use cvdesk_domain::report::ReportState;
+use cvdesk_domain::staff::ProductId;
+use cvdesk_domain::workflow::Transition;
+use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
+use cvdesk_store::{Author, NewReport, ReportFilter, ReportSort, Store, StoreError};
+use time::macros::datetime;
+use time::Duration;
+
+use crate::backends::backends;
+
+const ADMIN: Author<'static> = Author {
+    id: None,
+    label: "triager@example.org",
+};
+
+fn spec(name: &str, hostnames: &[&str]) -> ProductSpec {
+    ProductSpec {
+        name: name.to_owned(),
+        team: None,
+        business_context: Some("customer facing".to_owned()),
+        criticality: Criticality::High,
+        hostnames: hostnames.iter().map(|h| (*h).to_owned()).collect(),
+        url_prefixes: Vec::new(),
+        aliases: vec!["Acme Shop".to_owned()],
+    }
+}
+
+async fn report(
+    store: &dyn Store,
+    seed: u8,
+    title: &str,
+    summary: &str,
+    severity: Option<&str>,
+    product: Option<ProductId>,
+) -> i64 {
+    let draft = ReportDraft::parse(
+        &ReportInput {
+            title: Some(title.to_owned()),
+            summary: Some(summary.to_owned()),
+            steps_to_reproduce: Some("Steps".into()),
+            impact: Some("Impact".into()),
+            severity: severity.map(str::to_owned),
+            asset: Some("shop.example.org".into()),
+            ..ReportInput::default()
+        },
+        TextLimits::default(),
+    )
+    .expect("valid");
+    store
+        .create_report(NewReport {
+            prefix: &ReferencePrefix::default(),
+            received_at: datetime!(2026-04-01 00:00 UTC) + Duration::days(i64::from(seed)),
+            tracking_token_hash: &TrackingToken::from_random_bytes([seed; 32]).hash(),
+            content: &draft,
+            attachments: &[],
+            product,
+        })
+        .await
+        .expect("stored")
+        .id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn products_and_teams() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let now = datetime!(2026-01-01 00:00 UTC);
+        let team = store.create_team("Web", now).await.expect("team");
+        assert!(matches!(
+            store.create_team("Web", now).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let mut shop = spec("Shop", &["shop.example.org", "*.shop.example.org"]);
+        shop.team = Some(team);
+        let id = store.create_product(&shop, now).await.expect("product");
+        assert!(matches!(
+            store.create_product(&shop, now).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let product = store.product(id).await.expect("read").expect("found");
+        assert_eq!(
+            product.hostnames,
+            ["shop.example.org", "*.shop.example.org"]
+        );
+        assert_eq!(product.team.map(|t| t.name).as_deref(), Some("Web"));
+        assert_eq!(product.criticality, Criticality::High);
+        shop.criticality = Criticality::Critical;
+        shop.aliases.clear();
+        store.update_product(id, &shop).await.expect("updated");
+        let products = store.products().await.expect("list");
+        assert_eq!(products.len(), 1);
+        assert_eq!(products[0].criticality, Criticality::Critical);
+        assert!(products[0].aliases.is_empty(), "{}", backend.name);
+
+        let member = store
+            .create_user("m@example.org", cvdesk_domain::staff::Role::Member, now)
+            .await
+            .expect("user");
+        store.grant_product(member, "Shop").await.expect("granted");
+        let user = store
+            .user_by_id(member)
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(user.products, BTreeSet::from([id]), "{}", backend.name);
+        assert!(matches!(
+            store.grant_product(member, "Nope").await,
+            Err(StoreError::Missing(_))
+        ));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_filters_searches_and_pages() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let now = datetime!(2026-01-01 00:00 UTC);
+        let shop = store
+            .create_product(&spec("Shop", &[]), now)
+            .await
+            .expect("product");
+        let blog = store
+            .create_product(&spec("Blog", &[]), now)
+            .await
+            .expect("product");
+        let critical = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
+        let medium = "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N";
+        let a = report(
+            &*store,
+            1,
+            "SQL injection in search",
+            "union select",
+            Some(critical),
+            Some(shop),
+        )
+        .await;
+        let b = report(
+            &*store,
+            2,
+            "Reflected XSS in search",
+            "script tag",
+            Some(medium),
+            Some(shop),
+        )
+        .await;
+        let c = report(
+            &*store,
+            3,
+            "Open redirect",
+            "next parameter",
+            None,
+            Some(blog),
+        )
+        .await;
+        let d = report(
+            &*store,
+            4,
+            "Clickjacking on login",
+            "no frame-ancestors",
+            None,
+            None,
+        )
+        .await;
+
+        let ids =
+            |page: cvdesk_store::ReportPage| page.items.iter().map(|r| r.id).collect::<Vec<_>>();
+        let all = store
+            .list_reports(&ReportFilter::default())
+            .await
+            .expect("list");
+        assert_eq!(ids(all), [d, c, b, a], "{}: newest first", backend.name);
+
+        let filter = ReportFilter {
+            product: Some(shop),
+            ..ReportFilter::default()
+        };
+        assert_eq!(
+            ids(store.list_reports(&filter).await.expect("list")),
+            [b, a]
+        );
+        let filter = ReportFilter {
+            without_product: true,
+            ..ReportFilter::default()
+        };
+        assert_eq!(ids(store.list_reports(&filter).await.expect("list")), [d]);
+        let filter = ReportFilter {
+            min_score: Some(9.0),
+            ..ReportFilter::default()
+        };
+        assert_eq!(ids(store.list_reports(&filter).await.expect("list")), [a]);
+        let filter = ReportFilter {
+            sort: ReportSort::Severity,
+            ..ReportFilter::default()
+        };
+        assert_eq!(
+            ids(store.list_reports(&filter).await.expect("list")),
+            [a, b, d, c]
+        );
+
+        for (text, expected) in [
+            ("search", vec![b, a]),
+            ("SEARCH injection", vec![a]),
+            ("frame-ancestors", vec![d]),
+            ("\"unbalanced OR NOT *", vec![]),
+            ("next", vec![c]),
+        ] {
+            let filter = ReportFilter {
+                text: Some(text.to_owned()),
+                ..ReportFilter::default()
+            };
+            let found = ids(store
+                .list_reports(&filter)
+                .await
+                .expect("search never fails"));
+            assert_eq!(found, expected, "{}: search {text:?}", backend.name);
+        }
+
+        let scope = ProductScope::Only(BTreeSet::from([blog]));
+        let filter = ReportFilter {
+            scope,
+            ..ReportFilter::default()
+        };
+        assert_eq!(ids(store.list_reports(&filter).await.expect("list")), [c]);
+        let nothing = ReportFilter {
+            scope: ProductScope::Only(BTreeSet::new()),
+            ..ReportFilter::default()
+        };
+        assert!(store
+            .list_reports(&nothing)
+            .await
+            .expect("list")
+            .items
+            .is_empty());
+
+        let filter = ReportFilter {
+            received_after: Some(datetime!(2026-04-02 12:00 UTC)),
+            received_before: Some(datetime!(2026-04-04 12:00 UTC)),
+            ..ReportFilter::default()
+        };
+        assert_eq!(
+            ids(store.list_reports(&filter).await.expect("list")),
+            [c, b]
+        );
+
+        for sort in [ReportSort::Newest, ReportSort::Oldest, ReportSort::Severity] {
+            let mut seen = Vec::new();
+            let mut filter = ReportFilter {
+                sort,
+                limit: 1,
+                ..ReportFilter::default()
+            };
+            loop {
+                let page = store.list_reports(&filter).await.expect("page");
+                seen.extend(page.items.iter().map(|r| r.id));
+                match page.next {
+                    Some(next) => filter.after = Some(next),
+                    None => break,
+                }
+            }
+            let everything = ReportFilter {
+                sort,
+                ..ReportFilter::default()
+            };
+            assert_eq!(
+                seen,
+                ids(store.list_reports(&everything).await.expect("list")),
+                "{}: {sort:?}",
+                backend.name
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transitions_notes_and_assessments_leave_history() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let now = datetime!(2026-06-01 09:00 UTC);
+        let id = report(&*store, 9, "IDOR on invoices", "change the id", None, None).await;
+        let to_triaged = Transition {
+            from: ReportState::New,
+            to: ReportState::Triaged,
+            reason: None,
+            duplicate_of: None,
+        };
+        store
+            .set_needs_info(id, true, ADMIN, now)
+            .await
+            .expect("flag");
+        store
+            .transition_report(id, &to_triaged, ADMIN, now)
+            .await
+            .expect("moved");
+        let again = store.transition_report(id, &to_triaged, ADMIN, now).await;
+        assert!(
+            matches!(again, Err(StoreError::Conflict(_))),
+            "{}: stale transition",
+            backend.name
+        );
+
+        let override_ = PriorityOverride {
+            priority: Priority::P1,
+            reason: "public exploit".into(),
+        };
+        store
+            .set_assessment(
+                id,
+                Some(Exploitability::Functional),
+                Some(&override_),
+                ADMIN,
+                now,
+            )
+            .await
+            .expect("assessed");
+        let close = Transition {
+            from: ReportState::Triaged,
+            to: ReportState::Informative,
+            reason: Some("by design".into()),
+            duplicate_of: None,
+        };
+        store
+            .transition_report(id, &close, ADMIN, now)
+            .await
+            .expect("closed");
+        let note = store
+            .add_note(id, "talked to the team", ADMIN, now)
+            .await
+            .expect("note");
+
+        let stored = store
+            .report_by_tracking_token(&TrackingToken::from_random_bytes([9; 32]).hash())
+            .await
+            .expect("read")
+            .expect("found");
+        assert_eq!(stored.state, ReportState::Informative);
+        assert!(
+            !stored.needs_info,
+            "{}: closing clears needs-info",
+            backend.name
+        );
+        assert_eq!(
+            stored.triage.exploitability,
+            Some(Exploitability::Functional)
+        );
+        assert_eq!(stored.triage.priority_override, Some(override_));
+
+        let notes = store.notes(id).await.expect("notes");
+        assert_eq!(
+            (notes[0].id, notes[0].body.as_str()),
+            (note, "talked to the team")
+        );
+        let events = store.report_events(id).await.expect("events");
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["needs_info.set", "transition", "assessment", "transition"]
+        );
+        assert_eq!(events[3].to_state, Some(ReportState::Informative));
+        assert_eq!(events[3].detail, "by design");
+        assert_eq!(events[3].actor_label, "triager@example.org");
+
+        let other = report(
+            &*store,
+            10,
+            "IDOR on invoices again",
+            "change the id",
+            None,
+            None,
+        )
+        .await;
+        let comparable = store
+            .comparable_reports(other, Some("shop.example.org"), 10)
+            .await
+            .expect("list");
+        assert_eq!(
+            comparable.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [id],
+            "{}",
+            backend.name
+        );
+    }
+}
