@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
-mod reports;
+pub mod reports;
+pub mod staff_reports;
 mod track;
 
 use axum::extract::DefaultBodyLimit;
@@ -15,7 +16,15 @@ const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/reports", post(reports::post_report))
+        .route(
+            "/reports",
+            post(reports::post_report).get(staff_reports::list_reports),
+        )
+        .route("/reports/{reference}", get(staff_reports::get_report))
+        .route(
+            "/reports/{reference}/transition",
+            post(staff_reports::post_transition),
+        )
         .route("/track/{token}", get(track::get_track))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -1,8 +1,9 @@
 //! The staff workspace under `/staff`. Every page but sign-in and the one-time links takes
 //! a `StaffUser`, and every form carries the session's CSRF token.
 
-mod home;
+pub mod layout;
 mod links;
+mod queue;
 mod sign_in;
 
 use axum::extract::rejection::FormRejection;
@@ -14,7 +15,7 @@ use crate::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(home::get_home))
+        .route("/", get(queue::get_queue))
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",

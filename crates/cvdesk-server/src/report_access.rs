@@ -1,0 +1,45 @@
+//! Reaching a report on behalf of a staff member: the one place where a route checks
+//! that the person may do this to this report. A member asking about another team's
+//! report gets the same 404 as for a report that does not exist.
+
+use cvdesk_domain::access::{self, Access, StaffAction};
+use cvdesk_domain::report::Report;
+use cvdesk_domain::Reference;
+use cvdesk_store::User;
+
+use crate::error::WebError;
+use crate::AppState;
+
+pub async fn report_for(
+    state: &AppState,
+    user: &User,
+    reference: &str,
+    action: StaffAction,
+) -> Result<Report, WebError> {
+    let reference: Reference = reference.parse().map_err(|_| WebError::NotFound)?;
+    let report = state
+        .store
+        .report_by_reference(&reference)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    match access::check(&user.actor(), action, report.triage.product) {
+        Access::Allowed => Ok(report),
+        Access::Hidden => Err(WebError::NotFound),
+        Access::Forbidden => Err(WebError::Forbidden(format!(
+            "Your role ({}) may not {} this report.",
+            user.role,
+            action_words(action)
+        ))),
+    }
+}
+
+fn action_words(action: StaffAction) -> &'static str {
+    match action {
+        StaffAction::ViewReport => "see",
+        StaffAction::ChangeReport => "change",
+        StaffAction::AddInternalNote => "add notes to",
+        StaffAction::MessageFinder => "message the finder of",
+        StaffAction::ExportReport => "export",
+        _ => "act on",
+    }
+}
