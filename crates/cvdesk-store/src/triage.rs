@@ -188,6 +188,16 @@ pub trait TriageStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    /// Replaces the weakness and severity the finder gave with the triager's.
+    async fn set_classification(
+        &self,
+        report_id: i64,
+        weakness: Option<cvdesk_formats::cwe::CweId>,
+        severity: Option<&cvdesk_domain::report::Severity>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
     async fn add_note(
         &self,
         report_id: i64,

@@ -30,6 +30,9 @@ pub enum Command {
     /// Manage staff accounts.
     #[command(subcommand)]
     User(crate::staff_commands::UserCommand),
+    /// Manage the product inventory.
+    #[command(subcommand)]
+    Product(crate::staff_commands::ProductCommand),
     /// Manage API tokens.
     #[command(subcommand)]
     Token(crate::staff_commands::TokenCommand),

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         Command::Securitytxt(command) => securitytxt_command::run(command),
         Command::User(command) => staff_commands::user(command),
         Command::Token(command) => staff_commands::token(command),
+        Command::Product(command) => staff_commands::product(command),
         Command::Audit(command) => staff_commands::audit(command),
     };
     match outcome {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use cvdesk_domain::audit::{self, AuditEvent};
+use cvdesk_domain::product::{parse_product, ProductInput};
 use cvdesk_domain::secret::SecretToken;
 use cvdesk_domain::staff::Role;
 use cvdesk_store::{Store, StoreError};
@@ -36,6 +37,39 @@ pub struct UserAddOptions {
     /// A product whose owning team the account joins (repeatable; for members).
     #[arg(long = "product", value_name = "PRODUCT")]
     pub products: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProductCommand {
+    /// Add a product to the inventory, with the team that owns it.
+    Add(ProductAddOptions),
+}
+
+#[derive(Args, Debug)]
+pub struct ProductAddOptions {
+    #[command(flatten)]
+    pub common: Box<ServeOptions>,
+    /// The product's name.
+    #[arg(long)]
+    pub name: String,
+    /// The owning team (created when new); members of it see the product's reports.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// low, medium, high or critical.
+    #[arg(long, default_value = "medium")]
+    pub criticality: String,
+    /// What the product is for, to help triage.
+    #[arg(long, default_value = "")]
+    pub business_context: String,
+    /// A host name (or *.domain) that routes reports here (repeatable).
+    #[arg(long = "hostname", value_name = "HOST")]
+    pub hostnames: Vec<String>,
+    /// A URL prefix that routes reports here (repeatable).
+    #[arg(long = "url-prefix", value_name = "URL")]
+    pub url_prefixes: Vec<String>,
+    /// Another name finders use for the product (repeatable).
+    #[arg(long = "alias", value_name = "NAME")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -206,5 +240,56 @@ pub fn audit(command: AuditCommand) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::FAILURE)
             }
         }
+    })
+}
+
+pub fn product(command: ProductCommand) -> anyhow::Result<ExitCode> {
+    let ProductCommand::Add(options) = command;
+    let config = ServeConfig::load(*options.common)?;
+    runtime()?.block_on(async {
+        let store = open(&config).await?;
+        let now = OffsetDateTime::now_utc();
+        let team = match options.team.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(name) => {
+                let existing = store.teams().await?.into_iter().find(|t| t.name == name);
+                match existing {
+                    Some(team) => Some(team.id),
+                    None => Some(store.create_team(name, now).await?),
+                }
+            }
+        };
+        let input = ProductInput {
+            name: options.name.clone(),
+            team,
+            business_context: options.business_context,
+            criticality: options.criticality,
+            hostnames: options.hostnames.join("\n"),
+            url_prefixes: options.url_prefixes.join("\n"),
+            aliases: options.aliases.join("\n"),
+        };
+        let spec = match parse_product(&input) {
+            Ok(spec) => spec,
+            Err(errors) => {
+                let messages: Vec<String> = errors
+                    .iter()
+                    .map(|(field, message)| format!("{}: {message}", field.form_name()))
+                    .collect();
+                bail!("{}", messages.join("; "));
+            }
+        };
+        let id = match store.create_product(&spec, now).await {
+            Err(StoreError::Conflict(message)) => bail!("{message}"),
+            other => other?,
+        };
+        record(
+            &*store,
+            "product.create",
+            &spec.name,
+            format!("{{\"id\":{}}}", id.0),
+        )
+        .await?;
+        println!("Added product {} (id {}).", spec.name, id.0);
+        Ok(ExitCode::SUCCESS)
     })
 }

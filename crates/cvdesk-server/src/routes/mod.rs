@@ -5,7 +5,7 @@ mod health;
 mod pages;
 mod report_form;
 mod staff;
-mod track;
+pub mod track;
 
 use std::time::Instant;
 

@@ -143,6 +143,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> f64: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
     for<'r> SummaryRow: FromRow<'r, DB::Row>,
@@ -408,6 +409,49 @@ where
             report_id,
             author,
             "assessment",
+            None,
+            None,
+            &detail,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_classification(
+        &self,
+        report_id: i64,
+        weakness: Option<cvdesk_formats::cwe::CweId>,
+        severity: Option<&cvdesk_domain::report::Severity>,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let weakness = weakness.map(|w| w.to_string());
+        sqlx::query(
+            "UPDATE reports SET weakness = $2, cvss_vector = $3, cvss_version = $4, \
+             cvss_score = $5, cvss_rating = $6, updated_at = $7 WHERE id = $1",
+        )
+        .bind(report_id)
+        .bind(weakness.as_deref())
+        .bind(severity.map(|s| s.vector.as_str()))
+        .bind(severity.map(|s| s.version.as_str()))
+        .bind(severity.map(|s| s.score))
+        .bind(severity.map(|s| s.rating.as_str()))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let detail = format!(
+            "weakness: {}; severity: {}",
+            weakness.as_deref().unwrap_or("none"),
+            severity.map_or("none", |s| s.vector.as_str())
+        );
+        Self::record_event(
+            &mut tx,
+            report_id,
+            author,
+            "classification",
             None,
             None,
             &detail,

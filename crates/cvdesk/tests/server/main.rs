@@ -2,6 +2,7 @@
 //! temporary data folder and talks HTTP to it.
 
 mod app;
+mod authorisation;
 mod cli_cvss;
 mod cli_securitytxt;
 mod config;
@@ -12,3 +13,4 @@ mod headers;
 mod intake_api;
 mod postgres;
 mod staff;
+mod staff_triage;

@@ -71,7 +71,7 @@ pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> (Client, u16
     (browser, status)
 }
 
-fn cli(app: &TestApp, args: &[&str]) -> (Option<i32>, String) {
+pub fn cli(app: &TestApp, args: &[&str]) -> (Option<i32>, String) {
     let data = app.data_dir().to_str().expect("utf-8 path").to_owned();
     let mut full: Vec<&str> = args.to_vec();
     full.extend(["--data", data.as_str()]);
@@ -221,4 +221,40 @@ async fn audit_verify_detects_a_changed_row() {
     let (code, out) = cli(&app, &["audit", "verify"]);
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("entry 2 was changed"), "{out}");
+}
+
+/// Creates an account on the command line, chooses its password through the printed
+/// link and signs it in.
+pub async fn signed_in_account(
+    app: &TestApp,
+    email: &str,
+    role: &str,
+    products: &[&str],
+) -> Client {
+    let mut args = vec!["user", "add", "--email", email, "--role", role];
+    for product in products {
+        args.extend(["--product", product]);
+    }
+    let (code, out) = cli(app, &args);
+    assert_eq!(code, Some(0), "{out}");
+    let link = out.lines().last().expect("link").trim().to_owned();
+    let path = &link[link.find("/staff/").expect("path")..];
+    let password = "a long enough password";
+    let set = browser()
+        .post(app.at(path))
+        .form(&[("password", password), ("confirmation", password)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(set.status(), 303);
+    let (client, status) = sign_in(app, email, password).await;
+    assert_eq!(status, 303);
+    client
+}
+
+/// The API token of a new account, made on the command line.
+pub fn api_token(app: &TestApp, email: &str) -> String {
+    let (code, out) = cli(app, &["token", "create", "--email", email]);
+    assert_eq!(code, Some(0), "{out}");
+    out.lines().last().expect("token").trim().to_owned()
 }

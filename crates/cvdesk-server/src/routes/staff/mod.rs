@@ -4,6 +4,7 @@
 pub mod layout;
 mod links;
 mod queue;
+mod report;
 mod sign_in;
 
 use axum::extract::rejection::FormRejection;
@@ -16,6 +17,29 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(queue::get_queue))
+        .route("/reports/{reference}", get(report::get_report))
+        .route(
+            "/reports/{reference}/attachments/{attachment_id}",
+            get(report::get_attachment),
+        )
+        .route(
+            "/reports/{reference}/transition",
+            post(report::post_transition),
+        )
+        .route(
+            "/reports/{reference}/needs-info",
+            post(report::post_needs_info),
+        )
+        .route("/reports/{reference}/product", post(report::post_product))
+        .route(
+            "/reports/{reference}/classification",
+            post(report::post_classification),
+        )
+        .route(
+            "/reports/{reference}/assessment",
+            post(report::post_assessment),
+        )
+        .route("/reports/{reference}/notes", post(report::post_note))
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",
