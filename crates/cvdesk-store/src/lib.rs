@@ -9,6 +9,7 @@ mod error;
 mod inventory;
 mod postgres;
 mod rows;
+mod settings;
 mod sql_store;
 mod sqlite;
 #[cfg(feature = "testing")]
@@ -29,6 +30,7 @@ pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
 pub use postgres::PostgresStore;
+pub use settings::{SettingsStore, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
     Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,
@@ -67,9 +69,15 @@ pub struct AttachmentContent {
 }
 
 /// Everything the desk keeps.
-pub trait Store: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore {}
+pub trait Store:
+    ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore
+{
+}
 
-impl<T> Store for T where T: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore {}
+impl<T> Store for T where
+    T: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore
+{
+}
 
 #[async_trait]
 pub trait ReportStore: Send + Sync {

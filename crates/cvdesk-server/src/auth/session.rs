@@ -3,7 +3,7 @@
 //! Sessions end after an hour without activity or twelve hours after sign-in, whichever
 //! comes first, and a new one is made at every sign-in.
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
@@ -140,6 +140,8 @@ pub async fn current_session(
 pub enum SignInRequired {
     Login,
     SecondFactor,
+    /// An admin requires two factors and this account has none yet.
+    SecondFactorSetup,
     Failed(PageError),
 }
 
@@ -148,6 +150,7 @@ impl IntoResponse for SignInRequired {
         match self {
             SignInRequired::Login => Redirect::to("/staff/login").into_response(),
             SignInRequired::SecondFactor => Redirect::to("/staff/login/code").into_response(),
+            SignInRequired::SecondFactorSetup => Redirect::to("/staff/account").into_response(),
             SignInRequired::Failed(error) => error.into_response(),
         }
     }
@@ -166,7 +169,23 @@ impl FromRequestParts<AppState> for StaffUser {
         match found {
             None => Err(SignInRequired::Login),
             Some((session, _)) if !session.second_factor => Err(SignInRequired::SecondFactor),
-            Some((session, user)) => Ok(StaffUser { user, session }),
+            Some((session, user)) => {
+                // Inside the nested staff router the URI has lost its prefix.
+                let path = parts
+                    .extensions
+                    .get::<OriginalUri>()
+                    .map_or_else(|| parts.uri.path(), |original| original.path());
+                let setting_up = path.starts_with("/staff/account");
+                if user.totp_secret.is_none() && !setting_up {
+                    let required = crate::routes::second_factor_required(state)
+                        .await
+                        .map_err(|e| SignInRequired::Failed(PageError(e)))?;
+                    if required {
+                        return Err(SignInRequired::SecondFactorSetup);
+                    }
+                }
+                Ok(StaffUser { user, session })
+            }
         }
     }
 }

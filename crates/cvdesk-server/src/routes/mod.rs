@@ -5,6 +5,8 @@ mod health;
 mod pages;
 mod report_form;
 mod staff;
+
+pub use staff::second_factor_required;
 pub mod track;
 
 use std::time::Instant;

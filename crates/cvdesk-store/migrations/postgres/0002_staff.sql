@@ -119,6 +119,13 @@ CREATE TABLE notes (
 
 CREATE INDEX notes_report ON notes (report_id, id);
 
+-- Organisation-wide settings an admin changes in the staff workspace, by key.
+CREATE TABLE settings (
+    key        TEXT PRIMARY KEY,
+    value      TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
 -- Append-only and hash-chained; `audit_head` keeps the count and the last hash so that a
 -- deleted tail is detected too.
 CREATE TABLE audit_log (

@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod inventory;
 mod reports;
+mod settings;
 mod triage;
 
 use std::fmt::Write;

@@ -300,3 +300,24 @@ async fn a_setup_link_creates_the_first_admin_only() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_are_kept_by_key() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let now = datetime!(2026-05-05 10:00 UTC);
+        let key = cvdesk_store::REQUIRE_SECOND_FACTOR;
+        assert_eq!(store.setting(key).await.expect("read"), None);
+        store.put_setting(key, "true", now).await.expect("put");
+        store
+            .put_setting(key, "false", now)
+            .await
+            .expect("overwrite");
+        assert_eq!(
+            store.setting(key).await.expect("read").as_deref(),
+            Some("false"),
+            "{}",
+            backend.name
+        );
+    }
+}

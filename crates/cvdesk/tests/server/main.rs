@@ -14,3 +14,4 @@ mod intake_api;
 mod postgres;
 mod staff;
 mod staff_triage;
+mod two_factor;

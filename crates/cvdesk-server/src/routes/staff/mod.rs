@@ -1,6 +1,7 @@
 //! The staff workspace under `/staff`. Every page but sign-in and the one-time links takes
 //! a `StaffUser`, and every form carries the session's CSRF token.
 
+mod account;
 pub mod layout;
 mod links;
 mod queue;
@@ -13,6 +14,8 @@ use axum::{Form, Router};
 
 use crate::error::{PageError, WebError};
 use crate::AppState;
+
+pub use account::second_factor_required;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,6 +43,24 @@ pub fn router() -> Router<AppState> {
             post(report::post_assessment),
         )
         .route("/reports/{reference}/notes", post(report::post_note))
+        .route("/account", get(account::get_account))
+        .route("/account/password", post(account::post_password))
+        .route(
+            "/account/two-factor/start",
+            post(account::post_two_factor_start),
+        )
+        .route(
+            "/account/two-factor/confirm",
+            post(account::post_two_factor_confirm),
+        )
+        .route(
+            "/account/two-factor/remove",
+            post(account::post_two_factor_remove),
+        )
+        .route(
+            "/account/require-two-factor",
+            post(account::post_require_second_factor),
+        )
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",

@@ -1,0 +1,21 @@
+//! Organisation-wide settings that admins change at run time, stored by key as text.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+/// Whether every staff account must use a second factor ("true" or absent).
+pub const REQUIRE_SECOND_FACTOR: &str = "require_second_factor";
+
+#[async_trait]
+pub trait SettingsStore: Send + Sync {
+    async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    async fn put_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,172 @@
+//! Two-factor sign-in: enrolment on the account page, sign-in with a code and with a
+//! recovery code, and the admin rule that requires it.
+
+use cvdesk_domain::totp::{self, TotpSecret};
+use reqwest::Client;
+
+use crate::app::TestApp;
+use crate::staff::{
+    create_first_admin, csrf_token, sign_in, signed_in_account, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
+
+fn base32_decode(text: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut bits = 0u64;
+    let mut count = 0;
+    let mut out = Vec::new();
+    for c in text.bytes().filter(|c| !c.is_ascii_whitespace()) {
+        let value = ALPHABET
+            .iter()
+            .position(|a| *a == c)
+            .expect("base32 character") as u64;
+        bits = (bits << 5) | value;
+        count += 5;
+        if count >= 8 {
+            count -= 8;
+            out.push((bits >> count) as u8);
+        }
+    }
+    out
+}
+
+async fn html(client: &Client, url: String) -> String {
+    client
+        .get(url)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html")
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let from = text.find(start).expect("start marker") + start.len();
+    let to = text[from..].find(end).expect("end marker") + from;
+    &text[from..to]
+}
+
+#[tokio::test]
+async fn enrol_then_sign_in_with_a_code_and_a_recovery_code() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let (admin, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = html(&admin, app.at("/staff/account")).await;
+    let token = csrf_token(&page);
+    let started = admin
+        .post(app.at("/staff/account/two-factor/start"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(started.status(), 303);
+    let page = html(&admin, app.at("/staff/account")).await;
+    assert!(page.contains("<svg"), "a QR code is shown");
+    let secret = TotpSecret::from_bytes(base32_decode(between(&page, "id=\"totp-secret\">", "<")))
+        .expect("secret");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+
+    let wrong = admin
+        .post(app.at("/staff/account/two-factor/confirm"))
+        .form(&[("csrf_token", token.as_str()), ("code", "000000")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong.status(), 422);
+    let code = totp::code_at(&secret, now);
+    let confirmed = admin
+        .post(app.at("/staff/account/two-factor/confirm"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(confirmed.status(), 200);
+    let page = confirmed.text().await.expect("html");
+    let codes: Vec<String> = between(&page, "id=\"recovery-codes\">", "</ul>")
+        .split("<code>")
+        .skip(1)
+        .map(|c| c.split('<').next().expect("code").to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+
+    let (second, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    let blocked = second.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(
+        blocked.headers()["location"],
+        "/staff/login/code",
+        "the code comes first"
+    );
+    let code_page = html(&second, app.at("/staff/login/code")).await;
+    let token = csrf_token(&code_page);
+    let replayed = second
+        .post(app.at("/staff/login/code"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(replayed.status(), 401, "a used code cannot be replayed");
+    let next = totp::code_at(&secret, now + 30);
+    let accepted = second
+        .post(app.at("/staff/login/code"))
+        .form(&[("csrf_token", token.as_str()), ("code", next.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(accepted.status(), 303);
+    assert_eq!(
+        second
+            .get(app.at("/staff"))
+            .send()
+            .await
+            .expect("sent")
+            .status(),
+        200
+    );
+
+    for (attempt, expected) in [(codes[0].as_str(), 303), (codes[0].as_str(), 401)] {
+        let (third, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        let token = csrf_token(&html(&third, app.at("/staff/login/code")).await);
+        let response = third
+            .post(app.at("/staff/login/code"))
+            .form(&[("csrf_token", token.as_str()), ("code", attempt)])
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), expected, "a recovery code works once");
+    }
+}
+
+#[tokio::test]
+async fn an_admin_can_require_two_factors() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let triager = signed_in_account(&app, "t@example.org", "triager", &[]).await;
+    let (admin, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let token = csrf_token(&html(&admin, app.at("/staff/account")).await);
+    let forbidden = triager
+        .post(app.at("/staff/account/require-two-factor"))
+        .form(&[
+            (
+                "csrf_token",
+                csrf_token(&html(&triager, app.at("/staff/account")).await),
+            ),
+            ("value", "yes".to_owned()),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(forbidden.status(), 403);
+    let set = admin
+        .post(app.at("/staff/account/require-two-factor"))
+        .form(&[("csrf_token", token.as_str()), ("value", "yes")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(set.status(), 303);
+    let sent_to_setup = triager.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(sent_to_setup.status(), 303);
+    assert_eq!(sent_to_setup.headers()["location"], "/staff/account");
+    let page = html(&triager, app.at("/staff/account")).await;
+    assert!(page.contains("An admin requires it"), "{page}");
+}
