@@ -202,6 +202,80 @@ async fn nobody_reaches_what_they_may_not() {
         200
     );
 
+    // Admin pages: everyone else is refused, whatever their role.
+    let admin_routes = |csrf: &str| {
+        vec![
+            Route {
+                method: Method::GET,
+                path: "/staff/audit".into(),
+                form: Vec::new(),
+            },
+            Route {
+                method: Method::POST,
+                path: "/staff/audit/verify".into(),
+                form: vec![("csrf_token", csrf.to_owned())],
+            },
+            Route {
+                method: Method::GET,
+                path: "/staff/products".into(),
+                form: Vec::new(),
+            },
+            Route {
+                method: Method::GET,
+                path: "/staff/products/1".into(),
+                form: Vec::new(),
+            },
+            Route {
+                method: Method::POST,
+                path: "/staff/products".into(),
+                form: vec![
+                    ("csrf_token", csrf.to_owned()),
+                    ("name", "Rogue".into()),
+                    ("criticality", "low".into()),
+                ],
+            },
+            Route {
+                method: Method::POST,
+                path: "/staff/products/1".into(),
+                form: vec![
+                    ("csrf_token", csrf.to_owned()),
+                    ("name", "Rogue".into()),
+                    ("criticality", "low".into()),
+                ],
+            },
+            Route {
+                method: Method::POST,
+                path: "/staff/account/require-two-factor".into(),
+                form: vec![("csrf_token", csrf.to_owned()), ("value", "yes".into())],
+            },
+        ]
+    };
+    for (who, client, csrf) in [
+        ("member", &blog_member, &member_csrf),
+        ("viewer", &viewer, &viewer_csrf),
+    ] {
+        for route in admin_routes(csrf) {
+            let response = send(client, &app, &route).await;
+            assert_eq!(
+                response.status(),
+                403,
+                "{who}: {} {}",
+                route.method,
+                route.path
+            );
+        }
+    }
+    for route in admin_routes("none") {
+        let response = send(&browser(), &app, &route).await;
+        assert_eq!(
+            response.status(),
+            303,
+            "anonymous: {} {}",
+            route.method,
+            route.path
+        );
+    }
+
     // The owning team's member may work on it.
     let page = shop_member
         .get(app.at(&format!("/staff/reports/{reference}")))

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real `cvdesk` binary on a free loopback port with a
 //! temporary data folder and talks HTTP to it.
 
+mod admin_pages;
 mod app;
 mod authorisation;
 mod cli_cvss;

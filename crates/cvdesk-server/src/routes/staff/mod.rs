@@ -2,8 +2,10 @@
 //! a `StaffUser`, and every form carries the session's CSRF token.
 
 mod account;
+mod audit_log;
 pub mod layout;
 mod links;
+mod products;
 mod queue;
 mod report;
 mod sign_in;
@@ -43,6 +45,16 @@ pub fn router() -> Router<AppState> {
             post(report::post_assessment),
         )
         .route("/reports/{reference}/notes", post(report::post_note))
+        .route("/audit", get(audit_log::get_audit))
+        .route("/audit/verify", post(audit_log::post_verify))
+        .route(
+            "/products",
+            get(products::get_products).post(products::post_products),
+        )
+        .route(
+            "/products/{id}",
+            get(products::get_product).post(products::post_product),
+        )
         .route("/account", get(account::get_account))
         .route("/account/password", post(account::post_password))
         .route(
