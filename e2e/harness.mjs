@@ -50,8 +50,17 @@ export async function startServer() {
 
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
+  // Everything the server prints on stdout is kept: after the listening line
+  // come lines for the operator, such as the first admin's set-up link.
+  let stdout = '';
+  const stdoutWaiters = new Set();
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+    for (const waiter of stdoutWaiters) waiter();
+  });
+
   const baseUrl = await new Promise((resolve, reject) => {
-    let stdout = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`cvdesk did not start within ${SERVER_START_TIMEOUT_MS} ms\n${stderr}`));
@@ -64,16 +73,48 @@ export async function startServer() {
       clearTimeout(timer);
       reject(new Error(`cvdesk exited before listening (code ${code}, signal ${signal})\n${stderr}`));
     });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
+    const listening = () => {
       const match = stdout.match(/cvdesk listening on (http:\/\/\S+)/);
       if (match) {
         clearTimeout(timer);
+        stdoutWaiters.delete(listening);
         resolve(match[1].replace(/\/$/, ''));
       }
-    });
+    };
+    stdoutWaiters.add(listening);
+    listening();
   });
+
+  /** The complete lines the server has printed on stdout so far. */
+  function stdoutLines() {
+    return stdout.split('\n').slice(0, -1);
+  }
+
+  /**
+   * Resolves to the first `pattern` match in the complete stdout lines, waiting
+   * for it up to `timeoutMs`.
+   */
+  function waitForStdout(pattern, timeoutMs = SERVER_START_TIMEOUT_MS) {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        for (const line of stdoutLines()) {
+          const match = line.match(pattern);
+          if (match) {
+            clearTimeout(timer);
+            stdoutWaiters.delete(check);
+            resolve(match);
+            return;
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        stdoutWaiters.delete(check);
+        reject(new Error(`cvdesk printed no line matching ${pattern} within ${timeoutMs} ms\n${stdout}`));
+      }, timeoutMs);
+      stdoutWaiters.add(check);
+      check();
+    });
+  }
 
   async function stop() {
     if (child.exitCode === null && child.signalCode === null) {
@@ -85,7 +126,7 @@ export async function startServer() {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  return { baseUrl, stop, serverLog: () => stderr };
+  return { baseUrl, stop, serverLog: () => stderr, stdoutLines, waitForStdout };
 }
 
 /** Debian's Chromium; Playwright's own browser downloads are not used. */
@@ -119,6 +160,8 @@ export async function startDesk() {
     baseUrl: server.baseUrl,
     browser,
     serverLog: server.serverLog,
+    stdoutLines: server.stdoutLines,
+    waitForStdout: server.waitForStdout,
     async close() {
       await browser.close();
       await server.stop();

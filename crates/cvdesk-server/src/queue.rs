@@ -7,6 +7,7 @@ use cvdesk_domain::report::ReportState;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_store::{QueueCursor, ReportFilter, ReportSort};
 use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -21,6 +22,12 @@ pub struct QueueQuery {
     pub sort: String,
     /// `yes` or `no`.
     pub needs_info: String,
+    /// Lowest CVSS score, 0 to 10.
+    pub min_score: String,
+    /// Only reports received at most this many days ago.
+    pub max_age_days: String,
+    /// Only reports received at least this many days ago.
+    pub min_age_days: String,
     /// Where the previous page ended.
     pub cursor: String,
     /// Reports a page, 1 to 200 (default 50).
@@ -28,7 +35,8 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
-    pub fn filter(&self, actor: &Actor) -> Result<ReportFilter, String> {
+    /// The filter this query asks for, as seen at `now`, limited to what `actor` may see.
+    pub fn filter(&self, actor: &Actor, now: OffsetDateTime) -> Result<ReportFilter, String> {
         let states = match self.state.as_str() {
             "" | "open" => ReportState::ALL
                 .into_iter()
@@ -79,18 +87,41 @@ impl QueueQuery {
                 .filter(|n| (1..=200).contains(n))
                 .ok_or_else(|| format!("limit: '{other}' is not a number from 1 to 200"))?,
         };
+        let min_score = match self.min_score.as_str() {
+            "" => None,
+            other => Some(
+                other
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|score| (0.0..=10.0).contains(score))
+                    .ok_or_else(|| format!("min_score: '{other}' is not a score from 0 to 10"))?,
+            ),
+        };
+        let days = |name: &str, value: &str| -> Result<Option<OffsetDateTime>, String> {
+            match value {
+                "" => Ok(None),
+                other => other
+                    .parse::<u16>()
+                    .map(|days| Some(now - Duration::days(i64::from(days))))
+                    .map_err(|_| format!("{name}: '{other}' is not a number of days")),
+            }
+        };
+        let received_after = days("max_age_days", &self.max_age_days)?;
+        let received_before = days("min_age_days", &self.min_age_days)?;
         let text = self.q.trim();
         Ok(ReportFilter {
             states,
             product,
             without_product,
             needs_info,
+            min_score,
+            received_after,
+            received_before,
             text: (!text.is_empty()).then(|| text.to_owned()),
             scope: visible_products(actor),
             sort,
             after,
             limit,
-            ..ReportFilter::default()
         })
     }
 
@@ -102,6 +133,9 @@ impl QueueQuery {
             ("product", self.product.as_str()),
             ("sort", self.sort.as_str()),
             ("needs_info", self.needs_info.as_str()),
+            ("min_score", self.min_score.as_str()),
+            ("max_age_days", self.max_age_days.as_str()),
+            ("min_age_days", self.min_age_days.as_str()),
             ("limit", self.limit.as_str()),
         ];
         let mut query: Vec<String> = pairs
@@ -145,7 +179,7 @@ mod tests {
     #[test]
     fn defaults_to_open_reports_newest_first() {
         let filter = QueueQuery::default()
-            .filter(&actor(Role::Triager))
+            .filter(&actor(Role::Triager), OffsetDateTime::UNIX_EPOCH)
             .expect("valid");
         assert_eq!(
             filter.states,
@@ -162,7 +196,7 @@ mod tests {
     #[test]
     fn members_only_see_their_products() {
         let filter = QueueQuery::default()
-            .filter(&actor(Role::Member))
+            .filter(&actor(Role::Member), OffsetDateTime::UNIX_EPOCH)
             .expect("valid");
         assert_eq!(
             filter.scope,
@@ -216,7 +250,9 @@ mod tests {
                 "limit",
             ),
         ] {
-            let error = query.filter(&actor(Role::Admin)).expect_err("refused");
+            let error = query
+                .filter(&actor(Role::Admin), OffsetDateTime::UNIX_EPOCH)
+                .expect_err("refused");
             assert!(error.starts_with(name), "{error}");
         }
     }

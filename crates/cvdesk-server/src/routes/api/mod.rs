@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod openapi;
 pub mod reports;
 pub mod staff_reports;
 mod track;
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
             post(staff_reports::post_transition),
         )
         .route("/track/{token}", get(track::get_track))
+        .route("/openapi.json", get(openapi::get_openapi))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -128,7 +128,7 @@ pub async fn list_reports(
     Query(query): Query<QueueQuery>,
 ) -> Result<Json<ReportList>, ApiError> {
     let filter = query
-        .filter(&staff.user.actor())
+        .filter(&staff.user.actor(), state.clock.now())
         .map_err(|message| WebError::bad_request("invalid_query", message))?;
     let page = state.store.list_reports(&filter).await?;
     audit::record(

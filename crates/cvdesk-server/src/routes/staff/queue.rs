@@ -35,7 +35,7 @@ pub async fn get_queue(
     if !access::check(&actor, StaffAction::ViewQueue, None).is_allowed() {
         return Err(WebError::Forbidden("You may not see the queue.".into()).into());
     }
-    let (reports, next_page, problem) = match query.filter(&actor) {
+    let (reports, next_page, problem) = match query.filter(&actor, state.clock.now()) {
         Ok(filter) => {
             let page = state.store.list_reports(&filter).await?;
             let next = page
