@@ -8,7 +8,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+     img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+     base-uri 'none'";
 
 pub async fn set_security_headers(
     State(uses_tls): State<bool>,

@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::get_healthz))
         .route("/", get(pages::get_home))
         .route("/static/style.css", get(pages::get_stylesheet))
+        .route("/static/cvss-live.js", get(pages::get_cvss_script))
         .route("/favicon.ico", get(pages::get_favicon))
         .route(
             "/report",

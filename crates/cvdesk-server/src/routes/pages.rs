@@ -24,6 +24,16 @@ pub async fn get_stylesheet() -> impl IntoResponse {
     )
 }
 
+pub async fn get_cvss_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/cvss-live.js"),
+    )
+}
+
 /// Browsers ask for an icon on every visit; answer without one rather than with a 404.
 pub async fn get_favicon() -> impl IntoResponse {
     (

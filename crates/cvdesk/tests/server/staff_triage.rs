@@ -161,6 +161,38 @@ async fn a_triager_moves_reports_and_marks_a_duplicate() {
 
     let (code, out) = cli(&app, &["audit", "verify"]);
     assert_eq!(code, Some(0), "{out}");
+
+    let scored: Value = admin
+        .get(app.at(
+            "/staff/cvss?vector=CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        ))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (scored["score"].as_f64(), scored["severity"].as_str()),
+        (Some(9.3), Some("critical"))
+    );
+    let refused: Value = admin
+        .get(app.at("/staff/cvss?vector=CVSS:3.1/AV:N"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
+    assert!(refused["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("missing")));
+    let anonymous = crate::staff::browser()
+        .get(app.at("/staff/cvss?vector=x"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(anonymous.status(), 303);
 }
 
 #[tokio::test]

@@ -45,6 +45,7 @@ pub fn router() -> Router<AppState> {
             post(report::post_assessment),
         )
         .route("/reports/{reference}/notes", post(report::post_note))
+        .route("/cvss", get(report::get_cvss))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
         .route(
