@@ -104,6 +104,15 @@ pub trait AccountStore: Send + Sync {
 
     async fn set_password(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
 
+    /// Whether a password link (`setup = false`) or set-up link (`setup = true`) is still
+    /// unused and unexpired, so the page can say so before anyone types.
+    async fn link_usable(
+        &self,
+        token_hash: &str,
+        setup: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
     /// Counts a failed sign-in and, past the limit, locks the account until `lock_until`.
     async fn record_failed_login(
         &self,

@@ -147,6 +147,7 @@ pub struct ComparableReport {
     pub summary: String,
     pub steps_to_reproduce: String,
     pub asset: Option<String>,
+    pub product: Option<ProductId>,
 }
 
 #[async_trait]
@@ -210,8 +211,8 @@ pub trait TriageStore: Send + Sync {
 
     async fn report_events(&self, report_id: i64) -> Result<Vec<ReportEvent>, StoreError>;
 
-    /// The most recent other reports, and every other report on the same asset, to
-    /// compare a report with.
+    /// Reports received before this one, to compare it with: the most recent ones, and
+    /// every one on the same asset.
     async fn comparable_reports(
         &self,
         report_id: i64,

@@ -280,6 +280,34 @@ where
         Ok(Some(UserId(user)))
     }
 
+    async fn link_usable(
+        &self,
+        token_hash: &str,
+        setup: bool,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let table = if setup {
+            "setup_links"
+        } else {
+            "password_links"
+        };
+        let found: Option<String> = sqlx::query_scalar(&format!(
+            "SELECT token_hash FROM {table} \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
+        ))
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.readers)
+        .await?;
+        if setup && found.is_some() {
+            let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(&self.readers)
+                .await?;
+            return Ok(users == 0);
+        }
+        Ok(found.is_some())
+    }
+
     async fn set_password(&self, user: UserId, password_hash: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user.0)

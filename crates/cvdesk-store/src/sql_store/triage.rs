@@ -64,6 +64,7 @@ pub struct ComparableRow {
     summary: String,
     steps_to_reproduce: String,
     asset: Option<String>,
+    product_id: Option<i64>,
 }
 
 fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
@@ -530,8 +531,8 @@ where
     ) -> Result<Vec<ComparableReport>, StoreError> {
         let rows: Vec<ComparableRow> = sqlx::query_as(
             "SELECT id, reference_prefix, reference_year, reference_sequence, title, summary, \
-             steps_to_reproduce, asset FROM reports \
-             WHERE id <> $1 AND (id IN (SELECT id FROM reports WHERE id <> $1 ORDER BY id DESC LIMIT $2) \
+             steps_to_reproduce, asset, product_id FROM reports \
+             WHERE id < $1 AND (id IN (SELECT id FROM reports WHERE id < $1 ORDER BY id DESC LIMIT $2) \
              OR (asset IS NOT NULL AND asset = $3)) ORDER BY id DESC LIMIT $4",
         )
         .bind(report_id)
@@ -553,6 +554,7 @@ where
                     summary: row.summary,
                     steps_to_reproduce: row.steps_to_reproduce,
                     asset: row.asset,
+                    product: row.product_id.map(ProductId),
                 })
             })
             .collect()

@@ -386,5 +386,14 @@ async fn transitions_notes_and_assessments_leave_history() {
             "{}",
             backend.name
         );
+        let later = store
+            .comparable_reports(id, Some("shop.example.org"), 10)
+            .await
+            .expect("list");
+        assert!(
+            later.is_empty(),
+            "{}: only earlier reports are compared",
+            backend.name
+        );
     }
 }

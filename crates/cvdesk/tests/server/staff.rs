@@ -98,6 +98,12 @@ async fn the_first_admin_signs_in_and_out() {
         .await
         .expect("sent");
     assert_eq!(again.status(), 422, "a set-up link works once");
+    let gone = browser().get(link.trim()).send().await.expect("sent");
+    assert_eq!(
+        gone.status(),
+        410,
+        "a used link says so before anyone types"
+    );
 
     let (browser, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(status, 303);

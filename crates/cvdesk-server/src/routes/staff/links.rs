@@ -26,6 +26,7 @@ struct ChoosePasswordPage<'a> {
     ask_email: bool,
     email: &'a str,
     error: Option<&'a str>,
+    usable: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -59,6 +60,7 @@ fn setup_page(
         ask_email: true,
         email,
         error,
+        usable: true,
     })?;
     Ok((status, page).into_response())
 }
@@ -81,14 +83,44 @@ fn password_page(
         ask_email: false,
         email: "",
         error,
+        usable: true,
     })?;
     Ok((status, page).into_response())
+}
+
+/// A dead link says so at once, before anyone types a password into it.
+async fn link_gone(
+    state: &AppState,
+    token: &str,
+    setup: bool,
+) -> Result<Option<Response>, PageError> {
+    let usable = state
+        .store
+        .link_usable(&SecretToken::hash_of(token), setup, state.clock.now())
+        .await?;
+    if usable {
+        return Ok(None);
+    }
+    let page = render(&ChoosePasswordPage {
+        organization_name: &state.settings.organization_name,
+        heading: "This link no longer works",
+        introduction: LINK_USED,
+        action: String::new(),
+        ask_email: false,
+        email: "",
+        error: None,
+        usable: false,
+    })?;
+    Ok(Some((StatusCode::GONE, page).into_response()))
 }
 
 pub async fn get_setup(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
+    if let Some(gone) = link_gone(&state, &token, true).await? {
+        return Ok(gone);
+    }
     setup_page(&state, &token, "", None)
 }
 
@@ -131,6 +163,9 @@ pub async fn get_password_link(
     State(state): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
+    if let Some(gone) = link_gone(&state, &token, false).await? {
+        return Ok(gone);
+    }
     password_page(&state, &token, None)
 }
 

@@ -64,6 +64,7 @@ struct ReportPage {
     override_value: &'static str,
     override_reason: String,
     suggestions: Vec<Suggestion>,
+    draft: MoveDraft,
 }
 
 impl ReportPage {
@@ -73,6 +74,10 @@ impl ReportPage {
 
     fn is_same(&self, option: &str, chosen: &str) -> bool {
         option == chosen
+    }
+
+    fn is_draft_target(&self, target: &ReportState) -> bool {
+        self.draft.to == target.as_str()
     }
 
     fn percent(&self, score: &f64) -> String {
@@ -86,6 +91,14 @@ pub struct Done {
     done: String,
 }
 
+/// What was typed into the move form, shown again when the move is refused.
+#[derive(Default)]
+struct MoveDraft {
+    to: String,
+    duplicate_of: String,
+    reason: String,
+}
+
 async fn show(
     state: &AppState,
     staff: &StaffUser,
@@ -93,6 +106,28 @@ async fn show(
     notice: Option<String>,
     problem: Option<String>,
     status: StatusCode,
+) -> Result<Response, PageError> {
+    show_with(
+        state,
+        staff,
+        report,
+        notice,
+        problem,
+        status,
+        MoveDraft::default(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_with(
+    state: &AppState,
+    staff: &StaffUser,
+    report: Report,
+    notice: Option<String>,
+    problem: Option<String>,
+    status: StatusCode,
+    draft: MoveDraft,
 ) -> Result<Response, PageError> {
     let actor = staff.user.actor();
     let current = CurrentReport {
@@ -126,8 +161,11 @@ async fn show(
         .store
         .comparable_reports(report.id, report.content.asset.as_deref(), COMPARED_REPORTS)
         .await?;
+    // Only reports this person may see are compared, so suggestions never reveal another
+    // team's reports.
     let candidates: Vec<Candidate> = comparable
         .iter()
+        .filter(|c| access::check(&actor, StaffAction::ViewReport, c.product).is_allowed())
         .map(|c| Candidate {
             id: c.id,
             reference: &c.reference,
@@ -207,6 +245,7 @@ async fn show(
             .map(|o| o.reason.clone())
             .unwrap_or_default(),
         suggestions,
+        draft,
         report,
     };
     Ok((status, render(&page)?).into_response())
@@ -310,36 +349,28 @@ pub async fn post_transition(
         StaffAction::ChangeReport,
     )
     .await?;
-    let to = match submitted.to.parse::<ReportState>() {
-        Ok(to) => to,
-        Err(e) => {
-            return show(
-                &state,
-                &staff,
-                report,
-                None,
-                Some(e.to_string()),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    let draft = MoveDraft {
+        to: submitted.to.clone(),
+        duplicate_of: submitted.duplicate_of.trim().to_uppercase(),
+        reason: submitted.reason.clone(),
     };
-    let duplicate_of = match submitted.duplicate_of.trim() {
-        "" => None,
-        text => match text.parse::<Reference>() {
-            Ok(original) => Some(original),
-            Err(e) => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some(e.to_string()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
+    let refuse = |message: String, status: StatusCode| (Some(message), status);
+    let outcome = match (
+        submitted.to.parse::<ReportState>(),
+        draft.duplicate_of.as_str(),
+    ) {
+        (Err(e), _) => Err(refuse(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
+        (Ok(to), "") => Ok((to, None)),
+        (Ok(to), text) => match text.parse::<Reference>() {
+            Ok(original) => Ok((to, Some(original))),
+            Err(e) => Err(refuse(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
         },
+    };
+    let (to, duplicate_of) = match outcome {
+        Ok(parsed) => parsed,
+        Err((problem, status)) => {
+            return show_with(&state, &staff, report, None, problem, status, draft).await
+        }
     };
     let reason = Some(submitted.reason.trim().to_owned()).filter(|r| !r.is_empty());
     match apply_transition(
@@ -369,13 +400,14 @@ pub async fn post_transition(
             Ok(back(&report, "moved"))
         }
         Err(WebError::Conflict(message)) => {
-            show(
+            show_with(
                 &state,
                 &staff,
                 report,
                 None,
                 Some(message),
                 StatusCode::CONFLICT,
+                draft,
             )
             .await
         }
