@@ -96,7 +96,9 @@ def validator_errors(document):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        description="Validates cvdesk's OpenAPI document with openapi-spec-validator."
+    )
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--file", default=str(DOCUMENT), help="the document to check")
     source.add_argument("--url", help="fetch the document from a running server")

@@ -25,8 +25,10 @@ impl FromRequestParts<AppState> for ApiStaff {
             .headers
             .get(AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|value| value.split_once(' '))
+            // The scheme name is case-insensitive (RFC 9110).
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .ok_or(ApiError(WebError::Unauthorized))?;
         let user = state
             .store

@@ -12,6 +12,7 @@ mod example_config;
 mod form;
 mod headers;
 mod intake_api;
+mod openapi;
 mod postgres;
 mod staff;
 mod staff_triage;

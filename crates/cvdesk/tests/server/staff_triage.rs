@@ -208,6 +208,28 @@ async fn the_staff_api_lists_reads_and_moves_reports() {
 
     let unauthenticated = app.get("/api/v1/reports").await;
     assert_eq!(unauthenticated.status(), 401);
+    let lower_case = app
+        .client
+        .get(app.at("/api/v1/reports"))
+        .header("authorization", format!("bearer {token}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        lower_case.status(),
+        200,
+        "the scheme name is case-insensitive"
+    );
+    let repeated = app
+        .client
+        .get(app.at("/api/v1/reports?state=new&state=triaged"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(repeated.status(), 400);
+    let body: Value = repeated.json().await.expect("a JSON error");
+    assert_eq!(body["error"]["code"], "invalid_query");
     let list: Value = app
         .client
         .get(app.at("/api/v1/reports?state=open"))

@@ -113,7 +113,7 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
         return Err(WebError::UnsupportedMediaType(
-            "Send the report as JSON with Content-Type: application/json.".to_owned(),
+            "Send the body as JSON with Content-Type: application/json.".to_owned(),
         ));
     }
     let body = body.map_err(|rejection| {

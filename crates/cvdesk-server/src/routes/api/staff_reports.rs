@@ -3,7 +3,7 @@
 //! is checked per product like the staff pages.
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
@@ -125,8 +125,17 @@ fn report_json(report: Report, user: &cvdesk_store::User) -> ReportJson {
 pub async fn list_reports(
     State(state): State<AppState>,
     staff: ApiStaff,
-    Query(query): Query<QueueQuery>,
+    query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Json<ReportList>, ApiError> {
+    let Query(query) = query.map_err(|rejection| {
+        WebError::bad_request(
+            "invalid_query",
+            format!(
+                "The query string could not be read: {}",
+                rejection.body_text()
+            ),
+        )
+    })?;
     let filter = query
         .filter(&staff.user.actor(), state.clock.now())
         .map_err(|message| WebError::bad_request("invalid_query", message))?;

@@ -1,6 +1,7 @@
 //! The queue: open reports first, filtered, searched and paged.
 
 use askama::Template;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -29,8 +30,17 @@ struct QueuePage {
 pub async fn get_queue(
     State(state): State<AppState>,
     staff: StaffUser,
-    Query(query): Query<QueueQuery>,
+    query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let Query(query) = query.map_err(|rejection| {
+        WebError::bad_request(
+            "invalid_query",
+            format!(
+                "The query string could not be read: {}",
+                rejection.body_text()
+            ),
+        )
+    })?;
     let actor = staff.user.actor();
     if !access::check(&actor, StaffAction::ViewQueue, None).is_allowed() {
         return Err(WebError::Forbidden("You may not see the queue.".into()).into());

@@ -1,0 +1,503 @@
+//! `GET /api/v1/openapi.json` against the real server: the document is OpenAPI 3.1, it
+//! lists exactly the routes the API serves, every operation it lists answers, and every
+//! answer, success or error, has a status and a body shape the document describes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use reqwest::header::CONTENT_TYPE;
+use reqwest::multipart::{Form, Part};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::app::{full_report, TestApp};
+use crate::staff::{api_token, cli, create_first_admin, ADMIN_EMAIL};
+
+/// Every route `crates/cvdesk-server/src/routes/api/mod.rs` serves. A new route belongs
+/// both here and in `crates/cvdesk-server/openapi.json`.
+const API_ROUTES: &[(&str, &str)] = &[
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/api/v1/reports"),
+    ("post", "/api/v1/reports"),
+    ("get", "/api/v1/reports/{reference}"),
+    ("post", "/api/v1/reports/{reference}/transition"),
+    ("get", "/api/v1/track/{token}"),
+];
+
+const INTAKE: (&str, &str) = ("post", "/api/v1/reports");
+const QUEUE: (&str, &str) = ("get", "/api/v1/reports");
+const REPORT: (&str, &str) = ("get", "/api/v1/reports/{reference}");
+const TRANSITION: (&str, &str) = ("post", "/api/v1/reports/{reference}/transition");
+const TRACK: (&str, &str) = ("get", "/api/v1/track/{token}");
+
+const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+#[tokio::test]
+async fn the_document_is_openapi_3_1_and_lists_every_route() {
+    let app = TestApp::start();
+    let document = fetch_document(&app).await;
+    let version = document["openapi"].as_str().expect("an openapi field");
+    assert!(version.starts_with("3.1."), "openapi is {version}");
+
+    let listed = operations(&document);
+    let served: BTreeSet<(String, String)> = API_ROUTES
+        .iter()
+        .map(|(method, path)| ((*method).to_owned(), (*path).to_owned()))
+        .collect();
+    let unlisted: Vec<_> = served.difference(&listed).collect();
+    let unknown: Vec<_> = listed.difference(&served).collect();
+    assert!(
+        unlisted.is_empty(),
+        "routes missing from the document: {unlisted:?}"
+    );
+    assert!(unknown.is_empty(), "documented but not served: {unknown:?}");
+
+    let scheme = &document["components"]["securitySchemes"]["bearerToken"];
+    assert_eq!(scheme["type"], "http");
+    assert_eq!(scheme["scheme"], "bearer");
+    for (method, path) in &listed {
+        let operation = &document["paths"][path.as_str()][method.as_str()];
+        assert!(operation["operationId"].is_string(), "{method} {path}");
+        assert!(
+            operation["security"].is_array(),
+            "{method} {path}: say who may call it"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_documented_operation_answers_as_documented() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let token = api_token(&app, ADMIN_EMAIL);
+    // The form is the way to send a file, so the report read below has an attachment.
+    let form = Form::new()
+        .text("title", "Reflected XSS in search")
+        .text("summary", "The q parameter is echoed unescaped.")
+        .text(
+            "steps_to_reproduce",
+            "Open /search?q=<script>alert(1)</script>",
+        )
+        .text("impact", "Script runs in a victim's session.")
+        .text("severity", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N")
+        .part(
+            "attachments",
+            Part::bytes(b"<script>".to_vec()).file_name("poc.html"),
+        );
+    let with_file = app
+        .client
+        .post(app.at("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(with_file.status(), 201);
+    let created = app.submit(&full_report()).await;
+    let tracking_token = created["tracking_token"].as_str().expect("token");
+    // The form's report came first, so it has the year's first number.
+    let api_reference = created["reference"].as_str().expect("reference");
+    let (prefix_and_year, _) = api_reference.rsplit_once('-').expect("a reference");
+    let reference = format!("{prefix_and_year}-0001");
+    let document = fetch_document(&app).await;
+
+    let mut answers = BTreeMap::new();
+    for (method, path) in operations(&document) {
+        let operation = &document["paths"][path.as_str()][method.as_str()];
+        let operation_id = operation["operationId"].as_str().unwrap_or_default();
+        let body = if operation.get("requestBody").is_some() {
+            let body = sample_body(operation_id)
+                .unwrap_or_else(|| panic!("give {operation_id} a sample body in this test"));
+            let schema = &operation["requestBody"]["content"]["application/json"]["schema"];
+            assert_conforms(&document, schema, &body, &format!("{operation_id} request"));
+            Body::Json(body)
+        } else {
+            Body::None
+        };
+        let url = path
+            .replace("{reference}", &reference)
+            .replace("{token}", tracking_token);
+        let call = Call {
+            method: method.to_uppercase().parse().expect("an HTTP method"),
+            path: url,
+            bearer: Some(token.clone()),
+            body,
+        };
+        let (status, body) = call.send_and_check(&app, &document, &method, &path).await;
+        assert!(
+            status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} answered {status}"
+        );
+        assert!(status.is_success(), "{method} {path} answered {status}");
+        answers.insert(operation_id.to_owned(), body);
+
+        let secured = operation["security"]
+            .as_array()
+            .is_some_and(|requirements| !requirements.is_empty());
+        if secured {
+            let anonymous = Call {
+                bearer: None,
+                ..call
+            };
+            let status = anonymous
+                .send_and_check(&app, &document, &method, &path)
+                .await
+                .0;
+            assert_eq!(status, 401, "{method} {path} without a token");
+        }
+    }
+    // The optional parts of the schemas were exercised, not only their nulls.
+    let report = &answers["getReport"];
+    assert!(report["severity"].is_object(), "{report}");
+    assert!(report["attachments"][0].is_object(), "{report}");
+    assert!(answers["listReports"]["items"][0]["score"].is_number());
+    assert!(answers["postReport"]["reference"].is_string());
+}
+
+#[tokio::test]
+async fn documented_errors_have_the_documented_shapes() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let admin = api_token(&app, ADMIN_EMAIL);
+    let (code, out) = cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "viewer@example.org",
+            "--role",
+            "viewer",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let viewer = api_token(&app, "viewer@example.org");
+    let reference = app.submit(&full_report()).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let document = fetch_document(&app).await;
+    let transition = format!("/api/v1/reports/{reference}/transition");
+    let unknown_token = format!("/api/v1/track/{}", "A".repeat(43));
+    let raw_json = |text: &str| Body::Raw("application/json", text.as_bytes().to_vec());
+    let to = |state: &str| Body::Json(json!({ "to": state }));
+    let oversized = Body::Raw("application/json", vec![b' '; 3 * 1024 * 1024]);
+    let plain = || Body::Raw("text/plain", b"to=triaged".to_vec());
+    let (admin, viewer) = (Some(admin.as_str()), Some(viewer.as_str()));
+
+    let cases = [
+        (INTAKE, "/api/v1/reports", None, Body::Json(json!({})), 422),
+        (
+            INTAKE,
+            "/api/v1/reports",
+            None,
+            raw_json("{\"title\": "),
+            400,
+        ),
+        (
+            INTAKE,
+            "/api/v1/reports",
+            None,
+            raw_json("{\"colour\": 1}"),
+            400,
+        ),
+        (INTAKE, "/api/v1/reports", None, plain(), 415),
+        (INTAKE, "/api/v1/reports", None, oversized, 413),
+        (QUEUE, "/api/v1/reports?sort=up", admin, Body::None, 400),
+        (
+            QUEUE,
+            "/api/v1/reports?state=new&state=all",
+            admin,
+            Body::None,
+            400,
+        ),
+        (
+            QUEUE,
+            "/api/v1/reports",
+            Some("not-a-token"),
+            Body::None,
+            401,
+        ),
+        (
+            REPORT,
+            "/api/v1/reports/CVD-1999-0001",
+            admin,
+            Body::None,
+            404,
+        ),
+        (
+            REPORT,
+            "/api/v1/reports/not-a-reference",
+            admin,
+            Body::None,
+            404,
+        ),
+        (TRANSITION, transition.as_str(), admin, to("sideways"), 400),
+        (
+            TRANSITION,
+            transition.as_str(),
+            admin,
+            to("informative"),
+            409,
+        ),
+        (TRANSITION, transition.as_str(), viewer, to("triaged"), 403),
+        (TRANSITION, transition.as_str(), admin, plain(), 415),
+        (TRACK, unknown_token.as_str(), None, Body::None, 404),
+    ];
+    for ((method, path), url, bearer, body, expected) in cases {
+        let call = Call {
+            method: method.to_uppercase().parse().expect("an HTTP method"),
+            path: url.to_owned(),
+            bearer: bearer.map(str::to_owned),
+            body,
+        };
+        let (status, _) = call.send_and_check(&app, &document, method, path).await;
+        assert_eq!(status, expected, "{method} {url}");
+    }
+
+    // What the document's introduction promises for paths and methods it does not list.
+    let unknown = app.get("/api/v1/nothing-here").await;
+    assert_eq!(unknown.status(), 404);
+    let body: Value = unknown.json().await.expect("json");
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    assert_conforms(&document, &error, &body, "unknown path");
+    let wrong_method = app
+        .client
+        .delete(app.at("/api/v1/reports"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong_method.status(), 405);
+    assert!(wrong_method.bytes().await.expect("body").is_empty());
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Raw(&'static str, Vec<u8>),
+}
+
+struct Call {
+    method: Method,
+    path: String,
+    bearer: Option<String>,
+    body: Body,
+}
+
+impl Call {
+    /// Sends the call and checks that the document lists the answer's status for the
+    /// operation `method path`, with the answer's media type and body shape.
+    async fn send_and_check(
+        &self,
+        app: &TestApp,
+        document: &Value,
+        method: &str,
+        path: &str,
+    ) -> (StatusCode, Value) {
+        let mut request = app.client.request(self.method.clone(), app.at(&self.path));
+        if let Some(token) = &self.bearer {
+            request = request.bearer_auth(token);
+        }
+        request = match &self.body {
+            Body::None => request,
+            Body::Json(value) => request.json(value),
+            Body::Raw(media_type, bytes) => request
+                .header(CONTENT_TYPE, *media_type)
+                .body(bytes.clone()),
+        };
+        let response = request.send().await.expect("sent");
+        let status = response.status();
+        let media_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.split(';').next())
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let bytes = response.bytes().await.expect("body");
+        let what = format!("{method} {path} ({}) answered {status}", self.path);
+
+        let operation = &document["paths"][path][method];
+        let answer = operation["responses"]
+            .get(status.as_str())
+            .map(|answer| resolve(document, answer))
+            .unwrap_or_else(|| panic!("{what}, which the document does not list"));
+        let schema = &answer["content"][media_type.as_str()]["schema"];
+        assert!(
+            !schema.is_null(),
+            "{what} as {media_type:?}, which the document does not list"
+        );
+        let body: Value = if media_type == "application/json" {
+            serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{what}: not JSON: {e}"))
+        } else {
+            Value::String(String::from_utf8_lossy(&bytes).into_owned())
+        };
+        assert_conforms(document, schema, &body, &what);
+        (status, body)
+    }
+}
+
+async fn fetch_document(app: &TestApp) -> Value {
+    let response = app.get("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+    response.json().await.expect("the document is JSON")
+}
+
+/// Every (method, path) the document lists.
+fn operations(document: &Value) -> BTreeSet<(String, String)> {
+    let paths = document["paths"].as_object().expect("paths");
+    paths
+        .iter()
+        .flat_map(|(path, item)| {
+            let item = item.as_object().expect("a path item");
+            item.keys()
+                .filter(|key| HTTP_METHODS.contains(&key.as_str()))
+                .map(|method| (method.clone(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A body the server accepts for each operation that takes one.
+fn sample_body(operation_id: &str) -> Option<Value> {
+    match operation_id {
+        "postReport" => Some(full_report()),
+        "postTransition" => Some(json!({"to": "triaged"})),
+        _ => None,
+    }
+}
+
+fn resolve<'a>(document: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(reference) => {
+            let target = document
+                .pointer(reference.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("{reference} resolves"));
+            resolve(document, target)
+        }
+        None => node,
+    }
+}
+
+fn assert_conforms(document: &Value, schema: &Value, value: &Value, what: &str) {
+    let mut problems = Vec::new();
+    conform(document, schema, value, "$", &mut problems);
+    assert!(
+        problems.is_empty(),
+        "{what}: {problems:#?}\nbody: {value:#}"
+    );
+}
+
+/// The part of JSON Schema the document uses: `$ref`, `type`, `enum`, `const`, `oneOf`,
+/// `required`, `properties`, `additionalProperties`, `propertyNames`, `items`,
+/// `maxItems`, `minimum`, `maximum`. Patterns and formats are left to the review.
+fn conform(document: &Value, schema: &Value, value: &Value, at: &str, problems: &mut Vec<String>) {
+    let schema = resolve(document, schema);
+    if let Some(options) = schema.get("oneOf").and_then(Value::as_array) {
+        let matching = options
+            .iter()
+            .filter(|option| {
+                let mut found = Vec::new();
+                conform(document, option, value, at, &mut found);
+                found.is_empty()
+            })
+            .count();
+        if matching != 1 {
+            problems.push(format!("{at}: matches {matching} of the oneOf options"));
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(name)) => vec![name.as_str()],
+        Some(Value::Array(names)) => names.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !types.is_empty() && !types.iter().any(|name| has_type(value, name)) {
+        problems.push(format!("{at}: {value} is not of type {types:?}"));
+        return;
+    }
+    if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(value) {
+            problems.push(format!("{at}: {value} is not one of {allowed:?}"));
+        }
+    }
+    if let Some(constant) = schema.get("const") {
+        if constant != value {
+            problems.push(format!("{at}: {value} is not {constant}"));
+        }
+    }
+    if let Some(number) = value.as_f64() {
+        let below = schema["minimum"].as_f64().is_some_and(|min| number < min);
+        let above = schema["maximum"].as_f64().is_some_and(|max| number > max);
+        if below || above {
+            problems.push(format!("{at}: {number} is out of range"));
+        }
+    }
+    if let Some(items) = value.as_array() {
+        if let Some(max) = schema["maxItems"].as_u64() {
+            if items.len() as u64 > max {
+                problems.push(format!("{at}: more than {max} items"));
+            }
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (index, item) in items.iter().enumerate() {
+                conform(
+                    document,
+                    item_schema,
+                    item,
+                    &format!("{at}[{index}]"),
+                    problems,
+                );
+            }
+        }
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap_or_default();
+            if !object.contains_key(name) {
+                problems.push(format!("{at}: {name} is missing"));
+            }
+        }
+        for (name, property) in object {
+            let here = format!("{at}.{name}");
+            if let Some(names) = schema.get("propertyNames") {
+                conform(
+                    document,
+                    names,
+                    &Value::String(name.clone()),
+                    &here,
+                    problems,
+                );
+            }
+            match (
+                schema["properties"].get(name),
+                schema.get("additionalProperties"),
+            ) {
+                (Some(property_schema), _) => {
+                    conform(document, property_schema, property, &here, problems);
+                }
+                (None, Some(Value::Bool(false))) => {
+                    problems.push(format!("{here} is not in the document"));
+                }
+                (None, Some(additional)) if additional.is_object() => {
+                    conform(document, additional, property, &here, problems);
+                }
+                (None, _) => {}
+            }
+        }
+    }
+}
+
+fn has_type(value: &Value, name: &str) -> bool {
+    match name {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "number" => value.is_number(),
+        "integer" => value.is_i64() || value.is_u64(),
+        _ => false,
+    }
+}
