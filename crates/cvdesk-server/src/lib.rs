@@ -11,6 +11,7 @@ mod random;
 mod report_access;
 mod routes;
 mod security_headers;
+mod triage;
 mod views;
 
 use std::sync::Arc;

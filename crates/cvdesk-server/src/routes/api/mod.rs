@@ -26,6 +26,27 @@ pub fn router() -> Router<AppState> {
             "/reports/{reference}/transition",
             post(staff_reports::post_transition),
         )
+        .route(
+            "/reports/{reference}/needs-info",
+            post(staff_reports::post_needs_info),
+        )
+        .route(
+            "/reports/{reference}/product",
+            post(staff_reports::post_product),
+        )
+        .route(
+            "/reports/{reference}/classification",
+            post(staff_reports::post_classification),
+        )
+        .route(
+            "/reports/{reference}/assessment",
+            post(staff_reports::post_assessment),
+        )
+        .route("/reports/{reference}/notes", post(staff_reports::post_note))
+        .route(
+            "/reports/{reference}/history",
+            get(staff_reports::get_history),
+        )
         .route("/track/{token}", get(track::get_track))
         .route("/openapi.json", get(openapi::get_openapi))
         .fallback(fallback)

@@ -5,13 +5,12 @@
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::report::{AttachmentMeta, Report, ReportState, Severity};
-use cvdesk_domain::workflow::{self, CurrentReport, TransitionRequest};
-use cvdesk_domain::Reference;
-use cvdesk_store::{Author, StoreError};
+use cvdesk_domain::staff::ProductId;
+use cvdesk_domain::workflow::{self, CurrentReport};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -20,6 +19,7 @@ use crate::error::{ApiError, WebError};
 use crate::queue::QueueQuery;
 use crate::report_access::report_for;
 use crate::routes::api::reports::parse_json;
+use crate::triage::{self, ActionError};
 use crate::AppState;
 
 #[derive(Serialize)]
@@ -195,6 +195,31 @@ struct TransitionBody {
     duplicate_of: Option<String>,
 }
 
+/// Loads the report for a change and reads the JSON body.
+async fn for_change<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    staff: &ApiStaff,
+    reference: &str,
+    action: StaffAction,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Report, T), ApiError> {
+    let report = report_for(state, &staff.user, reference, action).await?;
+    let body = parse_json(headers, body)?;
+    Ok((report, body))
+}
+
+/// The report as it is after a change.
+async fn reloaded(
+    state: &AppState,
+    staff: &ApiStaff,
+    report: &Report,
+) -> Result<Json<ReportJson>, ApiError> {
+    let subject = report.reference.to_string();
+    let updated = report_for(state, &staff.user, &subject, StaffAction::ViewReport).await?;
+    Ok(Json(report_json(updated, &staff.user)))
+}
+
 pub async fn post_transition(
     State(state): State<AppState>,
     staff: ApiStaff,
@@ -202,90 +227,256 @@ pub async fn post_transition(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ReportJson>, ApiError> {
-    let report = report_for(&state, &staff.user, &reference, StaffAction::ChangeReport).await?;
-    let body: TransitionBody = parse_json(&headers, body)?;
-    let to: ReportState = body
-        .to
-        .parse()
-        .map_err(|e| WebError::bad_request("invalid_transition", format!("to: {e}")))?;
-    let duplicate_of = match body.duplicate_of.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(text) => Some(text.parse::<Reference>().map_err(|e| {
-            WebError::bad_request("invalid_transition", format!("duplicate_of: {e}"))
-        })?),
-    };
-    let transition = apply_transition(
+    let (report, body): (Report, TransitionBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::ChangeReport,
+        &headers,
+        body,
+    )
+    .await?;
+    let request = triage::parse_transition(
+        &body.to,
+        body.reason.as_deref(),
+        body.duplicate_of.as_deref(),
+    )
+    .map_err(|e| match e {
+        ActionError::Invalid(message) => WebError::bad_request("invalid_transition", message),
+        other => other.into(),
+    })?;
+    triage::transition(&state, &staff.user, &report, request)
+        .await
+        .map_err(WebError::from)?;
+    reloaded(&state, &staff, &report).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NeedsInfoBody {
+    needs_info: bool,
+}
+
+pub async fn post_needs_info(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (report, body): (Report, NeedsInfoBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::ChangeReport,
+        &headers,
+        body,
+    )
+    .await?;
+    triage::set_needs_info(&state, &staff.user, &report, body.needs_info)
+        .await
+        .map_err(WebError::from)?;
+    reloaded(&state, &staff, &report).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductBody {
+    product_id: Option<i64>,
+}
+
+pub async fn post_product(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (report, body): (Report, ProductBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::ChangeReport,
+        &headers,
+        body,
+    )
+    .await?;
+    triage::set_product(&state, &staff.user, &report, body.product_id.map(ProductId))
+        .await
+        .map_err(WebError::from)?;
+    reloaded(&state, &staff, &report).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClassificationBody {
+    weakness: Option<String>,
+    severity: Option<String>,
+}
+
+pub async fn post_classification(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (report, body): (Report, ClassificationBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::ChangeReport,
+        &headers,
+        body,
+    )
+    .await?;
+    triage::set_classification(
         &state,
         &staff.user,
         &report,
-        TransitionRequest {
-            to,
-            reason: body.reason,
-            duplicate_of,
-        },
+        body.weakness.as_deref().unwrap_or_default(),
+        body.severity.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(WebError::from)?;
+    reloaded(&state, &staff, &report).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentBody {
+    exploitability: Option<String>,
+    priority_override: Option<String>,
+    reason: Option<String>,
+}
+
+pub async fn post_assessment(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<ReportJson>, ApiError> {
+    let (report, body): (Report, AssessmentBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::ChangeReport,
+        &headers,
+        body,
     )
     .await?;
+    triage::set_assessment(
+        &state,
+        &staff.user,
+        &report,
+        body.exploitability.as_deref().unwrap_or_default(),
+        body.priority_override.as_deref().unwrap_or_default(),
+        body.reason.as_deref().unwrap_or_default(),
+    )
+    .await
+    .map_err(WebError::from)?;
+    reloaded(&state, &staff, &report).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteBody {
+    body: String,
+}
+
+#[derive(Serialize)]
+pub struct NoteCreated {
+    id: i64,
+}
+
+pub async fn post_note(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<NoteCreated>), ApiError> {
+    let (report, body): (Report, NoteBody) = for_change(
+        &state,
+        &staff,
+        &reference,
+        StaffAction::AddInternalNote,
+        &headers,
+        body,
+    )
+    .await?;
+    let id = triage::add_note(&state, &staff.user, &report, &body.body)
+        .await
+        .map_err(WebError::from)?;
+    Ok((StatusCode::CREATED, Json(NoteCreated { id })))
+}
+
+#[derive(Serialize)]
+pub struct HistoryJson {
+    events: Vec<EventJson>,
+    notes: Vec<NoteJson>,
+}
+
+#[derive(Serialize)]
+pub struct EventJson {
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    actor: String,
+    kind: String,
+    from_state: Option<ReportState>,
+    to_state: Option<ReportState>,
+    detail: String,
+}
+
+#[derive(Serialize)]
+pub struct NoteJson {
+    id: i64,
+    author: String,
+    body: String,
+    #[serde(with = "time::serde::rfc3339")]
+    created_at: OffsetDateTime,
+}
+
+/// Who did what to a report, and the internal notes.
+pub async fn get_history(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+) -> Result<Json<HistoryJson>, ApiError> {
+    let report = report_for(&state, &staff.user, &reference, StaffAction::ViewReport).await?;
     let subject = report.reference.to_string();
     audit::record(
         &state,
         Some(&staff.user),
         "",
-        "report.transition",
+        "report.history",
         Some(&subject),
-        format!("{} -> {}", transition.from, transition.to),
+        "api",
     )
     .await?;
-    let updated = report_for(&state, &staff.user, &subject, StaffAction::ViewReport).await?;
-    Ok(Json(report_json(updated, &staff.user)))
-}
-
-/// Plans a transition with the workflow rules and stores it; refusals are 409s with the
-/// rule's own sentence.
-pub async fn apply_transition(
-    state: &AppState,
-    user: &cvdesk_store::User,
-    report: &Report,
-    request: TransitionRequest,
-) -> Result<workflow::Transition, WebError> {
-    if let Some(original) = &request.duplicate_of {
-        if original != &report.reference
-            && state.store.report_by_reference(original).await?.is_none()
-        {
-            return Err(WebError::Conflict(format!(
-                "there is no report {original} to be a duplicate of"
-            )));
-        }
-    }
-    let current = CurrentReport {
-        reference: &report.reference,
-        state: report.state,
-        product: report.triage.product,
-    };
-    let transition = workflow::plan_transition(&user.actor(), &current, request)
-        .map_err(|refused| WebError::Conflict(capitalised(&refused.to_string())))?;
-    let author = Author {
-        id: Some(user.id),
-        label: &user.email,
-    };
-    match state
-        .store
-        .transition_report(report.id, &transition, author, state.clock.now())
-        .await
-    {
-        Ok(()) => Ok(transition),
-        Err(StoreError::Conflict(message)) => Err(WebError::Conflict(capitalised(&message))),
-        Err(other) => Err(other.into()),
-    }
-}
-
-fn capitalised(message: &str) -> String {
-    let mut chars = message.chars();
-    match chars.next() {
-        Some(first) => format!(
-            "{}{}.",
-            first.to_uppercase(),
-            chars.as_str().trim_end_matches('.')
-        ),
-        None => String::new(),
-    }
+    let events = state.store.report_events(report.id).await?;
+    let notes = state.store.notes(report.id).await?;
+    Ok(Json(HistoryJson {
+        events: events
+            .into_iter()
+            .map(|e| EventJson {
+                at: e.at,
+                actor: e.actor_label,
+                kind: e.kind,
+                from_state: e.from_state,
+                to_state: e.to_state,
+                detail: e.detail,
+            })
+            .collect(),
+        notes: notes
+            .into_iter()
+            .map(|n| NoteJson {
+                id: n.id,
+                author: n.author_label,
+                body: n.body,
+                created_at: n.created_at,
+            })
+            .collect(),
+    }))
 }

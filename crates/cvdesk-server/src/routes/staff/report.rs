@@ -10,24 +10,23 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use cvdesk_domain::access::{self, StaffAction};
-use cvdesk_domain::priority::{self, Exploitability, Priority, PriorityInputs, PriorityOverride};
-use cvdesk_domain::report::{Report, ReportState, Severity};
+use cvdesk_domain::priority::{self, Exploitability, Priority, PriorityInputs};
+use cvdesk_domain::report::{Report, ReportState};
 use cvdesk_domain::similarity::{self, Candidate, ReportText, Suggestion};
 use cvdesk_domain::staff::ProductId;
-use cvdesk_domain::workflow::{self, CurrentReport, TransitionRequest};
-use cvdesk_domain::Reference;
+use cvdesk_domain::workflow::{self, CurrentReport};
 use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cwe;
-use cvdesk_store::{Author, Note, ReportEvent};
+use cvdesk_store::{Note, ReportEvent};
 use serde::Deserialize;
 
 use crate::auth::{audit, StaffUser};
 use crate::error::{PageError, WebError};
 use crate::report_access::report_for;
-use crate::routes::api::staff_reports::apply_transition;
 use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::routes::track::download;
+use crate::triage::{self, ActionError};
 use crate::views::render;
 use crate::AppState;
 
@@ -314,15 +313,27 @@ async fn for_change(
     Ok(report_for(state, &staff.user, reference, action).await?)
 }
 
-fn back(report: &Report, done: &str) -> Response {
-    Redirect::to(&format!("/staff/reports/{}?done={done}", report.reference)).into_response()
-}
-
-fn author(staff: &StaffUser) -> Author<'_> {
-    Author {
-        id: Some(staff.user.id),
-        label: &staff.user.email,
-    }
+/// Back to the report after a change, or the page again with the refusal and what was
+/// typed into the move form.
+async fn after(
+    state: &AppState,
+    staff: &StaffUser,
+    report: Report,
+    outcome: Result<(), ActionError>,
+    done: &str,
+    draft: MoveDraft,
+) -> Result<Response, PageError> {
+    let (message, status) = match outcome {
+        Ok(()) => {
+            let to = format!("/staff/reports/{}?done={done}", report.reference);
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Err(ActionError::Invalid(message)) => (message, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(ActionError::Refused(message)) => (message, StatusCode::CONFLICT),
+        Err(ActionError::Forbidden(message)) => (message, StatusCode::FORBIDDEN),
+        Err(ActionError::Failed(error)) => return Err(error.into()),
+    };
+    show_with(state, staff, report, None, Some(message), status, draft).await
 }
 
 #[derive(Deserialize, Default)]
@@ -349,70 +360,22 @@ pub async fn post_transition(
         StaffAction::ChangeReport,
     )
     .await?;
-    let draft = MoveDraft {
-        to: submitted.to.clone(),
-        duplicate_of: submitted.duplicate_of.trim().to_uppercase(),
-        reason: submitted.reason.clone(),
-    };
-    let refuse = |message: String, status: StatusCode| (Some(message), status);
-    let outcome = match (
-        submitted.to.parse::<ReportState>(),
-        draft.duplicate_of.as_str(),
+    let outcome = match triage::parse_transition(
+        &submitted.to,
+        Some(&submitted.reason),
+        Some(&submitted.duplicate_of),
     ) {
-        (Err(e), _) => Err(refuse(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
-        (Ok(to), "") => Ok((to, None)),
-        (Ok(to), text) => match text.parse::<Reference>() {
-            Ok(original) => Ok((to, Some(original))),
-            Err(e) => Err(refuse(e.to_string(), StatusCode::UNPROCESSABLE_ENTITY)),
-        },
-    };
-    let (to, duplicate_of) = match outcome {
-        Ok(parsed) => parsed,
-        Err((problem, status)) => {
-            return show_with(&state, &staff, report, None, problem, status, draft).await
-        }
-    };
-    let reason = Some(submitted.reason.trim().to_owned()).filter(|r| !r.is_empty());
-    match apply_transition(
-        &state,
-        &staff.user,
-        &report,
-        TransitionRequest {
-            to,
-            reason,
-            duplicate_of,
-        },
-    )
-    .await
-    {
-        Ok(transition) => {
-            let subject = report.reference.to_string();
-            let detail = format!("{} -> {}", transition.from, transition.to);
-            audit::record(
-                &state,
-                Some(&staff.user),
-                "",
-                "report.transition",
-                Some(&subject),
-                detail,
-            )
-            .await?;
-            Ok(back(&report, "moved"))
-        }
-        Err(WebError::Conflict(message)) => {
-            show_with(
-                &state,
-                &staff,
-                report,
-                None,
-                Some(message),
-                StatusCode::CONFLICT,
-                draft,
-            )
+        Ok(request) => triage::transition(&state, &staff.user, &report, request)
             .await
-        }
-        Err(other) => Err(other.into()),
-    }
+            .map(|_| ()),
+        Err(refused) => Err(refused),
+    };
+    let draft = MoveDraft {
+        to: submitted.to,
+        duplicate_of: submitted.duplicate_of.trim().to_uppercase(),
+        reason: submitted.reason,
+    };
+    after(&state, &staff, report, outcome, "moved", draft).await
 }
 
 #[derive(Deserialize, Default)]
@@ -437,38 +400,17 @@ pub async fn post_needs_info(
         StaffAction::ChangeReport,
     )
     .await?;
-    let current = CurrentReport {
-        reference: &report.reference,
-        state: report.state,
-        product: report.triage.product,
-    };
-    if let Err(refused) = workflow::may_flag_needs_info(&staff.user.actor(), &current) {
-        return show(
-            &state,
-            &staff,
-            report,
-            None,
-            Some(refused.to_string()),
-            StatusCode::CONFLICT,
-        )
-        .await;
-    }
-    let flag = submitted.value == "yes";
-    state
-        .store
-        .set_needs_info(report.id, flag, author(&staff), state.clock.now())
-        .await?;
-    let subject = report.reference.to_string();
-    audit::record(
+    let outcome =
+        triage::set_needs_info(&state, &staff.user, &report, submitted.value == "yes").await;
+    after(
         &state,
-        Some(&staff.user),
-        "",
-        "report.needs_info",
-        Some(&subject),
-        flag.to_string(),
+        &staff,
+        report,
+        outcome,
+        "saved",
+        MoveDraft::default(),
     )
-    .await?;
-    Ok(back(&report, "saved"))
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -493,51 +435,24 @@ pub async fn post_product(
         StaffAction::ChangeReport,
     )
     .await?;
-    let product = match submitted.product_id.as_str() {
-        "" => None,
-        text => match text.parse::<i64>().ok().map(ProductId) {
-            Some(id) if state.store.product(id).await?.is_some() => Some(id),
-            _ => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some("Choose a product from the list.".into()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
+    let outcome = match submitted.product_id.as_str() {
+        "" => triage::set_product(&state, &staff.user, &report, None).await,
+        text => match text.parse::<i64>() {
+            Ok(id) => triage::set_product(&state, &staff.user, &report, Some(ProductId(id))).await,
+            Err(_) => Err(ActionError::Invalid(
+                "Choose a product from the list.".into(),
+            )),
         },
     };
-    let actor = staff.user.actor();
-    if !access::check(&actor, StaffAction::ChangeReport, product).is_allowed() {
-        return show(
-            &state,
-            &staff,
-            report,
-            None,
-            Some("You may only assign reports to your own products.".into()),
-            StatusCode::FORBIDDEN,
-        )
-        .await;
-    }
-    state
-        .store
-        .set_product(report.id, product, author(&staff), state.clock.now())
-        .await?;
-    let subject = report.reference.to_string();
-    let detail = product.map_or_else(|| "none".to_owned(), |p| p.0.to_string());
-    audit::record(
+    after(
         &state,
-        Some(&staff.user),
-        "",
-        "report.product",
-        Some(&subject),
-        detail,
+        &staff,
+        report,
+        outcome,
+        "saved",
+        MoveDraft::default(),
     )
-    .await?;
-    Ok(back(&report, "saved"))
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -563,61 +478,23 @@ pub async fn post_classification(
         StaffAction::ChangeReport,
     )
     .await?;
-    let weakness = match submitted.weakness.trim() {
-        "" => None,
-        text => match cwe::parse_known(text) {
-            Ok(found) => Some(found.id),
-            Err(e) => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some(e.to_string()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        },
-    };
-    let severity = match submitted.severity.trim() {
-        "" => None,
-        text => match Cvss::parse(text) {
-            Ok(cvss) => Some(Severity::of(&cvss)),
-            Err(e) => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some(format!("This is not a valid CVSS vector: {e}.")),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        },
-    };
-    state
-        .store
-        .set_classification(
-            report.id,
-            weakness,
-            severity.as_ref(),
-            author(&staff),
-            state.clock.now(),
-        )
-        .await?;
-    let subject = report.reference.to_string();
-    audit::record(
+    let outcome = triage::set_classification(
         &state,
-        Some(&staff.user),
-        "",
-        "report.classification",
-        Some(&subject),
-        submitted.severity.trim().to_owned(),
+        &staff.user,
+        &report,
+        &submitted.weakness,
+        &submitted.severity,
     )
-    .await?;
-    Ok(back(&report, "saved"))
+    .await;
+    after(
+        &state,
+        &staff,
+        report,
+        outcome,
+        "saved",
+        MoveDraft::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -644,66 +521,24 @@ pub async fn post_assessment(
         StaffAction::ChangeReport,
     )
     .await?;
-    let exploitability = match submitted.exploitability.as_str() {
-        "" => None,
-        text => match text.parse::<Exploitability>() {
-            Ok(value) => Some(value),
-            Err(e) => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some(e.to_string()),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        },
-    };
-    let priority_override = match submitted.priority_override.as_str() {
-        "" => None,
-        text => match text
-            .parse::<Priority>()
-            .map_err(|e| e.to_string())
-            .and_then(|p| {
-                PriorityOverride::new(p, &submitted.override_reason).map_err(|e| e.to_string())
-            }) {
-            Ok(value) => Some(value),
-            Err(message) => {
-                return show(
-                    &state,
-                    &staff,
-                    report,
-                    None,
-                    Some(message),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-        },
-    };
-    state
-        .store
-        .set_assessment(
-            report.id,
-            exploitability,
-            priority_override.as_ref(),
-            author(&staff),
-            state.clock.now(),
-        )
-        .await?;
-    let subject = report.reference.to_string();
-    audit::record(
+    let outcome = triage::set_assessment(
         &state,
-        Some(&staff.user),
-        "",
-        "report.assessment",
-        Some(&subject),
-        "",
+        &staff.user,
+        &report,
+        &submitted.exploitability,
+        &submitted.priority_override,
+        &submitted.override_reason,
     )
-    .await?;
-    Ok(back(&report, "saved"))
+    .await;
+    after(
+        &state,
+        &staff,
+        report,
+        outcome,
+        "saved",
+        MoveDraft::default(),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -712,9 +547,6 @@ pub struct NoteForm {
     csrf_token: String,
     body: String,
 }
-
-/// Longest internal note, in characters.
-const NOTE_MAX_CHARS: usize = 20_000;
 
 pub async fn post_note(
     State(state): State<AppState>,
@@ -731,34 +563,18 @@ pub async fn post_note(
         StaffAction::AddInternalNote,
     )
     .await?;
-    let body = submitted.body.trim();
-    if body.is_empty() || body.chars().count() > NOTE_MAX_CHARS || body.contains('\0') {
-        let message = format!("Write a note of 1 to {NOTE_MAX_CHARS} characters.");
-        return show(
-            &state,
-            &staff,
-            report,
-            None,
-            Some(message),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    state
-        .store
-        .add_note(report.id, body, author(&staff), state.clock.now())
-        .await?;
-    let subject = report.reference.to_string();
-    audit::record(
+    let outcome = triage::add_note(&state, &staff.user, &report, &submitted.body)
+        .await
+        .map(|_| ());
+    after(
         &state,
-        Some(&staff.user),
-        "",
-        "report.note",
-        Some(&subject),
-        "",
+        &staff,
+        report,
+        outcome,
+        "note",
+        MoveDraft::default(),
     )
-    .await?;
-    Ok(back(&report, "note"))
+    .await
 }
 
 #[derive(Deserialize, Default)]
