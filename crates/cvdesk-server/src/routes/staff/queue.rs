@@ -6,6 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::staff::ProductId;
 use cvdesk_store::ReportSummary;
 
 use crate::auth::{audit, StaffUser};
@@ -25,6 +26,19 @@ struct QueuePage {
     problem: Option<String>,
     state_options: Vec<(&'static str, &'static str)>,
     sort_options: Vec<(&'static str, &'static str)>,
+    products: Vec<(i64, String)>,
+}
+
+impl QueuePage {
+    fn is_product(&self, id: &i64) -> bool {
+        self.query.product == id.to_string()
+    }
+
+    fn product_name(&self, product: &Option<ProductId>) -> &str {
+        product
+            .and_then(|p| self.products.iter().find(|(id, _)| *id == p.0))
+            .map_or("—", |(_, name)| name.as_str())
+    }
 }
 
 pub async fn get_queue(
@@ -64,6 +78,15 @@ pub async fn get_queue(
         format!("{query:?}"),
     )
     .await?;
+    let visible = access::visible_products(&actor);
+    let products = state
+        .store
+        .products()
+        .await?
+        .into_iter()
+        .filter(|p| visible.contains(Some(p.id)))
+        .map(|p| (p.id.0, p.name))
+        .collect();
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
     } else {
@@ -87,6 +110,7 @@ pub async fn get_queue(
             ("informative", "Informative"),
             ("not_applicable", "Not applicable"),
         ],
+        products,
         sort_options: vec![
             ("newest", "Newest first"),
             ("oldest", "Oldest first"),
