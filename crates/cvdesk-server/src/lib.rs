@@ -6,6 +6,7 @@ mod auth;
 mod clock;
 mod error;
 mod intake;
+mod percent;
 mod queue;
 mod random;
 mod report_access;

@@ -2,12 +2,16 @@
 //! person asked for becomes a `ReportFilter` limited to what they may see, or a message
 //! saying which parameter is wrong.
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::Query;
 use cvdesk_domain::access::visible_products;
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_store::{QueueCursor, ReportFilter, ReportSort};
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
+
+use crate::error::WebError;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -35,6 +39,20 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
+    /// The query string, or a 400 that says why it cannot be read (a repeated parameter,
+    /// say) in the caller's error shape.
+    pub fn read(query: Result<Query<QueueQuery>, QueryRejection>) -> Result<QueueQuery, WebError> {
+        query.map(|Query(query)| query).map_err(|rejection| {
+            WebError::bad_request(
+                "invalid_query",
+                format!(
+                    "The query string could not be read: {}",
+                    rejection.body_text()
+                ),
+            )
+        })
+    }
+
     /// The filter this query asks for, as seen at `now`, limited to what `actor` may see.
     pub fn filter(&self, actor: &Actor, now: OffsetDateTime) -> Result<ReportFilter, String> {
         let states = match self.state.as_str() {
@@ -141,22 +159,11 @@ impl QueueQuery {
         let mut query: Vec<String> = pairs
             .iter()
             .filter(|(_, value)| !value.is_empty())
-            .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+            .map(|(name, value)| format!("{name}={}", crate::percent::encode(value)))
             .collect();
         query.push(format!("cursor={}", cursor.encode()));
         query.join("&")
     }
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

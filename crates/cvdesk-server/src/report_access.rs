@@ -7,6 +7,7 @@ use cvdesk_domain::report::Report;
 use cvdesk_domain::Reference;
 use cvdesk_store::User;
 
+use crate::auth::audit;
 use crate::error::WebError;
 use crate::AppState;
 
@@ -31,6 +32,27 @@ pub async fn report_for(
             action_words(action)
         ))),
     }
+}
+
+/// Loads a report to show it, and records the view in the audit log.
+pub async fn viewed_report(
+    state: &AppState,
+    user: &User,
+    reference: &str,
+    channel: &str,
+) -> Result<Report, WebError> {
+    let report = report_for(state, user, reference, StaffAction::ViewReport).await?;
+    let subject = report.reference.to_string();
+    audit::record(
+        state,
+        Some(user),
+        "",
+        "report.view",
+        Some(&subject),
+        channel,
+    )
+    .await?;
+    Ok(report)
 }
 
 fn action_words(action: StaffAction) -> &'static str {

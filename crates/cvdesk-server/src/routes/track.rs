@@ -46,7 +46,7 @@ pub fn download(file_name: &str, content: Vec<u8>) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"; filename*=UTF-8''{}",
         file_name.replace(|c: char| !c.is_ascii() || c == '"' || c == '\\', "_"),
-        percent_encode(file_name)
+        crate::percent::encode(file_name)
     );
     (
         [
@@ -57,18 +57,6 @@ pub fn download(file_name: &str, content: Vec<u8>) -> Response {
         content,
     )
         .into_response()
-}
-
-/// RFC 8187 value characters: everything but unreserved ASCII is percent-encoded.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::auth::{audit, ApiStaff};
 use crate::error::{ApiError, WebError};
 use crate::queue::QueueQuery;
-use crate::report_access::report_for;
+use crate::report_access::{report_for, viewed_report};
 use crate::routes::api::reports::parse_json;
 use crate::triage::{self, ActionError};
 use crate::AppState;
@@ -127,15 +127,7 @@ pub async fn list_reports(
     staff: ApiStaff,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Json<ReportList>, ApiError> {
-    let Query(query) = query.map_err(|rejection| {
-        WebError::bad_request(
-            "invalid_query",
-            format!(
-                "The query string could not be read: {}",
-                rejection.body_text()
-            ),
-        )
-    })?;
+    let query = QueueQuery::read(query)?;
     let filter = query
         .filter(&staff.user.actor(), state.clock.now())
         .map_err(|message| WebError::bad_request("invalid_query", message))?;
@@ -173,17 +165,7 @@ pub async fn get_report(
     staff: ApiStaff,
     Path(reference): Path<String>,
 ) -> Result<Json<ReportJson>, ApiError> {
-    let report = report_for(&state, &staff.user, &reference, StaffAction::ViewReport).await?;
-    let subject = report.reference.to_string();
-    audit::record(
-        &state,
-        Some(&staff.user),
-        "",
-        "report.view",
-        Some(&subject),
-        "api",
-    )
-    .await?;
+    let report = viewed_report(&state, &staff.user, &reference, "api").await?;
     Ok(Json(report_json(report, &staff.user)))
 }
 

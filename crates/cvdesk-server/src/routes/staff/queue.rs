@@ -46,15 +46,7 @@ pub async fn get_queue(
     staff: StaffUser,
     query: Result<Query<QueueQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    let Query(query) = query.map_err(|rejection| {
-        WebError::bad_request(
-            "invalid_query",
-            format!(
-                "The query string could not be read: {}",
-                rejection.body_text()
-            ),
-        )
-    })?;
+    let query = QueueQuery::read(query)?;
     let actor = staff.user.actor();
     if !access::check(&actor, StaffAction::ViewQueue, None).is_allowed() {
         return Err(WebError::Forbidden("You may not see the queue.".into()).into());

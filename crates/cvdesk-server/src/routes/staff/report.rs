@@ -22,7 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::{audit, StaffUser};
 use crate::error::{PageError, WebError};
-use crate::report_access::report_for;
+use crate::report_access::{report_for, viewed_report};
 use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::routes::track::download;
@@ -256,17 +256,7 @@ pub async fn get_report(
     Path(reference): Path<String>,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    let report = report_for(&state, &staff.user, &reference, StaffAction::ViewReport).await?;
-    let subject = report.reference.to_string();
-    audit::record(
-        &state,
-        Some(&staff.user),
-        "",
-        "report.view",
-        Some(&subject),
-        "",
-    )
-    .await?;
+    let report = viewed_report(&state, &staff.user, &reference, "web").await?;
     let notice = match done.done.as_str() {
         "moved" => Some("The report was moved.".to_owned()),
         "saved" => Some("Saved.".to_owned()),
