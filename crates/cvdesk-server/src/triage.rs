@@ -186,6 +186,14 @@ pub async fn set_product(
     report: &Report,
     product: Option<ProductId>,
 ) -> Result<(), ActionError> {
+    // Permission first: a member must not learn which product ids exist.
+    if !access::check(&user.actor(), StaffAction::ChangeReport, product).is_allowed() {
+        let message = match product {
+            Some(_) => "You may only assign reports to your own products.",
+            None => "Only a triager or an admin takes a report off its product.",
+        };
+        return Err(ActionError::Forbidden(message.into()));
+    }
     if let Some(id) = product {
         if state.store.product(id).await?.is_none() {
             return Err(ActionError::Invalid(format!(
@@ -193,11 +201,6 @@ pub async fn set_product(
                 id.0
             )));
         }
-    }
-    if !access::check(&user.actor(), StaffAction::ChangeReport, product).is_allowed() {
-        return Err(ActionError::Forbidden(
-            "You may only assign reports to your own products.".into(),
-        ));
     }
     state
         .store

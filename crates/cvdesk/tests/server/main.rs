@@ -15,5 +15,6 @@ mod intake_api;
 mod openapi;
 mod postgres;
 mod staff;
+mod staff_api;
 mod staff_triage;
 mod two_factor;

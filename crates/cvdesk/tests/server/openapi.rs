@@ -20,6 +20,12 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/reports"),
     ("get", "/api/v1/reports/{reference}"),
     ("post", "/api/v1/reports/{reference}/transition"),
+    ("post", "/api/v1/reports/{reference}/needs-info"),
+    ("post", "/api/v1/reports/{reference}/product"),
+    ("post", "/api/v1/reports/{reference}/classification"),
+    ("post", "/api/v1/reports/{reference}/assessment"),
+    ("post", "/api/v1/reports/{reference}/notes"),
+    ("get", "/api/v1/reports/{reference}/history"),
     ("get", "/api/v1/track/{token}"),
 ];
 
@@ -27,6 +33,12 @@ const INTAKE: (&str, &str) = ("post", "/api/v1/reports");
 const QUEUE: (&str, &str) = ("get", "/api/v1/reports");
 const REPORT: (&str, &str) = ("get", "/api/v1/reports/{reference}");
 const TRANSITION: (&str, &str) = ("post", "/api/v1/reports/{reference}/transition");
+const NEEDS_INFO: (&str, &str) = ("post", "/api/v1/reports/{reference}/needs-info");
+const PRODUCT: (&str, &str) = ("post", "/api/v1/reports/{reference}/product");
+const CLASSIFICATION: (&str, &str) = ("post", "/api/v1/reports/{reference}/classification");
+const ASSESSMENT: (&str, &str) = ("post", "/api/v1/reports/{reference}/assessment");
+const NOTES: (&str, &str) = ("post", "/api/v1/reports/{reference}/notes");
+const HISTORY: (&str, &str) = ("get", "/api/v1/reports/{reference}/history");
 const TRACK: (&str, &str) = ("get", "/api/v1/track/{token}");
 
 const HTTP_METHODS: &[&str] = &[
@@ -71,6 +83,8 @@ async fn every_documented_operation_answers_as_documented() {
     let app = TestApp::start();
     create_first_admin(&app).await;
     let token = api_token(&app, ADMIN_EMAIL);
+    // Product 1, for `postProduct`'s sample body.
+    add_product(&app, "Shop", "shop.example.org");
     // The form is the way to send a file, so the report read below has an attachment.
     let form = Form::new()
         .text("title", "Reflected XSS in search")
@@ -152,6 +166,42 @@ async fn every_documented_operation_answers_as_documented() {
     assert!(report["attachments"][0].is_object(), "{report}");
     assert!(answers["listReports"]["items"][0]["score"].is_number());
     assert!(answers["postReport"]["reference"].is_string());
+    assert_eq!(answers["postNeedsInfo"]["needs_info"], true);
+    assert_eq!(answers["postProduct"]["product_id"], 1);
+    assert_eq!(answers["postClassification"]["severity"]["version"], "4.0");
+    assert!(answers["postAssessment"]["priority_override"].is_object());
+    assert!(answers["postNote"]["id"].is_i64());
+
+    // The history was read before the changes above (GET sorts before POST); read it
+    // again so its events, with and without states, and its notes meet the schema.
+    let history = Call {
+        method: Method::GET,
+        path: format!("/api/v1/reports/{reference}/history"),
+        bearer: Some(token.clone()),
+        body: Body::None,
+    };
+    let (method, path) = HISTORY;
+    let (status, history) = history.send_and_check(&app, &document, method, path).await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|event| event["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "assessment",
+            "classification",
+            "needs_info.set",
+            "product",
+            "transition"
+        ],
+        "{history}"
+    );
+    assert_eq!(history["events"][4]["to_state"], "triaged");
+    assert_eq!(history["notes"][0]["id"], answers["postNote"]["id"]);
 }
 
 #[tokio::test]
@@ -172,18 +222,64 @@ async fn documented_errors_have_the_documented_shapes() {
     );
     assert_eq!(code, Some(0), "{out}");
     let viewer = api_token(&app, "viewer@example.org");
+    // The report is routed to Shop by its asset; the member works on Shop only.
+    add_product(&app, "Shop", "shop.example.org");
+    add_product(&app, "App", "app.example.org");
+    let (code, out) = cli(
+        &app,
+        &[
+            "user",
+            "add",
+            "--email",
+            "member@example.org",
+            "--role",
+            "member",
+            "--product",
+            "Shop",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let member = api_token(&app, "member@example.org");
     let reference = app.submit(&full_report()).await["reference"]
         .as_str()
         .expect("reference")
         .to_owned();
+    let closed = app.submit(&full_report()).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let close = app
+        .client
+        .post(app.at(&format!("/api/v1/reports/{closed}/transition")))
+        .bearer_auth(&admin)
+        .json(&json!({"to": "informative", "reason": "Works as designed."}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(close.status(), 200);
     let document = fetch_document(&app).await;
     let transition = format!("/api/v1/reports/{reference}/transition");
+    let needs_info = format!("/api/v1/reports/{reference}/needs-info");
+    let closed_needs_info = format!("/api/v1/reports/{closed}/needs-info");
+    let unknown_needs_info = "/api/v1/reports/CVD-1999-0001/needs-info";
+    let product = format!("/api/v1/reports/{reference}/product");
+    let classification = format!("/api/v1/reports/{reference}/classification");
+    let assessment = format!("/api/v1/reports/{reference}/assessment");
+    let notes = format!("/api/v1/reports/{reference}/notes");
+    let history = format!("/api/v1/reports/{reference}/history");
+    let unknown_history = "/api/v1/reports/CVD-1999-0001/history";
     let unknown_token = format!("/api/v1/track/{}", "A".repeat(43));
     let raw_json = |text: &str| Body::Raw("application/json", text.as_bytes().to_vec());
     let to = |state: &str| Body::Json(json!({ "to": state }));
-    let oversized = Body::Raw("application/json", vec![b' '; 3 * 1024 * 1024]);
+    let oversized = || Body::Raw("application/json", vec![b' '; 3 * 1024 * 1024]);
     let plain = || Body::Raw("text/plain", b"to=triaged".to_vec());
-    let (admin, viewer) = (Some(admin.as_str()), Some(viewer.as_str()));
+    let flag = || Body::Json(json!({"needs_info": true}));
+    let note = |text: &str| Body::Json(json!({ "body": text }));
+    let (admin, viewer, member) = (
+        Some(admin.as_str()),
+        Some(viewer.as_str()),
+        Some(member.as_str()),
+    );
 
     let cases = [
         (INTAKE, "/api/v1/reports", None, Body::Json(json!({})), 422),
@@ -202,7 +298,7 @@ async fn documented_errors_have_the_documented_shapes() {
             400,
         ),
         (INTAKE, "/api/v1/reports", None, plain(), 415),
-        (INTAKE, "/api/v1/reports", None, oversized, 413),
+        (INTAKE, "/api/v1/reports", None, oversized(), 413),
         (QUEUE, "/api/v1/reports?sort=up", admin, Body::None, 400),
         (
             QUEUE,
@@ -242,6 +338,115 @@ async fn documented_errors_have_the_documented_shapes() {
         ),
         (TRANSITION, transition.as_str(), viewer, to("triaged"), 403),
         (TRANSITION, transition.as_str(), admin, plain(), 415),
+        (
+            NEEDS_INFO,
+            needs_info.as_str(),
+            admin,
+            raw_json("{\"needs_info\": \"yes\"}"),
+            400,
+        ),
+        (
+            NEEDS_INFO,
+            needs_info.as_str(),
+            Some("not-a-token"),
+            flag(),
+            401,
+        ),
+        (NEEDS_INFO, needs_info.as_str(), viewer, flag(), 403),
+        (NEEDS_INFO, unknown_needs_info, admin, flag(), 404),
+        (NEEDS_INFO, closed_needs_info.as_str(), admin, flag(), 409),
+        (NEEDS_INFO, needs_info.as_str(), admin, oversized(), 413),
+        (NEEDS_INFO, needs_info.as_str(), admin, plain(), 415),
+        (
+            PRODUCT,
+            product.as_str(),
+            admin,
+            raw_json("{\"product_id\": \"1\"}"),
+            400,
+        ),
+        (
+            PRODUCT,
+            product.as_str(),
+            member,
+            Body::Json(json!({"product_id": 2})),
+            403,
+        ),
+        (
+            PRODUCT,
+            product.as_str(),
+            viewer,
+            Body::Json(json!({"product_id": 1})),
+            403,
+        ),
+        (
+            PRODUCT,
+            product.as_str(),
+            admin,
+            Body::Json(json!({"product_id": 999})),
+            422,
+        ),
+        (
+            CLASSIFICATION,
+            classification.as_str(),
+            admin,
+            raw_json("{\"cwe\": \"CWE-79\"}"),
+            400,
+        ),
+        (
+            CLASSIFICATION,
+            classification.as_str(),
+            viewer,
+            Body::Json(json!({"weakness": "CWE-79"})),
+            403,
+        ),
+        (
+            CLASSIFICATION,
+            classification.as_str(),
+            admin,
+            Body::Json(json!({"weakness": "CWE-99999999"})),
+            422,
+        ),
+        (
+            CLASSIFICATION,
+            classification.as_str(),
+            admin,
+            Body::Json(json!({"severity": "CVSS:3.1/AV:N"})),
+            422,
+        ),
+        (
+            ASSESSMENT,
+            assessment.as_str(),
+            viewer,
+            Body::Json(json!({"exploitability": "functional"})),
+            403,
+        ),
+        (
+            ASSESSMENT,
+            assessment.as_str(),
+            admin,
+            Body::Json(json!({"priority_override": "P1"})),
+            422,
+        ),
+        (
+            ASSESSMENT,
+            assessment.as_str(),
+            admin,
+            Body::Json(json!({"exploitability": "likely"})),
+            422,
+        ),
+        (NOTES, notes.as_str(), admin, raw_json("{}"), 400),
+        (NOTES, notes.as_str(), viewer, note("A viewer's note."), 403),
+        (NOTES, notes.as_str(), admin, note("   "), 422),
+        (NOTES, notes.as_str(), admin, note(&"n".repeat(20_001)), 422),
+        (NOTES, notes.as_str(), admin, plain(), 415),
+        (
+            HISTORY,
+            history.as_str(),
+            Some("not-a-token"),
+            Body::None,
+            401,
+        ),
+        (HISTORY, unknown_history, admin, Body::None, 404),
         (TRACK, unknown_token.as_str(), None, Body::None, 404),
     ];
     for ((method, path), url, bearer, body, expected) in cases {
@@ -294,7 +499,13 @@ impl Call {
         method: &str,
         path: &str,
     ) -> (StatusCode, Value) {
-        let mut request = app.client.request(self.method.clone(), app.at(&self.path));
+        // A connection of its own: after refusing an oversized body the server closes the
+        // connection, and a pooled client could send the next call into it.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let mut request = client.request(self.method.clone(), app.at(&self.path));
         if let Some(token) = &self.bearer {
             request = request.bearer_auth(token);
         }
@@ -365,8 +576,37 @@ fn sample_body(operation_id: &str) -> Option<Value> {
     match operation_id {
         "postReport" => Some(full_report()),
         "postTransition" => Some(json!({"to": "triaged"})),
+        "postNeedsInfo" => Some(json!({"needs_info": true})),
+        "postProduct" => Some(json!({"product_id": 1})),
+        "postClassification" => Some(json!({
+            "weakness": "CWE-79",
+            "severity": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:L/VI:L/VA:N/SC:L/SI:L/SA:N"
+        })),
+        "postAssessment" => Some(json!({
+            "exploitability": "proof_of_concept",
+            "priority_override": "P2",
+            "reason": "Only reachable from the staff network."
+        })),
+        "postNote" => Some(json!({"body": "Reproduced on staging."})),
         _ => None,
     }
+}
+
+fn add_product(app: &TestApp, name: &str, hostname: &str) {
+    let (code, out) = cli(
+        app,
+        &[
+            "product",
+            "add",
+            "--name",
+            name,
+            "--team",
+            name,
+            "--hostname",
+            hostname,
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
 }
 
 fn resolve<'a>(document: &'a Value, node: &'a Value) -> &'a Value {
