@@ -25,10 +25,15 @@ export function serverBinary() {
 /**
  * Starts `cvdesk serve` on 127.0.0.1:0 with an empty data directory and waits
  * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, stop }`.
+ * The report form's check that a person is sending it is turned off unless
+ * `challenge` is true; then the server's own default applies.
  */
-export async function startServer() {
+export async function startServer({ challenge = false } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-'));
   const env = { ...process.env, CVDESK_INTAKE_CHALLENGE: 'off' };
+  if (challenge) {
+    delete env.CVDESK_INTAKE_CHALLENGE;
+  }
   // The test server must use its own SQLite data directory and defaults,
   // whatever the surrounding shell has configured.
   delete env.CVDESK_DATABASE_URL;
@@ -146,9 +151,9 @@ export function launchBrowser() {
   });
 }
 
-/** Starts a server and a browser together; `close()` stops both. */
-export async function startDesk() {
-  const server = await startServer();
+/** Starts a server (with `startServer`'s options) and a browser together; `close()` stops both. */
+export async function startDesk(options = {}) {
+  const server = await startServer(options);
   let browser;
   try {
     browser = await launchBrowser();
