@@ -51,6 +51,8 @@ impl Server {
             .arg(data)
             .args(extra)
             .env("CVDESK_INTAKE_CHALLENGE", "off")
+            .env("CVDESK_RATE_LIMIT_REPORTS", "off")
+            .env("CVDESK_RATE_LIMIT_TRACKING", "off")
             .env("CVDESK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -12,6 +12,7 @@ pub mod reference;
 pub mod report;
 pub mod secret;
 pub mod similarity;
+pub mod sla;
 pub mod staff;
 pub mod totp;
 pub mod tracking;

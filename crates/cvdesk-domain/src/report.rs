@@ -140,6 +140,8 @@ pub struct Report {
     pub content: ReportDraft,
     pub attachments: Vec<AttachmentMeta>,
     pub triage: Triage,
+    /// The address the report was sent from (IPv4, or an IPv6 /64), when known.
+    pub received_from: Option<String>,
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -28,6 +28,11 @@ pub enum WebError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
+    /// Forbidden for a reason the client can act on, named by `code`.
+    #[error("{message}")]
+    Refused { code: &'static str, message: String },
+    #[error("{}", too_many_requests_message(*retry_after_seconds))]
+    TooManyRequests { retry_after_seconds: u64 },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -56,12 +61,13 @@ impl WebError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             WebError::Unauthorized => StatusCode::UNAUTHORIZED,
-            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::Forbidden(_) | WebError::Refused { .. } => StatusCode::FORBIDDEN,
+            WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -76,7 +82,10 @@ impl WebError {
             WebError::Unauthorized => "unauthorized",
             WebError::Forbidden(_) => "forbidden",
             WebError::Conflict(_) => "conflict",
-            WebError::BadRequest { code, .. } | WebError::Invalid { code, .. } => code,
+            WebError::TooManyRequests { .. } => "rate_limited",
+            WebError::BadRequest { code, .. }
+            | WebError::Invalid { code, .. }
+            | WebError::Refused { code, .. } => code,
             WebError::PayloadTooLarge(_) => "payload_too_large",
             WebError::UnsupportedMediaType(_) => "unsupported_media_type",
             WebError::Internal(_) => "internal",
@@ -100,6 +109,29 @@ impl WebError {
                 )
             }
             other => other.to_string(),
+        }
+    }
+}
+
+/// How long to wait, in words a person reads at a glance.
+pub fn too_many_requests_message(retry_after_seconds: u64) -> String {
+    let wait = match retry_after_seconds {
+        0..=1 => "a second".to_owned(),
+        2..=59 => format!("{retry_after_seconds} seconds"),
+        60..=119 => "a minute".to_owned(),
+        _ => format!("{} minutes", retry_after_seconds.div_ceil(60)),
+    };
+    format!("Too many requests from your network. Please try again in {wait}.")
+}
+
+impl WebError {
+    /// Headers the status needs besides the body: `Retry-After` on a 429.
+    pub fn retry_after(&self) -> Option<[(axum::http::HeaderName, String); 1]> {
+        match self {
+            WebError::TooManyRequests {
+                retry_after_seconds,
+            } => Some([(header::RETRY_AFTER, retry_after_seconds.to_string())]),
+            _ => None,
         }
     }
 }
@@ -161,7 +193,7 @@ impl IntoResponse for ApiError {
                 fields,
             },
         };
-        (error.status(), Json(body)).into_response()
+        (error.status(), error.retry_after(), Json(body)).into_response()
     }
 }
 
@@ -192,6 +224,7 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let error = self.0;
         let status = error.status();
+        let retry_after = error.retry_after();
         let message = error.public_message();
         let title = status.canonical_reason().unwrap_or("Error");
         let page = ErrorPage {
@@ -199,7 +232,7 @@ impl IntoResponse for PageError {
             message: &message,
         };
         match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
+            Ok(html) => (status, retry_after, Html(html)).into_response(),
             Err(render_error) => {
                 tracing::error!(error = %render_error, "error page failed to render");
                 (status, message).into_response()

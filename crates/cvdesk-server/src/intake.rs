@@ -3,14 +3,17 @@
 //! the store has committed.
 
 use cvdesk_domain::attachment::AttachmentError;
+use cvdesk_domain::challenge::Solved;
 use cvdesk_domain::product;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken};
-use cvdesk_store::{NewAttachment, NewReport, Product};
+use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError};
 
+use crate::client_address::ClientAddress;
 use crate::error::WebError;
 use crate::random;
+use crate::rate_limit::Action;
 use crate::AppState;
 
 /// A report in the desk, and the only copy of its tracking token that will ever exist.
@@ -23,7 +26,27 @@ pub struct Accepted {
 pub enum IntakeError {
     /// The finder must change something; nothing was stored.
     Invalid(FieldErrors),
+    /// The challenge was already used for another report; nothing was stored.
+    ChallengeSpent,
     Failed(WebError),
+}
+
+/// Where a submission came from, and the challenge it met when one was asked for.
+pub struct Origin {
+    pub client: ClientAddress,
+    pub challenge: Option<Solved>,
+}
+
+/// Counts a submission against its client's rate limit (429 when over it), then towards
+/// the surge that raises the challenge's difficulty.
+pub async fn admit(state: &AppState, client: &ClientAddress) -> Result<(), WebError> {
+    let now = state.clock.now();
+    state
+        .rate_limits
+        .check(state.store.as_ref(), Action::SendReport, client, now)
+        .await?;
+    state.challenges.note_submission(now);
+    Ok(())
 }
 
 impl From<WebError> for IntakeError {
@@ -43,6 +66,7 @@ pub async fn accept_report(
     state: &AppState,
     input: &ReportInput,
     received: ReceivedFiles,
+    origin: &Origin,
 ) -> Result<Accepted, IntakeError> {
     let draft = ReportDraft::parse(input, state.settings.text_limits);
     let limits = state.settings.attachment_limits;
@@ -62,7 +86,7 @@ pub async fn accept_report(
     };
     let token = random::tracking_token()?;
     let product = route_to_product(state, &draft).await?;
-    let report = state
+    let created = state
         .store
         .create_report(NewReport {
             prefix: &state.settings.reference_prefix,
@@ -71,9 +95,18 @@ pub async fn accept_report(
             content: &draft,
             attachments: &received.files,
             product,
+            received_from: Some(origin.client.as_str()),
+            challenge: origin.challenge.as_ref().map(|solved| SpentChallenge {
+                nonce: &solved.nonce,
+                expires_at: solved.expires_at,
+            }),
         })
-        .await
-        .map_err(WebError::from)?;
+        .await;
+    let report = match created {
+        Ok(report) => report,
+        Err(StoreError::ChallengeSpent) => return Err(IntakeError::ChallengeSpent),
+        Err(error) => return Err(WebError::from(error).into()),
+    };
     tracing::info!(reference = %report.reference, attachments = report.attachments.len(), "report accepted");
     let tracking_url = tracking_url(state, token.as_str());
     Ok(Accepted {

@@ -3,25 +3,32 @@
 //! render the result.
 
 mod auth;
+mod client_address;
 mod clock;
 mod error;
 mod intake;
+mod intake_challenge;
 mod percent;
 mod queue;
 mod random;
+mod rate_limit;
 mod report_access;
 mod routes;
 mod security_headers;
 mod triage;
 mod views;
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
 use cvdesk_store::Store;
 use tokio::net::TcpListener;
 
+pub use client_address::TrustedProxies;
 pub use clock::{Clock, SystemClock};
+pub use intake_challenge::{ChallengeSettings, Challenges};
+pub use rate_limit::{Rate, RateLimits, RateSettings};
 
 /// What the web edge needs to know about the deployment.
 #[derive(Debug, Clone)]
@@ -33,6 +40,8 @@ pub struct ServerSettings {
     pub reference_prefix: ReferencePrefix,
     pub attachment_limits: AttachmentLimits,
     pub text_limits: TextLimits,
+    /// Reverse proxies whose forwarding headers name the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServerSettings {
@@ -47,7 +56,12 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub settings: Arc<ServerSettings>,
     pub clock: Arc<dyn Clock>,
+    pub rate_limits: Arc<RateLimits>,
+    pub challenges: Arc<Challenges>,
 }
+
+/// How often idle rate-limit buckets and expired challenges are forgotten.
+const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Serves until `shutdown` completes; requests in flight are finished first.
 pub async fn serve(
@@ -55,7 +69,24 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, routes::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let purge = tokio::spawn(purge_abuse_state(state.clone()));
+    let served = axum::serve(
+        listener,
+        routes::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purge.abort();
+    served
+}
+
+async fn purge_abuse_state(state: AppState) {
+    let mut ticks = tokio::time::interval(PURGE_INTERVAL);
+    loop {
+        ticks.tick().await;
+        state.rate_limits.forget_idle();
+        if let Err(error) = state.store.purge_abuse_state(state.clock.now()).await {
+            tracing::warn!(%error, "could not forget expired rate-limit state and challenges");
+        }
+    }
 }

@@ -32,6 +32,8 @@ pub struct QueueQuery {
     pub max_age_days: String,
     /// Only reports received at least this many days ago.
     pub min_age_days: String,
+    /// Only reports sent from this address (an IPv4 address or an IPv6 /64).
+    pub from: String,
     /// Where the previous page ended.
     pub cursor: String,
     /// Reports a page, 1 to 200 (default 50).
@@ -127,6 +129,7 @@ impl QueueQuery {
         let received_after = days("max_age_days", &self.max_age_days)?;
         let received_before = days("min_age_days", &self.min_age_days)?;
         let text = self.q.trim();
+        let from = self.from.trim();
         Ok(ReportFilter {
             states,
             product,
@@ -136,6 +139,7 @@ impl QueueQuery {
             received_after,
             received_before,
             text: (!text.is_empty()).then(|| text.to_owned()),
+            received_from: (!from.is_empty()).then(|| from.to_owned()),
             scope: visible_products(actor),
             sort,
             after,
@@ -154,6 +158,7 @@ impl QueueQuery {
             ("min_score", self.min_score.as_str()),
             ("max_age_days", self.max_age_days.as_str()),
             ("min_age_days", self.min_age_days.as_str()),
+            ("from", self.from.as_str()),
             ("limit", self.limit.as_str()),
         ];
         let mut query: Vec<String> = pairs

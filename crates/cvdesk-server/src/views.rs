@@ -3,6 +3,7 @@
 use askama::Template;
 use axum::response::Html;
 use cvdesk_domain::attachment::human_bytes;
+use cvdesk_domain::challenge::Challenge;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::{Field, FieldErrors, ReportInput};
 use cvdesk_formats::cwe;
@@ -70,6 +71,10 @@ pub struct ReportFormPage {
     pub max_files: usize,
     pub max_file_size: String,
     pub max_total_size: String,
+    /// The check that a person is sending the report, when the desk asks for one.
+    pub challenge: Option<Challenge>,
+    /// A message about the whole submission, such as a rate limit.
+    pub notice: Option<String>,
 }
 
 /// The weaknesses finders report most, offered first by the picker (MITRE's 2024 CWE Top 25).
@@ -155,7 +160,29 @@ impl ReportFormPage {
             max_files: limits.max_files,
             max_file_size: human_bytes(limits.max_file_bytes),
             max_total_size: human_bytes(limits.max_total_bytes),
+            challenge: None,
+            notice: None,
         }
+    }
+
+    pub fn with_challenge(mut self, challenge: Option<Challenge>) -> Self {
+        self.challenge = challenge;
+        self
+    }
+
+    /// Adds a refused challenge to the form's problems, linked to the question.
+    pub fn with_challenge_error(mut self, message: String) -> Self {
+        self.errors.push(FieldErrorView {
+            name: CHALLENGE_ANSWER,
+            label: "Check",
+            message,
+        });
+        self
+    }
+
+    pub fn with_notice(mut self, notice: String) -> Self {
+        self.notice = Some(notice);
+        self
     }
 
     fn error(&self, name: &str) -> Option<&str> {
@@ -165,6 +192,9 @@ impl ReportFormPage {
             .map(|e| e.message.as_str())
     }
 }
+
+/// The form name of the typed answer to the challenge's question.
+const CHALLENGE_ANSWER: &str = "challenge_answer";
 
 pub fn label_of(field: Field) -> &'static str {
     match field {

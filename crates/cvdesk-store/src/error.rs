@@ -21,6 +21,9 @@ pub enum StoreError {
     /// Something the write refers to does not exist; the message says what.
     #[error("{0}")]
     Missing(String),
+    /// The intake challenge was already used for another report.
+    #[error("this challenge has already been used")]
+    ChallengeSpent,
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("unsupported database URL {0} (expected postgres://… or none for SQLite)")]

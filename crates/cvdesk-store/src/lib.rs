@@ -2,6 +2,7 @@
 //! embedded default) and PostgreSQL (for several stateless instances) implement it with
 //! the same SQL where the dialects agree and their own migrations where they do not.
 
+mod abuse;
 mod accounts;
 mod audit;
 mod blobs;
@@ -25,6 +26,7 @@ use cvdesk_domain::report::{AttachmentMeta, Report};
 use cvdesk_domain::{Reference, ReferencePrefix, ReportDraft, TrackingTokenHash};
 use time::OffsetDateTime;
 
+pub use abuse::{AbuseStore, Bucket};
 pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
@@ -55,6 +57,18 @@ pub struct NewReport<'a> {
     pub attachments: &'a [NewAttachment],
     /// The product the routing rules chose, if any.
     pub product: Option<cvdesk_domain::staff::ProductId>,
+    /// The client address as rate limits key it.
+    pub received_from: Option<&'a str>,
+    /// The intake challenge the finder solved; spent in the same transaction, so a
+    /// replayed challenge stores nothing.
+    pub challenge: Option<SpentChallenge<'a>>,
+}
+
+/// A solved intake challenge: its nonce, and until when it would have been accepted.
+#[derive(Debug, Clone, Copy)]
+pub struct SpentChallenge<'a> {
+    pub nonce: &'a str,
+    pub expires_at: OffsetDateTime,
 }
 
 pub struct NewAttachment {
@@ -70,12 +84,18 @@ pub struct AttachmentContent {
 
 /// Everything the desk keeps.
 pub trait Store:
-    ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore
+    ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore + AbuseStore
 {
 }
 
 impl<T> Store for T where
-    T: ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore
+    T: ReportStore
+        + AccountStore
+        + AuditStore
+        + TriageStore
+        + InventoryStore
+        + SettingsStore
+        + AbuseStore
 {
 }
 

@@ -21,8 +21,8 @@ pub const NEXT_SEQUENCE: &str = "INSERT INTO reference_counters (prefix, year, l
 pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, reference_year, \
      reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
      cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
-     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, received_from) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
      RETURNING id";
 
 pub const INSERT_ATTACHMENT: &str =
@@ -33,7 +33,7 @@ const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, refer
      state, needs_info, created_at, asset, weakness, cvss_vector, cvss_version, cvss_score, \
      cvss_rating, title, summary, steps_to_reproduce, impact, mitigation, contact_name, \
      contact_email, contact_pgp_key, credit, product_id, duplicate_of, exploitability, \
-     priority_override, priority_override_reason FROM reports";
+     priority_override, priority_override_reason, received_from FROM reports";
 
 pub fn report_by_tracking_token() -> String {
     format!("{REPORT_COLUMNS} WHERE tracking_token_hash = $1")
@@ -78,6 +78,7 @@ pub struct ReportRow {
     exploitability: Option<String>,
     priority_override: Option<String>,
     priority_override_reason: Option<String>,
+    received_from: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -168,6 +169,7 @@ impl ReportRow {
                 priority_override,
             },
             id: self.id,
+            received_from: self.received_from,
             reference,
             state,
             needs_info: self.needs_info,
@@ -244,6 +246,7 @@ where
         .bind(content.contact.pgp_key.as_deref())
         .bind(content.credit)
         .bind(new.product.map(|product| product.0))
+        .bind(new.received_from)
 }
 
 /// The report just inserted, assembled from what was written rather than read back.
@@ -267,6 +270,7 @@ pub fn accepted_report(
             product: new.product,
             ..Triage::default()
         },
+        received_from: new.received_from.map(str::to_owned),
     })
 }
 

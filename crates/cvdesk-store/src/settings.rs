@@ -12,6 +12,15 @@ pub const REQUIRE_SECOND_FACTOR: &str = "require_second_factor";
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
 
+    /// The setting's value, storing `value` first when it has none. Concurrent callers all
+    /// get the value the first of them stored.
+    async fn setting_or_insert(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError>;
+
     async fn put_setting(
         &self,
         key: &str,

@@ -36,6 +36,13 @@ impl SqlStore<Sqlite> {
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        // The planner picks the queue's indexes well only with table statistics; this
+        // gathers them when a table has grown or shrunk about 25-fold since they were
+        // last taken. The full (unsampled) analysis is what gets the states' proportions
+        // right; it runs rarely, so a start after heavy growth takes a few seconds more.
+        sqlx::query("PRAGMA optimize = 0x10002")
+            .execute(&writer)
+            .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))

@@ -72,6 +72,8 @@ pub struct ReportFilter {
     pub received_before: Option<OffsetDateTime>,
     /// Words that must all appear in the title, summary, steps or impact.
     pub text: Option<String>,
+    /// Only reports sent from this address (as intake records it).
+    pub received_from: Option<String>,
     /// What the person asking may see.
     pub scope: ProductScope,
     pub sort: ReportSort,
@@ -90,6 +92,7 @@ impl Default for ReportFilter {
             received_after: None,
             received_before: None,
             text: None,
+            received_from: None,
             scope: ProductScope::All,
             sort: ReportSort::Newest,
             after: None,

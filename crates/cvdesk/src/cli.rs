@@ -90,4 +90,25 @@ pub struct ServeOptions {
     /// Log format: text or json [default: text]
     #[arg(long, env = "CVDESK_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<String>,
+    /// The proof-of-work check on report submissions: on or off [default: on]
+    #[arg(long, env = "CVDESK_INTAKE_CHALLENGE", value_name = "on|off")]
+    pub intake_challenge: Option<String>,
+    /// Leading zero bits the check asks for on a quiet day, 8 to 24 [default: 16]
+    #[arg(long, env = "CVDESK_CHALLENGE_DIFFICULTY", value_name = "BITS")]
+    pub challenge_difficulty: Option<u8>,
+    /// Report submissions per client address, e.g. 10/hour, or off [default: 10/hour]
+    #[arg(long, env = "CVDESK_RATE_LIMIT_REPORTS", value_name = "RATE")]
+    pub rate_limit_reports: Option<String>,
+    /// Tracking-link lookups per client address, e.g. 60/minute, or off [default: 60/minute]
+    #[arg(long, env = "CVDESK_RATE_LIMIT_TRACKING", value_name = "RATE")]
+    pub rate_limit_tracking: Option<String>,
+    /// Reverse proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For
+    /// headers name the client; repeat the flag or separate with commas
+    #[arg(
+        long = "trusted-proxy",
+        env = "CVDESK_TRUSTED_PROXIES",
+        value_name = "NETWORK",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }

@@ -4,12 +4,14 @@
 //! file (`CVDESK_DATABASE_URL_FILE`) and is never printed with its password.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
+use cvdesk_server::{ChallengeSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
+use ipnet::IpNet;
 use serde::Deserialize;
 
 use crate::cli::{ServeOptions, StoreOptions};
@@ -32,8 +34,32 @@ struct ConfigFile {
     reference_prefix: Option<String>,
     /// "text" or "json".
     log_format: Option<String>,
+    /// Reverse proxies whose forwarding headers are believed.
+    trusted_proxies: Option<Vec<String>>,
     #[serde(default)]
     attachments: AttachmentsFile,
+    #[serde(default)]
+    intake: IntakeFile,
+    #[serde(default)]
+    rate_limits: RateLimitsFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeFile {
+    /// "on" or "off".
+    challenge: Option<String>,
+    challenge_difficulty: Option<u8>,
+    challenge_lifetime_hours: Option<u16>,
+    /// Submissions in ten minutes that count as usual.
+    usual_submissions: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RateLimitsFile {
+    reports: Option<String>,
+    tracking: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +85,9 @@ pub struct ServeConfig {
     pub reference_prefix: ReferencePrefix,
     pub attachment_limits: AttachmentLimits,
     pub log_format: LogFormat,
+    pub challenge: ChallengeSettings,
+    pub rate_limits: RateSettings,
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -75,6 +104,9 @@ impl fmt::Debug for ServeConfig {
             .field("reference_prefix", &self.reference_prefix)
             .field("attachment_limits", &self.attachment_limits)
             .field("log_format", &self.log_format)
+            .field("challenge", &self.challenge)
+            .field("rate_limits", &self.rate_limits)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -129,6 +161,35 @@ impl ServeConfig {
         if organization_name.trim().is_empty() {
             bail!("organization_name must not be empty");
         }
+        let challenge = challenge_settings(
+            options.intake_challenge.as_deref(),
+            options.challenge_difficulty,
+            &file.intake,
+        )?;
+        let defaults = RateSettings::defaults();
+        let rate_limits = RateSettings {
+            send_report: rate(
+                "rate_limits.reports",
+                options.rate_limit_reports.or(file.rate_limits.reports),
+                defaults.send_report,
+            )?,
+            track: rate(
+                "rate_limits.tracking",
+                options.rate_limit_tracking.or(file.rate_limits.tracking),
+                defaults.track,
+            )?,
+        };
+        let proxies = if options.trusted_proxies.is_empty() {
+            file.trusted_proxies.unwrap_or_default()
+        } else {
+            options.trusted_proxies
+        };
+        let trusted_proxies = TrustedProxies(
+            proxies
+                .iter()
+                .map(|text| parse_network(text))
+                .collect::<anyhow::Result<_>>()?,
+        );
         Ok(ServeConfig {
             listen: options
                 .listen
@@ -140,8 +201,74 @@ impl ServeConfig {
             reference_prefix,
             attachment_limits,
             log_format,
+            challenge,
+            rate_limits,
+            trusted_proxies,
         })
     }
+}
+
+/// The intake challenge from the flag or variable, then the file, then the defaults.
+fn challenge_settings(
+    switch: Option<&str>,
+    difficulty: Option<u8>,
+    file: &IntakeFile,
+) -> anyhow::Result<ChallengeSettings> {
+    let defaults = ChallengeSettings::default();
+    let enabled = match switch.or(file.challenge.as_deref()) {
+        None | Some("on") => true,
+        Some("off") => false,
+        Some(other) => bail!("intake.challenge '{other}' is not on or off"),
+    };
+    let difficulty = difficulty
+        .or(file.challenge_difficulty)
+        .unwrap_or(defaults.difficulty);
+    if !(8..=24).contains(&difficulty) {
+        bail!(
+            "intake.challenge_difficulty {difficulty} is outside 8 to 24 (16 takes a browser \
+             about a second; each step up doubles it)"
+        );
+    }
+    let lifetime = match file.challenge_lifetime_hours {
+        None => defaults.lifetime,
+        Some(0) => bail!("intake.challenge_lifetime_hours must be at least 1"),
+        Some(hours) => time::Duration::hours(i64::from(hours)),
+    };
+    let usual_submissions = match file.usual_submissions {
+        None => defaults.usual_submissions,
+        Some(0) => bail!("intake.usual_submissions must be at least 1"),
+        Some(count) => count,
+    };
+    Ok(ChallengeSettings {
+        enabled,
+        difficulty,
+        lifetime,
+        usual_submissions,
+    })
+}
+
+/// A rate such as `10/hour`, `off`, or the default when not given.
+fn rate(name: &str, text: Option<String>, default: Option<Rate>) -> anyhow::Result<Option<Rate>> {
+    match text.as_deref().map(str::trim) {
+        None => Ok(default),
+        Some("off") => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|message| anyhow::anyhow!("{name}: {message}")),
+    }
+}
+
+/// An address (`192.0.2.1`, `::1`) or a network (`10.0.0.0/8`).
+fn parse_network(text: &str) -> anyhow::Result<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "trusted_proxies: '{text}' is not an address or network such as 10.0.0.0/8"
+            )
+        })
 }
 
 fn read_file(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
@@ -213,6 +340,46 @@ mod tests {
         .expect("valid");
         assert_eq!(file.attachments.max_files, Some(3));
         assert_eq!(file.organization_name.as_deref(), Some("Acme"));
+    }
+
+    #[test]
+    fn rates_and_networks() {
+        let default = RateSettings::defaults().send_report;
+        assert_eq!(rate("r", None, default).expect("default"), default);
+        assert_eq!(rate("r", Some("off".into()), default).expect("off"), None);
+        let parsed = rate("r", Some("3/minute".into()), default).expect("valid");
+        assert_eq!(parsed.map(|r| r.to_string()).as_deref(), Some("3/minute"));
+        let error =
+            rate("rate_limits.reports", Some("3 per minute".into()), default).expect_err("refused");
+        assert!(
+            error.to_string().starts_with("rate_limits.reports: "),
+            "{error}"
+        );
+        assert_eq!(
+            parse_network("10.0.0.0/8").expect("net").to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(
+            parse_network(" ::1 ").expect("address").to_string(),
+            "::1/128"
+        );
+        assert!(parse_network("10.0.0.0/33").is_err());
+        assert!(parse_network("proxy.example").is_err());
+    }
+
+    #[test]
+    fn challenge_keys() {
+        let file: ConfigFile = toml::from_str(
+            "[intake]\nchallenge = \"off\"\nchallenge_difficulty = 18\n[rate_limits]\nreports = \"5/hour\"\n",
+        )
+        .expect("valid");
+        let settings = challenge_settings(None, None, &file.intake).expect("valid");
+        assert!(!settings.enabled);
+        assert_eq!(settings.difficulty, 18);
+        let hard: ConfigFile =
+            toml::from_str("[intake]\nchallenge_difficulty = 40\n").expect("valid toml");
+        let error = challenge_settings(None, None, &hard.intake).expect_err("refused");
+        assert!(error.to_string().contains("8 to 24"), "{error}");
     }
 
     #[test]

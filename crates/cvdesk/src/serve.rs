@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cvdesk_domain::TextLimits;
-use cvdesk_server::{AppState, ServerSettings, SystemClock};
+use cvdesk_server::{AppState, Challenges, RateLimits, ServerSettings, SystemClock};
+use cvdesk_store::StoreLocation;
 use tokio::net::TcpListener;
 
 use crate::cli::ServeOptions;
@@ -42,7 +43,16 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         reference_prefix: config.reference_prefix,
         attachment_limits: config.attachment_limits,
         text_limits: TextLimits::default(),
+        trusted_proxies: config.trusted_proxies,
     };
+    // Several instances share one PostgreSQL, so their rate limits must live there too.
+    let rate_limits = match config.store {
+        StoreLocation::Sqlite { .. } => RateLimits::local(config.rate_limits),
+        StoreLocation::Postgres { .. } => RateLimits::shared(config.rate_limits),
+    };
+    let challenges = Challenges::load(&*store, config.challenge, time::OffsetDateTime::now_utc())
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot prepare the intake challenge: {error}"))?;
     // Tests and scripts read this line to learn the port when listening on port 0.
     announce(&format!("cvdesk listening on http://{address}"));
     offer_first_admin_setup(&*store, &settings.public_url).await?;
@@ -50,6 +60,8 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         store,
         settings: Arc::new(settings),
         clock: Arc::new(SystemClock),
+        rate_limits: Arc::new(rate_limits),
+        challenges: Arc::new(challenges),
     };
     cvdesk_server::serve(listener, state, shutdown_signal())
         .await

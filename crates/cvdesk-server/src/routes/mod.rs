@@ -36,6 +36,11 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::get_home))
         .route("/static/style.css", get(pages::get_stylesheet))
         .route("/static/cvss-live.js", get(pages::get_cvss_script))
+        .route("/static/challenge.js", get(pages::get_challenge_script))
+        .route(
+            "/static/challenge-worker.js",
+            get(pages::get_challenge_worker),
+        )
         .route("/favicon.ico", get(pages::get_favicon))
         .route(
             "/report",

@@ -25,12 +25,24 @@ pub async fn get_stylesheet() -> impl IntoResponse {
 }
 
 pub async fn get_cvss_script() -> impl IntoResponse {
+    script(include_str!("../../static/cvss-live.js"))
+}
+
+pub async fn get_challenge_script() -> impl IntoResponse {
+    script(include_str!("../../static/challenge.js"))
+}
+
+pub async fn get_challenge_worker() -> impl IntoResponse {
+    script(include_str!("../../static/challenge-worker.js"))
+}
+
+fn script(source: &'static str) -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/cvss-live.js"),
+        source,
     )
 }
 

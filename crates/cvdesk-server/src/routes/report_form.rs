@@ -5,11 +5,14 @@ use axum::extract::multipart::{Field as Part, MultipartError};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use cvdesk_domain::{AttachmentName, Field, FieldErrors, ReportInput};
+use cvdesk_domain::challenge::{Challenge, ChallengeError, Response as ChallengeResponse};
+use cvdesk_domain::{AttachmentName, Field, FieldErrors, ReportDraft, ReportInput};
 use cvdesk_store::NewAttachment;
 
+use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
-use crate::intake::{accept_report, IntakeError, ReceivedFiles};
+use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
+use crate::intake_challenge::explain;
 use crate::views::{render, Layout, ReceiptPage, ReportFormPage};
 use crate::AppState;
 
@@ -19,17 +22,53 @@ pub async fn get_report_form(State(state): State<AppState>) -> Result<Html<Strin
         ReportInput::default(),
         &FieldErrors::default(),
         false,
-    );
+    )
+    .with_challenge(fresh_challenge(&state)?);
     Ok(render(&page)?)
 }
 
 pub async fn post_report_form(
     State(state): State<AppState>,
+    client: ClientAddress,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (input, received) = read_form(&state, multipart).await?;
+    let (input, received, response) = read_form(&state, multipart).await?;
     let had_files = !received.files.is_empty() || received.refusal.is_some();
-    match accept_report(&state, &input, received).await {
+    let form_again = |errors: &FieldErrors| -> Result<ReportFormPage, WebError> {
+        Ok(
+            ReportFormPage::new(&state.settings, input.clone(), errors, had_files)
+                .with_challenge(fresh_challenge(&state)?),
+        )
+    };
+    match admit(&state, &client).await {
+        Ok(()) => {}
+        Err(error @ WebError::TooManyRequests { .. }) => {
+            // The finder's text comes back with the 429, so nothing typed is lost.
+            let page = form_again(&FieldErrors::default())?.with_notice(error.to_string());
+            return Ok((error.status(), error.retry_after(), render(&page)?).into_response());
+        }
+        Err(error) => return Err(error.into()),
+    }
+    let challenge = if state.challenges.enabled() {
+        let solved = response
+            .response()
+            .and_then(|(token, answer)| state.challenges.verify(token, answer, state.clock.now()));
+        match solved {
+            Ok(solved) => Some(solved),
+            Err(refusal) => {
+                // Show every other problem too, so one round trip fixes them all.
+                let errors = ReportDraft::parse(&input, state.settings.text_limits)
+                    .err()
+                    .unwrap_or_default();
+                let page = form_again(&errors)?.with_challenge_error(explain(&refusal));
+                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+            }
+        }
+    } else {
+        None
+    };
+    let origin = Origin { client, challenge };
+    match accept_report(&state, &input, received, &origin).await {
         Ok(accepted) => {
             let page = ReceiptPage {
                 layout: Layout::of(&state.settings),
@@ -39,10 +78,52 @@ pub async fn post_report_form(
             Ok((StatusCode::CREATED, render(&page)?).into_response())
         }
         Err(IntakeError::Invalid(errors)) => {
-            let page = ReportFormPage::new(&state.settings, input, &errors, had_files);
+            let page = form_again(&errors)?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+        Err(IntakeError::ChallengeSpent) => {
+            let page = form_again(&FieldErrors::default())?
+                .with_challenge_error(SPENT_CHALLENGE.to_owned());
             Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
         Err(IntakeError::Failed(error)) => Err(error.into()),
+    }
+}
+
+/// What a finder reads when a challenge comes back a second time.
+pub const SPENT_CHALLENGE: &str = "This check was already used to send a report. \
+     Answer the new question (or let the page finish its check) and send again.";
+
+/// A new challenge for the form, when the desk asks for one.
+fn fresh_challenge(state: &AppState) -> Result<Option<Challenge>, WebError> {
+    if state.challenges.enabled() {
+        state.challenges.issue(state.clock.now()).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// The challenge fields of the form as sent.
+#[derive(Default)]
+struct ChallengeFields {
+    token: Option<String>,
+    solution: Option<String>,
+    answer: Option<String>,
+}
+
+impl ChallengeFields {
+    /// The token, and the script's counter when it found one, otherwise the typed answer.
+    fn response(&self) -> Result<(&str, ChallengeResponse<'_>), ChallengeError> {
+        fn given(field: &Option<String>) -> Option<&str> {
+            field.as_deref().filter(|value| !value.trim().is_empty())
+        }
+        let token = given(&self.token).ok_or(ChallengeError::Missing)?;
+        let response = match (given(&self.solution), given(&self.answer)) {
+            (Some(counter), _) => ChallengeResponse::Counter(counter),
+            (None, Some(answer)) => ChallengeResponse::Answer(answer),
+            (None, None) => return Err(ChallengeError::Missing),
+        };
+        Ok((token, response))
     }
 }
 
@@ -51,12 +132,13 @@ pub async fn post_report_form(
 async fn read_form(
     state: &AppState,
     mut multipart: Multipart,
-) -> Result<(ReportInput, ReceivedFiles), WebError> {
+) -> Result<(ReportInput, ReceivedFiles, ChallengeFields), WebError> {
     let limits = state.settings.attachment_limits;
     // UTF-8 needs at most four bytes a character; anything longer is refused by the rules.
     let text_cap = state.settings.text_limits.long.saturating_mul(4) + 4;
     let mut input = ReportInput::default();
     let mut received = ReceivedFiles::default();
+    let mut challenge = ChallengeFields::default();
     while let Some(part) = multipart.next_field().await.map_err(malformed)? {
         let name = part.name().unwrap_or_default().to_owned();
         if name == Field::Attachments.form_name() {
@@ -79,6 +161,9 @@ async fn read_form(
                 input.credit = read_capped(part, 16).await?.is_some();
                 continue;
             }
+            "challenge" => &mut challenge.token,
+            "challenge_solution" => &mut challenge.solution,
+            "challenge_answer" => &mut challenge.answer,
             _ => {
                 read_capped(part, 0).await?;
                 continue;
@@ -87,7 +172,7 @@ async fn read_form(
         let bytes = read_capped(part, text_cap).await?.unwrap_or_default();
         *slot = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
-    Ok((input, received))
+    Ok((input, received, challenge))
 }
 
 /// One file part. An empty file input still sends a part with no name and no bytes.

@@ -7,23 +7,27 @@ use axum::response::{Html, IntoResponse, Response};
 use cvdesk_domain::report::Report;
 use cvdesk_domain::TrackingTokenHash;
 
+use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
+use crate::rate_limit::Action;
 use crate::views::{render, TrackPage};
 use crate::AppState;
 
 pub async fn get_track(
     State(state): State<AppState>,
+    client: ClientAddress,
     Path(token): Path<String>,
 ) -> Result<Html<String>, PageError> {
-    let report = report_for(&state, &token).await?;
+    let report = report_for(&state, &client, &token).await?;
     Ok(render(&TrackPage::new(&state.settings, report, token))?)
 }
 
 pub async fn get_track_attachment(
     State(state): State<AppState>,
+    client: ClientAddress,
     Path((token, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let report = report_for(&state, &token).await?;
+    let report = report_for(&state, &client, &token).await?;
     let attachment_id: i64 = attachment_id.parse().map_err(|_| WebError::NotFound)?;
     let file = state
         .store
@@ -33,7 +37,22 @@ pub async fn get_track_attachment(
     Ok(download(&file.meta.file_name, file.content))
 }
 
-pub async fn report_for(state: &AppState, token: &str) -> Result<Report, WebError> {
+/// The report a tracking token opens. Every lookup counts against the client's tracking
+/// rate limit, so tokens cannot be guessed at speed (they carry 256 bits besides).
+pub async fn report_for(
+    state: &AppState,
+    client: &ClientAddress,
+    token: &str,
+) -> Result<Report, WebError> {
+    state
+        .rate_limits
+        .check(
+            state.store.as_ref(),
+            Action::Track,
+            client,
+            state.clock.now(),
+        )
+        .await?;
     state
         .store
         .report_by_tracking_token(&TrackingTokenHash::of_presented(token))

@@ -3,6 +3,7 @@
 //! statement is shared, with `$N` placeholders both dialects accept. Each concept has its
 //! file; each file's impl blocks spell out what they need of the backend.
 
+mod abuse;
 mod accounts;
 mod audit;
 mod inventory;

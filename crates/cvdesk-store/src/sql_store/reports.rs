@@ -12,6 +12,10 @@ use crate::{AttachmentContent, NewReport, ReportStore, StoreError};
 
 const INSERT_BLOB: &str =
     "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
+/// Records a challenge as used; returns no row when it already was.
+const SPEND_CHALLENGE: &str = "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
+     ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
+
 const BLOB_CONTENT: &str = "SELECT content FROM blobs WHERE sha256 = $1";
 
 impl<DB> SqlStore<DB>
@@ -54,6 +58,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
@@ -86,6 +91,16 @@ where
         };
         let year = i64::from(new.received_at.year());
         let mut tx = self.writer.begin().await?;
+        if let Some(challenge) = new.challenge {
+            let spent: Option<String> = sqlx::query_scalar(SPEND_CHALLENGE)
+                .bind(challenge.nonce)
+                .bind(challenge.expires_at)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if spent.is_none() {
+                return Err(StoreError::ChallengeSpent);
+            }
+        }
         let sequence: i64 = sqlx::query_scalar(rows::NEXT_SEQUENCE)
             .bind(new.prefix.as_str())
             .bind(year)

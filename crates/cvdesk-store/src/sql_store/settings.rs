@@ -28,6 +28,29 @@ where
         )
     }
 
+    async fn setting_or_insert(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        sqlx::query(
+            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(
+            sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+                .bind(key)
+                .fetch_one(&self.writer)
+                .await?,
+        )
+    }
+
     async fn put_setting(
         &self,
         key: &str,

@@ -183,6 +183,10 @@ where
             sql.push(" AND r.needs_info = ")
                 .bind(Value::Flag(needs_info));
         }
+        if let Some(address) = &filter.received_from {
+            sql.push(" AND r.received_from = ")
+                .bind(Value::Text(address.clone()));
+        }
         if let Some(after) = filter.received_after {
             sql.push(" AND r.created_at >= ").bind(Value::Time(after));
         }

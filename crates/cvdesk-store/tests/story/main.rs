@@ -1,5 +1,6 @@
 //! One story of the store, told on every backend.
 
+mod abuse;
 mod accounts;
 mod audit;
 mod backends;

@@ -49,6 +49,8 @@ async fn create(
             content: &draft("SQL injection in search"),
             attachments,
             product: None,
+            received_from: None,
+            challenge: None,
         })
         .await
         .expect("report stored")

@@ -62,6 +62,8 @@ async fn report(
             content: &draft,
             attachments: &[],
             product,
+            received_from: None,
+            challenge: None,
         })
         .await
         .expect("stored")

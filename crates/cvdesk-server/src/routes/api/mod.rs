@@ -47,6 +47,7 @@ pub fn router() -> Router<AppState> {
             "/reports/{reference}/history",
             get(staff_reports::get_history),
         )
+        .route("/challenge", get(reports::get_challenge))
         .route("/track/{token}", get(track::get_track))
         .route("/openapi.json", get(openapi::get_openapi))
         .fallback(fallback)

@@ -10,8 +10,13 @@ use axum::Json;
 use cvdesk_domain::ReportInput;
 use serde::{Deserialize, Serialize};
 
+use cvdesk_domain::challenge::{Response, Solved};
+use time::OffsetDateTime;
+
+use crate::auth::api_token::ApiStaff;
+use crate::client_address::ClientAddress;
 use crate::error::{ApiError, WebError};
-use crate::intake::{accept_report, IntakeError, ReceivedFiles};
+use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -45,11 +50,56 @@ pub struct ReportCreated {
     status: &'static str,
 }
 
+/// Headers that carry a solved challenge: the token from `GET /api/v1/challenge`, and
+/// the counter found for it.
+const CHALLENGE_HEADER: &str = "cvdesk-challenge";
+const SOLUTION_HEADER: &str = "cvdesk-challenge-solution";
+
+/// A fresh challenge for API clients without a token.
+#[derive(Serialize)]
+pub struct ChallengeOffer {
+    token: String,
+    difficulty: u8,
+    algorithm: &'static str,
+    #[serde(with = "time::serde::rfc3339")]
+    expires_at: OffsetDateTime,
+}
+
+pub async fn get_challenge(
+    State(state): State<AppState>,
+) -> Result<Json<ChallengeOffer>, ApiError> {
+    let challenge = state.challenges.issue(state.clock.now())?;
+    Ok(Json(ChallengeOffer {
+        token: challenge.token,
+        difficulty: challenge.difficulty,
+        algorithm: "sha256(token \":\" counter) has difficulty leading zero bits",
+        expires_at: challenge.expires_at,
+    }))
+}
+
 pub async fn post_report(
     State(state): State<AppState>,
+    client: ClientAddress,
+    staff: Result<ApiStaff, ApiError>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ReportCreated>), ApiError> {
+    // Staff with an API token file reports for others (from e-mail, say): no limit, no
+    // challenge. A token that is presented must be valid.
+    let is_staff = if headers.contains_key(header::AUTHORIZATION) {
+        staff?;
+        true
+    } else {
+        false
+    };
+    if !is_staff {
+        admit(&state, &client).await?;
+    }
+    let challenge = if is_staff || !state.challenges.enabled() {
+        None
+    } else {
+        Some(solved_challenge(&state, &headers)?)
+    };
     let submission: ReportSubmission = parse_json(&headers, body)?;
     let contact = submission.contact.unwrap_or_default();
     let input = ReportInput {
@@ -66,7 +116,8 @@ pub async fn post_report(
         contact_pgp_key: contact.pgp_key,
         credit: submission.credit.unwrap_or(false),
     };
-    match accept_report(&state, &input, ReceivedFiles::default()).await {
+    let origin = Origin { client, challenge };
+    match accept_report(&state, &input, ReceivedFiles::default(), &origin).await {
         Ok(accepted) => Ok((
             StatusCode::CREATED,
             Json(ReportCreated {
@@ -96,8 +147,44 @@ pub async fn post_report(
             }
             .into())
         }
+        Err(IntakeError::ChallengeSpent) => Err(WebError::Refused {
+            code: "challenge_spent",
+            message: "This challenge was already used for a report. Fetch a new one from \
+                      GET /api/v1/challenge."
+                .to_owned(),
+        }
+        .into()),
         Err(IntakeError::Failed(error)) => Err(error.into()),
     }
+}
+
+/// The challenge the headers carry, verified; 403 with what to do otherwise.
+fn solved_challenge(state: &AppState, headers: &HeaderMap) -> Result<Solved, WebError> {
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+    };
+    let (Some(token), Some(counter)) = (header(CHALLENGE_HEADER), header(SOLUTION_HEADER)) else {
+        return Err(WebError::Refused {
+            code: "challenge_required",
+            message: "Submitting without an API token needs a solved challenge: fetch one \
+                      from GET /api/v1/challenge and send its token in Cvdesk-Challenge and \
+                      your counter in Cvdesk-Challenge-Solution."
+                .to_owned(),
+        });
+    };
+    state
+        .challenges
+        .verify(token, Response::Counter(counter), state.clock.now())
+        .map_err(|refusal| WebError::Refused {
+            code: "challenge_invalid",
+            message: format!(
+                "The challenge was refused: {refusal}. Fetch a new one from GET /api/v1/challenge."
+            ),
+        })
 }
 
 /// Reads a JSON body, answering 415 for another media type, 413 for an oversized body

@@ -5,6 +5,7 @@ use axum::Json;
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::client_address::ClientAddress;
 use crate::error::ApiError;
 use crate::routes::track::report_for;
 use crate::AppState;
@@ -21,9 +22,10 @@ pub struct TrackedReport {
 
 pub async fn get_track(
     State(state): State<AppState>,
+    client: ClientAddress,
     Path(token): Path<String>,
 ) -> Result<Json<TrackedReport>, ApiError> {
-    let report = report_for(&state, &token).await?;
+    let report = report_for(&state, &client, &token).await?;
     Ok(Json(TrackedReport {
         reference: report.reference.to_string(),
         status: report.state.as_str(),
