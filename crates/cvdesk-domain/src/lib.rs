@@ -5,6 +5,7 @@
 pub mod access;
 pub mod attachment;
 pub mod audit;
+pub mod challenge;
 pub mod draft;
 pub mod priority;
 pub mod product;
