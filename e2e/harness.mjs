@@ -30,7 +30,13 @@ export function serverBinary() {
  */
 export async function startServer({ challenge = false } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-'));
-  const env = { ...process.env, CVDESK_INTAKE_CHALLENGE: 'off' };
+  // Browser tests send many reports from one address; rate limits are tested elsewhere.
+  const env = {
+    ...process.env,
+    CVDESK_INTAKE_CHALLENGE: 'off',
+    CVDESK_RATE_LIMIT_REPORTS: 'off',
+    CVDESK_RATE_LIMIT_TRACKING: 'off',
+  };
   if (challenge) {
     delete env.CVDESK_INTAKE_CHALLENGE;
   }

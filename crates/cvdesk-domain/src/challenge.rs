@@ -260,7 +260,7 @@ fn question_terms(key: &ChallengeKey, nonce: &str) -> (i32, &'static str, i32) {
         .into_bytes();
     let a = i32::from(bytes[0] % 21);
     let b = i32::from(bytes[1] % 21);
-    if bytes[2] % 2 == 0 {
+    if bytes[2].is_multiple_of(2) {
         (a, "plus", b)
     } else {
         (a.max(b), "minus", a.min(b))

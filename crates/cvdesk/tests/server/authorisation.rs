@@ -184,6 +184,28 @@ async fn nobody_reaches_what_they_may_not() {
         "another team's report is not in the queue"
     );
 
+    // Closing in bulk: anonymous and finders are sent to sign in, a viewer is refused,
+    // and for a member of another product the report does not exist.
+    let bulk = |csrf: &str| Route {
+        method: Method::POST,
+        path: "/staff/reports/bulk-close".into(),
+        form: vec![
+            ("csrf_token", csrf.to_owned()),
+            ("to", "not_applicable".into()),
+            ("reason", "spam".into()),
+            ("reference", reference.clone()),
+        ],
+    };
+    for client in [&browser(), &finder] {
+        let response = send(client, &app, &bulk("none")).await;
+        assert_eq!(response.status(), 303);
+    }
+    assert_eq!(send(&viewer, &app, &bulk(&viewer_csrf)).await.status(), 403);
+    let response = send(&blog_member, &app, &bulk(&member_csrf)).await;
+    assert_eq!(response.status(), 409);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("No such report that you may see."), "{html}");
+
     // A viewer reads but changes nothing.
     for route in html_routes(&reference, &viewer_csrf)
         .into_iter()

@@ -1,6 +1,7 @@
 //! Integration tests: each starts the real `cvdesk` binary on a free loopback port with a
 //! temporary data folder and talks HTTP to it.
 
+mod abuse;
 mod admin_pages;
 mod app;
 mod authorisation;
@@ -14,6 +15,7 @@ mod headers;
 mod intake_api;
 mod openapi;
 mod postgres;
+mod spam;
 mod staff;
 mod staff_api;
 mod staff_triage;

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit_log;
+mod bulk_close;
 pub mod layout;
 mod links;
 mod products;
@@ -22,6 +23,7 @@ pub use account::second_factor_required;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(queue::get_queue))
+        .route("/reports/bulk-close", post(bulk_close::post_bulk_close))
         .route("/reports/{reference}", get(report::get_report))
         .route(
             "/reports/{reference}/attachments/{attachment_id}",

@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use cvdesk_domain::access::{self, StaffAction};
-use cvdesk_domain::staff::ProductId;
+use cvdesk_domain::staff::{ProductId, Role};
 use cvdesk_store::ReportSummary;
 
 use crate::auth::{audit, StaffUser};
@@ -27,6 +27,8 @@ struct QueuePage {
     state_options: Vec<(&'static str, &'static str)>,
     sort_options: Vec<(&'static str, &'static str)>,
     products: Vec<(i64, String)>,
+    /// Whether the page offers closing several reports at once (not to viewers).
+    can_close: bool,
 }
 
 impl QueuePage {
@@ -85,6 +87,7 @@ pub async fn get_queue(
         StatusCode::OK
     };
     let page = QueuePage {
+        can_close: staff.user.role != Role::Viewer,
         layout: StaffLayout::of(&state, &staff),
         query,
         reports,

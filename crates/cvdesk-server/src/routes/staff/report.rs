@@ -82,6 +82,11 @@ impl ReportPage {
     fn percent(&self, score: &f64) -> String {
         format!("{:.0} %", score * 100.0)
     }
+
+    /// An address for a query string (an IPv6 /64 carries `:` and `/`).
+    fn encoded(&self, address: &str) -> String {
+        crate::percent::encode(address)
+    }
 }
 
 #[derive(Deserialize, Default)]
