@@ -26,6 +26,7 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/reports/{reference}/assessment"),
     ("post", "/api/v1/reports/{reference}/notes"),
     ("get", "/api/v1/reports/{reference}/history"),
+    ("get", "/api/v1/challenge"),
     ("get", "/api/v1/track/{token}"),
 ];
 
@@ -740,4 +741,76 @@ fn has_type(value: &Value, name: &str) -> bool {
         "integer" => value.is_i64() || value.is_u64(),
         _ => false,
     }
+}
+
+/// The answers only a desk with its challenge and rate limits on gives: 403 without a
+/// solved challenge, 201 with one, 429 past the limit, each as documented.
+#[tokio::test]
+async fn challenge_and_rate_limit_answers_are_documented() {
+    let app = TestApp::start_with(&[
+        "--intake-challenge",
+        "on",
+        "--challenge-difficulty",
+        "8",
+        // The refused attempt below counts too.
+        "--rate-limit-reports",
+        "2/hour",
+        "--rate-limit-tracking",
+        "2/minute",
+    ]);
+    let document = fetch_document(&app).await;
+    let check = |response: reqwest::Response, method: &'static str, path: &'static str| {
+        let document = document.clone();
+        async move {
+            let status = response.status();
+            let body: Value = response.json().await.expect("json");
+            let answer = resolve(
+                &document,
+                &document["paths"][path][method]["responses"][status.as_str()],
+            );
+            let schema = &answer["content"]["application/json"]["schema"];
+            assert!(
+                !schema.is_null(),
+                "{method} {path} {status} is not documented"
+            );
+            assert_conforms(
+                &document,
+                schema,
+                &body,
+                &format!("{method} {path} {status}"),
+            );
+            (status, body)
+        }
+    };
+    let offer = app.get("/api/v1/challenge").await;
+    let (status, offer) = check(offer, "get", "/api/v1/challenge").await;
+    assert_eq!(status, 200);
+    let token = offer["token"].as_str().expect("token").to_owned();
+    let counter = cvdesk_domain::challenge::solve(&token, 8);
+
+    let missing = app.post_json("/api/v1/reports", &full_report()).await;
+    let (status, body) = check(missing, "post", "/api/v1/reports").await;
+    assert_eq!(
+        (status.as_u16(), body["error"]["code"].as_str()),
+        (403, Some("challenge_required"))
+    );
+    let solved = app
+        .client
+        .post(app.at("/api/v1/reports"))
+        .header("cvdesk-challenge", &token)
+        .header("cvdesk-challenge-solution", &counter)
+        .json(&full_report())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(check(solved, "post", "/api/v1/reports").await.0, 201);
+    let limited = app.post_json("/api/v1/reports", &full_report()).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(check(limited, "post", "/api/v1/reports").await.0, 429);
+
+    for _ in 0..2 {
+        app.get("/api/v1/track/unknown").await;
+    }
+    let limited = app.get("/api/v1/track/unknown").await;
+    assert_eq!(check(limited, "get", "/api/v1/track/{token}").await.0, 429);
 }

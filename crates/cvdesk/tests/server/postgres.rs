@@ -53,3 +53,31 @@ async fn two_instances_share_one_gap_free_sequence() {
         assert_eq!(tracked.status(), 200);
     }
 }
+
+#[tokio::test]
+async fn instances_on_one_database_share_rate_limits() {
+    let Ok(server_url) = std::env::var("CVDESK_TEST_POSTGRES_URL") else {
+        eprintln!("CVDESK_TEST_POSTGRES_URL not set: PostgreSQL integration skipped");
+        return;
+    };
+    let url = cvdesk_store::testing::fresh_postgres_database(&server_url).await;
+    let args = [
+        "--database-url",
+        url.as_str(),
+        "--rate-limit-reports",
+        "3/hour",
+    ];
+    let first = TestApp::start_with(&args);
+    let second = TestApp::start_with(&args);
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let app = if i % 2 == 0 { &first } else { &second };
+        let response = app.post_json("/api/v1/reports", &anonymous_report()).await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [201, 201, 201, 429, 429, 429],
+        "one limit across instances"
+    );
+}

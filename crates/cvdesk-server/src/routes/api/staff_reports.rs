@@ -76,6 +76,7 @@ pub struct ReportJson {
     duplicate_of: Option<String>,
     exploitability: Option<&'static str>,
     priority_override: Option<PriorityOverrideJson>,
+    received_from: Option<String>,
     /// The states this caller may move the report to now.
     allowed_transitions: Vec<ReportState>,
 }
@@ -118,6 +119,7 @@ fn report_json(report: Report, user: &cvdesk_store::User) -> ReportJson {
                 priority: o.priority.as_str(),
                 reason: o.reason,
             }),
+        received_from: report.received_from,
         allowed_transitions,
     }
 }
