@@ -138,11 +138,13 @@ pub struct RateLimits {
 }
 
 enum Buckets {
-    Local {
-        send_report: Option<DefaultKeyedRateLimiter<String>>,
-        track: Option<DefaultKeyedRateLimiter<String>>,
-    },
+    Local(Box<LocalBuckets>),
     Shared,
+}
+
+struct LocalBuckets {
+    send_report: Option<DefaultKeyedRateLimiter<String>>,
+    track: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl RateLimits {
@@ -151,10 +153,10 @@ impl RateLimits {
         let limiter = |rate: Option<Rate>| rate.map(|r| DefaultKeyedRateLimiter::keyed(r.quota()));
         RateLimits {
             settings,
-            buckets: Buckets::Local {
+            buckets: Buckets::Local(Box::new(LocalBuckets {
                 send_report: limiter(settings.send_report),
                 track: limiter(settings.track),
-            },
+            })),
         }
     }
 
@@ -164,10 +166,6 @@ impl RateLimits {
             settings,
             buckets: Buckets::Shared,
         }
-    }
-
-    pub fn settings(&self) -> RateSettings {
-        self.settings
     }
 
     /// Counts one `action` by `client`; `WebError::TooManyRequests` when it is over the
@@ -183,10 +181,10 @@ impl RateLimits {
             return Ok(());
         };
         match &self.buckets {
-            Buckets::Local { send_report, track } => {
+            Buckets::Local(local) => {
                 let limiter = match action {
-                    Action::SendReport => send_report,
-                    Action::Track => track,
+                    Action::SendReport => &local.send_report,
+                    Action::Track => &local.track,
                 };
                 let Some(limiter) = limiter else {
                     return Ok(());
@@ -211,8 +209,8 @@ impl RateLimits {
     /// Forgets clients whose buckets in memory are full again, so memory stays small.
     /// (Shared buckets are purged with the store's other expired abuse state.)
     pub fn forget_idle(&self) {
-        if let Buckets::Local { send_report, track } = &self.buckets {
-            for limiter in [send_report, track].into_iter().flatten() {
+        if let Buckets::Local(local) = &self.buckets {
+            for limiter in [&local.send_report, &local.track].into_iter().flatten() {
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
             }
