@@ -8,3 +8,6 @@ CREATE INDEX reports_state_id ON reports (state, id);
 CREATE INDEX reports_product_state_id ON reports (product_id, state, id);
 CREATE INDEX reports_needs_info_id ON reports (needs_info, id);
 CREATE INDEX reports_severity ON reports (COALESCE(cvss_score, -1) DESC, id DESC);
+-- SQLite walks this one once per state of an IN list and merges the walks in order, which
+-- beats checking the state of every row in severity order when few reports are open.
+CREATE INDEX reports_state_severity ON reports (state, COALESCE(cvss_score, -1) DESC, id DESC);
