@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod audit;
 pub mod challenge;
 pub mod draft;
+pub mod policy;
 pub mod priority;
 pub mod product;
 pub mod reference;

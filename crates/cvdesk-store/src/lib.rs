@@ -8,6 +8,7 @@ mod audit;
 mod blobs;
 mod error;
 mod inventory;
+mod policy;
 mod postgres;
 mod rows;
 mod settings;
@@ -31,6 +32,7 @@ pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
+pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use settings::{SettingsStore, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
@@ -84,7 +86,14 @@ pub struct AttachmentContent {
 
 /// Everything the desk keeps.
 pub trait Store:
-    ReportStore + AccountStore + AuditStore + TriageStore + InventoryStore + SettingsStore + AbuseStore
+    ReportStore
+    + AccountStore
+    + AuditStore
+    + TriageStore
+    + InventoryStore
+    + SettingsStore
+    + AbuseStore
+    + PolicyStore
 {
 }
 
@@ -96,6 +105,7 @@ impl<T> Store for T where
         + InventoryStore
         + SettingsStore
         + AbuseStore
+        + PolicyStore
 {
 }
 

@@ -4,5 +4,6 @@ mod abuse;
 mod accounts;
 mod audit;
 mod backends;
+mod policy;
 mod reports;
 mod triage;
