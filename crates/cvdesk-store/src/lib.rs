@@ -34,7 +34,7 @@ pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
-pub use settings::{SettingsStore, REQUIRE_SECOND_FACTOR};
+pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
     Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,

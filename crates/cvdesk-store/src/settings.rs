@@ -8,6 +8,9 @@ use crate::StoreError;
 /// Whether every staff account must use a second factor ("true" or absent).
 pub const REQUIRE_SECOND_FACTOR: &str = "require_second_factor";
 
+/// The organization's OpenPGP secret key, armored, exactly as generated or imported.
+pub const ORGANIZATION_PGP_KEY: &str = "organization_pgp_key";
+
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
