@@ -37,16 +37,17 @@ pub struct Origin {
     pub challenge: Option<Solved>,
 }
 
-/// Counts a submission against its client's rate limit (429 when over it), then towards
-/// the surge that raises the challenge's difficulty.
+/// Counts a submission against its client's rate limit: 429 when over it.
 pub async fn admit(state: &AppState, client: &ClientAddress) -> Result<(), WebError> {
-    let now = state.clock.now();
     state
         .rate_limits
-        .check(state.store.as_ref(), Action::SendReport, client, now)
-        .await?;
-    state.challenges.note_submission(now);
-    Ok(())
+        .check(
+            state.store.as_ref(),
+            Action::SendReport,
+            client,
+            state.clock.now(),
+        )
+        .await
 }
 
 impl From<WebError> for IntakeError {
@@ -107,6 +108,9 @@ pub async fn accept_report(
         Err(StoreError::ChallengeSpent) => return Err(IntakeError::ChallengeSpent),
         Err(error) => return Err(WebError::from(error).into()),
     };
+    if origin.challenge.is_some() {
+        state.challenges.note_accepted(report.created_at);
+    }
     tracing::info!(reference = %report.reference, attachments = report.attachments.len(), "report accepted");
     let tracking_url = tracking_url(state, token.as_str());
     Ok(Accepted {

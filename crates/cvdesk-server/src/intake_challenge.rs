@@ -92,8 +92,10 @@ impl Challenges {
         challenge::verify(&self.key, token, response, now, self.settings.lifetime)
     }
 
-    /// Counts a submission that got past the rate limits towards the surge measure.
-    pub fn note_submission(&self, now: OffsetDateTime) {
+    /// Counts a report stored with a met challenge towards the surge measure. Refused and
+    /// replayed submissions do not count: they cost the desk a hash and must not make
+    /// the form harder for everyone else.
+    pub fn note_accepted(&self, now: OffsetDateTime) {
         let minute = now.unix_timestamp().div_euclid(60);
         let slot = usize::try_from(minute.rem_euclid(WINDOW_MINUTES as i64)).unwrap_or(0);
         let mut recent = self
@@ -181,7 +183,13 @@ mod tests {
             .expect("load");
         assert_eq!(challenges.difficulty(now), 12);
         for i in 0..40 {
-            challenges.note_submission(now + Duration::seconds(i * 5));
+            let at = now + Duration::seconds(i * 5);
+            let issued = challenges.issue(at).expect("issue");
+            let counter = challenge::solve(&issued.token, issued.difficulty);
+            challenges
+                .verify(&issued.token, Response::Counter(&counter), at)
+                .expect("solved");
+            challenges.note_accepted(at);
         }
         let during = now + Duration::minutes(4);
         assert_eq!(challenges.difficulty(during), 14);

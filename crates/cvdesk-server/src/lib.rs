@@ -15,6 +15,7 @@ mod rate_limit;
 mod report_access;
 mod routes;
 mod security_headers;
+mod security_txt;
 mod triage;
 mod views;
 
@@ -42,11 +43,31 @@ pub struct ServerSettings {
     pub text_limits: TextLimits,
     /// Reverse proxies whose forwarding headers name the client.
     pub trusted_proxies: TrustedProxies,
+    /// Host names besides the public URL's whose security.txt names itself as canonical
+    /// (lower case, no port).
+    pub security_txt_hosts: Vec<String>,
 }
 
 impl ServerSettings {
     pub fn uses_tls(&self) -> bool {
         self.public_url.starts_with("https://")
+    }
+
+    /// The public URL's host name, lower case, without a port.
+    pub fn public_host(&self) -> Option<String> {
+        let rest = self.public_url.split_once("://")?.1;
+        let authority = rest.split('/').next()?;
+        let host = match authority.strip_prefix('[') {
+            Some(bracketed) => bracketed.split(']').next()?,
+            None => authority.split(':').next()?,
+        };
+        Some(host.to_ascii_lowercase())
+    }
+
+    /// Whether `host` (lower case, no port) is a name this desk is configured to answer for.
+    pub fn serves_host(&self, host: &str) -> bool {
+        self.public_host().as_deref() == Some(host)
+            || self.security_txt_hosts.iter().any(|known| known == host)
     }
 }
 

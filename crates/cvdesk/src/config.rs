@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
+use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_server::{ChallengeSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
@@ -36,6 +37,10 @@ struct ConfigFile {
     log_format: Option<String>,
     /// Reverse proxies whose forwarding headers are believed.
     trusted_proxies: Option<Vec<String>>,
+    /// Host names, besides the public URL's, whose security.txt is canonical here.
+    security_txt_hosts: Option<Vec<String>>,
+    /// The disclosure policy's first version, published on the first start.
+    policy: Option<PolicySettings>,
     #[serde(default)]
     attachments: AttachmentsFile,
     #[serde(default)]
@@ -88,6 +93,8 @@ pub struct ServeConfig {
     pub challenge: ChallengeSettings,
     pub rate_limits: RateSettings,
     pub trusted_proxies: TrustedProxies,
+    pub security_txt_hosts: Vec<String>,
+    pub policy: PolicySettings,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -107,6 +114,7 @@ impl fmt::Debug for ServeConfig {
             .field("challenge", &self.challenge)
             .field("rate_limits", &self.rate_limits)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("security_txt_hosts", &self.security_txt_hosts)
             .finish()
     }
 }
@@ -184,6 +192,22 @@ impl ServeConfig {
         } else {
             options.trusted_proxies
         };
+        let security_txt_hosts = file
+            .security_txt_hosts
+            .unwrap_or_default()
+            .iter()
+            .map(|host| check_host(host))
+            .collect::<anyhow::Result<_>>()?;
+        let policy = match file.policy {
+            None => PolicySettings::default(),
+            Some(policy) => PolicySettings::parse(&PolicyInput::of(&policy)).map_err(|errors| {
+                let lines: Vec<String> = errors
+                    .iter()
+                    .map(|(field, message)| format!("policy.{field}: {message}"))
+                    .collect();
+                anyhow::anyhow!("{}", lines.join("\n"))
+            })?,
+        };
         let trusted_proxies = TrustedProxies(
             proxies
                 .iter()
@@ -204,6 +228,8 @@ impl ServeConfig {
             challenge,
             rate_limits,
             trusted_proxies,
+            security_txt_hosts,
+            policy,
         })
     }
 }
@@ -257,6 +283,23 @@ fn rate(name: &str, text: Option<String>, default: Option<Rate>) -> anyhow::Resu
             .map(Some)
             .map_err(|message| anyhow::anyhow!("{name}: {message}")),
     }
+}
+
+/// A host name as browsers send it, lower case, without port or trailing dot.
+fn check_host(host: &str) -> anyhow::Result<String> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    let valid = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    if !valid {
+        bail!("security_txt_hosts: '{host}' is not a host name such as www.example.org");
+    }
+    Ok(host)
 }
 
 /// An address (`192.0.2.1`, `::1`) or a network (`10.0.0.0/8`).
@@ -380,6 +423,23 @@ mod tests {
             toml::from_str("[intake]\nchallenge_difficulty = 40\n").expect("valid toml");
         let error = challenge_settings(None, None, &hard.intake).expect_err("refused");
         assert!(error.to_string().contains("8 to 24"), "{error}");
+    }
+
+    #[test]
+    fn policy_and_hosts_from_the_file() {
+        let file: ConfigFile = toml::from_str(
+            "security_txt_hosts = [\"WWW.Example.org.\"]\n[policy]\nrewards = true\nin_scope = [\"shop.example.org\"]\n",
+        )
+        .expect("valid");
+        let policy = file.policy.expect("policy");
+        assert!(policy.rewards);
+        assert_eq!(policy.response_days, 5, "unset keys keep their defaults");
+        assert_eq!(check_host("WWW.Example.org.").expect("host"), "www.example.org");
+        for bad in ["", "exa mple.org", "-x.org", "a..b"] {
+            assert!(check_host(bad).is_err(), "{bad}");
+        }
+        let unknown = toml::from_str::<ConfigFile>("[policy]\nreward = true\n").expect_err("typo");
+        assert!(unknown.to_string().contains("reward"), "{unknown}");
     }
 
     #[test]

@@ -44,7 +44,14 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         attachment_limits: config.attachment_limits,
         text_limits: TextLimits::default(),
         trusted_proxies: config.trusted_proxies,
+        security_txt_hosts: config.security_txt_hosts,
     };
+    // The configured policy becomes version 1 on the first start; later versions are
+    // published from the staff pages.
+    store
+        .publish_first_policy(&config.policy, time::OffsetDateTime::now_utc())
+        .await
+        .context("cannot publish the first disclosure policy")?;
     // Several instances share one PostgreSQL, so their rate limits must live there too.
     let rate_limits = match config.store {
         StoreLocation::Sqlite { .. } => RateLimits::local(config.rate_limits),

@@ -3,6 +3,7 @@
 mod api;
 mod health;
 mod pages;
+pub mod policy;
 mod report_form;
 mod staff;
 
@@ -50,6 +51,13 @@ pub fn router(state: AppState) -> Router {
                     usize::try_from(form_body_limit).unwrap_or(usize::MAX),
                 )),
         )
+        .route("/policy", get(policy::get_policy))
+        .route("/policy/versions/{version}", get(policy::get_policy_version))
+        .route(
+            "/.well-known/security.txt",
+            get(policy::get_security_txt),
+        )
+        .route("/security.txt", get(policy::get_legacy_security_txt))
         .route("/track/{token}", get(track::get_track))
         .route(
             "/track/{token}/attachments/{attachment_id}",

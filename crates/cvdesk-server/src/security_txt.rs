@@ -1,0 +1,152 @@
+//! The security.txt (RFC 9116) the desk serves for each host name it answers for, made
+//! from the policy in force at the moment of the request, so it never goes stale.
+
+use cvdesk_domain::policy::PolicySettings;
+use cvdesk_formats::securitytxt::{self, SecurityTxt};
+use time::{Duration, OffsetDateTime, Time};
+
+use crate::ServerSettings;
+
+/// How far ahead Expires lies: well under the year RFC 9116 advises, renewed daily.
+const LIFETIME: Duration = Duration::days(90);
+
+/// The file for a request that named `host` (from its `Host` header, port removed).
+/// Canonical names the file's own URL only for host names this desk is configured for,
+/// so a forged Host header cannot make the desk vouch for another name.
+pub fn for_host(
+    settings: &ServerSettings,
+    policy: &PolicySettings,
+    host: Option<&str>,
+    has_encryption_key: bool,
+    now: OffsetDateTime,
+) -> SecurityTxt {
+    let base = &settings.public_url;
+    let mut contacts = vec![format!("{base}/report")];
+    contacts.extend(policy.contact_channels.iter().cloned());
+    let canonical = host
+        .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|h| settings.serves_host(h))
+        .map(|h| format!("https://{h}/.well-known/security.txt"))
+        .into_iter()
+        .collect();
+    // Midnight UTC, so the file changes once a day rather than on every request.
+    let expires = now.to_offset(time::UtcOffset::UTC).replace_time(Time::MIDNIGHT) + LIFETIME;
+    SecurityTxt {
+        contacts,
+        expires,
+        encryption: if has_encryption_key {
+            vec![format!("{base}/pgp-key.txt")]
+        } else {
+            Vec::new()
+        },
+        acknowledgments: Vec::new(),
+        preferred_languages: policy.languages.clone(),
+        canonical,
+        policy: vec![format!("{base}/policy")],
+        hiring: policy.hiring_url.iter().cloned().collect(),
+        csaf: Vec::new(),
+    }
+}
+
+/// What is wrong with the file the desk would serve for its own public host name, in
+/// sentences for the staff's warning; empty when it is valid.
+pub fn problems(
+    settings: &ServerSettings,
+    policy: &PolicySettings,
+    has_encryption_key: bool,
+    now: OffsetDateTime,
+) -> Vec<String> {
+    let file = for_host(
+        settings,
+        policy,
+        settings.public_host().as_deref(),
+        has_encryption_key,
+        now,
+    );
+    securitytxt::lint(&file.render(), now)
+        .errors()
+        .map(|finding| match finding.line {
+            Some(line) => format!("line {line}: {}", finding.message),
+            None => finding.message.clone(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::TrustedProxies;
+
+    fn settings(public_url: &str) -> ServerSettings {
+        ServerSettings {
+            public_url: public_url.to_owned(),
+            organization_name: "Acme".into(),
+            reference_prefix: ReferencePrefix::default(),
+            attachment_limits: AttachmentLimits::default(),
+            text_limits: TextLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
+            security_txt_hosts: vec!["www.acme.example".into()],
+        }
+    }
+
+    #[test]
+    fn expires_moves_forward_with_the_clock_and_stays_under_a_year() {
+        let settings = settings("https://security.acme.example");
+        let policy = PolicySettings::default();
+        let at = |now| for_host(&settings, &policy, None, false, now).expires;
+        let today = datetime!(2026-11-23 15:04 UTC);
+        assert_eq!(at(today), datetime!(2027-02-21 00:00 UTC));
+        let next_month = datetime!(2026-12-23 08:00 UTC);
+        assert_eq!(at(next_month), datetime!(2027-03-23 00:00 UTC));
+        for now in [today, next_month, datetime!(2030-02-28 23:59:59 UTC)] {
+            let ahead = at(now) - now;
+            assert!(ahead > Duration::days(89) && ahead < Duration::days(365), "{ahead}");
+            let report = securitytxt::lint(&for_host(&settings, &policy, None, false, now).render(), now);
+            assert!(report.is_valid(), "{:?}", report.findings);
+        }
+    }
+
+    #[test]
+    fn canonical_only_for_configured_hosts() {
+        let settings = settings("https://security.acme.example");
+        let policy = PolicySettings::default();
+        let canonical = |host| for_host(&settings, &policy, Some(host), false, datetime!(2026-11-23 0:00 UTC)).canonical;
+        assert_eq!(canonical("www.acme.example"), ["https://www.acme.example/.well-known/security.txt"]);
+        assert_eq!(canonical("Security.Acme.Example."), ["https://security.acme.example/.well-known/security.txt"]);
+        assert!(canonical("evil.example").is_empty());
+    }
+
+    #[test]
+    fn fields_come_from_the_policy() {
+        let settings = settings("https://security.acme.example");
+        let policy = PolicySettings {
+            contact_channels: vec!["mailto:security@acme.example".into()],
+            languages: vec!["en".into(), "de".into()],
+            hiring_url: Some("https://acme.example/jobs".into()),
+            ..PolicySettings::default()
+        };
+        let text = for_host(&settings, &policy, Some("www.acme.example"), true, datetime!(2026-11-23 0:00 UTC)).render();
+        let expected = "Contact: https://security.acme.example/report\n\
+            Contact: mailto:security@acme.example\n\
+            Expires: 2027-02-21T00:00:00Z\n\
+            Encryption: https://security.acme.example/pgp-key.txt\n\
+            Preferred-Languages: en, de\n\
+            Canonical: https://www.acme.example/.well-known/security.txt\n\
+            Policy: https://security.acme.example/policy\n\
+            Hiring: https://acme.example/jobs\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn staff_are_told_when_the_file_would_be_invalid() {
+        let now = datetime!(2026-11-23 0:00 UTC);
+        let policy = PolicySettings::default();
+        assert!(problems(&settings("https://security.acme.example"), &policy, false, now).is_empty());
+        let plain_http = problems(&settings("http://security.acme.example"), &policy, false, now);
+        assert!(!plain_http.is_empty());
+        assert!(plain_http.iter().any(|p| p.contains("https")), "{plain_http:?}");
+    }
+}
