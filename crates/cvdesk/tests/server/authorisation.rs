@@ -270,6 +270,22 @@ async fn nobody_reaches_what_they_may_not() {
                 path: "/staff/account/require-two-factor".into(),
                 form: vec![("csrf_token", csrf.to_owned()), ("value", "yes".into())],
             },
+            Route {
+                method: Method::GET,
+                path: "/staff/policy".into(),
+                form: Vec::new(),
+            },
+            Route {
+                method: Method::POST,
+                path: "/staff/policy".into(),
+                form: vec![
+                    ("csrf_token", csrf.to_owned()),
+                    ("introduction", "Rogue policy".into()),
+                    ("response_days", "5".into()),
+                    ("triage_days", "10".into()),
+                    ("remediation_days", "90".into()),
+                ],
+            },
         ]
     };
     for (who, client, csrf) in [
