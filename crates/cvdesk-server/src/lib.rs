@@ -8,6 +8,7 @@ mod clock;
 mod error;
 mod intake;
 mod intake_challenge;
+pub mod openpgp;
 mod percent;
 mod queue;
 mod random;
