@@ -139,7 +139,23 @@ pub struct ReportDraft {
     pub credit: bool,
 }
 
+const MESSAGE_BEGIN: &str = "-----BEGIN PGP MESSAGE-----";
+const MESSAGE_END: &str = "-----END PGP MESSAGE-----";
+
+/// Whether `text` is one whole ASCII-armored OpenPGP message (and nothing else).
+pub fn is_encrypted_message(text: &str) -> bool {
+    let text = text.trim();
+    text.starts_with(MESSAGE_BEGIN)
+        && text.ends_with(MESSAGE_END)
+        && text.len() > MESSAGE_BEGIN.len() + MESSAGE_END.len()
+}
+
 impl ReportDraft {
+    /// Whether the finder encrypted the report to the organization's key.
+    pub fn is_encrypted(&self) -> bool {
+        is_encrypted_message(&self.summary)
+    }
+
     pub fn parse(input: &ReportInput, limits: TextLimits) -> Result<ReportDraft, FieldErrors> {
         let mut errors = FieldErrors::default();
         let mut text =
@@ -171,17 +187,21 @@ impl ReportDraft {
             limits.long,
             Some("Summarise the vulnerability in a few sentences."),
         );
+        // A summary encrypted to the organization's key carries the whole report, so
+        // the steps and the impact may stay empty.
+        let encrypted = summary.as_deref().is_some_and(is_encrypted_message);
+        let required = |message| (!encrypted).then_some(message);
         let steps_to_reproduce = text(
             Field::StepsToReproduce,
             &input.steps_to_reproduce,
             limits.long,
-            Some("Describe the steps to reproduce the vulnerability."),
+            required("Describe the steps to reproduce the vulnerability."),
         );
         let impact = text(
             Field::Impact,
             &input.impact,
             limits.long,
-            Some("Describe what an attacker could achieve."),
+            required("Describe what an attacker could achieve."),
         );
         let mitigation = text(Field::Mitigation, &input.mitigation, limits.long, None);
         let contact_name = text(Field::ContactName, &input.contact_name, limits.short, None);
@@ -225,6 +245,16 @@ impl ReportDraft {
                 errors.add(Field::ContactPgpKey, message);
             }
         }
+        if let Some(summary) = &summary {
+            let starts = summary.trim_start().starts_with(MESSAGE_BEGIN);
+            if starts && !encrypted {
+                errors.add(
+                    Field::Summary,
+                    "The encrypted message is incomplete: paste everything from -----BEGIN PGP \
+                     MESSAGE----- to -----END PGP MESSAGE-----.",
+                );
+            }
+        }
         if input.credit && contact_name.is_none() {
             errors.add(
                 Field::ContactName,
@@ -232,6 +262,14 @@ impl ReportDraft {
             );
         }
 
+        let (steps_to_reproduce, impact) = if encrypted {
+            (
+                Some(steps_to_reproduce.unwrap_or_default()),
+                Some(impact.unwrap_or_default()),
+            )
+        } else {
+            (steps_to_reproduce, impact)
+        };
         match (title, summary, steps_to_reproduce, impact) {
             (Some(title), Some(summary), Some(steps_to_reproduce), Some(impact))
                 if errors.is_empty() =>
@@ -345,6 +383,38 @@ mod tests {
         );
         assert_eq!(draft.contact, Contact::default());
         assert!(!draft.credit);
+    }
+
+    #[test]
+    fn an_encrypted_summary_carries_the_whole_report() {
+        let message = "-----BEGIN PGP MESSAGE-----\n\nhQEMA1234\n=abcd\n-----END PGP MESSAGE-----";
+        let input = ReportInput {
+            title: Some("Encrypted report".into()),
+            summary: Some(format!("\n{message}\n")),
+            ..ReportInput::default()
+        };
+        let draft = ReportDraft::parse(&input, TextLimits::default()).expect("valid");
+        assert!(draft.is_encrypted());
+        assert_eq!(
+            (draft.steps_to_reproduce.as_str(), draft.impact.as_str()),
+            ("", "")
+        );
+
+        let cut = ReportInput {
+            summary: Some("-----BEGIN PGP MESSAGE-----\n\nhQEMA1234".into()),
+            ..input.clone()
+        };
+        let errors = ReportDraft::parse(&cut, TextLimits::default()).expect_err("refused");
+        assert!(errors
+            .get(Field::Summary)
+            .is_some_and(|m| m.contains("incomplete")));
+        assert!(
+            errors.get(Field::StepsToReproduce).is_some(),
+            "a cut message is plain text"
+        );
+        assert!(!ReportDraft::parse(&valid_input(), TextLimits::default())
+            .expect("valid")
+            .is_encrypted());
     }
 
     #[test]

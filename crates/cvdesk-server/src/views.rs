@@ -75,6 +75,8 @@ pub struct ReportFormPage {
     pub challenge: Option<Challenge>,
     /// A message about the whole submission, such as a rate limit.
     pub notice: Option<String>,
+    /// Whether the organization has a key the report may be encrypted to.
+    pub accepts_encrypted: bool,
 }
 
 /// The weaknesses finders report most, offered first by the picker (MITRE's 2024 CWE Top 25).
@@ -162,7 +164,13 @@ impl ReportFormPage {
             max_total_size: human_bytes(limits.max_total_bytes),
             challenge: None,
             notice: None,
+            accepts_encrypted: false,
         }
+    }
+
+    pub fn with_encryption(mut self, accepts_encrypted: bool) -> Self {
+        self.accepts_encrypted = accepts_encrypted;
+        self
     }
 
     pub fn with_challenge(mut self, challenge: Option<Challenge>) -> Self {

@@ -13,6 +13,7 @@ use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
 use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
 use crate::intake_challenge::explain;
+use crate::routes::policy::has_encryption_key;
 use crate::views::{render, Layout, ReceiptPage, ReportFormPage};
 use crate::AppState;
 
@@ -23,7 +24,8 @@ pub async fn get_report_form(State(state): State<AppState>) -> Result<Html<Strin
         &FieldErrors::default(),
         false,
     )
-    .with_challenge(fresh_challenge(&state)?);
+    .with_challenge(fresh_challenge(&state)?)
+    .with_encryption(has_encryption_key(&state).await?);
     Ok(render(&page)?)
 }
 
@@ -34,10 +36,12 @@ pub async fn post_report_form(
 ) -> Result<Response, PageError> {
     let (input, received, response) = read_form(&state, multipart).await?;
     let had_files = !received.files.is_empty() || received.refusal.is_some();
+    let accepts_encrypted = has_encryption_key(&state).await?;
     let form_again = |errors: &FieldErrors| -> Result<ReportFormPage, WebError> {
         Ok(
             ReportFormPage::new(&state.settings, input.clone(), errors, had_files)
-                .with_challenge(fresh_challenge(&state)?),
+                .with_challenge(fresh_challenge(&state)?)
+                .with_encryption(accepts_encrypted),
         )
     };
     match admit(&state, &client).await {
