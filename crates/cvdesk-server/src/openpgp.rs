@@ -243,6 +243,18 @@ impl OrganizationKey {
         })
     }
 
+    /// Whether the stored key is locked with a passphrase.
+    pub fn is_protected(&self) -> bool {
+        std::iter::once(self.secret.primary_key.secret_params())
+            .chain(
+                self.secret
+                    .secret_subkeys
+                    .iter()
+                    .map(|subkey| subkey.secret_params()),
+            )
+            .any(|params| params.is_encrypted() && !validity::is_stub(params))
+    }
+
     pub fn published(&self) -> &PublishedKey {
         &self.published
     }

@@ -39,6 +39,9 @@ pub enum Command {
     /// Work with the audit log.
     #[command(subcommand)]
     Audit(crate::staff_commands::AuditCommand),
+    /// Manage the organization's OpenPGP key.
+    #[command(subcommand)]
+    Pgp(crate::pgp_command::PgpCommand),
 }
 
 /// Where the data lives; shared by every command that touches it.

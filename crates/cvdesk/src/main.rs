@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod cvss_command;
+mod pgp_command;
 mod securitytxt_command;
 mod serve;
 mod staff_commands;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Command::Token(command) => staff_commands::token(command),
         Command::Product(command) => staff_commands::product(command),
         Command::Audit(command) => staff_commands::audit(command),
+        Command::Pgp(command) => pgp_command::run(command),
     };
     match outcome {
         Ok(code) => code,

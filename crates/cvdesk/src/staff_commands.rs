@@ -102,20 +102,20 @@ pub struct AuditVerifyOptions {
     pub common: Box<ServeOptions>,
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")
 }
 
-async fn open(config: &ServeConfig) -> anyhow::Result<std::sync::Arc<dyn Store>> {
+pub(crate) async fn open(config: &ServeConfig) -> anyhow::Result<std::sync::Arc<dyn Store>> {
     cvdesk_store::open(&config.store)
         .await
         .context("cannot open the store")
 }
 
-async fn record(
+pub(crate) async fn record(
     store: &dyn Store,
     action: &str,
     subject: &str,

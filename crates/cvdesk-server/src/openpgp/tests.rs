@@ -59,6 +59,7 @@ fn a_generated_key_reads_back_with_its_passphrase() {
         .starts_with("-----BEGIN PGP PUBLIC KEY BLOCK-----"));
     assert!(!key.public_armored().contains("PRIVATE"));
     assert_eq!(key.signer, Signer::Primary);
+    assert!(key.is_protected());
 }
 
 #[test]
@@ -102,7 +103,8 @@ fn a_wrong_or_missing_passphrase_is_refused() {
 #[test]
 fn an_unprotected_key_needs_no_passphrase() {
     let armored = generated(None);
-    assert!(OrganizationKey::from_armored(&armored, None, NOW).is_ok());
+    let key = OrganizationKey::from_armored(&armored, None, NOW).expect("ok");
+    assert!(!key.is_protected());
     assert!(OrganizationKey::from_armored(&armored, Some("ignored"), NOW).is_ok());
 }
 

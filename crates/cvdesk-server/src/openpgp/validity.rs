@@ -247,7 +247,7 @@ fn no_flags(flags: &KeyFlags) -> bool {
 
 /// A component whose secret part is not in the export: GnuPG writes such stubs for an
 /// offline primary key (`--export-secret-subkeys`) or a key kept on a smartcard.
-fn is_stub(params: &SecretParams) -> bool {
+pub fn is_stub(params: &SecretParams) -> bool {
     let SecretParams::Encrypted(encrypted) = params else {
         return false;
     };

@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::get_challenge_worker),
         )
         .route("/favicon.ico", get(pages::get_favicon))
+        .route("/pgp-key.txt", get(pages::get_pgp_key))
         .route(
             "/report",
             get(report_form::get_report_form)

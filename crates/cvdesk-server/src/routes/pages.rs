@@ -1,10 +1,12 @@
-//! Public pages that show no stored data, and the stylesheet.
+//! Public pages that show no stored data, the stylesheet, and the organization's public
+//! OpenPGP key.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse};
+use axum::response::{Html, IntoResponse, Response};
 
-use crate::error::PageError;
+use crate::error::{PageError, WebError};
+use crate::openpgp;
 use crate::views::{render, HomePage, Layout};
 use crate::AppState;
 
@@ -52,4 +54,26 @@ pub async fn get_favicon() -> impl IntoResponse {
         StatusCode::NO_CONTENT,
         [(header::CACHE_CONTROL, "public, max-age=86400")],
     )
+}
+
+/// The organization's public key, for finders to encrypt reports and check signatures. It is
+/// derived from the stored secret key on each request (cheap, and always the current key);
+/// the secret key stays locked.
+pub async fn get_pgp_key(State(state): State<AppState>) -> Result<Response, PageError> {
+    let published = openpgp::load_published(&*state.store)
+        .await
+        .map_err(WebError::internal)?;
+    Ok(match published {
+        Some(published) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            published.armored().to_owned(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "This desk has no OpenPGP key configured.\n",
+        )
+            .into_response(),
+    })
 }

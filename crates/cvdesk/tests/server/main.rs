@@ -14,6 +14,7 @@ mod form;
 mod headers;
 mod intake_api;
 mod openapi;
+mod openpgp;
 mod policy;
 mod postgres;
 mod spam;
