@@ -30,7 +30,10 @@ pub fn for_host(
         .into_iter()
         .collect();
     // Midnight UTC, so the file changes once a day rather than on every request.
-    let expires = now.to_offset(time::UtcOffset::UTC).replace_time(Time::MIDNIGHT) + LIFETIME;
+    let expires = now
+        .to_offset(time::UtcOffset::UTC)
+        .replace_time(Time::MIDNIGHT)
+        + LIFETIME;
     SecurityTxt {
         contacts,
         expires,
@@ -103,8 +106,14 @@ mod tests {
         assert_eq!(at(next_month), datetime!(2027-03-23 00:00 UTC));
         for now in [today, next_month, datetime!(2030-02-28 23:59:59 UTC)] {
             let ahead = at(now) - now;
-            assert!(ahead > Duration::days(89) && ahead < Duration::days(365), "{ahead}");
-            let report = securitytxt::lint(&for_host(&settings, &policy, None, false, now).render(), now);
+            assert!(
+                ahead > Duration::days(89) && ahead < Duration::days(365),
+                "{ahead}"
+            );
+            let report = securitytxt::lint(
+                &for_host(&settings, &policy, None, false, now).render(),
+                now,
+            );
             assert!(report.is_valid(), "{:?}", report.findings);
         }
     }
@@ -113,9 +122,24 @@ mod tests {
     fn canonical_only_for_configured_hosts() {
         let settings = settings("https://security.acme.example");
         let policy = PolicySettings::default();
-        let canonical = |host| for_host(&settings, &policy, Some(host), false, datetime!(2026-11-23 0:00 UTC)).canonical;
-        assert_eq!(canonical("www.acme.example"), ["https://www.acme.example/.well-known/security.txt"]);
-        assert_eq!(canonical("Security.Acme.Example."), ["https://security.acme.example/.well-known/security.txt"]);
+        let canonical = |host| {
+            for_host(
+                &settings,
+                &policy,
+                Some(host),
+                false,
+                datetime!(2026-11-23 0:00 UTC),
+            )
+            .canonical
+        };
+        assert_eq!(
+            canonical("www.acme.example"),
+            ["https://www.acme.example/.well-known/security.txt"]
+        );
+        assert_eq!(
+            canonical("Security.Acme.Example."),
+            ["https://security.acme.example/.well-known/security.txt"]
+        );
         assert!(canonical("evil.example").is_empty());
     }
 
@@ -128,7 +152,14 @@ mod tests {
             hiring_url: Some("https://acme.example/jobs".into()),
             ..PolicySettings::default()
         };
-        let text = for_host(&settings, &policy, Some("www.acme.example"), true, datetime!(2026-11-23 0:00 UTC)).render();
+        let text = for_host(
+            &settings,
+            &policy,
+            Some("www.acme.example"),
+            true,
+            datetime!(2026-11-23 0:00 UTC),
+        )
+        .render();
         let expected = "Contact: https://security.acme.example/report\n\
             Contact: mailto:security@acme.example\n\
             Expires: 2027-02-21T00:00:00Z\n\
@@ -144,9 +175,23 @@ mod tests {
     fn staff_are_told_when_the_file_would_be_invalid() {
         let now = datetime!(2026-11-23 0:00 UTC);
         let policy = PolicySettings::default();
-        assert!(problems(&settings("https://security.acme.example"), &policy, false, now).is_empty());
-        let plain_http = problems(&settings("http://security.acme.example"), &policy, false, now);
+        assert!(problems(
+            &settings("https://security.acme.example"),
+            &policy,
+            false,
+            now
+        )
+        .is_empty());
+        let plain_http = problems(
+            &settings("http://security.acme.example"),
+            &policy,
+            false,
+            now,
+        );
         assert!(!plain_http.is_empty());
-        assert!(plain_http.iter().any(|p| p.contains("https")), "{plain_http:?}");
+        assert!(
+            plain_http.iter().any(|p| p.contains("https")),
+            "{plain_http:?}"
+        );
     }
 }

@@ -53,11 +53,11 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .route("/policy", get(policy::get_policy))
-        .route("/policy/versions/{version}", get(policy::get_policy_version))
         .route(
-            "/.well-known/security.txt",
-            get(policy::get_security_txt),
+            "/policy/versions/{version}",
+            get(policy::get_policy_version),
         )
+        .route("/.well-known/security.txt", get(policy::get_security_txt))
         .route("/security.txt", get(policy::get_legacy_security_txt))
         .route("/track/{token}", get(track::get_track))
         .route(

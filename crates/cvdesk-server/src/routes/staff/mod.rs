@@ -49,10 +49,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/reports/{reference}/notes", post(report::post_note))
         .route("/cvss", get(report::get_cvss))
-        .route(
-            "/policy",
-            get(policy::get_policy).post(policy::post_policy),
-        )
+        .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
         .route(

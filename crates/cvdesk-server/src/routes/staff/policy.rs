@@ -108,7 +108,14 @@ pub async fn get_policy(
         .map(|Query(p)| p.version)
         .filter(|v| !v.is_empty())
         .map(|v| format!("Version {v} is published."));
-    show(&state, &staff, PolicyInput::of(&current), Vec::new(), notice).await
+    show(
+        &state,
+        &staff,
+        PolicyInput::of(&current),
+        Vec::new(),
+        notice,
+    )
+    .await
 }
 
 pub async fn post_policy(
