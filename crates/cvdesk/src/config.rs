@@ -8,8 +8,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
+use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_server::{ChallengeSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
@@ -434,7 +434,10 @@ mod tests {
         let policy = file.policy.expect("policy");
         assert!(policy.rewards);
         assert_eq!(policy.response_days, 5, "unset keys keep their defaults");
-        assert_eq!(check_host("WWW.Example.org.").expect("host"), "www.example.org");
+        assert_eq!(
+            check_host("WWW.Example.org.").expect("host"),
+            "www.example.org"
+        );
         for bad in ["", "exa mple.org", "-x.org", "a..b"] {
             assert!(check_host(bad).is_err(), "{bad}");
         }
