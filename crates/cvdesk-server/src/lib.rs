@@ -16,7 +16,7 @@ mod rate_limit;
 mod report_access;
 mod routes;
 mod security_headers;
-mod security_txt;
+pub mod security_txt;
 mod triage;
 mod views;
 
@@ -47,6 +47,8 @@ pub struct ServerSettings {
     /// Host names besides the public URL's whose security.txt names itself as canonical
     /// (lower case, no port).
     pub security_txt_hosts: Vec<String>,
+    /// Unlocks the organization's OpenPGP key to sign security.txt and decrypt reports.
+    pub pgp_passphrase: Option<openpgp::Passphrase>,
 }
 
 impl ServerSettings {
@@ -80,6 +82,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub rate_limits: Arc<RateLimits>,
     pub challenges: Arc<Challenges>,
+    /// The last security.txt signed, reused while its text is unchanged.
+    pub signed_security_txt: Arc<security_txt::SignedCopy>,
 }
 
 /// How often idle rate-limit buckets and expired challenges are forgotten.

@@ -84,6 +84,26 @@ pub enum DecryptError {
 #[error("could not sign with the organization's key: {0}")]
 pub struct SignError(String);
 
+/// The passphrase of the organization key, kept out of every `Debug` output and log.
+#[derive(Clone)]
+pub struct Passphrase(String);
+
+impl Passphrase {
+    pub fn new(passphrase: String) -> Self {
+        Passphrase(passphrase)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(…)")
+    }
+}
+
 /// Reading the stored key failed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {

@@ -1,10 +1,14 @@
 //! The security.txt (RFC 9116) the desk serves for each host name it answers for, made
 //! from the policy in force at the moment of the request, so it never goes stale.
 
+use std::sync::Mutex;
+
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_formats::securitytxt::{self, SecurityTxt};
+use cvdesk_store::Store;
 use time::{Duration, OffsetDateTime, Time};
 
+use crate::openpgp::{self, LoadError, Passphrase};
 use crate::ServerSettings;
 
 /// How far ahead Expires lies: well under the year RFC 9116 advises, renewed daily.
@@ -48,6 +52,50 @@ pub fn for_host(
         policy: vec![format!("{base}/policy")],
         hiring: policy.hiring_url.iter().cloned().collect(),
         csaf: Vec::new(),
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("signing failed: {0}")]
+    Sign(String),
+}
+
+/// The last file signed and its signed form. Unlocking the key and signing take tens of
+/// milliseconds; the text changes once a day or when the policy does.
+#[derive(Default)]
+pub struct SignedCopy(Mutex<Option<(String, String)>>);
+
+impl SignedCopy {
+    /// `text` cleartext-signed with the organization key; `Ok(None)` when there is none.
+    pub async fn sign(
+        &self,
+        store: &dyn Store,
+        passphrase: Option<&Passphrase>,
+        text: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<String>, SigningError> {
+        if let Some((unsigned, signed)) = self.lock().as_ref() {
+            if unsigned == text {
+                return Ok(Some(signed.clone()));
+            }
+        }
+        let Some(key) = openpgp::load(store, passphrase.map(Passphrase::as_str), now).await? else {
+            return Ok(None);
+        };
+        let signed = key
+            .sign_cleartext(text, now)
+            .map_err(|error| SigningError::Sign(error.to_string()))?;
+        *self.lock() = Some((text.to_owned(), signed.clone()));
+        Ok(Some(signed))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, String)>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
+use cvdesk_server::openpgp::Passphrase;
 use cvdesk_server::{ChallengeSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
@@ -95,6 +96,7 @@ pub struct ServeConfig {
     pub trusted_proxies: TrustedProxies,
     pub security_txt_hosts: Vec<String>,
     pub policy: PolicySettings,
+    pub pgp_passphrase: Option<Passphrase>,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -230,6 +232,7 @@ impl ServeConfig {
             trusted_proxies,
             security_txt_hosts,
             policy,
+            pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
         })
     }
 }

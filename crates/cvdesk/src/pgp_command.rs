@@ -216,7 +216,7 @@ fn explain(error: KeyError) -> anyhow::Error {
     }
 }
 
-fn passphrase() -> anyhow::Result<Option<String>> {
+pub(crate) fn passphrase() -> anyhow::Result<Option<String>> {
     passphrase_from(
         std::env::var_os(PASSPHRASE_VARIABLE),
         std::env::var_os(PASSPHRASE_FILE_VARIABLE),

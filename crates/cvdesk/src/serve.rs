@@ -45,6 +45,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         text_limits: TextLimits::default(),
         trusted_proxies: config.trusted_proxies,
         security_txt_hosts: config.security_txt_hosts,
+        pgp_passphrase: config.pgp_passphrase,
     };
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.
@@ -69,6 +70,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         clock: Arc::new(SystemClock),
         rate_limits: Arc::new(rate_limits),
         challenges: Arc::new(challenges),
+        signed_security_txt: Arc::default(),
     };
     cvdesk_server::serve(listener, state, shutdown_signal())
         .await
