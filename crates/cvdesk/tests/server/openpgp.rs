@@ -474,3 +474,90 @@ async fn expired_and_revoked_keys_are_refused() {
         refused.stderr
     );
 }
+
+#[tokio::test]
+async fn a_report_encrypted_to_the_desk_is_read_by_staff_only_on_request() {
+    let Some(gpg) = Gpg::new() else { return };
+    let app = TestApp::start();
+    let generated = pgp(
+        app.data_dir(),
+        &[
+            "generate",
+            "--name",
+            "Example Security",
+            "--email",
+            "security@example.org",
+        ],
+        &[],
+        "",
+    );
+    assert_eq!(generated.code, Some(0), "{}", generated.stderr);
+    let fingerprint = printed_fingerprint(&generated.stdout);
+    let form = app.get("/report").await.text().await.expect("html");
+    assert!(
+        form.contains("id=\"summary-encryption\""),
+        "the form offers encryption"
+    );
+    let public_key = app.get("/pgp-key.txt").await.text().await.expect("key");
+    gpg.ok(&["--import"], public_key.as_bytes());
+
+    let secret = "Blind SQL injection in /search: q=1' AND sleep(5)-- takes five seconds.";
+    let encrypted = gpg.encrypt_to(&fingerprint, secret.as_bytes());
+    let created = app
+        .submit(&serde_json::json!({"title": "Encrypted report", "summary": encrypted}))
+        .await;
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    let plain = app.submit(&crate::app::anonymous_report()).await;
+
+    let staff = crate::staff::signed_in_account(&app, "tri@example.org", "triager", &[]).await;
+    let page_url = app.at(&format!("/staff/reports/{reference}"));
+    let page = staff
+        .get(&page_url)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("id=\"decrypt\""), "{page}");
+    assert!(
+        !page.contains("sleep(5)"),
+        "nothing is decrypted before it is asked for"
+    );
+    let csrf = crate::staff::csrf_token(&page);
+    let decrypt = |reference: String| {
+        staff
+            .post(app.at(&format!("/staff/reports/{reference}/decrypt")))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+    };
+    let response = decrypt(reference.clone()).await.expect("sent");
+    assert_eq!(response.status(), 200);
+    let shown = response.text().await.expect("html");
+    assert!(
+        shown.contains("q=1&#39; AND sleep(5)-- takes five seconds."),
+        "{shown}"
+    );
+    let plain_reference = plain["reference"].as_str().expect("reference").to_owned();
+    assert_eq!(decrypt(plain_reference).await.expect("sent").status(), 409);
+    let again = staff
+        .get(&page_url)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(!again.contains("sleep(5)"), "the plain text is not kept");
+
+    let admin = crate::staff::signed_in_account(&app, "boss@example.org", "admin", &[]).await;
+    let audit = admin
+        .get(app.at("/staff/audit"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(audit.contains("report.decrypt"), "{audit}");
+}

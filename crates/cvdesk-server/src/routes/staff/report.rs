@@ -22,6 +22,7 @@ use serde::Deserialize;
 
 use crate::auth::{audit, StaffUser};
 use crate::error::{PageError, WebError};
+use crate::openpgp::{self, Passphrase};
 use crate::report_access::{report_for, viewed_report};
 use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
@@ -64,6 +65,8 @@ struct ReportPage {
     override_reason: String,
     suggestions: Vec<Suggestion>,
     draft: MoveDraft,
+    /// The report body decrypted with the organization key, shown once, never stored.
+    decrypted: Option<String>,
 }
 
 impl ReportPage {
@@ -133,6 +136,18 @@ async fn show_with(
     status: StatusCode,
     draft: MoveDraft,
 ) -> Result<Response, PageError> {
+    let page = report_page(state, staff, report, notice, problem, draft).await?;
+    Ok((status, render(&page)?).into_response())
+}
+
+async fn report_page(
+    state: &AppState,
+    staff: &StaffUser,
+    report: Report,
+    notice: Option<String>,
+    problem: Option<String>,
+    draft: MoveDraft,
+) -> Result<ReportPage, PageError> {
     let actor = staff.user.actor();
     let current = CurrentReport {
         reference: &report.reference,
@@ -251,8 +266,71 @@ async fn show_with(
         suggestions,
         draft,
         report,
+        decrypted: None,
     };
-    Ok((status, render(&page)?).into_response())
+    Ok(page)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecryptForm {
+    csrf_token: String,
+}
+
+/// Decrypts a report body the finder encrypted to the organization key and shows it on
+/// the report page; the plain text is not stored, and each reading is in the audit log.
+pub async fn post_decrypt(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(reference): Path<String>,
+    submitted: Result<Form<DecryptForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let submitted = form(submitted)?;
+    let report = for_change(
+        &state,
+        &staff,
+        &reference,
+        &submitted.csrf_token,
+        StaffAction::ViewReport,
+    )
+    .await?;
+    if !report.content.is_encrypted() {
+        let problem = "This report was not sent encrypted.".to_owned();
+        return show(&state, &staff, report, None, Some(problem), StatusCode::CONFLICT).await;
+    }
+    let now = state.clock.now();
+    let key = openpgp::load(
+        state.store.as_ref(),
+        state.settings.pgp_passphrase.as_ref().map(Passphrase::as_str),
+        now,
+    )
+    .await;
+    let decrypted = match key {
+        Ok(Some(key)) => key
+            .decrypt(&report.content.summary)
+            .map_err(|error| format!("The report could not be decrypted: {error}.")),
+        Ok(None) => Err("No organization key is configured: see cvdesk pgp import.".to_owned()),
+        Err(error) => Err(format!("The organization key cannot be used: {error}.")),
+    };
+    let text = match decrypted {
+        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Err(problem) => {
+            return show(&state, &staff, report, None, Some(problem), StatusCode::CONFLICT).await
+        }
+    };
+    let subject = report.reference.to_string();
+    audit::record(
+        &state,
+        Some(&staff.user),
+        "",
+        "report.decrypt",
+        Some(&subject),
+        "web".to_owned(),
+    )
+    .await?;
+    let mut page = report_page(&state, &staff, report, None, None, MoveDraft::default()).await?;
+    page.decrypted = Some(text);
+    Ok(render(&page)?.into_response())
 }
 
 pub async fn get_report(
