@@ -8,6 +8,7 @@ mod audit;
 mod blobs;
 mod error;
 mod inventory;
+mod outbox;
 mod policy;
 mod postgres;
 mod rows;
@@ -32,6 +33,9 @@ pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
+pub use outbox::{
+    Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
+};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
@@ -66,6 +70,9 @@ pub struct NewReport<'a> {
     pub challenge: Option<SpentChallenge<'a>>,
 }
 
+/// Writes the mail to queue about a report just stored, in the report's transaction.
+pub type ComposeMail = dyn Fn(&Report) -> Vec<NewMail> + Send + Sync;
+
 /// A solved intake challenge: its nonce, and until when it would have been accepted.
 #[derive(Debug, Clone, Copy)]
 pub struct SpentChallenge<'a> {
@@ -94,6 +101,7 @@ pub trait Store:
     + SettingsStore
     + AbuseStore
     + PolicyStore
+    + OutboxStore
 {
 }
 
@@ -106,6 +114,7 @@ impl<T> Store for T where
         + SettingsStore
         + AbuseStore
         + PolicyStore
+        + OutboxStore
 {
 }
 
@@ -116,7 +125,17 @@ pub trait ReportStore: Send + Sync {
 
     /// Allocates the next reference number of the year and stores the report with its
     /// files in one transaction. When this returns, the report is on disk.
-    async fn create_report(&self, new: NewReport<'_>) -> Result<Report, StoreError>;
+    async fn create_report(&self, new: NewReport<'_>) -> Result<Report, StoreError> {
+        self.create_report_with_mail(new, &|_| Vec::new()).await
+    }
+
+    /// `create_report`, and in the same transaction queues the mail `compose` writes about
+    /// the new report: the report and its notifications commit together or not at all.
+    async fn create_report_with_mail(
+        &self,
+        new: NewReport<'_>,
+        compose: &ComposeMail,
+    ) -> Result<Report, StoreError>;
 
     async fn report_by_tracking_token(
         &self,

@@ -6,9 +6,10 @@ use cvdesk_domain::{Reference, TrackingTokenHash};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::outbox::insert_mail;
 use super::{Blobs, SqlStore};
 use crate::rows::{self, AttachmentRow, ReportRow};
-use crate::{AttachmentContent, NewReport, ReportStore, StoreError};
+use crate::{AttachmentContent, ComposeMail, NewReport, ReportStore, StoreError};
 
 const INSERT_BLOB: &str =
     "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
@@ -75,7 +76,11 @@ where
         Ok(())
     }
 
-    async fn create_report(&self, new: NewReport<'_>) -> Result<Report, StoreError> {
+    async fn create_report_with_mail(
+        &self,
+        new: NewReport<'_>,
+        compose: &ComposeMail,
+    ) -> Result<Report, StoreError> {
         // Files first: once the row commits, every file it names is already on disk.
         let file_hashes = match &self.blobs {
             Blobs::Files(dir) => new
@@ -137,8 +142,10 @@ where
                 sha256,
             });
         }
+        let report = rows::accepted_report(&new, report_id, sequence, attachments)?;
+        insert_mail::<DB>(&mut tx, &compose(&report), new.received_at).await?;
         tx.commit().await?;
-        rows::accepted_report(&new, report_id, sequence, attachments)
+        Ok(report)
     }
 
     async fn report_by_tracking_token(

@@ -1,0 +1,237 @@
+//! The outbox's rows: queueing (also inside a report's transaction), leased claims,
+//! delivery outcomes.
+
+use async_trait::async_trait;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use time::{Duration, OffsetDateTime, UtcOffset};
+
+use super::SqlStore;
+use crate::outbox::{
+    retry_after, Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail,
+    OutboxStore, Retry,
+};
+use crate::StoreError;
+
+const INSERT: &str = "INSERT INTO outbox \
+     (created_at, kind, report_id, recipient, subject, format, body, next_attempt_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $1)";
+
+/// One statement for both dialects. The subquery picks the due rows; the outer conditions
+/// repeat the due test because PostgreSQL re-checks them on the newest row version when a
+/// concurrent claim took the row first, and then skips it. SQLite has one writer.
+const CLAIM: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM outbox \
+         WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
+         ORDER BY next_attempt_at, id LIMIT $3) \
+     AND sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
+     RETURNING id, created_at, kind, report_id, recipient, subject, format, body, attempts";
+
+const SENT: &str = "UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL";
+
+const FAILED: &str = "UPDATE outbox SET next_attempt_at = $2, given_up_at = $3, last_error = $4 \
+     WHERE id = $1 AND sent_at IS NULL";
+
+const RECENT: &str = "SELECT id, created_at, kind, report_id, recipient, attempts, \
+     next_attempt_at, sent_at, given_up_at, last_error FROM outbox ORDER BY id DESC LIMIT $1";
+
+/// Outbox times are whole seconds in UTC: SQLite compares them as text, which orders them
+/// by time only when every one has the same shape.
+fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
+    at.to_offset(UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(at)
+}
+
+#[derive(FromRow)]
+pub struct ClaimedRow {
+    id: i64,
+    created_at: OffsetDateTime,
+    kind: String,
+    report_id: Option<i64>,
+    recipient: String,
+    subject: String,
+    format: String,
+    body: String,
+    attempts: i64,
+}
+
+#[derive(FromRow)]
+pub struct EntryRow {
+    id: i64,
+    created_at: OffsetDateTime,
+    kind: String,
+    report_id: Option<i64>,
+    recipient: String,
+    attempts: i64,
+    next_attempt_at: OffsetDateTime,
+    sent_at: Option<OffsetDateTime>,
+    given_up_at: Option<OffsetDateTime>,
+    last_error: Option<String>,
+}
+
+fn kind_of(id: i64, kind: &str) -> Result<MailKind, StoreError> {
+    MailKind::parse(kind)
+        .ok_or_else(|| StoreError::Corrupt(format!("outbox mail {id} has unknown kind {kind:?}")))
+}
+
+fn attempts_of(id: i64, attempts: i64) -> Result<u32, StoreError> {
+    u32::try_from(attempts)
+        .map_err(|_| StoreError::Corrupt(format!("outbox mail {id} has {attempts} attempts")))
+}
+
+impl ClaimedRow {
+    fn into_mail(self) -> Result<OutboxMail, StoreError> {
+        let id = self.id;
+        let format = self.format;
+        Ok(OutboxMail {
+            id,
+            created_at: self.created_at,
+            kind: kind_of(id, &self.kind)?,
+            report_id: self.report_id,
+            recipient: self.recipient,
+            subject: self.subject,
+            body: MailBody::from_columns(&format, self.body).ok_or_else(|| {
+                StoreError::Corrupt(format!("outbox mail {id} has unknown format {format:?}"))
+            })?,
+            attempts: attempts_of(id, self.attempts)?,
+        })
+    }
+}
+
+impl EntryRow {
+    fn into_entry(self) -> Result<OutboxEntry, StoreError> {
+        let status = match (self.sent_at, self.given_up_at) {
+            (Some(at), _) => MailStatus::Sent { at },
+            (None, Some(at)) => MailStatus::GivenUp { at },
+            (None, None) => MailStatus::Pending {
+                next_attempt_at: self.next_attempt_at,
+            },
+        };
+        Ok(OutboxEntry {
+            id: self.id,
+            created_at: self.created_at,
+            kind: kind_of(self.id, &self.kind)?,
+            report_id: self.report_id,
+            recipient: self.recipient,
+            attempts: attempts_of(self.id, self.attempts)?,
+            status,
+            last_error: self.last_error,
+        })
+    }
+}
+
+/// Queues `mail` on `connection`, which may be inside a caller's transaction.
+pub async fn insert_mail<DB>(
+    connection: &mut DB::Connection,
+    mail: &[NewMail],
+    now: OffsetDateTime,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+{
+    let now = stored_time(now);
+    for one in mail {
+        sqlx::query(INSERT)
+            .bind(now)
+            .bind(one.kind.as_str())
+            .bind(one.report_id)
+            .bind(one.recipient.as_str())
+            .bind(one.subject.as_str())
+            .bind(one.body.format())
+            .bind(one.body.text())
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl<DB> OutboxStore for SqlStore<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<OffsetDateTime>: Encode<'q, DB> + Type<DB>,
+    for<'r> ClaimedRow: FromRow<'r, DB::Row>,
+    for<'r> EntryRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn enqueue_mail(&self, mail: &[NewMail], now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        insert_mail::<DB>(&mut tx, mail, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_mail(
+        &self,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: u32,
+    ) -> Result<Vec<OutboxMail>, StoreError> {
+        let now = stored_time(now);
+        let rows: Vec<ClaimedRow> = sqlx::query_as(CLAIM)
+            .bind(stored_time(now + lease))
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.writer)
+            .await?;
+        let mut claimed = rows
+            .into_iter()
+            .map(ClaimedRow::into_mail)
+            .collect::<Result<Vec<_>, _>>()?;
+        // RETURNING gives no order; send the oldest first.
+        claimed.sort_by_key(|mail| mail.id);
+        Ok(claimed)
+    }
+
+    async fn mark_mail_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
+        sqlx::query(SENT)
+            .bind(id)
+            .bind(stored_time(now))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn mark_mail_failed(
+        &self,
+        mail: &OutboxMail,
+        failure: Failure,
+        error: &str,
+        now: OffsetDateTime,
+    ) -> Result<Retry, StoreError> {
+        let now = stored_time(now);
+        let retry = retry_after(mail.attempts, mail.created_at, now, failure);
+        let (next_attempt_at, given_up_at) = match retry {
+            Retry::At(at) => (stored_time(at), None),
+            Retry::GivenUp => (now, Some(now)),
+        };
+        sqlx::query(FAILED)
+            .bind(mail.id)
+            .bind(next_attempt_at)
+            .bind(given_up_at)
+            .bind(error)
+            .execute(&self.writer)
+            .await?;
+        Ok(retry)
+    }
+
+    async fn recent_mail(&self, limit: u32) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows: Vec<EntryRow> = sqlx::query_as(RECENT)
+            .bind(i64::from(limit))
+            .fetch_all(&self.readers)
+            .await?;
+        rows.into_iter().map(EntryRow::into_entry).collect()
+    }
+}
