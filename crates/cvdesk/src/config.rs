@@ -449,6 +449,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_shows_the_default_policy() {
+        let file: ConfigFile =
+            toml::from_str(include_str!("../../../cvdesk.example.toml")).expect("valid");
+        assert_eq!(file.policy, Some(PolicySettings::default()));
+    }
+
+    #[test]
     fn public_urls() {
         assert_eq!(
             check_public_url("https://security.example.org/").expect("valid"),
