@@ -46,7 +46,11 @@ pub fn for_host(
         } else {
             Vec::new()
         },
-        acknowledgments: Vec::new(),
+        acknowledgments: if policy.acknowledgements {
+            vec![format!("{base}/thanks")]
+        } else {
+            Vec::new()
+        },
         preferred_languages: policy.languages.clone(),
         canonical,
         policy: vec![format!("{base}/policy")],
@@ -140,6 +144,7 @@ mod tests {
             text_limits: TextLimits::default(),
             trusted_proxies: TrustedProxies::default(),
             security_txt_hosts: vec!["www.acme.example".into()],
+            pgp_passphrase: None,
         }
     }
 
@@ -212,6 +217,7 @@ mod tests {
             Contact: mailto:security@acme.example\n\
             Expires: 2027-02-21T00:00:00Z\n\
             Encryption: https://security.acme.example/pgp-key.txt\n\
+            Acknowledgments: https://security.acme.example/thanks\n\
             Preferred-Languages: en, de\n\
             Canonical: https://www.acme.example/.well-known/security.txt\n\
             Policy: https://security.acme.example/policy\n\

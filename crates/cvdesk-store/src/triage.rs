@@ -222,6 +222,10 @@ pub trait TriageStore: Send + Sync {
         asset: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ComparableReport>, StoreError>;
+
+    /// Finders who asked to be credited, by the name they gave, for reports fixed since
+    /// (the newest first), with when each was marked remediated.
+    async fn acknowledgements(&self, limit: u32) -> Result<Vec<(String, OffsetDateTime)>, StoreError>;
 }
 
 #[cfg(test)]

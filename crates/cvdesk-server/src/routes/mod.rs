@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/.well-known/security.txt", get(policy::get_security_txt))
         .route("/security.txt", get(policy::get_legacy_security_txt))
+        .route("/thanks", get(policy::get_thanks))
         .route("/track/{token}", get(track::get_track))
         .route(
             "/track/{token}/attachments/{attachment_id}",

@@ -151,6 +151,7 @@ where
     for<'r> EventRow: FromRow<'r, DB::Row>,
     for<'r> NoteRow: FromRow<'r, DB::Row>,
     for<'r> ComparableRow: FromRow<'r, DB::Row>,
+    for<'r> (String, OffsetDateTime): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError> {
@@ -525,6 +526,22 @@ where
                 })
             })
             .collect()
+    }
+
+    async fn acknowledgements(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT r.contact_name, e.at FROM reports r JOIN report_events e \
+             ON e.id = (SELECT MAX(id) FROM report_events \
+                        WHERE report_id = r.id AND to_state = 'remediated') \
+             WHERE r.credit AND r.state = 'remediated' AND r.contact_name IS NOT NULL \
+             ORDER BY e.at DESC, r.id DESC LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await?)
     }
 
     async fn comparable_reports(

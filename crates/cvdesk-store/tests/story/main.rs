@@ -7,4 +7,5 @@ mod backends;
 mod outbox;
 mod policy;
 mod reports;
+mod thanks;
 mod triage;

@@ -164,3 +164,68 @@ async fn a_bad_policy_in_the_configuration_stops_the_start() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("policy.contact_channels"), "{stderr}");
 }
+
+#[tokio::test]
+async fn finders_who_asked_are_thanked_once_their_report_is_fixed() {
+    let app = TestApp::start();
+    // The report is routed to a product, as being assigned requires.
+    let (code, out) = crate::staff::cli(
+        &app,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Shop",
+            "--team",
+            "Web",
+            "--hostname",
+            "shop.example.org",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let created = app.submit(&crate::app::full_report()).await;
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    app.submit(&crate::app::anonymous_report()).await;
+    let anyone = Client::new();
+    let (status, page) = text(&anyone, app.at("/thanks")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No one to thank by name yet"), "{page}");
+
+    crate::staff::create_first_admin(&app).await;
+    let token = crate::staff::api_token(&app, crate::staff::ADMIN_EMAIL);
+    for to in ["triaged", "assigned", "remediated"] {
+        let response = anyone
+            .post(app.at(&format!("/api/v1/reports/{reference}/transition")))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"to": to}))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 200, "{to}");
+    }
+    let (_, page) = text(&anyone, app.at("/thanks")).await;
+    assert!(page.contains("<li>Ada <span class=\"meta\">"), "{page}");
+    let (_, file) = text(&anyone, app.at("/.well-known/security.txt")).await;
+    assert!(file.contains("/thanks\n"), "{file}");
+
+    // A policy that thanks no one by name has no such page and no such field.
+    let admin = signed_in_account(&app, "boss@example.org", "admin", &[]).await;
+    let (_, form) = text(&admin, app.at("/staff/policy")).await;
+    let csrf = csrf_token(&form);
+    let published = admin
+        .post(app.at("/staff/policy"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("introduction", "We welcome reports."),
+            ("response_days", "5"),
+            ("triage_days", "10"),
+            ("remediation_days", "90"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(published.status(), 303);
+    assert_eq!(text(&anyone, app.at("/thanks")).await.0, 404);
+    let (_, file) = text(&anyone, app.at("/.well-known/security.txt")).await;
+    assert!(!file.contains("Acknowledgments"), "{file}");
+}
