@@ -1,9 +1,10 @@
 //! Accepting a report, shared by the web form and the JSON API: intake rules, a fresh
-//! tracking token, and one durable write. The finder sees a reference number only after
-//! the store has committed.
+//! tracking token, and one durable write of the report with the mail about it. The finder
+//! sees a reference number only after the store has committed.
 
 use cvdesk_domain::attachment::AttachmentError;
 use cvdesk_domain::challenge::Solved;
+use cvdesk_domain::policy::PolicySettings;
 use cvdesk_domain::product;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::staff::ProductId;
@@ -12,6 +13,7 @@ use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError
 
 use crate::client_address::ClientAddress;
 use crate::error::WebError;
+use crate::mail::{FinderKey, NewReportMail};
 use crate::random;
 use crate::rate_limit::Action;
 use crate::AppState;
@@ -87,21 +89,42 @@ pub async fn accept_report(
     };
     let token = random::tracking_token()?;
     let product = route_to_product(state, &draft).await?;
+    let received_at = state.clock.now();
+    let tracking_url = tracking_url(state, token.as_str());
+    let policy = match state.store.current_policy().await.map_err(WebError::from)? {
+        Some(version) => version.settings,
+        None => PolicySettings::default(),
+    };
+    let mail = NewReportMail {
+        organization_name: &state.settings.organization_name,
+        public_url: &state.settings.public_url,
+        policy: &policy,
+        tracking_url: &tracking_url,
+        staff_recipients: state.mailer.staff_recipients(),
+        finder_key: draft
+            .contact
+            .pgp_key
+            .as_deref()
+            .map(|key| FinderKey::prepare(key, received_at)),
+    };
     let created = state
         .store
-        .create_report(NewReport {
-            prefix: &state.settings.reference_prefix,
-            received_at: state.clock.now(),
-            tracking_token_hash: &token.hash(),
-            content: &draft,
-            attachments: &received.files,
-            product,
-            received_from: Some(origin.client.as_str()),
-            challenge: origin.challenge.as_ref().map(|solved| SpentChallenge {
-                nonce: &solved.nonce,
-                expires_at: solved.expires_at,
-            }),
-        })
+        .create_report_with_mail(
+            NewReport {
+                prefix: &state.settings.reference_prefix,
+                received_at,
+                tracking_token_hash: &token.hash(),
+                content: &draft,
+                attachments: &received.files,
+                product,
+                received_from: Some(origin.client.as_str()),
+                challenge: origin.challenge.as_ref().map(|solved| SpentChallenge {
+                    nonce: &solved.nonce,
+                    expires_at: solved.expires_at,
+                }),
+            },
+            &|report| mail.compose(report),
+        )
         .await;
     let report = match created {
         Ok(report) => report,
@@ -112,7 +135,7 @@ pub async fn accept_report(
         state.challenges.note_accepted(report.created_at);
     }
     tracing::info!(reference = %report.reference, attachments = report.attachments.len(), "report accepted");
-    let tracking_url = tracking_url(state, token.as_str());
+    state.mailer.wake();
     Ok(Accepted {
         report,
         token,

@@ -8,6 +8,7 @@ mod clock;
 mod error;
 mod intake;
 mod intake_challenge;
+mod mail;
 pub mod openpgp;
 mod percent;
 mod queue;
@@ -30,6 +31,7 @@ use tokio::net::TcpListener;
 pub use client_address::TrustedProxies;
 pub use clock::{Clock, SystemClock};
 pub use intake_challenge::{ChallengeSettings, Challenges};
+pub use mail::{MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
 
 /// What the web edge needs to know about the deployment.
@@ -84,10 +86,14 @@ pub struct AppState {
     pub challenges: Arc<Challenges>,
     /// The last security.txt signed, reused while its text is unchanged.
     pub signed_security_txt: Arc<security_txt::SignedCopy>,
+    pub mailer: Arc<Mailer>,
 }
 
 /// How often idle rate-limit buckets and expired challenges are forgotten.
 const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a stopping server waits for the mail in hand to be sent and recorded.
+const MAIL_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Serves until `shutdown` completes; requests in flight are finished first.
 pub async fn serve(
@@ -96,6 +102,13 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let purge = tokio::spawn(purge_abuse_state(state.clone()));
+    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
+    let mut mail = tokio::spawn(mail::run(
+        Arc::clone(&state.store),
+        Arc::clone(&state.clock),
+        Arc::clone(&state.mailer),
+        mail_stopped,
+    ));
     let served = axum::serve(
         listener,
         routes::router(state).into_make_service_with_connect_info::<SocketAddr>(),
@@ -103,6 +116,15 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
+    // A mail the server accepted but the outbox has not recorded would be sent again.
+    let _ = stop_mail.send(true);
+    if tokio::time::timeout(MAIL_STOP_GRACE, &mut mail)
+        .await
+        .is_err()
+    {
+        tracing::warn!("stopped the mail sender in the middle of a send");
+        mail.abort();
+    }
     served
 }
 

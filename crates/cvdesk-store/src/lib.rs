@@ -71,7 +71,7 @@ pub struct NewReport<'a> {
 }
 
 /// Writes the mail to queue about a report just stored, in the report's transaction.
-pub type ComposeMail = dyn Fn(&Report) -> Vec<NewMail> + Send + Sync;
+pub type ComposeMail<'a> = dyn Fn(&Report) -> Vec<NewMail> + Send + Sync + 'a;
 
 /// A solved intake challenge: its nonce, and until when it would have been accepted.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +134,7 @@ pub trait ReportStore: Send + Sync {
     async fn create_report_with_mail(
         &self,
         new: NewReport<'_>,
-        compose: &ComposeMail,
+        compose: &ComposeMail<'_>,
     ) -> Result<Report, StoreError>;
 
     async fn report_by_tracking_token(

@@ -114,4 +114,28 @@ pub struct ServeOptions {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// SMTP server for mail: smtp://host[:port] (no encryption, for a local relay),
+    /// smtp+starttls://user:password@host[:port] (STARTTLS, port 587) or
+    /// smtps://user:password@host[:port] (TLS, port 465). Without it mail is queued, and
+    /// sent once it is set. CVDESK_SMTP_URL_FILE may name a file holding it.
+    #[arg(
+        long,
+        env = "CVDESK_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+    /// The address mail is sent from, e.g. security@example.org or
+    /// "Example Security <security@example.org>"; needed with an SMTP URL
+    #[arg(long, env = "CVDESK_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
+    /// Staff addresses told about each new report (without its details); repeat the flag
+    /// or separate with commas
+    #[arg(
+        long = "mail-staff-recipient",
+        env = "CVDESK_MAIL_STAFF_RECIPIENTS",
+        value_name = "ADDRESS",
+        value_delimiter = ','
+    )]
+    pub mail_staff_recipients: Vec<String>,
 }

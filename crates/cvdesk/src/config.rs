@@ -1,7 +1,8 @@
 //! The one configuration of a running desk, resolved from defaults, then the TOML file,
 //! then environment variables and flags (clap reads both, flags first). Unknown keys in
-//! the file are refused rather than silently ignored; the database URL may come from a
-//! file (`CVDESK_DATABASE_URL_FILE`) and is never printed with its password.
+//! the file are refused rather than silently ignored; the database and SMTP URLs may come
+//! from files (`CVDESK_DATABASE_URL_FILE`, `CVDESK_SMTP_URL_FILE`) and are never printed
+//! with their passwords.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -11,7 +12,7 @@ use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_server::openpgp::Passphrase;
-use cvdesk_server::{ChallengeSettings, Rate, RateSettings, TrustedProxies};
+use cvdesk_server::{ChallengeSettings, MailSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -48,6 +49,19 @@ struct ConfigFile {
     intake: IntakeFile,
     #[serde(default)]
     rate_limits: RateLimitsFile,
+    #[serde(default)]
+    mail: MailFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MailFile {
+    /// SMTP server URL; prefer `CVDESK_SMTP_URL_FILE` when it holds a password.
+    smtp_url: Option<String>,
+    /// The address mail is sent from.
+    from: Option<String>,
+    /// Staff addresses told about each new report.
+    staff_recipients: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +111,7 @@ pub struct ServeConfig {
     pub security_txt_hosts: Vec<String>,
     pub policy: PolicySettings,
     pub pgp_passphrase: Option<Passphrase>,
+    pub mail: MailSettings,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -117,6 +132,7 @@ impl fmt::Debug for ServeConfig {
             .field("rate_limits", &self.rate_limits)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("security_txt_hosts", &self.security_txt_hosts)
+            .field("mail", &self.mail)
             .finish()
     }
 }
@@ -210,6 +226,18 @@ impl ServeConfig {
                 anyhow::anyhow!("{}", lines.join("\n"))
             })?,
         };
+        let mail = MailSettings {
+            smtp_url: options
+                .smtp_url
+                .or(read_secret_file("CVDESK_SMTP_URL_FILE")?)
+                .or(file.mail.smtp_url),
+            from: options.mail_from.or(file.mail.from),
+            staff_recipients: if options.mail_staff_recipients.is_empty() {
+                file.mail.staff_recipients.unwrap_or_default()
+            } else {
+                options.mail_staff_recipients
+            },
+        };
         let trusted_proxies = TrustedProxies(
             proxies
                 .iter()
@@ -233,6 +261,7 @@ impl ServeConfig {
             security_txt_hosts,
             policy,
             pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
+            mail,
         })
     }
 }
@@ -326,21 +355,21 @@ fn read_file(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
     toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))
 }
 
-fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<StoreLocation> {
-    let from_file_variable = match std::env::var_os("CVDESK_DATABASE_URL_FILE") {
-        Some(path) => Some(
+/// The trimmed content of the file the environment variable `name` points to, if set.
+fn read_secret_file(name: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var_os(name) {
+        Some(path) => Ok(Some(
             std::fs::read_to_string(&path)
-                .with_context(|| {
-                    format!(
-                        "cannot read CVDESK_DATABASE_URL_FILE {}",
-                        Path::new(&path).display()
-                    )
-                })?
+                .with_context(|| format!("cannot read {name} {}", Path::new(&path).display()))?
                 .trim()
                 .to_owned(),
-        ),
-        None => None,
-    };
+        )),
+        None => Ok(None),
+    }
+}
+
+fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<StoreLocation> {
+    let from_file_variable = read_secret_file("CVDESK_DATABASE_URL_FILE")?;
     let database_url = options
         .database_url
         .clone()
@@ -453,6 +482,22 @@ mod tests {
         let file: ConfigFile =
             toml::from_str(include_str!("../../../cvdesk.example.toml")).expect("valid");
         assert_eq!(file.policy, Some(PolicySettings::default()));
+    }
+
+    #[test]
+    fn mail_keys() {
+        let file: ConfigFile = toml::from_str(
+            "[mail]\nsmtp_url = \"smtp://127.0.0.1:2525\"\nfrom = \"security@example.org\"\nstaff_recipients = [\"triage@example.org\"]\n",
+        )
+        .expect("valid");
+        assert_eq!(file.mail.smtp_url.as_deref(), Some("smtp://127.0.0.1:2525"));
+        assert_eq!(file.mail.from.as_deref(), Some("security@example.org"));
+        assert_eq!(
+            file.mail.staff_recipients,
+            Some(vec!["triage@example.org".to_owned()])
+        );
+        let typo = toml::from_str::<ConfigFile>("[mail]\nsmtp = \"x\"\n").expect_err("typo");
+        assert!(typo.to_string().contains("smtp"), "{typo}");
     }
 
     #[test]

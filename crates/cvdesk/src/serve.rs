@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use cvdesk_domain::TextLimits;
-use cvdesk_server::{AppState, Challenges, RateLimits, ServerSettings, SystemClock};
+use cvdesk_server::{AppState, Challenges, Mailer, RateLimits, ServerSettings, SystemClock};
 use cvdesk_store::StoreLocation;
 use tokio::net::TcpListener;
 
@@ -26,6 +26,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(?config, "starting");
+    let mailer = Mailer::new(&config.mail).context("cannot use the mail settings")?;
     let store = cvdesk_store::open(&config.store)
         .await
         .context("cannot open the store")?;
@@ -71,6 +72,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         rate_limits: Arc::new(rate_limits),
         challenges: Arc::new(challenges),
         signed_security_txt: Arc::default(),
+        mailer: Arc::new(mailer),
     };
     cvdesk_server::serve(listener, state, shutdown_signal())
         .await

@@ -79,7 +79,7 @@ where
     async fn create_report_with_mail(
         &self,
         new: NewReport<'_>,
-        compose: &ComposeMail,
+        compose: &ComposeMail<'_>,
     ) -> Result<Report, StoreError> {
         // Files first: once the row commits, every file it names is already on disk.
         let file_hashes = match &self.blobs {

@@ -1,0 +1,130 @@
+//! The sender: claims due mail from the outbox, hands it to the SMTP server, and records
+//! each outcome. Every instance runs one; the store's leases keep them from sending the
+//! same mail. A mail is marked sent only after the server accepted it, so a crash in
+//! between can repeat it (with the same Message-ID) but never lose it.
+
+use std::sync::Arc;
+
+use cvdesk_store::{Failure, OutboxMail, Retry, Store};
+use lettre::AsyncTransport;
+use tokio::sync::watch;
+
+use super::{message, Mailer, Transport};
+use crate::Clock;
+
+/// How long a claimed mail is reserved for its sender; far longer than a send can take.
+const LEASE: time::Duration = time::Duration::minutes(10);
+/// Mails claimed at once.
+const BATCH: u32 = 10;
+/// How often the outbox is checked when nothing wakes the sender: retries come due, and
+/// other instances queue mail.
+const POLL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Sends until `stop` changes, finishing the mail in hand first.
+pub async fn run(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    mailer: Arc<Mailer>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let Some(transport) = &mailer.transport else {
+        tracing::warn!(
+            "no SMTP server configured (CVDESK_SMTP_URL): mail is kept in the outbox and \
+             sent once one is"
+        );
+        return;
+    };
+    tracing::info!(smtp = %transport.url, "sending mail");
+    loop {
+        let full_batch = match send_due(store.as_ref(), clock.as_ref(), transport, &stop).await {
+            Ok(sent) => sent == BATCH as usize,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the outbox");
+                false
+            }
+        };
+        if *stop.borrow() {
+            return;
+        }
+        if full_batch {
+            continue;
+        }
+        tokio::select! {
+            () = mailer.wake.notified() => {}
+            () = tokio::time::sleep(POLL) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Sends one batch of due mail; returns how many were claimed.
+async fn send_due(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    transport: &Transport,
+    stop: &watch::Receiver<bool>,
+) -> Result<usize, cvdesk_store::StoreError> {
+    let claimed = store.claim_mail(clock.now(), LEASE, BATCH).await?;
+    let count = claimed.len();
+    for mail in claimed {
+        // Unsent claims are due again when their lease ends.
+        if *stop.borrow() {
+            break;
+        }
+        send_one(store, clock, transport, &mail).await?;
+    }
+    Ok(count)
+}
+
+async fn send_one(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    transport: &Transport,
+    mail: &OutboxMail,
+) -> Result<(), cvdesk_store::StoreError> {
+    let outcome = match message::build(mail, &transport.from) {
+        Err(error) => Err((Failure::Permanent, error.to_string())),
+        Ok(message) => transport.smtp.send(message).await.map_err(|error| {
+            let failure = if error.is_permanent() {
+                Failure::Permanent
+            } else {
+                Failure::Transient
+            };
+            (failure, error.to_string())
+        }),
+    };
+    match outcome {
+        Ok(_) => {
+            store.mark_mail_sent(mail.id, clock.now()).await?;
+            tracing::info!(
+                mail = mail.id,
+                kind = mail.kind.as_str(),
+                report = mail.report_id,
+                "mail sent"
+            );
+        }
+        Err((failure, error)) => {
+            let retry = store
+                .mark_mail_failed(mail, failure, &error, clock.now())
+                .await?;
+            match retry {
+                Retry::At(at) => tracing::warn!(
+                    mail = mail.id,
+                    kind = mail.kind.as_str(),
+                    %error,
+                    next_attempt = %at,
+                    "mail not sent; will retry"
+                ),
+                Retry::GivenUp => tracing::error!(
+                    mail = mail.id,
+                    kind = mail.kind.as_str(),
+                    report = mail.report_id,
+                    %error,
+                    attempts = mail.attempts,
+                    "mail given up; the outbox keeps it with this error"
+                ),
+            }
+        }
+    }
+    Ok(())
+}
