@@ -8,6 +8,7 @@ mod audit;
 mod blobs;
 mod error;
 mod inventory;
+mod messages;
 mod outbox;
 mod policy;
 mod postgres;
@@ -33,6 +34,7 @@ pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
+pub use messages::{Message, MessageStore};
 pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
 };
@@ -102,6 +104,7 @@ pub trait Store:
     + AbuseStore
     + PolicyStore
     + OutboxStore
+    + MessageStore
 {
 }
 
@@ -114,6 +117,7 @@ impl<T> Store for T where
         + SettingsStore
         + AbuseStore
         + PolicyStore
+        + MessageStore
         + OutboxStore
 {
 }

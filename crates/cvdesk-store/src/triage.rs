@@ -225,7 +225,10 @@ pub trait TriageStore: Send + Sync {
 
     /// Finders who asked to be credited, by the name they gave, for reports fixed since
     /// (the newest first), with when each was marked remediated.
-    async fn acknowledgements(&self, limit: u32) -> Result<Vec<(String, OffsetDateTime)>, StoreError>;
+    async fn acknowledgements(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(String, OffsetDateTime)>, StoreError>;
 }
 
 #[cfg(test)]

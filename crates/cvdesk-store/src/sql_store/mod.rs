@@ -7,6 +7,7 @@ mod abuse;
 mod accounts;
 mod audit;
 mod inventory;
+mod messages;
 mod outbox;
 mod policy;
 mod reports;

@@ -104,7 +104,7 @@ where
 {
     /// Records one line of a report's history inside the caller's transaction.
     #[allow(clippy::too_many_arguments)]
-    async fn record_event(
+    pub(super) async fn record_event(
         connection: &mut DB::Connection,
         report_id: i64,
         author: Author<'_>,

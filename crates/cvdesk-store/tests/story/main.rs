@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod audit;
 mod backends;
+mod messages;
 mod outbox;
 mod policy;
 mod reports;

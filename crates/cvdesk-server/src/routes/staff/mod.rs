@@ -48,10 +48,7 @@ pub fn router() -> Router<AppState> {
             post(report::post_assessment),
         )
         .route("/reports/{reference}/notes", post(report::post_note))
-        .route(
-            "/reports/{reference}/decrypt",
-            post(report::post_decrypt),
-        )
+        .route("/reports/{reference}/decrypt", post(report::post_decrypt))
         .route("/cvss", get(report::get_cvss))
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))

@@ -296,12 +296,24 @@ pub async fn post_decrypt(
     .await?;
     if !report.content.is_encrypted() {
         let problem = "This report was not sent encrypted.".to_owned();
-        return show(&state, &staff, report, None, Some(problem), StatusCode::CONFLICT).await;
+        return show(
+            &state,
+            &staff,
+            report,
+            None,
+            Some(problem),
+            StatusCode::CONFLICT,
+        )
+        .await;
     }
     let now = state.clock.now();
     let key = openpgp::load(
         state.store.as_ref(),
-        state.settings.pgp_passphrase.as_ref().map(Passphrase::as_str),
+        state
+            .settings
+            .pgp_passphrase
+            .as_ref()
+            .map(Passphrase::as_str),
         now,
     )
     .await;
@@ -315,7 +327,15 @@ pub async fn post_decrypt(
     let text = match decrypted {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(problem) => {
-            return show(&state, &staff, report, None, Some(problem), StatusCode::CONFLICT).await
+            return show(
+                &state,
+                &staff,
+                report,
+                None,
+                Some(problem),
+                StatusCode::CONFLICT,
+            )
+            .await
         }
     };
     let subject = report.reference.to_string();

@@ -1,0 +1,148 @@
+//! Messages between the desk and the finder.
+
+use async_trait::async_trait;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use time::OffsetDateTime;
+
+use super::{Dialect, SqlStore};
+use crate::messages::{Message, MessageStore};
+use crate::triage::Author;
+use crate::StoreError;
+
+const INSERT: &str = "INSERT INTO messages (report_id, created_at, from_finder, author_id, \
+     author_label, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+
+/// How the finder is named in the history.
+const FINDER: Author<'static> = Author {
+    id: None,
+    label: "finder",
+};
+
+#[derive(FromRow)]
+pub struct MessageRow {
+    id: i64,
+    created_at: OffsetDateTime,
+    from_finder: bool,
+    author_label: String,
+    body: String,
+}
+
+#[async_trait]
+impl<DB> MessageStore for SqlStore<DB>
+where
+    DB: Database + Dialect,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'r> MessageRow: FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    async fn add_staff_message(
+        &self,
+        report_id: i64,
+        body: &str,
+        author: Author<'_>,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = sqlx::query_scalar(INSERT)
+            .bind(report_id)
+            .bind(now)
+            .bind(false)
+            .bind(author.id.map(|user| user.0))
+            .bind(author.label)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+        Self::record_event(
+            &mut tx,
+            report_id,
+            author,
+            "message.sent",
+            None,
+            None,
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn add_finder_message(
+        &self,
+        report_id: i64,
+        body: &str,
+        now: OffsetDateTime,
+    ) -> Result<i64, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let id: i64 = sqlx::query_scalar(INSERT)
+            .bind(report_id)
+            .bind(now)
+            .bind(true)
+            .bind(None::<i64>)
+            .bind(FINDER.label)
+            .bind(body)
+            .fetch_one(&mut *tx)
+            .await?;
+        Self::record_event(
+            &mut tx,
+            report_id,
+            FINDER,
+            "message.received",
+            None,
+            None,
+            "",
+            now,
+        )
+        .await?;
+        let cleared: Option<i64> = sqlx::query_scalar(
+            "UPDATE reports SET needs_info = FALSE, updated_at = $2 \
+             WHERE id = $1 AND needs_info RETURNING id",
+        )
+        .bind(report_id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if cleared.is_some() {
+            Self::record_event(
+                &mut tx,
+                report_id,
+                FINDER,
+                "needs_info.cleared",
+                None,
+                None,
+                "the finder answered",
+                now,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    async fn messages(&self, report_id: i64) -> Result<Vec<Message>, StoreError> {
+        let rows: Vec<MessageRow> = sqlx::query_as(
+            "SELECT id, created_at, from_finder, author_label, body FROM messages \
+             WHERE report_id = $1 ORDER BY id",
+        )
+        .bind(report_id)
+        .fetch_all(&self.readers)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Message {
+                id: row.id,
+                created_at: row.created_at,
+                from_finder: row.from_finder,
+                author_label: row.author_label,
+                body: row.body,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,112 @@
+//! The conversation on a report: staff and finder messages in order, and a finder's
+//! answer clearing the needs-info flag with a line in the history.
+
+use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
+use cvdesk_store::{Author, NewReport};
+use time::macros::datetime;
+use time::Duration;
+
+use crate::backends::backends;
+
+const TRIAGER: Author<'static> = Author {
+    id: None,
+    label: "triager@example.org",
+};
+
+#[tokio::test]
+async fn both_sides_write_and_an_answer_clears_needs_info() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let draft = ReportDraft::parse(
+            &ReportInput {
+                title: Some("IDOR".into()),
+                summary: Some("Summary".into()),
+                steps_to_reproduce: Some("Steps".into()),
+                impact: Some("Impact".into()),
+                ..ReportInput::default()
+            },
+            TextLimits::default(),
+        )
+        .expect("valid");
+        let at = datetime!(2026-11-02 10:00 UTC);
+        let id = store
+            .create_report(NewReport {
+                prefix: &ReferencePrefix::default(),
+                received_at: at,
+                tracking_token_hash: &TrackingToken::from_random_bytes([5; 32]).hash(),
+                content: &draft,
+                attachments: &[],
+                product: None,
+                received_from: None,
+                challenge: None,
+            })
+            .await
+            .expect("stored")
+            .id;
+        store
+            .set_needs_info(id, true, TRIAGER, at)
+            .await
+            .expect("flag");
+        store
+            .add_staff_message(
+                id,
+                "Which account did you use?",
+                TRIAGER,
+                at + Duration::hours(1),
+            )
+            .await
+            .expect("sent");
+        store
+            .add_finder_message(id, "My own test account.", at + Duration::hours(2))
+            .await
+            .expect("received");
+        let messages = store.messages(id).await.expect("read");
+        let seen: Vec<(bool, &str, &str)> = messages
+            .iter()
+            .map(|m| (m.from_finder, m.author_label.as_str(), m.body.as_str()))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                (false, "triager@example.org", "Which account did you use?"),
+                (true, "finder", "My own test account.")
+            ],
+            "{}",
+            backend.name
+        );
+        let report = store
+            .report_by_tracking_token(&TrackingToken::from_random_bytes([5; 32]).hash())
+            .await
+            .expect("read")
+            .expect("found");
+        assert!(
+            !report.needs_info,
+            "{}: the answer clears the flag",
+            backend.name
+        );
+        let kinds: Vec<String> = store
+            .report_events(id)
+            .await
+            .expect("history")
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "needs_info.set",
+                "message.sent",
+                "message.received",
+                "needs_info.cleared"
+            ],
+            "{}",
+            backend.name
+        );
+        // A second answer leaves the history alone: the flag is already clear.
+        store
+            .add_finder_message(id, "Also: it works on mobile.", at + Duration::hours(3))
+            .await
+            .expect("received");
+        assert_eq!(store.report_events(id).await.expect("history").len(), 5);
+    }
+}
