@@ -40,6 +40,10 @@ impl TestApp {
             .env_remove("CVDESK_DATABASE_URL")
             .env_remove("CVDESK_CONFIG")
             .env_remove("CVDESK_TRUSTED_PROXIES")
+            .env_remove("CVDESK_SMTP_URL")
+            .env_remove("CVDESK_SMTP_URL_FILE")
+            .env_remove("CVDESK_MAIL_FROM")
+            .env_remove("CVDESK_MAIL_STAFF_RECIPIENTS")
             // Tests send many reports from one address; those about abuse turn these on
             // with flags, which win over the environment.
             .env("CVDESK_INTAKE_CHALLENGE", "off")

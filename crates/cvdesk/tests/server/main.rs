@@ -13,6 +13,7 @@ mod example_config;
 mod form;
 mod headers;
 mod intake_api;
+mod mail;
 mod openapi;
 mod openpgp;
 mod policy;
