@@ -36,6 +36,7 @@ export async function startServer({ challenge = false } = {}) {
     CVDESK_INTAKE_CHALLENGE: 'off',
     CVDESK_RATE_LIMIT_REPORTS: 'off',
     CVDESK_RATE_LIMIT_TRACKING: 'off',
+    CVDESK_RATE_LIMIT_REPLIES: 'off',
   };
   if (challenge) {
     delete env.CVDESK_INTAKE_CHALLENGE;

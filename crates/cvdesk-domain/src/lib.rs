@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod audit;
 pub mod challenge;
 pub mod draft;
+pub mod message;
 pub mod policy;
 pub mod priority;
 pub mod product;

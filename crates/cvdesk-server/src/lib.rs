@@ -9,6 +9,7 @@ mod error;
 mod intake;
 mod intake_challenge;
 mod mail;
+mod markdown;
 pub mod openpgp;
 mod percent;
 mod queue;

@@ -81,6 +81,8 @@ impl fmt::Display for Rate {
 pub enum Action {
     SendReport,
     Track,
+    /// A finder's message on their report.
+    Reply,
 }
 
 impl Action {
@@ -88,6 +90,7 @@ impl Action {
         match self {
             Action::SendReport => "report",
             Action::Track => "track",
+            Action::Reply => "reply",
         }
     }
 }
@@ -97,11 +100,12 @@ impl Action {
 pub struct RateSettings {
     pub send_report: Option<Rate>,
     pub track: Option<Rate>,
+    pub reply: Option<Rate>,
 }
 
 impl RateSettings {
-    /// Ten reports an hour and a tracking lookup a second (with room for sixty at once)
-    /// per client: plenty for a person, little for a script.
+    /// Ten reports an hour, a tracking lookup a second (with room for sixty at once) and
+    /// thirty replies an hour per client: plenty for a person, little for a script.
     pub fn defaults() -> Self {
         RateSettings {
             send_report: Some(Rate {
@@ -112,6 +116,10 @@ impl RateSettings {
                 count: NonZeroU32::new(60).unwrap_or(NonZeroU32::MIN),
                 period: StdDuration::from_secs(60),
             }),
+            reply: Some(Rate {
+                count: NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
+                period: StdDuration::from_secs(3_600),
+            }),
         }
     }
 
@@ -119,6 +127,7 @@ impl RateSettings {
         match action {
             Action::SendReport => self.send_report,
             Action::Track => self.track,
+            Action::Reply => self.reply,
         }
     }
 }
@@ -145,6 +154,7 @@ enum Buckets {
 struct LocalBuckets {
     send_report: Option<DefaultKeyedRateLimiter<String>>,
     track: Option<DefaultKeyedRateLimiter<String>>,
+    reply: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl RateLimits {
@@ -156,6 +166,7 @@ impl RateLimits {
             buckets: Buckets::Local(Box::new(LocalBuckets {
                 send_report: limiter(settings.send_report),
                 track: limiter(settings.track),
+                reply: limiter(settings.reply),
             })),
         }
     }
@@ -185,6 +196,7 @@ impl RateLimits {
                 let limiter = match action {
                     Action::SendReport => &local.send_report,
                     Action::Track => &local.track,
+                    Action::Reply => &local.reply,
                 };
                 let Some(limiter) = limiter else {
                     return Ok(());
@@ -210,7 +222,10 @@ impl RateLimits {
     /// (Shared buckets are purged with the store's other expired abuse state.)
     pub fn forget_idle(&self) {
         if let Buckets::Local(local) = &self.buckets {
-            for limiter in [&local.send_report, &local.track].into_iter().flatten() {
+            for limiter in [&local.send_report, &local.track, &local.reply]
+                .into_iter()
+                .flatten()
+            {
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
             }
@@ -266,6 +281,7 @@ mod tests {
         let limits = RateLimits::local(RateSettings {
             send_report: Some("2/hour".parse().expect("rate")),
             track: None,
+            reply: None,
         });
         let dir = tempfile::tempdir().expect("temp dir");
         let store = cvdesk_store::open(&cvdesk_store::StoreLocation::Sqlite {

@@ -4,6 +4,7 @@
 //! report with `report_access::report_for`.
 
 use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::message::parse_body;
 use cvdesk_domain::priority::{Exploitability, Priority, PriorityOverride};
 use cvdesk_domain::report::{Report, ReportState, Severity};
 use cvdesk_domain::staff::ProductId;
@@ -286,6 +287,34 @@ pub async fn set_assessment(
         )
         .await?;
     record(state, user, report, "report.assessment", String::new()).await
+}
+
+/// A message to the finder, shown on their tracking page.
+pub async fn send_message(
+    state: &AppState,
+    user: &User,
+    report: &Report,
+    body: &str,
+) -> Result<i64, ActionError> {
+    if !access::check(
+        &user.actor(),
+        StaffAction::MessageFinder,
+        report.triage.product,
+    )
+    .is_allowed()
+    {
+        return Err(ActionError::Forbidden(format!(
+            "Your role ({}) may not write to the finder.",
+            user.role
+        )));
+    }
+    let body = parse_body(body).map_err(ActionError::Invalid)?;
+    let id = state
+        .store
+        .add_staff_message(report.id, &body, author(user), state.clock.now())
+        .await?;
+    record(state, user, report, "report.message", String::new()).await?;
+    Ok(id)
 }
 
 pub async fn add_note(

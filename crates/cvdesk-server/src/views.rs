@@ -7,9 +7,11 @@ use cvdesk_domain::challenge::Challenge;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::{Field, FieldErrors, ReportInput};
 use cvdesk_formats::cwe;
+use cvdesk_store::Message;
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::WebError;
+use crate::markdown;
 use crate::ServerSettings;
 
 /// What every page shows around its content.
@@ -239,10 +241,53 @@ pub struct TrackPage {
     pub weakness_name: Option<&'static str>,
     pub received_at: String,
     pub received_display: String,
+    pub messages: Vec<MessageView>,
+    /// The reply as typed, when it comes back with a problem.
+    pub reply: String,
+    pub reply_error: Option<String>,
+}
+
+/// One message of a report's conversation, ready to show.
+pub struct MessageView {
+    pub from_finder: bool,
+    pub author: String,
+    pub at: String,
+    pub at_display: String,
+    /// The Markdown body rendered and cleaned.
+    pub html: String,
+}
+
+impl MessageView {
+    /// `for_finder`: the finder sees "Security team" rather than a staff member's address.
+    pub fn of(message: &Message, for_finder: bool) -> Self {
+        let author = match (message.from_finder, for_finder) {
+            (true, true) => "You".to_owned(),
+            (true, false) => "Finder".to_owned(),
+            (false, true) => "Security team".to_owned(),
+            (false, false) => message.author_label.clone(),
+        };
+        MessageView {
+            from_finder: message.from_finder,
+            author,
+            at: message.created_at.format(&Rfc3339).unwrap_or_default(),
+            at_display: format!(
+                "{} {:02}:{:02} UTC",
+                message.created_at.date(),
+                message.created_at.hour(),
+                message.created_at.minute()
+            ),
+            html: markdown::to_safe_html(&message.body),
+        }
+    }
 }
 
 impl TrackPage {
-    pub fn new(settings: &ServerSettings, report: Report, token: String) -> Self {
+    pub fn new(
+        settings: &ServerSettings,
+        report: Report,
+        token: String,
+        messages: &[Message],
+    ) -> Self {
         let weakness_name = report
             .content
             .weakness
@@ -262,6 +307,9 @@ impl TrackPage {
             weakness_name,
             received_at,
             received_display,
+            messages: messages.iter().map(|m| MessageView::of(m, true)).collect(),
+            reply: String::new(),
+            reply_error: None,
         }
     }
 

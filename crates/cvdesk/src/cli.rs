@@ -105,6 +105,9 @@ pub struct ServeOptions {
     /// Tracking-link lookups per client address, e.g. 60/minute, or off [default: 60/minute]
     #[arg(long, env = "CVDESK_RATE_LIMIT_TRACKING", value_name = "RATE")]
     pub rate_limit_tracking: Option<String>,
+    /// Finders' replies per client address, e.g. 30/hour, or off [default: 30/hour]
+    #[arg(long, env = "CVDESK_RATE_LIMIT_REPLIES", value_name = "RATE")]
+    pub rate_limit_replies: Option<String>,
     /// Reverse proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For
     /// headers name the client; repeat the flag or separate with commas
     #[arg(

@@ -80,6 +80,7 @@ struct IntakeFile {
 struct RateLimitsFile {
     reports: Option<String>,
     tracking: Option<String>,
+    replies: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -203,6 +204,11 @@ impl ServeConfig {
                 "rate_limits.tracking",
                 options.rate_limit_tracking.or(file.rate_limits.tracking),
                 defaults.track,
+            )?,
+            reply: rate(
+                "rate_limits.replies",
+                options.rate_limit_replies.or(file.rate_limits.replies),
+                defaults.reply,
             )?,
         };
         let proxies = if options.trusted_proxies.is_empty() {

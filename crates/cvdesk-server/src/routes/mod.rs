@@ -15,7 +15,7 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::error::{PageError, WebError};
@@ -61,6 +61,7 @@ pub fn router(state: AppState) -> Router {
         .route("/security.txt", get(policy::get_legacy_security_txt))
         .route("/thanks", get(policy::get_thanks))
         .route("/track/{token}", get(track::get_track))
+        .route("/track/{token}/messages", post(track::post_track_message))
         .route(
             "/track/{token}/attachments/{attachment_id}",
             get(track::get_track_attachment),

@@ -1,11 +1,15 @@
 //! The finder's tracking page and their attachment downloads. An unknown token costs the
 //! same work as a known one: hash, one indexed lookup, then 404.
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use cvdesk_domain::message::parse_body;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::TrackingTokenHash;
+use serde::Deserialize;
 
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
@@ -19,7 +23,68 @@ pub async fn get_track(
     Path(token): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let report = report_for(&state, &client, &token).await?;
-    Ok(render(&TrackPage::new(&state.settings, report, token))?)
+    let messages = state.store.messages(report.id).await?;
+    Ok(render(&TrackPage::new(
+        &state.settings,
+        report,
+        token,
+        &messages,
+    ))?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReplyForm {
+    body: String,
+}
+
+/// The finder's reply from the tracking page. The tracking link is the credential; a
+/// reply counts against the client's reply limit, and a refused one comes back with the
+/// text kept.
+pub async fn post_track_message(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    Path(token): Path<String>,
+    submitted: Result<Form<ReplyForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let report = report_for(&state, &client, &token).await?;
+    let typed = submitted.map(|Form(form)| form.body).unwrap_or_default();
+    let refused = match state
+        .rate_limits
+        .check(
+            state.store.as_ref(),
+            Action::Reply,
+            &client,
+            state.clock.now(),
+        )
+        .await
+    {
+        Err(error @ WebError::TooManyRequests { .. }) => Some(error),
+        Err(other) => return Err(other.into()),
+        Ok(()) => None,
+    };
+    let outcome = match refused {
+        Some(error) => Err((error.status(), error.retry_after(), error.to_string())),
+        None => {
+            parse_body(&typed).map_err(|message| (StatusCode::UNPROCESSABLE_ENTITY, None, message))
+        }
+    };
+    match outcome {
+        Ok(body) => {
+            state
+                .store
+                .add_finder_message(report.id, &body, state.clock.now())
+                .await?;
+            Ok(Redirect::to(&format!("/track/{token}#messages")).into_response())
+        }
+        Err((status, retry_after, message)) => {
+            let messages = state.store.messages(report.id).await?;
+            let mut page = TrackPage::new(&state.settings, report, token, &messages);
+            page.reply = typed;
+            page.reply_error = Some(message);
+            Ok((status, retry_after, render(&page)?).into_response())
+        }
+    }
 }
 
 pub async fn get_track_attachment(

@@ -49,6 +49,7 @@ impl TestApp {
             .env("CVDESK_INTAKE_CHALLENGE", "off")
             .env("CVDESK_RATE_LIMIT_REPORTS", "off")
             .env("CVDESK_RATE_LIMIT_TRACKING", "off")
+            .env("CVDESK_RATE_LIMIT_REPLIES", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

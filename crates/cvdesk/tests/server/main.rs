@@ -14,6 +14,7 @@ mod form;
 mod headers;
 mod intake_api;
 mod mail;
+mod messages;
 mod openapi;
 mod openpgp;
 mod policy;

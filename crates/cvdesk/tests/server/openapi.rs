@@ -25,9 +25,11 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/reports/{reference}/classification"),
     ("post", "/api/v1/reports/{reference}/assessment"),
     ("post", "/api/v1/reports/{reference}/notes"),
+    ("post", "/api/v1/reports/{reference}/messages"),
     ("get", "/api/v1/reports/{reference}/history"),
     ("get", "/api/v1/challenge"),
     ("get", "/api/v1/track/{token}"),
+    ("post", "/api/v1/track/{token}/messages"),
 ];
 
 const INTAKE: (&str, &str) = ("post", "/api/v1/reports");
@@ -172,6 +174,8 @@ async fn every_documented_operation_answers_as_documented() {
     assert_eq!(answers["postClassification"]["severity"]["version"], "4.0");
     assert!(answers["postAssessment"]["priority_override"].is_object());
     assert!(answers["postNote"]["id"].is_i64());
+    assert_eq!(answers["postMessage"]["internal"], false);
+    assert!(answers["postReply"]["id"].is_i64());
 
     // The history was read before the changes above (GET sorts before POST); read it
     // again so its events, with and without states, and its notes meet the schema.
@@ -195,13 +199,14 @@ async fn every_documented_operation_answers_as_documented() {
         [
             "assessment",
             "classification",
+            "message.sent",
             "needs_info.set",
             "product",
             "transition"
         ],
         "{history}"
     );
-    assert_eq!(history["events"][4]["to_state"], "triaged");
+    assert_eq!(history["events"][5]["to_state"], "triaged");
     assert_eq!(history["notes"][0]["id"], answers["postNote"]["id"]);
 }
 
@@ -589,6 +594,8 @@ fn sample_body(operation_id: &str) -> Option<Value> {
             "reason": "Only reachable from the staff network."
         })),
         "postNote" => Some(json!({"body": "Reproduced on staging."})),
+        "postMessage" => Some(json!({"body": "Thank you: **reproduced**, fix in progress."})),
+        "postReply" => Some(json!({"body": "Happy to retest."})),
         _ => None,
     }
 }

@@ -44,11 +44,16 @@ pub fn router() -> Router<AppState> {
         )
         .route("/reports/{reference}/notes", post(staff_reports::post_note))
         .route(
+            "/reports/{reference}/messages",
+            post(staff_reports::post_message),
+        )
+        .route(
             "/reports/{reference}/history",
             get(staff_reports::get_history),
         )
         .route("/challenge", get(reports::get_challenge))
         .route("/track/{token}", get(track::get_track))
+        .route("/track/{token}/messages", post(track::post_message))
         .route("/openapi.json", get(openapi::get_openapi))
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -396,6 +396,51 @@ pub async fn post_note(
     Ok((StatusCode::CREATED, Json(NoteCreated { id })))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageBody {
+    body: String,
+    /// An internal note instead of a message to the finder.
+    #[serde(default)]
+    internal: bool,
+}
+
+#[derive(Serialize)]
+pub struct MessageCreated {
+    id: i64,
+    internal: bool,
+}
+
+/// A message to the finder, or with `"internal": true` an internal note.
+pub async fn post_message(
+    State(state): State<AppState>,
+    staff: ApiStaff,
+    Path(reference): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<MessageCreated>), ApiError> {
+    let body: MessageBody = parse_json(&headers, body)?;
+    let action = if body.internal {
+        StaffAction::AddInternalNote
+    } else {
+        StaffAction::MessageFinder
+    };
+    let report = report_for(&state, &staff.user, &reference, action).await?;
+    let id = if body.internal {
+        triage::add_note(&state, &staff.user, &report, &body.body).await
+    } else {
+        triage::send_message(&state, &staff.user, &report, &body.body).await
+    }
+    .map_err(WebError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(MessageCreated {
+            id,
+            internal: body.internal,
+        }),
+    ))
+}
+
 #[derive(Serialize)]
 pub struct HistoryJson {
     events: Vec<EventJson>,

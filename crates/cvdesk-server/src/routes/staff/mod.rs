@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
             post(report::post_assessment),
         )
         .route("/reports/{reference}/notes", post(report::post_note))
+        .route("/reports/{reference}/messages", post(report::post_message))
         .route("/reports/{reference}/decrypt", post(report::post_decrypt))
         .route("/cvss", get(report::get_cvss))
         .route("/policy", get(policy::get_policy).post(policy::post_policy))

@@ -28,7 +28,7 @@ use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::routes::track::download;
 use crate::triage::{self, ActionError};
-use crate::views::render;
+use crate::views::{render, MessageView};
 use crate::AppState;
 
 /// How many earlier reports are compared, and how alike they must be to be suggested.
@@ -52,6 +52,8 @@ struct ReportPage {
     allowed: Vec<ReportState>,
     may_change: bool,
     may_note: bool,
+    may_message: bool,
+    messages: Vec<MessageView>,
     notes: Vec<Note>,
     events: Vec<ReportEvent>,
     computed_priority: &'static str,
@@ -234,6 +236,15 @@ async fn report_page(
         allowed,
         may_change,
         may_note,
+        may_message: access::check(&actor, StaffAction::MessageFinder, report.triage.product)
+            .is_allowed(),
+        messages: state
+            .store
+            .messages(report.id)
+            .await?
+            .iter()
+            .map(|m| MessageView::of(m, false))
+            .collect(),
         notes: state.store.notes(report.id).await?,
         events: state.store.report_events(report.id).await?,
         computed_priority: assessment.computed.as_str(),
@@ -364,6 +375,7 @@ pub async fn get_report(
         "moved" => Some("The report was moved.".to_owned()),
         "saved" => Some("Saved.".to_owned()),
         "note" => Some("Note added.".to_owned()),
+        "message" => Some("Message sent to the finder.".to_owned()),
         _ => None,
     };
     show(&state, &staff, report, notice, None, StatusCode::OK).await
@@ -639,6 +651,35 @@ pub async fn post_assessment(
 pub struct NoteForm {
     csrf_token: String,
     body: String,
+}
+
+pub async fn post_message(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(reference): Path<String>,
+    submitted: Result<Form<NoteForm>, FormRejection>,
+) -> Result<Response, PageError> {
+    let submitted = form(submitted)?;
+    let report = for_change(
+        &state,
+        &staff,
+        &reference,
+        &submitted.csrf_token,
+        StaffAction::MessageFinder,
+    )
+    .await?;
+    let outcome = triage::send_message(&state, &staff.user, &report, &submitted.body)
+        .await
+        .map(|_| ());
+    after(
+        &state,
+        &staff,
+        report,
+        outcome,
+        "message",
+        MoveDraft::default(),
+    )
+    .await
 }
 
 pub async fn post_note(
