@@ -16,6 +16,8 @@ pub enum BuildError {
     Recipient(String),
     #[error("the message could not be assembled: {0}")]
     Assembly(#[from] lettre::error::Error),
+    #[error("the content type {0} is not valid")]
+    ContentType(&'static str),
 }
 
 pub fn build(mail: &OutboxMail, from: &Mailbox) -> Result<Message, BuildError> {
@@ -41,29 +43,29 @@ pub fn build(mail: &OutboxMail, from: &Mailbox) -> Result<Message, BuildError> {
         ));
     let message = match &mail.body {
         MailBody::Plain(text) => builder.singlepart(SinglePart::plain(text.clone())),
-        MailBody::PgpMime(armored) => builder.multipart(pgp_mime(armored)),
+        MailBody::PgpMime(armored) => builder.multipart(pgp_mime(armored)?),
     };
     Ok(message?)
 }
 
 /// RFC 3156 section 4: a control part saying "Version: 1", then the armored message.
-fn pgp_mime(armored: &str) -> MultiPart {
-    MultiPart::encrypted("application/pgp-encrypted".to_owned())
+fn pgp_mime(armored: &str) -> Result<MultiPart, BuildError> {
+    Ok(MultiPart::encrypted("application/pgp-encrypted".to_owned())
         .singlepart(
             SinglePart::builder()
-                .header(content_type("application/pgp-encrypted"))
+                .header(content_type("application/pgp-encrypted")?)
                 .body("Version: 1\r\n".to_owned()),
         )
         .singlepart(
             SinglePart::builder()
-                .header(content_type("application/octet-stream"))
+                .header(content_type("application/octet-stream")?)
                 .header(ContentDisposition::inline_with_name("encrypted.asc"))
                 .body(armored.to_owned()),
-        )
+        ))
 }
 
-fn content_type(mime: &'static str) -> ContentType {
-    ContentType::parse(mime).unwrap_or(ContentType::TEXT_PLAIN)
+fn content_type(mime: &'static str) -> Result<ContentType, BuildError> {
+    ContentType::parse(mime).map_err(|_| BuildError::ContentType(mime))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ pub async fn run(
         let full_batch = match send_due(store.as_ref(), clock.as_ref(), transport, &stop).await {
             Ok(sent) => sent == BATCH as usize,
             Err(error) => {
-                tracing::warn!(%error, "could not read the outbox");
+                tracing::warn!(%error, "could not read or update the outbox");
                 false
             }
         };
