@@ -1,0 +1,75 @@
+// The finder and the security team talk on the report: the finder replies on the
+// tracking page, staff see the reply on the report page and answer, and the finder
+// sees the answer signed by the security team.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fillMinimalReport, startDesk, submitReport } from './harness.mjs';
+
+let desk;
+before(async () => {
+  desk = await startDesk();
+});
+after(async () => {
+  await desk?.close();
+});
+
+const ADMIN = { email: 'lin@desk.example', password: 'another long passphrase' };
+
+async function submitAndWait(page, button) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+    timeout: 15_000,
+  });
+  await button.click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+test('the finder replies on the tracking page and the staff see it and answer', async () => {
+  const [, setupUrl] = await desk.waitForStdout(/^(http:\/\/\S+\/staff\/setup\/\S+)$/);
+  const finderContext = await desk.browser.newContext();
+  const staffContext = await desk.browser.newContext();
+  try {
+    const finder = await finderContext.newPage();
+    await finder.goto(`${desk.baseUrl}/report`);
+    await fillMinimalReport(finder, 'Stored XSS in the profile page');
+    const receipt = await submitReport(finder);
+    assert.equal(receipt.status(), 201);
+    const reference = (await finder.locator('#reference').innerText()).trim();
+    const trackingUrl = await finder.locator('#tracking-url').getAttribute('href');
+
+    await finder.goto(trackingUrl);
+    assert.match(await finder.locator('#messages').innerText(), /No messages yet/);
+    await finder.locator('#body').fill('I can also show it with a **payload** in the bio field.');
+    await submitAndWait(finder, finder.getByRole('button', { name: 'Send message' }));
+    const mine = finder.locator('#messages article.from-finder');
+    assert.equal(await mine.count(), 1);
+    assert.match(await mine.innerText(), /You ·/);
+    assert.equal(await mine.locator('strong').innerText(), 'payload', 'Markdown is rendered');
+
+    const staff = await staffContext.newPage();
+    await staff.goto(setupUrl);
+    await staff.locator('#email').fill(ADMIN.email);
+    await staff.locator('#password').fill(ADMIN.password);
+    await staff.locator('#confirmation').fill(ADMIN.password);
+    await submitAndWait(staff, staff.getByRole('button', { name: 'Save password' }));
+    await staff.locator('#email').fill(ADMIN.email);
+    await staff.locator('#password').fill(ADMIN.password);
+    await submitAndWait(staff, staff.getByRole('button', { name: 'Sign in' }));
+
+    await staff.goto(`${desk.baseUrl}/staff/reports/${reference}`);
+    const conversation = staff.locator('#messages');
+    assert.match(await conversation.innerText(), /Finder ·[\s\S]*payload in the bio field/);
+    await staff.locator('#message-body').fill('Thanks! We reproduced it and are working on a fix.');
+    await submitAndWait(staff, staff.getByRole('button', { name: 'Send to the finder' }));
+    assert.match(await staff.locator('.panel.success').innerText(), /Message sent to the finder/);
+
+    await finder.reload();
+    const answer = finder.locator('#messages article:not(.from-finder)');
+    assert.match(await answer.innerText(), /Security team ·[\s\S]*reproduced it and are working on a fix/);
+    assert.doesNotMatch(await finder.locator('#messages').innerText(), new RegExp(ADMIN.email));
+  } finally {
+    await finderContext.close();
+    await staffContext.close();
+  }
+});
