@@ -43,8 +43,8 @@ pub use postgres::PostgresStore;
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
-    Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,
-    ReportSummary, TriageStore,
+    Author, ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
+    ReportPage, ReportSort, ReportSummary, TriageStore,
 };
 
 /// Where the data lives, chosen at run time.

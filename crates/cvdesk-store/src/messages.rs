@@ -39,4 +39,20 @@ pub trait MessageStore: Send + Sync {
 
     /// The whole conversation, oldest first.
     async fn messages(&self, report_id: i64) -> Result<Vec<Message>, StoreError>;
+
+    /// Records the finder's request for a status update unless they made one after
+    /// `previous_before` (one atomic statement, so two clicks cannot both count).
+    /// `Ok(None)`: recorded. `Ok(Some(at))`: refused, the last request was at `at`.
+    async fn request_update(
+        &self,
+        report_id: i64,
+        now: OffsetDateTime,
+        previous_before: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
+
+    /// When the finder last asked for an update.
+    async fn last_update_request(
+        &self,
+        report_id: i64,
+    ) -> Result<Option<OffsetDateTime>, StoreError>;
 }

@@ -153,8 +153,27 @@ pub struct ComparableReport {
     pub product: Option<ProductId>,
 }
 
+/// What the deadline clocks of an open report start and stop on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenReportTimes {
+    pub id: i64,
+    pub reference: Reference,
+    pub title: String,
+    pub state: ReportState,
+    pub product: Option<ProductId>,
+    pub received_at: OffsetDateTime,
+    /// The first message to the finder or change of state: a person has responded.
+    pub responded_at: Option<OffsetDateTime>,
+    /// When the report first left `new`.
+    pub triaged_at: Option<OffsetDateTime>,
+}
+
 #[async_trait]
 pub trait TriageStore: Send + Sync {
+    /// Every open report (new, triaged, assigned) with its clock times, oldest first, at
+    /// most `limit`.
+    async fn open_report_times(&self, limit: u32) -> Result<Vec<OpenReportTimes>, StoreError>;
+
     async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError>;
 
     /// Applies a planned transition if the report is still in `transition.from`;

@@ -38,7 +38,8 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<OffsetDateTime>: Decode<'q, DB> + Type<DB>,
     for<'r> MessageRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -124,6 +125,57 @@ where
         }
         tx.commit().await?;
         Ok(id)
+    }
+
+    async fn request_update(
+        &self,
+        report_id: i64,
+        now: OffsetDateTime,
+        previous_before: OffsetDateTime,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let recorded: Option<i64> = sqlx::query_scalar(
+            "UPDATE reports SET update_requested_at = $2 WHERE id = $1 \
+             AND (update_requested_at IS NULL OR update_requested_at <= $3) RETURNING id",
+        )
+        .bind(report_id)
+        .bind(now)
+        .bind(previous_before)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if recorded.is_none() {
+            let last: Option<OffsetDateTime> =
+                sqlx::query_scalar("SELECT update_requested_at FROM reports WHERE id = $1")
+                    .bind(report_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            return Ok(Some(last.unwrap_or(now)));
+        }
+        Self::record_event(
+            &mut tx,
+            report_id,
+            FINDER,
+            "update.requested",
+            None,
+            None,
+            "",
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(None)
+    }
+
+    async fn last_update_request(
+        &self,
+        report_id: i64,
+    ) -> Result<Option<OffsetDateTime>, StoreError> {
+        Ok(
+            sqlx::query_scalar("SELECT update_requested_at FROM reports WHERE id = $1")
+                .bind(report_id)
+                .fetch_one(&self.readers)
+                .await?,
+        )
     }
 
     async fn messages(&self, report_id: i64) -> Result<Vec<Message>, StoreError> {

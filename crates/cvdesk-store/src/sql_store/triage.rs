@@ -12,8 +12,8 @@ use time::OffsetDateTime;
 
 use super::{Dialect, SqlStore, SqlText, Value};
 use crate::triage::{
-    Author, ComparableReport, Note, QueueCursor, ReportEvent, ReportFilter, ReportPage, ReportSort,
-    ReportSummary, TriageStore,
+    Author, ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
+    ReportPage, ReportSort, ReportSummary, TriageStore,
 };
 use crate::StoreError;
 
@@ -65,6 +65,20 @@ pub struct ComparableRow {
     steps_to_reproduce: String,
     asset: Option<String>,
     product_id: Option<i64>,
+}
+
+#[derive(FromRow)]
+pub struct OpenTimesRow {
+    id: i64,
+    reference_prefix: String,
+    reference_year: i64,
+    reference_sequence: i64,
+    title: String,
+    state: String,
+    product_id: Option<i64>,
+    created_at: OffsetDateTime,
+    responded_at: Option<OffsetDateTime>,
+    triaged_at: Option<OffsetDateTime>,
 }
 
 fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
@@ -152,6 +166,7 @@ where
     for<'r> NoteRow: FromRow<'r, DB::Row>,
     for<'r> ComparableRow: FromRow<'r, DB::Row>,
     for<'r> (String, OffsetDateTime): FromRow<'r, DB::Row>,
+    for<'r> OpenTimesRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError> {
@@ -523,6 +538,43 @@ where
                     from_state: state(row.from_state)?,
                     to_state: state(row.to_state)?,
                     detail: row.detail,
+                })
+            })
+            .collect()
+    }
+
+    async fn open_report_times(&self, limit: u32) -> Result<Vec<OpenReportTimes>, StoreError> {
+        let rows: Vec<OpenTimesRow> = sqlx::query_as(
+            "SELECT r.id, r.reference_prefix, r.reference_year, r.reference_sequence, r.title, \
+             r.state, r.product_id, r.created_at, \
+             (SELECT MIN(e.at) FROM report_events e WHERE e.report_id = r.id \
+              AND e.kind IN ('message.sent', 'transition')) AS responded_at, \
+             (SELECT MIN(e.at) FROM report_events e WHERE e.report_id = r.id \
+              AND e.kind = 'transition' AND e.from_state = 'new') AS triaged_at \
+             FROM reports r WHERE r.state IN ('new', 'triaged', 'assigned') \
+             ORDER BY r.id LIMIT $1",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.readers)
+        .await?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(OpenReportTimes {
+                    reference: reference(
+                        &row.reference_prefix,
+                        row.reference_year,
+                        row.reference_sequence,
+                    )?,
+                    state: row
+                        .state
+                        .parse()
+                        .map_err(|e| StoreError::Corrupt(format!("report {}: {e}", row.id)))?,
+                    id: row.id,
+                    title: row.title,
+                    product: row.product_id.map(ProductId),
+                    received_at: row.created_at,
+                    responded_at: row.responded_at,
+                    triaged_at: row.triaged_at,
                 })
             })
             .collect()

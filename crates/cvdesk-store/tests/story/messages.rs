@@ -108,5 +108,59 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             .await
             .expect("received");
         assert_eq!(store.report_events(id).await.expect("history").len(), 5);
+
+        // The clocks: a message to the finder is a response; nothing left `new` yet.
+        let times = store.open_report_times(10).await.expect("times");
+        assert_eq!(times.len(), 1);
+        assert_eq!(times[0].received_at, at);
+        assert_eq!(
+            times[0].responded_at,
+            Some(at + Duration::hours(1)),
+            "{}",
+            backend.name
+        );
+        assert_eq!(times[0].triaged_at, None);
+
+        // Update requests: once per period, atomically.
+        let first = at + Duration::days(1);
+        let period = Duration::days(14);
+        assert_eq!(store.last_update_request(id).await.expect("read"), None);
+        assert_eq!(
+            store
+                .request_update(id, first, first - period)
+                .await
+                .expect("ask"),
+            None
+        );
+        let soon = first + Duration::days(3);
+        assert_eq!(
+            store
+                .request_update(id, soon, soon - period)
+                .await
+                .expect("ask"),
+            Some(first),
+            "{}: too soon",
+            backend.name
+        );
+        let later = first + period;
+        assert_eq!(
+            store
+                .request_update(id, later, later - period)
+                .await
+                .expect("ask"),
+            None
+        );
+        assert_eq!(
+            store.last_update_request(id).await.expect("read"),
+            Some(later)
+        );
+        let requests = store
+            .report_events(id)
+            .await
+            .expect("history")
+            .into_iter()
+            .filter(|e| e.kind == "update.requested")
+            .count();
+        assert_eq!(requests, 2, "{}", backend.name);
     }
 }
