@@ -52,6 +52,8 @@ pub struct ServerSettings {
     pub security_txt_hosts: Vec<String>,
     /// Unlocks the organization's OpenPGP key to sign security.txt and decrypt reports.
     pub pgp_passphrase: Option<openpgp::Passphrase>,
+    /// The working days that deadlines are counted in.
+    pub calendar: cvdesk_domain::sla::Calendar,
 }
 
 impl ServerSettings {

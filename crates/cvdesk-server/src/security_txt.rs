@@ -145,6 +145,7 @@ mod tests {
             trusted_proxies: TrustedProxies::default(),
             security_txt_hosts: vec!["www.acme.example".into()],
             pgp_passphrase: None,
+            calendar: cvdesk_domain::sla::Calendar::default(),
         }
     }
 

@@ -245,6 +245,10 @@ pub struct TrackPage {
     /// The reply as typed, when it comes back with a problem.
     pub reply: String,
     pub reply_error: Option<String>,
+    /// What the page says about asking for a status update, when it says anything.
+    pub update_notice: Option<String>,
+    /// Whether the "ask for an update" button is offered now.
+    pub may_request_update: bool,
 }
 
 /// One message of a report's conversation, ready to show.
@@ -310,6 +314,8 @@ impl TrackPage {
             messages: messages.iter().map(|m| MessageView::of(m, true)).collect(),
             reply: String::new(),
             reply_error: None,
+            update_notice: None,
+            may_request_update: false,
         }
     }
 

@@ -10,12 +10,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
+use cvdesk_domain::sla::{Calendar, Holidays};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_server::openpgp::Passphrase;
 use cvdesk_server::{ChallengeSettings, MailSettings, Rate, RateSettings, TrustedProxies};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
 use serde::Deserialize;
+use time::{UtcOffset, Weekday};
 
 use crate::cli::{ServeOptions, StoreOptions};
 
@@ -50,6 +52,8 @@ struct ConfigFile {
     #[serde(default)]
     rate_limits: RateLimitsFile,
     #[serde(default)]
+    sla: SlaFile,
+    #[serde(default)]
     mail: MailFile,
 }
 
@@ -73,6 +77,18 @@ struct IntakeFile {
     challenge_lifetime_hours: Option<u16>,
     /// Submissions in ten minutes that count as usual.
     usual_submissions: Option<u32>,
+}
+
+/// The business calendar deadlines are counted in.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SlaFile {
+    /// Days off every week, e.g. ["saturday", "sunday"].
+    weekend: Option<Vec<String>>,
+    /// Public holidays as YYYY-MM-DD.
+    holidays: Option<Vec<String>>,
+    /// The offset of local time, e.g. "+01:00".
+    utc_offset: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,6 +129,7 @@ pub struct ServeConfig {
     pub policy: PolicySettings,
     pub pgp_passphrase: Option<Passphrase>,
     pub mail: MailSettings,
+    pub calendar: Calendar,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -267,6 +284,7 @@ impl ServeConfig {
             security_txt_hosts,
             policy,
             pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
+            calendar: calendar(&file.sla)?,
             mail,
         })
     }
@@ -321,6 +339,48 @@ fn rate(name: &str, text: Option<String>, default: Option<Rate>) -> anyhow::Resu
             .map(Some)
             .map_err(|message| anyhow::anyhow!("{name}: {message}")),
     }
+}
+
+/// The business calendar from `[sla]`: Saturday and Sunday off, no holidays, UTC unless
+/// set.
+fn calendar(file: &SlaFile) -> anyhow::Result<Calendar> {
+    let weekend = match &file.weekend {
+        None => vec![Weekday::Saturday, Weekday::Sunday],
+        Some(days) => days
+            .iter()
+            .map(|day| match day.trim().to_ascii_lowercase().as_str() {
+                "monday" => Ok(Weekday::Monday),
+                "tuesday" => Ok(Weekday::Tuesday),
+                "wednesday" => Ok(Weekday::Wednesday),
+                "thursday" => Ok(Weekday::Thursday),
+                "friday" => Ok(Weekday::Friday),
+                "saturday" => Ok(Weekday::Saturday),
+                "sunday" => Ok(Weekday::Sunday),
+                other => Err(anyhow::anyhow!(
+                    "sla.weekend: '{other}' is not a day of the week such as saturday"
+                )),
+            })
+            .collect::<anyhow::Result<_>>()?,
+    };
+    let holidays: Holidays = file
+        .holidays
+        .as_deref()
+        .unwrap_or_default()
+        .join("\n")
+        .parse()
+        .map_err(|error| anyhow::anyhow!("sla.holidays: {error}"))?;
+    let offset = match file.utc_offset.as_deref() {
+        None => UtcOffset::UTC,
+        Some(text) => UtcOffset::parse(
+            text.trim(),
+            time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"),
+        )
+        .map_err(|_| {
+            anyhow::anyhow!("sla.utc_offset: '{text}' is not an offset such as +01:00 or -05:00")
+        })?,
+    };
+    Calendar::new(weekend, holidays, offset)
+        .map_err(|_| anyhow::anyhow!("sla.weekend: every day of the week is a day off"))
 }
 
 /// A host name as browsers send it, lower case, without port or trailing dot.
@@ -504,6 +564,37 @@ mod tests {
         );
         let typo = toml::from_str::<ConfigFile>("[mail]\nsmtp = \"x\"\n").expect_err("typo");
         assert!(typo.to_string().contains("smtp"), "{typo}");
+    }
+
+    #[test]
+    fn business_calendars() {
+        let file: ConfigFile = toml::from_str(
+            "[sla]\nweekend = [\"Friday\", \"saturday\"]\nholidays = [\"2026-12-25\"]\nutc_offset = \"+03:00\"\n",
+        )
+        .expect("valid");
+        let days = calendar(&file.sla).expect("calendar");
+        assert!(!days.is_working_day(time::macros::date!(2026 - 12 - 25)));
+        assert!(
+            !days.is_working_day(time::macros::date!(2026 - 11 - 27)),
+            "a Friday"
+        );
+        assert!(
+            days.is_working_day(time::macros::date!(2026 - 11 - 29)),
+            "a Sunday"
+        );
+        for (text, expected) in [
+            ("[sla]\nweekend = [\"caturday\"]", "caturday"),
+            ("[sla]\nholidays = [\"2026-02-30\"]", "2026-02-30"),
+            ("[sla]\nutc_offset = \"CET\"", "CET"),
+            (
+                "[sla]\nweekend = [\"monday\",\"tuesday\",\"wednesday\",\"thursday\",\"friday\",\"saturday\",\"sunday\"]",
+                "every day",
+            ),
+        ] {
+            let file: ConfigFile = toml::from_str(text).expect("toml");
+            let error = calendar(&file.sla).expect_err(text).to_string();
+            assert!(error.contains(expected), "{error}");
+        }
     }
 
     #[test]

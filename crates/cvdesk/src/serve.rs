@@ -47,6 +47,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         trusted_proxies: config.trusted_proxies,
         security_txt_hosts: config.security_txt_hosts,
         pgp_passphrase: config.pgp_passphrase,
+        calendar: config.calendar,
     };
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.

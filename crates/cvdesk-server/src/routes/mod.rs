@@ -63,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .route("/track/{token}", get(track::get_track))
         .route("/track/{token}/messages", post(track::post_track_message))
         .route(
+            "/track/{token}/update-request",
+            post(track::post_update_request),
+        )
+        .route(
             "/track/{token}/attachments/{attachment_id}",
             get(track::get_track_attachment),
         )

@@ -1,13 +1,14 @@
 //! The finder's tracking page and their attachment downloads. An unknown token costs the
 //! same work as a known one: hash, one indexed lookup, then 404.
 
-use axum::extract::rejection::FormRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use cvdesk_domain::message::parse_body;
 use cvdesk_domain::report::Report;
+use cvdesk_domain::sla::{may_request_update, UPDATE_REQUEST_INTERVAL};
 use cvdesk_domain::TrackingTokenHash;
 use serde::Deserialize;
 
@@ -17,19 +18,81 @@ use crate::rate_limit::Action;
 use crate::views::{render, TrackPage};
 use crate::AppState;
 
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TrackQuery {
+    update: String,
+}
+
 pub async fn get_track(
     State(state): State<AppState>,
     client: ClientAddress,
     Path(token): Path<String>,
+    query: Result<Query<TrackQuery>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
     let report = report_for(&state, &client, &token).await?;
+    let just_asked = query.is_ok_and(|Query(q)| q.update == "requested");
+    let page = track_page(&state, report, token, just_asked).await?;
+    Ok(render(&page)?)
+}
+
+/// The tracking page with its conversation and what it says about status updates.
+async fn track_page(
+    state: &AppState,
+    report: Report,
+    token: String,
+    just_asked: bool,
+) -> Result<TrackPage, WebError> {
     let messages = state.store.messages(report.id).await?;
-    Ok(render(&TrackPage::new(
-        &state.settings,
-        report,
-        token,
-        &messages,
-    ))?)
+    let last = state.store.last_update_request(report.id).await?;
+    let open = report.state.is_open();
+    let mut page = TrackPage::new(&state.settings, report, token, &messages);
+    if open {
+        match may_request_update(last, state.clock.now()) {
+            Ok(()) => page.may_request_update = true,
+            Err(too_soon) => {
+                page.update_notice = Some(format!(
+                    "{} You can ask again from {}.",
+                    if just_asked {
+                        "We have asked the team for an update."
+                    } else {
+                        "You asked for an update recently."
+                    },
+                    too_soon.next_allowed_at.date()
+                ));
+            }
+        }
+    }
+    Ok(page)
+}
+
+/// "Ask for an update": at most once every 14 days (ETSI TR 103 838 clause 6.1); the
+/// request is in the report's history for the staff.
+pub async fn post_update_request(
+    State(state): State<AppState>,
+    client: ClientAddress,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let report = report_for(&state, &client, &token).await?;
+    if !report.state.is_open() {
+        let mut page = track_page(&state, report, token, false).await?;
+        page.update_notice = Some("This report is closed: there is no update to wait for.".into());
+        return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
+    }
+    let now = state.clock.now();
+    match state
+        .store
+        .request_update(report.id, now, now - UPDATE_REQUEST_INTERVAL)
+        .await?
+    {
+        None => {
+            Ok(Redirect::to(&format!("/track/{token}?update=requested#update")).into_response())
+        }
+        Some(_) => {
+            let page = track_page(&state, report, token, false).await?;
+            Ok((StatusCode::CONFLICT, render(&page)?).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -78,8 +141,7 @@ pub async fn post_track_message(
             Ok(Redirect::to(&format!("/track/{token}#messages")).into_response())
         }
         Err((status, retry_after, message)) => {
-            let messages = state.store.messages(report.id).await?;
-            let mut page = TrackPage::new(&state.settings, report, token, &messages);
+            let mut page = track_page(&state, report, token, false).await?;
             page.reply = typed;
             page.reply_error = Some(message);
             Ok((status, retry_after, render(&page)?).into_response())

@@ -8,6 +8,7 @@ mod authorisation;
 mod cli_cvss;
 mod cli_securitytxt;
 mod config;
+mod deadlines;
 mod durability;
 mod example_config;
 mod form;

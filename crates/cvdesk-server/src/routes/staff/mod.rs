@@ -4,6 +4,7 @@
 mod account;
 mod audit_log;
 mod bulk_close;
+mod due;
 pub mod layout;
 mod links;
 mod policy;
@@ -24,6 +25,7 @@ pub use account::second_factor_required;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(queue::get_queue))
+        .route("/due", get(due::get_due))
         .route("/reports/bulk-close", post(bulk_close::post_bulk_close))
         .route("/reports/{reference}", get(report::get_report))
         .route(

@@ -1,0 +1,152 @@
+//! What is due this week: every deadline clock of the open reports a person may see that
+//! is still running and falls before the end of the week, overdue ones included, soonest
+//! first. Clocks come from the policy's times and the business calendar.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::sla::{ClockStatus, Deadline, Rule};
+use cvdesk_store::OpenReportTimes;
+use serde::Deserialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::auth::StaffUser;
+use crate::error::{PageError, WebError};
+use crate::routes::staff::layout::StaffLayout;
+use crate::views::render;
+use crate::AppState;
+
+/// Most open reports looked at; a desk with more has bigger problems than this page.
+const OPEN_REPORTS: u32 = 5_000;
+
+#[derive(Template)]
+#[template(path = "staff/due.html")]
+struct DuePage {
+    layout: StaffLayout,
+    week_ends: String,
+    clocks: Vec<ClockRow>,
+    rules: [(String, &'static str); 3],
+}
+
+struct ClockRow {
+    reference: String,
+    title: String,
+    clock: &'static str,
+    due: String,
+    status: ClockStatus,
+    due_at: OffsetDateTime,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DueQuery {
+    /// How many weeks ahead to look: 1 (this week, the default) to 13.
+    weeks: String,
+}
+
+pub async fn get_due(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    query: Result<Query<DueQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let weeks = match query.map(|Query(q)| q.weeks).unwrap_or_default().as_str() {
+        "" => 1,
+        text => text
+            .parse::<i64>()
+            .ok()
+            .filter(|w| (1..=13).contains(w))
+            .ok_or_else(|| {
+                WebError::bad_request("invalid_query", "weeks: give a number from 1 to 13.")
+            })?,
+    };
+    let actor = staff.user.actor();
+    if !access::check(&actor, StaffAction::ViewQueue, None).is_allowed() {
+        return Err(WebError::Forbidden("You may not see the queue.".into()).into());
+    }
+    let policy = state
+        .store
+        .current_policy()
+        .await?
+        .map(|p| p.settings)
+        .unwrap_or_default();
+    let respond = Rule::WorkingDays(u32::from(policy.response_days));
+    let triage = Rule::WorkingDays(u32::from(policy.triage_days));
+    let fix = Rule::CalendarDays(u32::from(policy.remediation_days));
+    let calendar = &state.settings.calendar;
+    let now = state.clock.now();
+    let week_ends = end_of_week(calendar, now) + Duration::weeks(weeks - 1);
+    let mut clocks = Vec::new();
+    for report in state.store.open_report_times(OPEN_REPORTS).await? {
+        if !access::check(&actor, StaffAction::ViewReport, report.product).is_allowed() {
+            continue;
+        }
+        let running = [
+            (
+                "first response",
+                respond,
+                Some(report.received_at),
+                report.responded_at,
+            ),
+            (
+                "triage",
+                triage,
+                Some(report.received_at),
+                report.triaged_at,
+            ),
+            ("fix", fix, report.triaged_at, None),
+        ];
+        for (clock, rule, started, done) in running {
+            let (Some(started), None) = (started, done) else {
+                continue;
+            };
+            let Ok(deadline) = Deadline::new(rule, calendar, started) else {
+                continue;
+            };
+            if deadline.due_at < week_ends {
+                clocks.push(row(&report, clock, &deadline, now));
+            }
+        }
+    }
+    clocks.sort_by_key(|c| c.due_at);
+    let page = DuePage {
+        layout: StaffLayout::of(&state, &staff),
+        week_ends: format!("{}", (week_ends - Duration::seconds(1)).date()),
+        clocks,
+        rules: [
+            (respond.to_string(), "first response"),
+            (triage.to_string(), "triage"),
+            (fix.to_string(), "fix, from triage"),
+        ],
+    };
+    Ok(render(&page)?.into_response())
+}
+
+fn row(
+    report: &OpenReportTimes,
+    clock: &'static str,
+    deadline: &Deadline,
+    now: OffsetDateTime,
+) -> ClockRow {
+    ClockRow {
+        reference: report.reference.to_string(),
+        title: report.title.clone(),
+        clock,
+        due: format!(
+            "{} {:02}:{:02} UTC",
+            deadline.due_at.to_offset(time::UtcOffset::UTC).date(),
+            deadline.due_at.to_offset(time::UtcOffset::UTC).hour(),
+            deadline.due_at.to_offset(time::UtcOffset::UTC).minute()
+        ),
+        status: deadline.status(None, now),
+        due_at: deadline.due_at,
+    }
+}
+
+/// The next local Monday midnight after `now`: the end of this working week.
+fn end_of_week(calendar: &cvdesk_domain::sla::Calendar, now: OffsetDateTime) -> OffsetDateTime {
+    let today = calendar.local_date(now).unwrap_or_else(|_| now.date());
+    let days = 7 - i64::from(today.weekday().number_days_from_monday());
+    calendar.start_of_day(today + Duration::days(days))
+}
