@@ -16,6 +16,7 @@ use cvdesk_store::{Author, StoreError, User};
 
 use crate::auth::audit;
 use crate::error::WebError;
+use crate::mail::{FinderNews, NewsMail};
 use crate::AppState;
 
 /// Longest internal note, in characters.
@@ -146,12 +147,16 @@ pub async fn transition(
     }
     let planned = workflow::plan_transition(&user.actor(), &current(report), request)
         .map_err(|refused| ActionError::Refused(sentence(&refused.to_string())))?;
+    let now = state.clock.now();
+    let mail = FinderNews::of_transition(&planned)
+        .map(|news| NewsMail::of(state).to_finder(report, news, now))
+        .unwrap_or_default();
     match state
         .store
-        .transition_report(report.id, &planned, author(user), state.clock.now())
+        .transition_report(report.id, &planned, author(user), &mail, now)
         .await
     {
-        Ok(()) => {}
+        Ok(()) => state.mailer.wake(),
         Err(StoreError::Conflict(message)) => return Err(ActionError::Refused(sentence(&message))),
         Err(other) => return Err(other.into()),
     }
@@ -174,10 +179,18 @@ pub async fn set_needs_info(
 ) -> Result<(), ActionError> {
     workflow::may_flag_needs_info(&user.actor(), &current(report))
         .map_err(|refused| ActionError::Refused(sentence(&refused.to_string())))?;
+    let now = state.clock.now();
+    // The finder is asked once, when the flag goes up; setting it again asks nothing new.
+    let mail = if flag && !report.needs_info {
+        NewsMail::of(state).to_finder(report, FinderNews::NeedsInfo, now)
+    } else {
+        Vec::new()
+    };
     state
         .store
-        .set_needs_info(report.id, flag, author(user), state.clock.now())
+        .set_needs_info(report.id, flag, author(user), &mail, now)
         .await?;
+    state.mailer.wake();
     record(state, user, report, "report.needs_info", flag.to_string()).await
 }
 
@@ -309,10 +322,13 @@ pub async fn send_message(
         )));
     }
     let body = parse_body(body).map_err(ActionError::Invalid)?;
+    let now = state.clock.now();
+    let mail = NewsMail::of(state).to_finder(report, FinderNews::Message(&body), now);
     let id = state
         .store
-        .add_staff_message(report.id, &body, author(user), state.clock.now())
+        .add_staff_message(report.id, &body, author(user), &mail, now)
         .await?;
+    state.mailer.wake();
     record(state, user, report, "report.message", String::new()).await?;
     Ok(id)
 }

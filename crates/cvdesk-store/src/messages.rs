@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
+use crate::outbox::NewMail;
 use crate::triage::Author;
 use crate::StoreError;
 
@@ -19,21 +20,25 @@ pub struct Message {
 
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// A message from the desk to the finder.
+    /// A message from the desk to the finder; `mail` (telling the finder) is queued in the
+    /// same transaction.
     async fn add_staff_message(
         &self,
         report_id: i64,
         body: &str,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;
 
     /// The finder's reply. It answers any request for information, so the report's
-    /// needs-info flag is cleared in the same transaction (and the history says so).
+    /// needs-info flag is cleared in the same transaction (and the history says so);
+    /// `mail` (telling the staff) is queued in it too.
     async fn add_finder_message(
         &self,
         report_id: i64,
         body: &str,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;
 
@@ -42,10 +47,12 @@ pub trait MessageStore: Send + Sync {
 
     /// Records the finder's request for a status update unless they made one after
     /// `previous_before` (one atomic statement, so two clicks cannot both count).
-    /// `Ok(None)`: recorded. `Ok(Some(at))`: refused, the last request was at `at`.
+    /// `Ok(None)`: recorded, and `mail` queued in the same transaction. `Ok(Some(at))`:
+    /// refused, the last request was at `at`, and no mail is queued.
     async fn request_update(
         &self,
         report_id: i64,
+        mail: &[NewMail],
         now: OffsetDateTime,
         previous_before: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError>;

@@ -21,22 +21,51 @@ pub enum MailKind {
     FinderAcknowledgement,
     /// To a staff address: a new report arrived.
     StaffNewReport,
+    /// To the finder: the security team wrote on their report.
+    FinderStaffMessage,
+    /// To the finder: the security team needs more information.
+    FinderNeedsInfo,
+    /// To the finder: triage is done, and its outcome.
+    FinderTriaged,
+    /// To the finder: the issue is remediated; they are invited to retest.
+    FinderRemediated,
+    /// To the finder: the report was closed as a duplicate, informative or not applicable.
+    FinderClosed,
+    /// To a staff address: the finder replied.
+    StaffFinderReplied,
+    /// To a staff address: the finder asked for a status update.
+    StaffUpdateRequested,
 }
 
 impl MailKind {
+    pub const ALL: [MailKind; 9] = [
+        MailKind::FinderAcknowledgement,
+        MailKind::StaffNewReport,
+        MailKind::FinderStaffMessage,
+        MailKind::FinderNeedsInfo,
+        MailKind::FinderTriaged,
+        MailKind::FinderRemediated,
+        MailKind::FinderClosed,
+        MailKind::StaffFinderReplied,
+        MailKind::StaffUpdateRequested,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             MailKind::FinderAcknowledgement => "finder_acknowledgement",
             MailKind::StaffNewReport => "staff_new_report",
+            MailKind::FinderStaffMessage => "finder_staff_message",
+            MailKind::FinderNeedsInfo => "finder_needs_info",
+            MailKind::FinderTriaged => "finder_triaged",
+            MailKind::FinderRemediated => "finder_remediated",
+            MailKind::FinderClosed => "finder_closed",
+            MailKind::StaffFinderReplied => "staff_finder_replied",
+            MailKind::StaffUpdateRequested => "staff_update_requested",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "finder_acknowledgement" => Some(MailKind::FinderAcknowledgement),
-            "staff_new_report" => Some(MailKind::StaffNewReport),
-            _ => None,
-        }
+        MailKind::ALL.into_iter().find(|kind| kind.as_str() == text)
     }
 }
 
@@ -256,7 +285,7 @@ mod tests {
 
     #[test]
     fn kinds_and_formats_round_trip() {
-        for kind in [MailKind::FinderAcknowledgement, MailKind::StaffNewReport] {
+        for kind in MailKind::ALL {
             assert_eq!(MailKind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(MailKind::parse("newsletter"), None);

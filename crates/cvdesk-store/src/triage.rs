@@ -10,6 +10,7 @@ use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::Reference;
 use time::OffsetDateTime;
 
+use crate::outbox::NewMail;
 use crate::StoreError;
 
 /// Who did something, kept as text too so history reads right after an account is gone.
@@ -176,21 +177,25 @@ pub trait TriageStore: Send + Sync {
 
     async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError>;
 
-    /// Applies a planned transition if the report is still in `transition.from`;
-    /// `Conflict` when someone moved it meanwhile.
+    /// Applies a planned transition if the report is still in `transition.from`, and
+    /// queues `mail` (telling the finder) in the same transaction; `Conflict` when someone
+    /// moved it meanwhile, and then no mail is queued.
     async fn transition_report(
         &self,
         report_id: i64,
         transition: &Transition,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
+    /// Sets or clears the needs-info flag and queues `mail` in the same transaction.
     async fn set_needs_info(
         &self,
         report_id: i64,
         needs_info: bool,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 

@@ -1,6 +1,7 @@
-//! E-mail to finders and staff through a durable outbox. Intake writes each mail into the
-//! store in the report's own transaction, so an accepted report always has its mail queued
-//! and a refused one has none; the worker sends what is due through SMTP, retries with
+//! E-mail to finders and staff through a durable outbox. Intake, and each later change
+//! that someone is told about, writes its mail into the store in the change's own
+//! transaction, so a change that happened always has its mail queued and a refused one
+//! has none; the worker sends what is due through SMTP, retries with
 //! back-off while the server is down, and survives restarts because the queue is the
 //! database. Without an SMTP server configured mail is still queued, and sent once one is.
 //!
@@ -9,6 +10,7 @@
 
 mod encrypt;
 mod message;
+mod news;
 mod smtp;
 mod templates;
 mod worker;
@@ -20,6 +22,7 @@ use lettre::{Address, AsyncSmtpTransport, Tokio1Executor};
 use tokio::sync::Notify;
 
 pub use encrypt::FinderKey;
+pub use news::{FinderNews, NewsMail, StaffNews};
 pub use smtp::{SmtpUrl, SmtpUrlError};
 pub use templates::NewReportMail;
 pub use worker::run;
@@ -31,7 +34,8 @@ pub struct MailSettings {
     pub smtp_url: Option<String>,
     /// `CVDESK_MAIL_FROM`: `security@example.org` or `Example Security <security@example.org>`.
     pub from: Option<String>,
-    /// Who is told about each new report.
+    /// Who is told about each new report, each reply of a finder and each request for an
+    /// update.
     pub staff_recipients: Vec<String>,
 }
 

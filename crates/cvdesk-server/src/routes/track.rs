@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
+use crate::mail::{NewsMail, StaffNews};
 use crate::rate_limit::Action;
 use crate::views::{render, TrackPage};
 use crate::AppState;
@@ -80,12 +81,14 @@ pub async fn post_update_request(
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     let now = state.clock.now();
+    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::UpdateRequested);
     match state
         .store
-        .request_update(report.id, now, now - UPDATE_REQUEST_INTERVAL)
+        .request_update(report.id, &mail, now, now - UPDATE_REQUEST_INTERVAL)
         .await?
     {
         None => {
+            state.mailer.wake();
             Ok(Redirect::to(&format!("/track/{token}?update=requested#update")).into_response())
         }
         Some(_) => {
@@ -134,10 +137,12 @@ pub async fn post_track_message(
     };
     match outcome {
         Ok(body) => {
+            let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
             state
                 .store
-                .add_finder_message(report.id, &body, state.clock.now())
+                .add_finder_message(report.id, &body, &mail, state.clock.now())
                 .await?;
+            state.mailer.wake();
             Ok(Redirect::to(&format!("/track/{token}#messages")).into_response())
         }
         Err((status, retry_after, message)) => {

@@ -4,8 +4,10 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::outbox::insert_mail;
 use super::{Dialect, SqlStore};
 use crate::messages::{Message, MessageStore};
+use crate::outbox::NewMail;
 use crate::triage::Author;
 use crate::StoreError;
 
@@ -48,6 +50,7 @@ where
         report_id: i64,
         body: &str,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         let mut tx = self.writer.begin().await?;
@@ -71,6 +74,7 @@ where
             now,
         )
         .await?;
+        insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -79,6 +83,7 @@ where
         &self,
         report_id: i64,
         body: &str,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         let mut tx = self.writer.begin().await?;
@@ -123,6 +128,7 @@ where
             )
             .await?;
         }
+        insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -130,6 +136,7 @@ where
     async fn request_update(
         &self,
         report_id: i64,
+        mail: &[NewMail],
         now: OffsetDateTime,
         previous_before: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
@@ -162,6 +169,7 @@ where
             now,
         )
         .await?;
+        insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
         Ok(None)
     }

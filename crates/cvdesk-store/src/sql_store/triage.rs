@@ -10,7 +10,9 @@ use cvdesk_domain::Reference;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::outbox::insert_mail;
 use super::{Dialect, SqlStore, SqlText, Value};
+use crate::outbox::NewMail;
 use crate::triage::{
     Author, ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
     ReportPage, ReportSort, ReportSummary, TriageStore,
@@ -307,6 +309,7 @@ where
         report_id: i64,
         transition: &Transition,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
@@ -346,6 +349,7 @@ where
             now,
         )
         .await?;
+        insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -355,6 +359,7 @@ where
         report_id: i64,
         needs_info: bool,
         author: Author<'_>,
+        mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
@@ -370,6 +375,7 @@ where
             "needs_info.cleared"
         };
         Self::record_event(&mut tx, report_id, author, kind, None, None, "", now).await?;
+        insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,8 +1,9 @@
-//! The conversation on a report: staff and finder messages in order, and a finder's
-//! answer clearing the needs-info flag with a line in the history.
+//! The conversation on a report: staff and finder messages in order, a finder's answer
+//! clearing the needs-info flag with a line in the history, and the mail about each change
+//! queued with it (none for a refused update request).
 
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{Author, NewReport};
+use cvdesk_store::{Author, MailBody, MailKind, NewMail, NewReport};
 use time::macros::datetime;
 use time::Duration;
 
@@ -12,6 +13,16 @@ const TRIAGER: Author<'static> = Author {
     id: None,
     label: "triager@example.org",
 };
+
+fn mail(kind: MailKind, report_id: i64) -> NewMail {
+    NewMail {
+        kind,
+        report_id: Some(report_id),
+        recipient: "triage@example.org".into(),
+        subject: kind.as_str().into(),
+        body: MailBody::Plain("There is news.".into()),
+    }
+}
 
 #[tokio::test]
 async fn both_sides_write_and_an_answer_clears_needs_info() {
@@ -44,7 +55,7 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             .expect("stored")
             .id;
         store
-            .set_needs_info(id, true, TRIAGER, at)
+            .set_needs_info(id, true, TRIAGER, &[], at)
             .await
             .expect("flag");
         store
@@ -52,12 +63,18 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
                 id,
                 "Which account did you use?",
                 TRIAGER,
+                &[mail(MailKind::FinderStaffMessage, id)],
                 at + Duration::hours(1),
             )
             .await
             .expect("sent");
         store
-            .add_finder_message(id, "My own test account.", at + Duration::hours(2))
+            .add_finder_message(
+                id,
+                "My own test account.",
+                &[mail(MailKind::StaffFinderReplied, id)],
+                at + Duration::hours(2),
+            )
             .await
             .expect("received");
         let messages = store.messages(id).await.expect("read");
@@ -104,7 +121,12 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
         );
         // A second answer leaves the history alone: the flag is already clear.
         store
-            .add_finder_message(id, "Also: it works on mobile.", at + Duration::hours(3))
+            .add_finder_message(
+                id,
+                "Also: it works on mobile.",
+                &[],
+                at + Duration::hours(3),
+            )
             .await
             .expect("received");
         assert_eq!(store.report_events(id).await.expect("history").len(), 5);
@@ -127,7 +149,12 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
         assert_eq!(store.last_update_request(id).await.expect("read"), None);
         assert_eq!(
             store
-                .request_update(id, first, first - period)
+                .request_update(
+                    id,
+                    &[mail(MailKind::StaffUpdateRequested, id)],
+                    first,
+                    first - period
+                )
                 .await
                 .expect("ask"),
             None
@@ -135,7 +162,12 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
         let soon = first + Duration::days(3);
         assert_eq!(
             store
-                .request_update(id, soon, soon - period)
+                .request_update(
+                    id,
+                    &[mail(MailKind::StaffUpdateRequested, id)],
+                    soon,
+                    soon - period
+                )
                 .await
                 .expect("ask"),
             Some(first),
@@ -145,7 +177,12 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
         let later = first + period;
         assert_eq!(
             store
-                .request_update(id, later, later - period)
+                .request_update(
+                    id,
+                    &[mail(MailKind::StaffUpdateRequested, id)],
+                    later,
+                    later - period
+                )
                 .await
                 .expect("ask"),
             None
@@ -162,5 +199,22 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             .filter(|e| e.kind == "update.requested")
             .count();
         assert_eq!(requests, 2, "{}", backend.name);
+        let mut queued: Vec<&str> = Vec::new();
+        let outbox = store.recent_mail(10).await.expect("outbox");
+        for entry in &outbox {
+            assert_eq!(entry.report_id, Some(id));
+            queued.push(entry.kind.as_str());
+        }
+        assert_eq!(
+            queued,
+            [
+                "staff_update_requested",
+                "staff_update_requested",
+                "staff_finder_replied",
+                "finder_staff_message"
+            ],
+            "{}: newest first, none for the refused request",
+            backend.name
+        );
     }
 }

@@ -54,7 +54,7 @@ async fn walk(store: &dyn Store, id: i64, states: &[ReportState], at: OffsetDate
             duplicate_of: None,
         };
         store
-            .transition_report(id, &step, TRIAGER, at)
+            .transition_report(id, &step, TRIAGER, &[], at)
             .await
             .expect("moved");
         from = *to;

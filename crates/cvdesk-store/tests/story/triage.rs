@@ -10,7 +10,9 @@ use cvdesk_domain::report::ReportState;
 use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{Author, NewReport, ReportFilter, ReportSort, Store, StoreError};
+use cvdesk_store::{
+    Author, MailBody, MailKind, NewMail, NewReport, ReportFilter, ReportSort, Store, StoreError,
+};
 use time::macros::datetime;
 use time::Duration;
 
@@ -294,17 +296,32 @@ async fn transitions_notes_and_assessments_leave_history() {
             duplicate_of: None,
         };
         store
-            .set_needs_info(id, true, ADMIN, now)
+            .set_needs_info(id, true, ADMIN, &[], now)
             .await
             .expect("flag");
         store
-            .transition_report(id, &to_triaged, ADMIN, now)
+            .transition_report(id, &to_triaged, ADMIN, &[triaged_mail(id)], now)
             .await
             .expect("moved");
-        let again = store.transition_report(id, &to_triaged, ADMIN, now).await;
+        let again = store
+            .transition_report(id, &to_triaged, ADMIN, &[triaged_mail(id)], now)
+            .await;
         assert!(
             matches!(again, Err(StoreError::Conflict(_))),
             "{}: stale transition",
+            backend.name
+        );
+        let queued: Vec<MailKind> = store
+            .recent_mail(10)
+            .await
+            .expect("outbox")
+            .iter()
+            .map(|entry| entry.kind)
+            .collect();
+        assert_eq!(
+            queued,
+            [MailKind::FinderTriaged],
+            "{}: mail with the move, none with the refused one",
             backend.name
         );
 
@@ -329,7 +346,7 @@ async fn transitions_notes_and_assessments_leave_history() {
             duplicate_of: None,
         };
         store
-            .transition_report(id, &close, ADMIN, now)
+            .transition_report(id, &close, ADMIN, &[], now)
             .await
             .expect("closed");
         let note = store
@@ -397,5 +414,15 @@ async fn transitions_notes_and_assessments_leave_history() {
             "{}: only earlier reports are compared",
             backend.name
         );
+    }
+}
+
+fn triaged_mail(report_id: i64) -> NewMail {
+    NewMail {
+        kind: MailKind::FinderTriaged,
+        report_id: Some(report_id),
+        recipient: "ada@example.org".into(),
+        subject: "Triage is done".into(),
+        body: MailBody::Plain("There is news.".into()),
     }
 }

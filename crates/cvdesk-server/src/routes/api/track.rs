@@ -13,6 +13,7 @@ use time::OffsetDateTime;
 
 use crate::client_address::ClientAddress;
 use crate::error::{ApiError, WebError};
+use crate::mail::{NewsMail, StaffNews};
 use crate::rate_limit::Action;
 use crate::routes::api::reports::parse_json;
 use crate::routes::track::report_for;
@@ -97,10 +98,12 @@ pub async fn post_message(
         message: message.clone(),
         fields: [("body".to_owned(), message)].into_iter().collect(),
     })?;
+    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
     let id = state
         .store
-        .add_finder_message(report.id, &body, now)
+        .add_finder_message(report.id, &body, &mail, now)
         .await?;
+    state.mailer.wake();
     Ok((
         StatusCode::CREATED,
         Json(ReplyCreated {
