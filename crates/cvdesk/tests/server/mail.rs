@@ -16,13 +16,13 @@ use serde_json::Value;
 use crate::app::{anonymous_report, full_report, TestApp};
 
 const FROM: &str = "Example Security <security@example.org>";
-const STAFF: &str = "triage@example.org";
-const FINDER: &str = "ada@example.org";
+pub const STAFF: &str = "triage@example.org";
+pub const FINDER: &str = "ada@example.org";
 /// Longer than the sender's poll: a duplicate would have arrived by then.
 const QUIET: Duration = Duration::from_secs(7);
 
 /// Whether the tools are here; if not, skipped loudly, or failed under `CVDESK_TEST_MAIL`.
-fn tools_present(needs_gpg: bool) -> bool {
+pub fn tools_present(needs_gpg: bool) -> bool {
     let mut missing = Vec::new();
     let aiosmtpd = Command::new("python3")
         .args(["-c", "import aiosmtpd"])
@@ -52,7 +52,7 @@ fn tools_present(needs_gpg: bool) -> bool {
     false
 }
 
-fn mail_args(port: u16) -> Vec<String> {
+pub fn mail_args(port: u16) -> Vec<String> {
     [
         "--smtp-url",
         &format!("smtp://127.0.0.1:{port}"),
@@ -66,20 +66,20 @@ fn mail_args(port: u16) -> Vec<String> {
     .collect()
 }
 
-fn as_strs(args: &[String]) -> Vec<&str> {
+pub fn as_strs(args: &[String]) -> Vec<&str> {
     args.iter().map(String::as_str).collect()
 }
 
 /// The loopback SMTP server, writing what it receives into `inbox`.
-struct SmtpSink {
+pub struct SmtpSink {
     child: Child,
-    port: u16,
+    pub port: u16,
     inbox: PathBuf,
 }
 
 impl SmtpSink {
     /// Starts on `port` (0: any free one).
-    fn start(inbox: &Path, port: u16) -> Self {
+    pub fn start(inbox: &Path, port: u16) -> Self {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mail/smtp_sink.py");
         let mut child = Command::new("python3")
             .arg(script)
@@ -125,7 +125,7 @@ impl SmtpSink {
 
     /// Waits up to two minutes for `count` messages (a retry after an outage comes 30 s
     /// after the failure at the latest), then a little longer for any extra.
-    async fn wait_for(&self, count: usize) -> Vec<Received> {
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
         for _ in 0..1200 {
             if self.received().len() >= count {
                 tokio::time::sleep(QUIET).await;
@@ -145,14 +145,14 @@ impl Drop for SmtpSink {
 }
 
 /// One message as the SMTP server received it.
-struct Received {
-    raw: String,
+pub struct Received {
+    pub raw: String,
     /// The body with quoted-printable undone.
-    text: String,
+    pub text: String,
 }
 
 impl Received {
-    fn parse(raw: &str) -> Self {
+    pub fn parse(raw: &str) -> Self {
         let body = raw.split_once("\r\n\r\n").map_or("", |(_, body)| body);
         let text = if raw.contains("Content-Transfer-Encoding: quoted-printable") {
             quoted_printable(body)
@@ -165,7 +165,7 @@ impl Received {
         }
     }
 
-    fn header(&self, name: &str) -> String {
+    pub fn header(&self, name: &str) -> String {
         let prefix = format!("{name}: ");
         self.raw
             .lines()
@@ -173,6 +173,17 @@ impl Received {
             .find_map(|line| line.strip_prefix(&prefix))
             .unwrap_or_else(|| panic!("no {name} header in\n{}", self.raw))
             .to_owned()
+    }
+
+    /// The armored OpenPGP message of a PGP/MIME mail.
+    pub fn armored_message(&self) -> &str {
+        const END: &str = "-----END PGP MESSAGE-----";
+        let start = self
+            .raw
+            .find("-----BEGIN PGP MESSAGE-----")
+            .expect("an armored message");
+        let end = self.raw.find(END).expect("its end");
+        &self.raw[start..end + END.len()]
     }
 }
 
@@ -200,12 +211,12 @@ fn quoted_printable(text: &str) -> String {
     String::from_utf8(out).expect("utf-8")
 }
 
-fn text(value: &Value, key: &str) -> String {
+pub fn text(value: &Value, key: &str) -> String {
     value[key].as_str().expect(key).to_owned()
 }
 
 /// What a plain mail must never carry about `full_report()` or its tracking link.
-fn assert_no_details(mail: &Received, tracking_token: &str) {
+pub fn assert_no_details(mail: &Received, tracking_token: &str) {
     for secret in [
         tracking_token,
         "/track/",
@@ -291,12 +302,12 @@ async fn intake_mails_the_finder_and_staff_without_details() {
 }
 
 /// A throwaway GnuPG home holding the finder's key pair; its agent stops when dropped.
-struct FinderGpg {
+pub struct FinderGpg {
     home: tempfile::TempDir,
 }
 
 impl FinderGpg {
-    fn new() -> Self {
+    pub fn new() -> Self {
         let gpg = FinderGpg {
             home: tempfile::Builder::new()
                 .prefix("gpg")
@@ -344,11 +355,11 @@ impl FinderGpg {
         output.stdout
     }
 
-    fn public_key(&self) -> String {
+    pub fn public_key(&self) -> String {
         String::from_utf8(self.run(&["--armor", "--export", FINDER], b"")).expect("armored")
     }
 
-    fn decrypt(&self, armored: &str) -> String {
+    pub fn decrypt(&self, armored: &str) -> String {
         let plain = self.run(&["--passphrase", "", "--decrypt"], armored.as_bytes());
         String::from_utf8(plain).expect("utf-8")
     }
@@ -401,17 +412,8 @@ async fn mail_to_a_finder_with_a_key_is_pgp_mime_that_gpg_opens() {
         acknowledgement.raw
     );
     assert!(acknowledgement.raw.contains("Version: 1"));
-    let start = acknowledgement
-        .raw
-        .find("-----BEGIN PGP MESSAGE-----")
-        .expect("an armored message");
-    let end = acknowledgement
-        .raw
-        .find("-----END PGP MESSAGE-----")
-        .expect("its end");
-    let armored = &acknowledgement.raw[start..end + "-----END PGP MESSAGE-----".len()];
 
-    let decrypted = Received::parse(&gpg.decrypt(armored));
+    let decrypted = Received::parse(&gpg.decrypt(acknowledgement.armored_message()));
     assert!(
         decrypted
             .raw

@@ -15,6 +15,7 @@ mod form;
 mod headers;
 mod intake_api;
 mod mail;
+mod mail_news;
 mod messages;
 mod openapi;
 mod openpgp;
