@@ -8,7 +8,7 @@
 //! sign and one that can decrypt whose secret parts are present and unlock. Certifications
 //! made by other keys are kept and published but never relied on.
 
-mod validity;
+pub(crate) mod validity;
 
 use std::io::Read;
 

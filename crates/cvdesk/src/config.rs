@@ -64,7 +64,7 @@ struct MailFile {
     smtp_url: Option<String>,
     /// The address mail is sent from.
     from: Option<String>,
-    /// Staff addresses told about each new report.
+    /// Staff addresses told of new reports, finders' replies and update requests.
     staff_recipients: Option<Vec<String>>,
 }
 

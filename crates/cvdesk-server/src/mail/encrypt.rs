@@ -7,9 +7,11 @@ use pgp::composed::{
     ArmorOptions, Deserializable, MessageBuilder, SignedPublicKey, SignedPublicSubKey,
 };
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
-use pgp::packet::{KeyFlags, PublicKey, Signature, SignatureType};
-use pgp::types::{KeyDetails, Tag, Timestamp};
+use pgp::packet::{PublicKey, Signature, SignatureType};
+use pgp::types::{KeyDetails, Tag};
 use rand::rngs::OsRng;
+
+use crate::openpgp::validity::{expiry, issued_by, newest, no_flags};
 use time::{Date, OffsetDateTime};
 
 /// Why a mail could not be encrypted to the key the finder gave.
@@ -158,39 +160,6 @@ fn subkey_encrypts(subkey: &SignedPublicSubKey, primary: &PublicKey, now: Offset
     !expired
         && subkey.key.algorithm().can_encrypt()
         && (flags.encrypt_comms() || flags.encrypt_storage())
-}
-
-/// Whether the primary key made `signature`; one that names no issuer is tried too.
-fn issued_by(signature: &Signature, primary: &PublicKey) -> bool {
-    let fingerprints = signature.issuer_fingerprint();
-    let key_ids = signature.issuer_key_id();
-    (fingerprints.is_empty() && key_ids.is_empty())
-        || fingerprints
-            .iter()
-            .any(|fingerprint| **fingerprint == primary.fingerprint())
-        || key_ids.iter().any(|id| **id == primary.legacy_key_id())
-}
-
-fn newest<'a>(signatures: impl Iterator<Item = &'a Signature>) -> Option<&'a Signature> {
-    signatures.max_by_key(|signature| signature.created().map(Timestamp::as_secs))
-}
-
-/// When the component created at `created` expires under `binding`, if it does.
-fn expiry(created: Timestamp, binding: &Signature) -> Option<OffsetDateTime> {
-    let lifetime = std::time::Duration::from(binding.key_expiration_time()?).as_secs();
-    if lifetime == 0 {
-        return None;
-    }
-    let expires = i64::from(created.as_secs()).checked_add(i64::try_from(lifetime).ok()?)?;
-    OffsetDateTime::from_unix_timestamp(expires).ok()
-}
-
-fn no_flags(flags: &KeyFlags) -> bool {
-    !(flags.certify()
-        || flags.sign()
-        || flags.encrypt_comms()
-        || flags.encrypt_storage()
-        || flags.authentication())
 }
 
 #[cfg(test)]

@@ -213,7 +213,7 @@ fn subkey_flags(
 }
 
 /// Whether the primary key made `signature`; one that names no issuer is tried too.
-fn issued_by(signature: &Signature, primary: &PublicKey) -> bool {
+pub(crate) fn issued_by(signature: &Signature, primary: &PublicKey) -> bool {
     let fingerprints = signature.issuer_fingerprint();
     let key_ids = signature.issuer_key_id();
     (fingerprints.is_empty() && key_ids.is_empty())
@@ -223,12 +223,12 @@ fn issued_by(signature: &Signature, primary: &PublicKey) -> bool {
         || key_ids.iter().any(|id| **id == primary.legacy_key_id())
 }
 
-fn newest<'a>(signatures: impl Iterator<Item = &'a Signature>) -> Option<&'a Signature> {
+pub(crate) fn newest<'a>(signatures: impl Iterator<Item = &'a Signature>) -> Option<&'a Signature> {
     signatures.max_by_key(|signature| signature.created().map(Timestamp::as_secs))
 }
 
 /// When the component created at `created` expires under `binding`, if it does.
-fn expiry(created: Timestamp, binding: &Signature) -> Option<OffsetDateTime> {
+pub(crate) fn expiry(created: Timestamp, binding: &Signature) -> Option<OffsetDateTime> {
     let lifetime = std::time::Duration::from(binding.key_expiration_time()?).as_secs();
     if lifetime == 0 {
         return None;
@@ -237,7 +237,7 @@ fn expiry(created: Timestamp, binding: &Signature) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(expires).ok()
 }
 
-fn no_flags(flags: &KeyFlags) -> bool {
+pub(crate) fn no_flags(flags: &KeyFlags) -> bool {
     !(flags.certify()
         || flags.sign()
         || flags.encrypt_comms()
