@@ -137,11 +137,19 @@ async fn nobody_reaches_what_they_may_not() {
 
     // Anonymous, and a finder holding the tracking link: sent to sign in.
     let finder = browser();
-    for route in html_routes(&reference, "none").iter().chain(&[Route {
-        method: Method::GET,
-        path: "/staff".into(),
-        form: Vec::new(),
-    }]) {
+    let listings = [
+        Route {
+            method: Method::GET,
+            path: "/staff".into(),
+            form: Vec::new(),
+        },
+        Route {
+            method: Method::GET,
+            path: "/staff/due?weeks=13".into(),
+            form: Vec::new(),
+        },
+    ];
+    for route in html_routes(&reference, "none").iter().chain(&listings) {
         for (who, client) in [("anonymous", &browser()), ("finder", &finder)] {
             let response = send(client, &app, route).await;
             assert_eq!(
@@ -182,6 +190,30 @@ async fn nobody_reaches_what_they_may_not() {
     assert!(
         !queue.contains(&reference),
         "another team's report is not in the queue"
+    );
+    let due = blog_member
+        .get(app.at("/staff/due?weeks=13"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !due.contains(&reference),
+        "another team's deadlines are not listed"
+    );
+    let own_due = shop_member
+        .get(app.at("/staff/due?weeks=13"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        own_due.contains(&reference),
+        "the owning team sees its deadlines"
     );
 
     // Closing in bulk: anonymous and finders are sent to sign in, a viewer is refused,
