@@ -1,6 +1,6 @@
-//! The intake challenge as the desk runs it: the shared signing key, the difficulty of
-//! the moment (it rises while submissions surge and falls back after), and reading a
-//! finder's response from a form or from API headers.
+//! The intake challenge as the desk runs it: the signing key every instance shares, the
+//! difficulty of the moment (it rises while accepted reports surge and falls back after),
+//! and the words a finder reads when a response is refused.
 
 use std::sync::Mutex;
 
