@@ -39,6 +39,7 @@
 mod calendar;
 mod clock;
 mod policy;
+mod reminders;
 mod updates;
 
 pub use calendar::{
@@ -46,6 +47,7 @@ pub use calendar::{
 };
 pub use clock::{ClockStatus, Deadline};
 pub use policy::{Policy, RemediationTargets, Rule};
+pub use reminders::{due_reminders, ClockRules, DueReminder, Reminder, ReportTimes};
 pub use updates::{
     may_request_update, next_update_due, UpdateRequestTooSoon, UPDATE_INTERVAL,
     UPDATE_REQUEST_INTERVAL,
