@@ -12,6 +12,8 @@ use crate::StoreError;
 pub struct Team {
     pub id: TeamId,
     pub name: String,
+    /// Where staff notices about the team's reports go; empty for the global recipients.
+    pub recipients: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +46,14 @@ pub trait InventoryStore: Send + Sync {
     async fn create_team(&self, name: &str, now: OffsetDateTime) -> Result<TeamId, StoreError>;
 
     async fn teams(&self) -> Result<Vec<Team>, StoreError>;
+
+    /// Replaces the addresses the team's staff notices go to (checked by the caller);
+    /// `Missing` when there is no such team.
+    async fn set_team_recipients(
+        &self,
+        team: TeamId,
+        recipients: &[String],
+    ) -> Result<(), StoreError>;
 
     /// `Conflict` when the name is taken.
     async fn create_product(

@@ -12,6 +12,7 @@ mod messages;
 mod outbox;
 mod policy;
 mod postgres;
+mod reminders;
 mod rows;
 mod settings;
 mod sql_store;
@@ -40,6 +41,7 @@ pub use outbox::{
 };
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
+pub use reminders::{ReminderStore, UpdateTimes};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
@@ -105,6 +107,7 @@ pub trait Store:
     + PolicyStore
     + OutboxStore
     + MessageStore
+    + ReminderStore
 {
 }
 
@@ -119,6 +122,7 @@ impl<T> Store for T where
         + PolicyStore
         + MessageStore
         + OutboxStore
+        + ReminderStore
 {
 }
 

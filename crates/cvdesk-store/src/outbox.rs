@@ -35,10 +35,14 @@ pub enum MailKind {
     StaffFinderReplied,
     /// To a staff address: the finder asked for a status update.
     StaffUpdateRequested,
+    /// To a staff address: a first-response, triage or fix deadline is at risk or passed.
+    StaffDeadlineReminder,
+    /// To a staff address: the finder is owed an update on an assigned report.
+    StaffUpdateReminder,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::FinderAcknowledgement,
         MailKind::StaffNewReport,
         MailKind::FinderStaffMessage,
@@ -48,6 +52,8 @@ impl MailKind {
         MailKind::FinderClosed,
         MailKind::StaffFinderReplied,
         MailKind::StaffUpdateRequested,
+        MailKind::StaffDeadlineReminder,
+        MailKind::StaffUpdateReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -61,6 +67,8 @@ impl MailKind {
             MailKind::FinderClosed => "finder_closed",
             MailKind::StaffFinderReplied => "staff_finder_replied",
             MailKind::StaffUpdateRequested => "staff_update_requested",
+            MailKind::StaffDeadlineReminder => "staff_deadline_reminder",
+            MailKind::StaffUpdateReminder => "staff_update_reminder",
         }
     }
 

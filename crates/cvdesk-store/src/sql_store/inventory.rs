@@ -11,6 +11,7 @@ use crate::inventory::{InventoryStore, Product, Team};
 use crate::StoreError;
 
 const PRODUCT_COLUMNS: &str = "SELECT p.id, p.name, p.team_id, t.name AS team_name, \
+     t.recipients AS team_recipients, \
      p.business_context, p.criticality, p.hostnames, p.url_prefixes, p.aliases \
      FROM products p LEFT JOIN teams t ON t.id = p.team_id";
 
@@ -20,6 +21,7 @@ pub struct ProductRow {
     name: String,
     team_id: Option<i64>,
     team_name: Option<String>,
+    team_recipients: Option<String>,
     business_context: String,
     criticality: String,
     hostnames: String,
@@ -31,6 +33,7 @@ pub struct ProductRow {
 pub struct TeamRow {
     id: i64,
     name: String,
+    recipients: String,
 }
 
 fn lines(text: &str) -> Vec<String> {
@@ -50,6 +53,7 @@ impl TryFrom<ProductRow> for Product {
                 (Some(id), Some(name)) => Some(Team {
                     id: TeamId(id),
                     name,
+                    recipients: lines(row.team_recipients.as_deref().unwrap_or_default()),
                 }),
                 _ => None,
             },
@@ -98,16 +102,35 @@ where
     }
 
     async fn teams(&self) -> Result<Vec<Team>, StoreError> {
-        let rows: Vec<TeamRow> = sqlx::query_as("SELECT id, name FROM teams ORDER BY name")
-            .fetch_all(&self.readers)
-            .await?;
+        let rows: Vec<TeamRow> =
+            sqlx::query_as("SELECT id, name, recipients FROM teams ORDER BY name")
+                .fetch_all(&self.readers)
+                .await?;
         Ok(rows
             .into_iter()
             .map(|row| Team {
                 id: TeamId(row.id),
+                recipients: lines(&row.recipients),
                 name: row.name,
             })
             .collect())
+    }
+
+    async fn set_team_recipients(
+        &self,
+        team: TeamId,
+        recipients: &[String],
+    ) -> Result<(), StoreError> {
+        let updated: Option<i64> =
+            sqlx::query_scalar("UPDATE teams SET recipients = $2 WHERE id = $1 RETURNING id")
+                .bind(team.0)
+                .bind(recipients.join("\n"))
+                .fetch_optional(&self.writer)
+                .await?;
+        match updated {
+            Some(_) => Ok(()),
+            None => Err(StoreError::Missing(format!("there is no team {}", team.0))),
+        }
     }
 
     async fn create_product(

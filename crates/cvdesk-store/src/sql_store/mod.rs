@@ -10,6 +10,7 @@ mod inventory;
 mod messages;
 mod outbox;
 mod policy;
+mod reminders;
 mod reports;
 mod settings;
 mod triage;

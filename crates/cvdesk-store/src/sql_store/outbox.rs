@@ -36,7 +36,7 @@ const RECENT: &str = "SELECT id, created_at, kind, report_id, recipient, attempt
 
 /// Outbox times are whole seconds in UTC: SQLite compares them as text, which orders them
 /// by time only when every one has the same shape.
-fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
+pub(super) fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
     at.to_offset(UtcOffset::UTC)
         .replace_nanosecond(0)
         .unwrap_or(at)

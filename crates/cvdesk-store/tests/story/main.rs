@@ -7,6 +7,7 @@ mod backends;
 mod messages;
 mod outbox;
 mod policy;
+mod reminders;
 mod reports;
 mod thanks;
 mod triage;
