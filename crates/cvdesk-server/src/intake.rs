@@ -2,7 +2,7 @@
 //! tracking token, and one durable write of the report with the mail about it. The finder
 //! sees a reference number only after the store has committed.
 
-use cvdesk_domain::attachment::AttachmentError;
+use cvdesk_domain::attachment::{AttachmentError, AttachmentLimits};
 use cvdesk_domain::challenge::Solved;
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_domain::product;
@@ -65,6 +65,16 @@ pub struct ReceivedFiles {
     pub refusal: Option<AttachmentError>,
 }
 
+impl ReceivedFiles {
+    /// The first limit the files broke, each as it arrived or all of them together.
+    pub fn first_refusal(&self, limits: AttachmentLimits) -> Option<AttachmentError> {
+        let total: u64 = self.files.iter().map(|f| f.content.len() as u64).sum();
+        self.refusal
+            .clone()
+            .or_else(|| limits.check_set(self.files.len(), total).err())
+    }
+}
+
 pub async fn accept_report(
     state: &AppState,
     input: &ReportInput,
@@ -72,11 +82,7 @@ pub async fn accept_report(
     origin: &Origin,
 ) -> Result<Accepted, IntakeError> {
     let draft = ReportDraft::parse(input, state.settings.text_limits);
-    let limits = state.settings.attachment_limits;
-    let total: u64 = received.files.iter().map(|f| f.content.len() as u64).sum();
-    let file_refusal = received
-        .refusal
-        .or_else(|| limits.check_set(received.files.len(), total).err());
+    let file_refusal = received.first_refusal(state.settings.attachment_limits);
     let draft = match (draft, file_refusal) {
         (Ok(draft), None) => draft,
         (draft, file_refusal) => {
@@ -158,7 +164,8 @@ pub fn tracking_url(state: &AppState, token: &str) -> String {
     format!("{}/track/{token}", state.settings.public_url)
 }
 
-fn capitalise(message: &str) -> String {
+/// A refusal written as a sentence: a capital first letter and a full stop.
+pub fn capitalise(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
         Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),

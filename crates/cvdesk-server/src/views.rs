@@ -245,6 +245,11 @@ pub struct TrackPage {
     /// The reply as typed, when it comes back with a problem.
     pub reply: String,
     pub reply_error: Option<String>,
+    /// Why the reply's files were refused, or that they must be chosen again.
+    pub attachments_error: Option<String>,
+    pub max_files: usize,
+    pub max_file_size: String,
+    pub max_total_size: String,
     /// What the page says about asking for a status update, when it says anything.
     pub update_notice: Option<String>,
     /// Whether the "ask for an update" button is offered now.
@@ -259,6 +264,16 @@ pub struct MessageView {
     pub at_display: String,
     /// The Markdown body rendered and cleaned.
     pub html: String,
+    /// The files sent with the message.
+    pub files: Vec<FileView>,
+}
+
+/// One file sent with a message: what the page says of it and the id its link needs.
+pub struct FileView {
+    pub id: i64,
+    pub file_name: String,
+    pub size: String,
+    pub sha256: String,
 }
 
 impl MessageView {
@@ -281,6 +296,16 @@ impl MessageView {
                 message.created_at.minute()
             ),
             html: markdown::to_safe_html(&message.body),
+            files: message
+                .attachments
+                .iter()
+                .map(|file| FileView {
+                    id: file.id,
+                    file_name: file.file_name.clone(),
+                    size: human_bytes(file.size_bytes),
+                    sha256: file.sha256.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -304,6 +329,7 @@ impl TrackPage {
             report.created_at.hour(),
             report.created_at.minute()
         );
+        let limits = settings.attachment_limits;
         TrackPage {
             layout: Layout::of(settings),
             report,
@@ -314,6 +340,10 @@ impl TrackPage {
             messages: messages.iter().map(|m| MessageView::of(m, true)).collect(),
             reply: String::new(),
             reply_error: None,
+            attachments_error: None,
+            max_files: limits.max_files,
+            max_file_size: human_bytes(limits.max_file_bytes),
+            max_total_size: human_bytes(limits.max_total_bytes),
             update_notice: None,
             may_request_update: false,
         }

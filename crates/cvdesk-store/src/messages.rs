@@ -1,11 +1,12 @@
 //! The conversation on a report between the desk and the finder.
 
 use async_trait::async_trait;
+use cvdesk_domain::report::AttachmentMeta;
 use time::OffsetDateTime;
 
 use crate::outbox::NewMail;
 use crate::triage::Author;
-use crate::StoreError;
+use crate::{NewAttachment, StoreError};
 
 /// One message; both sides see every one.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +17,8 @@ pub struct Message {
     /// The staff member's e-mail, or "finder".
     pub author_label: String,
     pub body: String,
+    /// The files sent with it, oldest first; their bytes come from `ReportStore::attachment`.
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 #[async_trait]
@@ -33,11 +36,14 @@ pub trait MessageStore: Send + Sync {
 
     /// The finder's reply. It answers any request for information, so the report's
     /// needs-info flag is cleared in the same transaction (and the history says so);
-    /// `mail` (telling the staff) is queued in it too.
+    /// `mail` (telling the staff) is queued in it too. `files` become the report's
+    /// attachments, sent with this message; their bytes are stored before the message
+    /// commits.
     async fn add_finder_message(
         &self,
         report_id: i64,
         body: &str,
+        files: &[NewAttachment],
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;

@@ -25,9 +25,10 @@ pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, referenc
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
      RETURNING id";
 
+/// `$5` is the message that carried the file, NULL for the report form's files.
 pub const INSERT_ATTACHMENT: &str =
-    "INSERT INTO attachments (report_id, file_name, size_bytes, sha256) \
-     VALUES ($1, $2, $3, $4) RETURNING id";
+    "INSERT INTO attachments (report_id, file_name, size_bytes, sha256, message_id) \
+     VALUES ($1, $2, $3, $4, $5) RETURNING id";
 
 const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, reference_sequence, \
      state, needs_info, created_at, asset, weakness, cvss_vector, cvss_version, cvss_score, \
@@ -43,9 +44,11 @@ pub fn report_by_reference() -> String {
     format!("{REPORT_COLUMNS} WHERE reference_prefix = $1 AND reference_year = $2 AND reference_sequence = $3")
 }
 
+/// The files sent with the report form; those sent with replies belong to their message.
 pub const ATTACHMENTS_OF_REPORT: &str = "SELECT id, file_name, size_bytes, sha256 \
-     FROM attachments WHERE report_id = $1 ORDER BY id";
+     FROM attachments WHERE report_id = $1 AND message_id IS NULL ORDER BY id";
 
+/// Any file of the report, sent with the form or with a reply.
 pub const ATTACHMENT_OF_REPORT: &str = "SELECT id, file_name, size_bytes, sha256 \
      FROM attachments WHERE report_id = $1 AND id = $2";
 

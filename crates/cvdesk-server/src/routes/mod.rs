@@ -22,15 +22,18 @@ use crate::error::{PageError, WebError};
 use crate::security_headers::set_security_headers;
 use crate::AppState;
 
-/// Room for the text fields of a form beside its files.
+/// Room for the text fields of a form beside its files (the report form, a finder's reply).
 const FORM_TEXT_ALLOWANCE: u64 = 2 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
-    let form_body_limit = state
-        .settings
-        .attachment_limits
-        .max_total_bytes
-        .saturating_add(FORM_TEXT_ALLOWANCE);
+    let form_body_limit = usize::try_from(
+        state
+            .settings
+            .attachment_limits
+            .max_total_bytes
+            .saturating_add(FORM_TEXT_ALLOWANCE),
+    )
+    .unwrap_or(usize::MAX);
     let uses_tls = state.settings.uses_tls();
     Router::new()
         .route("/healthz", get(health::get_healthz))
@@ -48,9 +51,7 @@ pub fn router(state: AppState) -> Router {
             "/report",
             get(report_form::get_report_form)
                 .post(report_form::post_report_form)
-                .layer(DefaultBodyLimit::max(
-                    usize::try_from(form_body_limit).unwrap_or(usize::MAX),
-                )),
+                .layer(DefaultBodyLimit::max(form_body_limit)),
         )
         .route("/policy", get(policy::get_policy))
         .route(
@@ -61,7 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route("/security.txt", get(policy::get_legacy_security_txt))
         .route("/thanks", get(policy::get_thanks))
         .route("/track/{token}", get(track::get_track))
-        .route("/track/{token}/messages", post(track::post_track_message))
+        .route(
+            "/track/{token}/messages",
+            post(track::post_track_message).layer(DefaultBodyLimit::max(form_body_limit)),
+        )
         .route(
             "/track/{token}/update-request",
             post(track::post_update_request),

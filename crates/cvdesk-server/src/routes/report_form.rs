@@ -180,7 +180,7 @@ async fn read_form(
 }
 
 /// One file part. An empty file input still sends a part with no name and no bytes.
-async fn read_file(
+pub(super) async fn read_file(
     mut part: Part<'_>,
     limits: cvdesk_domain::AttachmentLimits,
     received: &mut ReceivedFiles,
@@ -208,7 +208,10 @@ async fn read_file(
 }
 
 /// Reads a text part up to `cap` bytes and drains the rest. `None` when the part is empty.
-async fn read_capped(mut part: Part<'_>, cap: usize) -> Result<Option<Vec<u8>>, WebError> {
+pub(super) async fn read_capped(
+    mut part: Part<'_>,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, WebError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = part.chunk().await.map_err(malformed)? {
         let room = cap.saturating_sub(bytes.len());
@@ -217,7 +220,7 @@ async fn read_capped(mut part: Part<'_>, cap: usize) -> Result<Option<Vec<u8>>, 
     Ok((!bytes.is_empty()).then_some(bytes))
 }
 
-fn malformed(error: MultipartError) -> WebError {
+pub(super) fn malformed(error: MultipartError) -> WebError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         WebError::PayloadTooLarge(
             "The submission is larger than this desk accepts. Go back, remove or shrink \

@@ -1,12 +1,12 @@
-//! The finder's tracking page and their attachment downloads. An unknown token costs the
-//! same work as a known one: hash, one indexed lookup, then 404.
+//! The finder's tracking page, their replies with files, and their attachment downloads.
+//! An unknown token costs the same work as a known one: hash, one indexed lookup, then 404.
 
-use axum::extract::rejection::{FormRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::Form;
-use cvdesk_domain::message::parse_body;
+use cvdesk_domain::message::{parse_body, MAX_MESSAGE_CHARS};
 use cvdesk_domain::report::Report;
 use cvdesk_domain::sla::{may_request_update, UPDATE_REQUEST_INTERVAL};
 use cvdesk_domain::TrackingTokenHash;
@@ -14,8 +14,10 @@ use serde::Deserialize;
 
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
+use crate::intake::{capitalise, ReceivedFiles};
 use crate::mail::{NewsMail, StaffNews};
 use crate::rate_limit::Action;
+use crate::routes::report_form::{malformed, read_capped, read_file};
 use crate::views::{render, TrackPage};
 use crate::AppState;
 
@@ -98,23 +100,27 @@ pub async fn post_update_request(
     }
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct ReplyForm {
+/// The reply form as sent: its text, and its files read against the intake limits.
+#[derive(Default)]
+struct ReplyForm {
     body: String,
+    files: ReceivedFiles,
 }
 
-/// The finder's reply from the tracking page. The tracking link is the credential; a
-/// reply counts against the client's reply limit, and a refused one comes back with the
-/// text kept.
+/// The finder's reply from the tracking page, with any files. The tracking link is the
+/// credential; a reply counts against the client's reply limit, and a refused one comes
+/// back with the text kept (files cannot be kept by a browser: they must be chosen again).
 pub async fn post_track_message(
     State(state): State<AppState>,
     client: ClientAddress,
     Path(token): Path<String>,
-    submitted: Result<Form<ReplyForm>, FormRejection>,
+    submitted: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let report = report_for(&state, &client, &token).await?;
-    let typed = submitted.map(|Form(form)| form.body).unwrap_or_default();
+    let form = match submitted {
+        Ok(multipart) => read_reply(&state, multipart).await?,
+        Err(_) => ReplyForm::default(),
+    };
     let refused = match state
         .rate_limits
         .check(
@@ -129,10 +135,29 @@ pub async fn post_track_message(
         Err(other) => return Err(other.into()),
         Ok(()) => None,
     };
+    let had_files = !form.files.files.is_empty() || form.files.refusal.is_some();
     let outcome = match refused {
-        Some(error) => Err((error.status(), error.retry_after(), error.to_string())),
+        Some(error) => Err((
+            error.status(),
+            error.retry_after(),
+            Some(error.to_string()),
+            None,
+        )),
         None => {
-            parse_body(&typed).map_err(|message| (StatusCode::UNPROCESSABLE_ENTITY, None, message))
+            let body = parse_body(&form.body);
+            let file_refusal = form
+                .files
+                .first_refusal(state.settings.attachment_limits)
+                .map(|refusal| capitalise(&refusal.to_string()));
+            match (body, file_refusal) {
+                (Ok(body), None) => Ok(body),
+                (body, file_refusal) => Err((
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    body.err(),
+                    file_refusal,
+                )),
+            }
         }
     };
     match outcome {
@@ -140,18 +165,48 @@ pub async fn post_track_message(
             let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
             state
                 .store
-                .add_finder_message(report.id, &body, &mail, state.clock.now())
+                .add_finder_message(
+                    report.id,
+                    &body,
+                    &form.files.files,
+                    &mail,
+                    state.clock.now(),
+                )
                 .await?;
             state.mailer.wake();
             Ok(Redirect::to(&format!("/track/{token}#messages")).into_response())
         }
-        Err((status, retry_after, message)) => {
+        Err((status, retry_after, reply_error, attachments_error)) => {
             let mut page = track_page(&state, report, token, false).await?;
-            page.reply = typed;
-            page.reply_error = Some(message);
+            page.reply = form.body;
+            page.reply_error = reply_error;
+            page.attachments_error = attachments_error.or_else(|| {
+                had_files.then(|| "Your files were not kept: choose them again.".to_owned())
+            });
             Ok((status, retry_after, render(&page)?).into_response())
         }
     }
+}
+
+/// Reads every part of the reply form, keeping the text even when a file breaks a limit.
+async fn read_reply(state: &AppState, mut multipart: Multipart) -> Result<ReplyForm, WebError> {
+    let limits = state.settings.attachment_limits;
+    // UTF-8 needs at most four bytes a character; anything longer is refused by the rules.
+    let text_cap = MAX_MESSAGE_CHARS.saturating_mul(4) + 4;
+    let mut form = ReplyForm::default();
+    while let Some(part) = multipart.next_field().await.map_err(malformed)? {
+        match part.name().unwrap_or_default() {
+            "attachments" => read_file(part, limits, &mut form.files).await?,
+            "body" => {
+                let bytes = read_capped(part, text_cap).await?.unwrap_or_default();
+                form.body = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            _ => {
+                read_capped(part, 0).await?;
+            }
+        }
+    }
+    Ok(form)
 }
 
 pub async fn get_track_attachment(

@@ -8,8 +8,9 @@ use super::outbox::insert_mail;
 use super::{Dialect, SqlStore};
 use crate::messages::{Message, MessageStore};
 use crate::outbox::NewMail;
+use crate::rows::AttachmentRow;
 use crate::triage::Author;
-use crate::StoreError;
+use crate::{NewAttachment, StoreError};
 
 const INSERT: &str = "INSERT INTO messages (report_id, created_at, from_finder, author_id, \
      author_label, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
@@ -29,6 +30,17 @@ pub struct MessageRow {
     body: String,
 }
 
+/// The files sent with the report's messages, in the order they were stored.
+const MESSAGE_ATTACHMENTS: &str = "SELECT message_id, id, file_name, size_bytes, sha256 \
+     FROM attachments WHERE report_id = $1 AND message_id IS NOT NULL ORDER BY id";
+
+#[derive(FromRow)]
+pub struct MessageAttachmentRow {
+    message_id: i64,
+    #[sqlx(flatten)]
+    file: AttachmentRow,
+}
+
 #[async_trait]
 impl<DB> MessageStore for SqlStore<DB>
 where
@@ -42,7 +54,9 @@ where
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<OffsetDateTime>: Decode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'r> MessageRow: FromRow<'r, DB::Row>,
+    for<'r> MessageAttachmentRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn add_staff_message(
@@ -83,9 +97,11 @@ where
         &self,
         report_id: i64,
         body: &str,
+        files: &[NewAttachment],
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
+        let file_hashes = self.put_blobs(files)?;
         let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(INSERT)
             .bind(report_id)
@@ -95,6 +111,8 @@ where
             .bind(FINDER.label)
             .bind(body)
             .fetch_one(&mut *tx)
+            .await?;
+        self.insert_attachments(&mut tx, report_id, Some(id), files, file_hashes)
             .await?;
         Self::record_event(
             &mut tx,
@@ -194,7 +212,11 @@ where
         .bind(report_id)
         .fetch_all(&self.readers)
         .await?;
-        Ok(rows
+        let files: Vec<MessageAttachmentRow> = sqlx::query_as(MESSAGE_ATTACHMENTS)
+            .bind(report_id)
+            .fetch_all(&self.readers)
+            .await?;
+        let mut messages: Vec<Message> = rows
             .into_iter()
             .map(|row| Message {
                 id: row.id,
@@ -202,7 +224,21 @@ where
                 from_finder: row.from_finder,
                 author_label: row.author_label,
                 body: row.body,
+                attachments: Vec::new(),
             })
-            .collect())
+            .collect();
+        for row in files {
+            let message = messages
+                .iter_mut()
+                .find(|message| message.id == row.message_id)
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "attachment of message {} outside its report",
+                        row.message_id
+                    ))
+                })?;
+            message.attachments.push(row.file.into_meta()?);
+        }
+        Ok(messages)
     }
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use super::outbox::insert_mail;
 use super::{Blobs, SqlStore};
 use crate::rows::{self, AttachmentRow, ReportRow};
-use crate::{AttachmentContent, ComposeMail, NewReport, ReportStore, StoreError};
+use crate::{AttachmentContent, ComposeMail, NewAttachment, NewReport, ReportStore, StoreError};
 
 const INSERT_BLOB: &str =
     "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
@@ -50,6 +50,69 @@ where
     }
 }
 
+/// Storing supporting files, whether sent with the report form or with a reply.
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// Writes the files' bytes where the blobs live, when that is outside the database,
+    /// and returns each file's hash. Called before the transaction that names them, so
+    /// once a row commits, every file it names is already on disk.
+    pub(super) fn put_blobs(&self, files: &[NewAttachment]) -> Result<Vec<String>, StoreError> {
+        match &self.blobs {
+            Blobs::Files(dir) => files.iter().map(|file| dir.put(&file.content)).collect(),
+            Blobs::Table => Ok(files
+                .iter()
+                .map(|file| rows::sha256_hex(&file.content))
+                .collect()),
+        }
+    }
+
+    /// Records the files (hashed by `put_blobs`) as the report's, sent with the message
+    /// `message_id` when there is one; the bytes too when blobs live in the database.
+    pub(super) async fn insert_attachments(
+        &self,
+        connection: &mut DB::Connection,
+        report_id: i64,
+        message_id: Option<i64>,
+        files: &[NewAttachment],
+        hashes: Vec<String>,
+    ) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let mut attachments = Vec::with_capacity(hashes.len());
+        for (file, sha256) in files.iter().zip(hashes) {
+            if let Blobs::Table = self.blobs {
+                sqlx::query(INSERT_BLOB)
+                    .bind(sha256.as_str())
+                    .bind(file.content.as_slice())
+                    .execute(&mut *connection)
+                    .await?;
+            }
+            let id: i64 = sqlx::query_scalar(rows::INSERT_ATTACHMENT)
+                .bind(report_id)
+                .bind(file.name.as_str())
+                .bind(rows::size_of(&file.content)?)
+                .bind(sha256.as_str())
+                .bind(message_id)
+                .fetch_one(&mut *connection)
+                .await?;
+            attachments.push(AttachmentMeta {
+                id,
+                file_name: file.name.as_str().to_owned(),
+                size_bytes: file.content.len() as u64,
+                sha256,
+            });
+        }
+        Ok(attachments)
+    }
+}
+
 #[async_trait]
 impl<DB> ReportStore for SqlStore<DB>
 where
@@ -81,19 +144,7 @@ where
         new: NewReport<'_>,
         compose: &ComposeMail<'_>,
     ) -> Result<Report, StoreError> {
-        // Files first: once the row commits, every file it names is already on disk.
-        let file_hashes = match &self.blobs {
-            Blobs::Files(dir) => new
-                .attachments
-                .iter()
-                .map(|file| dir.put(&file.content))
-                .collect::<Result<Vec<_>, _>>()?,
-            Blobs::Table => new
-                .attachments
-                .iter()
-                .map(|file| rows::sha256_hex(&file.content))
-                .collect(),
-        };
+        let file_hashes = self.put_blobs(new.attachments)?;
         let year = i64::from(new.received_at.year());
         let mut tx = self.writer.begin().await?;
         if let Some(challenge) = new.challenge {
@@ -119,29 +170,9 @@ where
         )
         .fetch_one(&mut *tx)
         .await?;
-        let mut attachments = Vec::with_capacity(file_hashes.len());
-        for (file, sha256) in new.attachments.iter().zip(file_hashes) {
-            if let Blobs::Table = self.blobs {
-                sqlx::query(INSERT_BLOB)
-                    .bind(sha256.as_str())
-                    .bind(file.content.as_slice())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            let id: i64 = sqlx::query_scalar(rows::INSERT_ATTACHMENT)
-                .bind(report_id)
-                .bind(file.name.as_str())
-                .bind(rows::size_of(&file.content)?)
-                .bind(sha256.as_str())
-                .fetch_one(&mut *tx)
-                .await?;
-            attachments.push(AttachmentMeta {
-                id,
-                file_name: file.name.as_str().to_owned(),
-                size_bytes: file.content.len() as u64,
-                sha256,
-            });
-        }
+        let attachments = self
+            .insert_attachments(&mut tx, report_id, None, new.attachments, file_hashes)
+            .await?;
         let report = rows::accepted_report(&new, report_id, sequence, attachments)?;
         insert_mail::<DB>(&mut tx, &compose(&report), new.received_at).await?;
         tx.commit().await?;

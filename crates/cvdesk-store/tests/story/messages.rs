@@ -1,9 +1,12 @@
 //! The conversation on a report: staff and finder messages in order, a finder's answer
 //! clearing the needs-info flag with a line in the history, and the mail about each change
-//! queued with it (none for a refused update request).
+//! queued with it (none for a refused update request); files sent with a reply belong to
+//! that message and to no other report.
 
-use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{Author, MailBody, MailKind, NewMail, NewReport};
+use cvdesk_domain::{
+    AttachmentName, ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken,
+};
+use cvdesk_store::{Author, MailBody, MailKind, NewAttachment, NewMail, NewReport, Store};
 use time::macros::datetime;
 use time::Duration;
 
@@ -24,36 +27,48 @@ fn mail(kind: MailKind, report_id: i64) -> NewMail {
     }
 }
 
+/// A report with the given token bytes and intake files; returns its id.
+async fn report(store: &dyn Store, token: u8, attachments: &[NewAttachment]) -> i64 {
+    let draft = ReportDraft::parse(
+        &ReportInput {
+            title: Some("IDOR".into()),
+            summary: Some("Summary".into()),
+            steps_to_reproduce: Some("Steps".into()),
+            impact: Some("Impact".into()),
+            ..ReportInput::default()
+        },
+        TextLimits::default(),
+    )
+    .expect("valid");
+    store
+        .create_report(NewReport {
+            prefix: &ReferencePrefix::default(),
+            received_at: datetime!(2026-11-02 10:00 UTC),
+            tracking_token_hash: &TrackingToken::from_random_bytes([token; 32]).hash(),
+            content: &draft,
+            attachments,
+            product: None,
+            received_from: None,
+            challenge: None,
+        })
+        .await
+        .expect("stored")
+        .id
+}
+
+fn file(name: &str, content: &[u8]) -> NewAttachment {
+    NewAttachment {
+        name: AttachmentName::sanitize(name),
+        content: content.to_vec(),
+    }
+}
+
 #[tokio::test]
 async fn both_sides_write_and_an_answer_clears_needs_info() {
     for backend in backends().await {
         let store = backend.open().await;
-        let draft = ReportDraft::parse(
-            &ReportInput {
-                title: Some("IDOR".into()),
-                summary: Some("Summary".into()),
-                steps_to_reproduce: Some("Steps".into()),
-                impact: Some("Impact".into()),
-                ..ReportInput::default()
-            },
-            TextLimits::default(),
-        )
-        .expect("valid");
         let at = datetime!(2026-11-02 10:00 UTC);
-        let id = store
-            .create_report(NewReport {
-                prefix: &ReferencePrefix::default(),
-                received_at: at,
-                tracking_token_hash: &TrackingToken::from_random_bytes([5; 32]).hash(),
-                content: &draft,
-                attachments: &[],
-                product: None,
-                received_from: None,
-                challenge: None,
-            })
-            .await
-            .expect("stored")
-            .id;
+        let id = report(store.as_ref(), 5, &[]).await;
         store
             .set_needs_info(id, true, TRIAGER, &[], at)
             .await
@@ -72,6 +87,7 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             .add_finder_message(
                 id,
                 "My own test account.",
+                &[],
                 &[mail(MailKind::StaffFinderReplied, id)],
                 at + Duration::hours(2),
             )
@@ -124,6 +140,7 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             .add_finder_message(
                 id,
                 "Also: it works on mobile.",
+                &[],
                 &[],
                 at + Duration::hours(3),
             )
@@ -216,5 +233,92 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
             "{}: newest first, none for the refused request",
             backend.name
         );
+    }
+}
+
+#[tokio::test]
+async fn files_sent_with_a_reply_belong_to_the_message() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let at = datetime!(2026-11-03 09:00 UTC);
+        let id = report(store.as_ref(), 6, &[file("intake.txt", b"from the form")]).await;
+        let other = report(store.as_ref(), 7, &[]).await;
+        store
+            .add_finder_message(id, "No files here.", &[], &[], at)
+            .await
+            .expect("received");
+        let with_files = store
+            .add_finder_message(
+                id,
+                "The proof of concept, and the form's file again.",
+                &[
+                    file("poc.py", b"print('pwned')"),
+                    file("again.txt", b"from the form"),
+                ],
+                &[mail(MailKind::StaffFinderReplied, id)],
+                at + Duration::minutes(5),
+            )
+            .await
+            .expect("received");
+
+        let messages = store.messages(id).await.expect("read");
+        assert!(messages[0].attachments.is_empty(), "{}", backend.name);
+        assert_eq!(messages[1].id, with_files);
+        let files: Vec<(&str, u64)> = messages[1]
+            .attachments
+            .iter()
+            .map(|meta| (meta.file_name.as_str(), meta.size_bytes))
+            .collect();
+        assert_eq!(
+            files,
+            [("poc.py", 14), ("again.txt", 13)],
+            "{}",
+            backend.name
+        );
+        let report = store
+            .report_by_tracking_token(&TrackingToken::from_random_bytes([6; 32]).hash())
+            .await
+            .expect("read")
+            .expect("found");
+        let intake: Vec<&str> = report
+            .attachments
+            .iter()
+            .map(|meta| meta.file_name.as_str())
+            .collect();
+        assert_eq!(
+            intake,
+            ["intake.txt"],
+            "{}: the report's own files are those of the form",
+            backend.name
+        );
+        assert_eq!(
+            messages[1].attachments[1].sha256, report.attachments[0].sha256,
+            "{}: the same bytes are one blob",
+            backend.name
+        );
+
+        let poc = &messages[1].attachments[0];
+        let stored = store
+            .attachment(id, poc.id)
+            .await
+            .expect("read")
+            .expect("a file of this report");
+        assert_eq!(stored.content, b"print('pwned')", "{}", backend.name);
+        assert_eq!(stored.meta, *poc);
+        assert!(
+            store
+                .attachment(other, poc.id)
+                .await
+                .expect("read")
+                .is_none(),
+            "{}: not a file of the other report",
+            backend.name
+        );
+        assert!(store
+            .messages(other)
+            .await
+            .expect("read")
+            .iter()
+            .all(|m| m.attachments.is_empty()));
     }
 }

@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use cvdesk_domain::message::parse_body;
+use cvdesk_domain::report::AttachmentMeta;
 use cvdesk_store::Message;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -35,6 +36,8 @@ pub struct TrackedMessage {
     body: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
+    /// Files sent with the message from the tracking page; metadata only.
+    attachments: Vec<AttachmentMeta>,
 }
 
 impl From<Message> for TrackedMessage {
@@ -47,6 +50,7 @@ impl From<Message> for TrackedMessage {
             },
             body: message.body,
             created_at: message.created_at,
+            attachments: message.attachments,
         }
     }
 }
@@ -101,7 +105,7 @@ pub async fn post_message(
     let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
     let id = state
         .store
-        .add_finder_message(report.id, &body, &mail, now)
+        .add_finder_message(report.id, &body, &[], &mail, now)
         .await?;
     state.mailer.wake();
     Ok((
