@@ -13,7 +13,7 @@ use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError
 
 use crate::client_address::ClientAddress;
 use crate::error::WebError;
-use crate::mail::{FinderKey, NewReportMail};
+use crate::mail::{staff_recipients, FinderKey, NewReportMail};
 use crate::random;
 use crate::rate_limit::Action;
 use crate::AppState;
@@ -101,12 +101,15 @@ pub async fn accept_report(
         Some(version) => version.settings,
         None => PolicySettings::default(),
     };
+    let staff = staff_recipients(state, product)
+        .await
+        .map_err(WebError::from)?;
     let mail = NewReportMail {
         organization_name: &state.settings.organization_name,
         public_url: &state.settings.public_url,
         policy: &policy,
         tracking_url: &tracking_url,
-        staff_recipients: state.mailer.staff_recipients(),
+        staff_recipients: &staff,
         finder_key: draft
             .contact
             .pgp_key

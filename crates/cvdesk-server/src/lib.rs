@@ -15,6 +15,7 @@ mod percent;
 mod queue;
 mod random;
 mod rate_limit;
+mod reminders;
 mod report_access;
 mod routes;
 mod security_headers;
@@ -32,7 +33,7 @@ use tokio::net::TcpListener;
 pub use client_address::TrustedProxies;
 pub use clock::{Clock, SystemClock};
 pub use intake_challenge::{ChallengeSettings, Challenges};
-pub use mail::{MailConfigError, MailSettings, Mailer};
+pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
 
 /// What the web edge needs to know about the deployment.
@@ -105,6 +106,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let purge = tokio::spawn(purge_abuse_state(state.clone()));
+    let reminders = tokio::spawn(reminders::run(state.clone()));
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let mut mail = tokio::spawn(mail::run(
         Arc::clone(&state.store),
@@ -119,6 +121,7 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
+    reminders.abort();
     // A mail the server accepted but the outbox has not recorded would be sent again.
     let _ = stop_mail.send(true);
     if tokio::time::timeout(MAIL_STOP_GRACE, &mut mail)

@@ -55,6 +55,10 @@ pub struct ProductAddOptions {
     /// The owning team (created when new); members of it see the product's reports.
     #[arg(long)]
     pub team: Option<String>,
+    /// Where the team's staff notices and reminders go instead of the global staff
+    /// recipients (repeatable; replaces the team's list; needs --team).
+    #[arg(long = "team-email", value_name = "ADDRESS")]
+    pub team_emails: Vec<String>,
     /// low, medium, high or critical.
     #[arg(long, default_value = "medium")]
     pub criticality: String,
@@ -249,9 +253,17 @@ pub fn product(command: ProductCommand) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let now = OffsetDateTime::now_utc();
-        let team = match options.team.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(name) => {
+        let team_recipients = match cvdesk_server::parse_recipients(&options.team_emails) {
+            Ok(addresses) => addresses,
+            Err(error) => bail!("--team-email: {error}"),
+        };
+        let team_name = options.team.as_deref().map(str::trim).unwrap_or_default();
+        if team_name.is_empty() && !team_recipients.is_empty() {
+            bail!("--team-email: name the team whose notices go there with --team");
+        }
+        let team = match team_name {
+            "" => None,
+            name => {
                 let existing = store.teams().await?.into_iter().find(|t| t.name == name);
                 match existing {
                     Some(team) => Some(team.id),
@@ -259,6 +271,17 @@ pub fn product(command: ProductCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         };
+        if let (Some(team), false) = (team, team_recipients.is_empty()) {
+            let addresses: Vec<String> = team_recipients.iter().map(ToString::to_string).collect();
+            store.set_team_recipients(team, &addresses).await?;
+            record(
+                &*store,
+                "team.recipients",
+                team_name,
+                format!("{{\"addresses\":{}}}", addresses.len()),
+            )
+            .await?;
+        }
         let input = ProductInput {
             name: options.name.clone(),
             team,

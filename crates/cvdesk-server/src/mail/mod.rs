@@ -11,6 +11,8 @@
 mod encrypt;
 mod message;
 mod news;
+mod recipients;
+mod reminder;
 mod smtp;
 mod templates;
 mod worker;
@@ -23,6 +25,8 @@ use tokio::sync::Notify;
 
 pub use encrypt::FinderKey;
 pub use news::{FinderNews, NewsMail, StaffNews};
+pub use recipients::{parse_recipients, staff_recipients, team_or_global, InvalidRecipient};
+pub use reminder::ReminderMail;
 pub use smtp::{SmtpUrl, SmtpUrlError};
 pub use templates::NewReportMail;
 pub use worker::run;
@@ -34,8 +38,9 @@ pub struct MailSettings {
     pub smtp_url: Option<String>,
     /// `CVDESK_MAIL_FROM`: `security@example.org` or `Example Security <security@example.org>`.
     pub from: Option<String>,
-    /// Who is told about each new report, each reply of a finder and each request for an
-    /// update.
+    /// Who is told about each new report, each reply of a finder, each request for an
+    /// update and each deadline or update reminder, unless the report's product belongs to
+    /// a team with addresses of its own.
     pub staff_recipients: Vec<String>,
 }
 

@@ -210,12 +210,11 @@ fn outcome_words(state: ReportState) -> (&'static str, &'static str) {
     }
 }
 
-/// Who writes, where the desk is, and who on staff is told.
+/// Who writes, and where the desk is.
 pub struct NewsMail<'a> {
     pub organization_name: &'a str,
     /// Without a trailing slash.
     pub public_url: &'a str,
-    pub staff_recipients: &'a [Address],
 }
 
 impl<'a> NewsMail<'a> {
@@ -223,7 +222,6 @@ impl<'a> NewsMail<'a> {
         NewsMail {
             organization_name: &state.settings.organization_name,
             public_url: &state.settings.public_url,
-            staff_recipients: state.mailer.staff_recipients(),
         }
     }
 
@@ -319,8 +317,14 @@ impl<'a> NewsMail<'a> {
         }
     }
 
-    /// One notice per staff address, with the reference and the staff link only.
-    pub fn to_staff(&self, report: &Report, news: StaffNews) -> Vec<NewMail> {
+    /// One notice per staff address (see `staff_recipients`), with the reference and the
+    /// staff link only.
+    pub fn to_staff(
+        &self,
+        report: &Report,
+        news: StaffNews,
+        recipients: &[Address],
+    ) -> Vec<NewMail> {
         let reference = report.reference.to_string();
         let notice = StaffNotice {
             topic: match news {
@@ -337,7 +341,7 @@ impl<'a> NewsMail<'a> {
                 return Vec::new();
             }
         };
-        self.staff_recipients
+        recipients
             .iter()
             .map(|recipient| NewMail {
                 kind: news.kind(),
@@ -399,11 +403,10 @@ mod tests {
             .collect()
     }
 
-    fn news_mail(staff: &[Address]) -> NewsMail<'_> {
+    fn news_mail() -> NewsMail<'static> {
         NewsMail {
             organization_name: "Example Org",
             public_url: "https://security.example.org",
-            staff_recipients: staff,
         }
     }
 
@@ -457,7 +460,6 @@ mod tests {
 
     #[test]
     fn plain_finder_mail_says_there_is_news_and_nothing_more() {
-        let staff = staff();
         let report = report(Some("grace@example.org"), None);
         let closing = transition(ReportState::Triaged, ReportState::Duplicate, Some(REASON));
         let triage = transition(ReportState::New, ReportState::Triaged, None);
@@ -489,7 +491,7 @@ mod tests {
             ),
         ];
         for (news, subject, expected) in cases {
-            let mail = news_mail(&staff).to_finder(&report, news, NOW);
+            let mail = news_mail().to_finder(&report, news, NOW);
             let [mail] = mail.as_slice() else {
                 panic!("{} mails", mail.len());
             };
@@ -514,8 +516,7 @@ mod tests {
 
     #[test]
     fn without_an_address_the_finder_gets_no_mail() {
-        let staff = staff();
-        let mail = news_mail(&staff).to_finder(&report(None, None), FinderNews::NeedsInfo, NOW);
+        let mail = news_mail().to_finder(&report(None, None), FinderNews::NeedsInfo, NOW);
         assert!(mail.is_empty());
     }
 
@@ -525,9 +526,8 @@ mod tests {
             OrganizationKey::generate("Grace", "grace@example.org", None, NOW).expect("generated");
         let finder = OrganizationKey::from_armored(&secret, None, NOW).expect("usable");
         let report = report(Some("grace@example.org"), Some(finder.public_armored()));
-        let staff = staff();
         let decrypted = |news| {
-            let mail = news_mail(&staff).to_finder(&report, news, NOW);
+            let mail = news_mail().to_finder(&report, news, NOW);
             let MailBody::PgpMime(armored) = &mail[0].body else {
                 panic!("not encrypted");
             };
@@ -560,8 +560,7 @@ mod tests {
             "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n"
                 .to_owned();
         let report = report(Some("grace@example.org"), Some(key));
-        let staff = staff();
-        let mail = news_mail(&staff).to_finder(&report, FinderNews::Message(MESSAGE), NOW);
+        let mail = news_mail().to_finder(&report, FinderNews::Message(MESSAGE), NOW);
         let text = plain(&mail[0]);
         assert!(
             text.contains("We could not encrypt this e-mail to the OpenPGP key you gave:\nthe key"),
@@ -588,7 +587,7 @@ mod tests {
                 "The finder has asked for a status update on report\n\n    CVD-2026-0004\n",
             ),
         ] {
-            let mail = news_mail(&staff).to_staff(&report, news);
+            let mail = news_mail().to_staff(&report, news, &staff);
             let recipients: Vec<&str> = mail.iter().map(|m| m.recipient.as_str()).collect();
             assert_eq!(recipients, ["triage@example.org", "lead@example.org"]);
             for notice in &mail {

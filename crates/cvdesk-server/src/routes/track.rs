@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
 use crate::intake::{capitalise, ReceivedFiles};
-use crate::mail::{NewsMail, StaffNews};
+use crate::mail::{staff_recipients, NewsMail, StaffNews};
 use crate::rate_limit::Action;
 use crate::routes::report_form::{malformed, read_capped, read_file};
 use crate::views::{render, TrackPage};
@@ -83,7 +83,8 @@ pub async fn post_update_request(
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     let now = state.clock.now();
-    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::UpdateRequested);
+    let staff = staff_recipients(&state, report.triage.product).await?;
+    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::UpdateRequested, &staff);
     match state
         .store
         .request_update(report.id, &mail, now, now - UPDATE_REQUEST_INTERVAL)
@@ -162,7 +163,8 @@ pub async fn post_track_message(
     };
     match outcome {
         Ok(body) => {
-            let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
+            let staff = staff_recipients(&state, report.triage.product).await?;
+            let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied, &staff);
             state
                 .store
                 .add_finder_message(

@@ -16,6 +16,7 @@ mod headers;
 mod intake_api;
 mod mail;
 mod mail_news;
+mod mail_teams;
 mod messages;
 mod openapi;
 mod openpgp;

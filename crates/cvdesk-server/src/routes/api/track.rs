@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 
 use crate::client_address::ClientAddress;
 use crate::error::{ApiError, WebError};
-use crate::mail::{NewsMail, StaffNews};
+use crate::mail::{staff_recipients, NewsMail, StaffNews};
 use crate::rate_limit::Action;
 use crate::routes::api::reports::parse_json;
 use crate::routes::track::report_for;
@@ -102,7 +102,8 @@ pub async fn post_message(
         message: message.clone(),
         fields: [("body".to_owned(), message)].into_iter().collect(),
     })?;
-    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied);
+    let staff = staff_recipients(&state, report.triage.product).await?;
+    let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied, &staff);
     let id = state
         .store
         .add_finder_message(report.id, &body, &[], &mail, now)
