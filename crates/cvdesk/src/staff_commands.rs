@@ -271,17 +271,6 @@ pub fn product(command: ProductCommand) -> anyhow::Result<ExitCode> {
                 }
             }
         };
-        if let (Some(team), false) = (team, team_recipients.is_empty()) {
-            let addresses: Vec<String> = team_recipients.iter().map(ToString::to_string).collect();
-            store.set_team_recipients(team, &addresses).await?;
-            record(
-                &*store,
-                "team.recipients",
-                team_name,
-                format!("{{\"addresses\":{}}}", addresses.len()),
-            )
-            .await?;
-        }
         let input = ProductInput {
             name: options.name.clone(),
             team,
@@ -305,6 +294,17 @@ pub fn product(command: ProductCommand) -> anyhow::Result<ExitCode> {
             Err(StoreError::Conflict(message)) => bail!("{message}"),
             other => other?,
         };
+        if let (Some(team), false) = (team, team_recipients.is_empty()) {
+            let addresses: Vec<String> = team_recipients.iter().map(ToString::to_string).collect();
+            store.set_team_recipients(team, &addresses).await?;
+            record(
+                &*store,
+                "team.recipients",
+                team_name,
+                format!("{{\"addresses\":{}}}", addresses.len()),
+            )
+            .await?;
+        }
         record(
             &*store,
             "product.create",
