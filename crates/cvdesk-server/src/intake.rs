@@ -83,19 +83,35 @@ pub async fn accept_report(
 ) -> Result<Accepted, IntakeError> {
     let draft = ReportDraft::parse(input, state.settings.text_limits);
     let file_refusal = received.first_refusal(state.settings.attachment_limits);
-    let draft = match (draft, file_refusal) {
-        (Ok(draft), None) => draft,
-        (draft, file_refusal) => {
+    let received_at = state.clock.now();
+    // A key we could not encrypt to would leave the finder's mail plain: refuse it now,
+    // while they can still fix it, rather than at the first mail.
+    let key = match draft.as_ref().ok().and_then(|d| d.contact.pgp_key.as_deref()) {
+        Some(key) => Some(FinderKey::prepare(key, received_at)),
+        None => None,
+    };
+    let (draft, finder_key) = match (draft, file_refusal, key) {
+        (Ok(draft), None, None) => (draft, None),
+        (Ok(draft), None, Some(Ok(key))) => (draft, Some(key)),
+        (draft, file_refusal, key) => {
             let mut errors = draft.err().unwrap_or_default();
             if let Some(refusal) = file_refusal {
                 errors.add(Field::Attachments, capitalise(&refusal.to_string()));
+            }
+            if let Some(Err(problem)) = key {
+                errors.add(
+                    Field::ContactPgpKey,
+                    format!(
+                        "This OpenPGP key cannot be used: {problem}. Paste a current public \
+                         key, or leave the field empty."
+                    ),
+                );
             }
             return Err(IntakeError::Invalid(errors));
         }
     };
     let token = random::tracking_token()?;
     let product = route_to_product(state, &draft).await?;
-    let received_at = state.clock.now();
     let tracking_url = tracking_url(state, token.as_str());
     let policy = match state.store.current_policy().await.map_err(WebError::from)? {
         Some(version) => version.settings,
@@ -110,11 +126,7 @@ pub async fn accept_report(
         policy: &policy,
         tracking_url: &tracking_url,
         staff_recipients: &staff,
-        finder_key: draft
-            .contact
-            .pgp_key
-            .as_deref()
-            .map(|key| FinderKey::prepare(key, received_at)),
+        finder_key: finder_key.map(Ok),
     };
     let created = state
         .store

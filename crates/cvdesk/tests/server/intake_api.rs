@@ -262,3 +262,27 @@ async fn unknown_api_routes_answer_json_404() {
     assert_eq!(health.status(), 200);
     assert_eq!(health.text().await.expect("text"), "ok");
 }
+
+#[tokio::test]
+async fn a_key_the_desk_cannot_encrypt_to_is_refused_at_intake() {
+    let app = TestApp::start();
+    let mut report = full_report();
+    // Armoured like a key, but not one: caught now, not at the first mail.
+    report["contact"]["pgp_key"] =
+        json!("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGZZZZZZ\n=AAAA\n-----END PGP PUBLIC KEY BLOCK-----");
+    let fields = refused(&app, &report).await;
+    assert!(
+        fields["contact.pgp_key"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("This OpenPGP key cannot be used:")),
+        "{fields}"
+    );
+    report["contact"]["pgp_key"] = json!(include_str!(
+        "../../../../e2e/fixtures/finder-public-key.asc"
+    ));
+    let created = app.submit(&report).await;
+    assert!(
+        created["reference"].is_string(),
+        "a current key with an encryption subkey: {created}"
+    );
+}
