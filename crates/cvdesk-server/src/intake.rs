@@ -13,7 +13,7 @@ use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError
 
 use crate::client_address::ClientAddress;
 use crate::error::WebError;
-use crate::mail::{staff_recipients, FinderKey, NewReportMail};
+use crate::mail::{finder_mail_signer, staff_recipients, FinderKey, NewReportMail};
 use crate::random;
 use crate::rate_limit::Action;
 use crate::AppState;
@@ -86,10 +86,11 @@ pub async fn accept_report(
     let received_at = state.clock.now();
     // A key we could not encrypt to would leave the finder's mail plain: refuse it now,
     // while they can still fix it, rather than at the first mail.
-    let key = match draft.as_ref().ok().and_then(|d| d.contact.pgp_key.as_deref()) {
-        Some(key) => Some(FinderKey::prepare(key, received_at)),
-        None => None,
-    };
+    let key = draft
+        .as_ref()
+        .ok()
+        .and_then(|d| d.contact.pgp_key.as_deref())
+        .map(|key| FinderKey::prepare(key, received_at));
     let (draft, finder_key) = match (draft, file_refusal, key) {
         (Ok(draft), None, None) => (draft, None),
         (Ok(draft), None, Some(Ok(key))) => (draft, Some(key)),
@@ -120,6 +121,7 @@ pub async fn accept_report(
     let staff = staff_recipients(state, product)
         .await
         .map_err(WebError::from)?;
+    let signer = finder_mail_signer(state, draft.contact.pgp_key.as_deref()).await;
     let mail = NewReportMail {
         organization_name: &state.settings.organization_name,
         public_url: &state.settings.public_url,
@@ -127,6 +129,7 @@ pub async fn accept_report(
         tracking_url: &tracking_url,
         staff_recipients: &staff,
         finder_key: finder_key.map(Ok),
+        signer: signer.as_deref(),
     };
     let created = state
         .store

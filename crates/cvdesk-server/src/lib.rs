@@ -90,6 +90,8 @@ pub struct AppState {
     pub challenges: Arc<Challenges>,
     /// The last security.txt signed, reused while its text is unchanged.
     pub signed_security_txt: Arc<security_txt::SignedCopy>,
+    /// The organization key unlocked for signing mail encrypted to finders.
+    pub mail_signer: Arc<openpgp::MailSigner>,
     pub mailer: Arc<Mailer>,
 }
 

@@ -1,13 +1,15 @@
 //! The organization's OpenPGP key. An operator generates or imports it with `cvdesk pgp`; the
 //! desk keeps it armoured in the settings table exactly as given (so a passphrase-protected
 //! key stays protected at rest), publishes its public part at `/pgp-key.txt`, signs
-//! security.txt with it and decrypts what finders encrypt to it.
+//! security.txt and the mail encrypted to finders with it and decrypts what finders encrypt
+//! to it.
 //!
 //! A key is checked before use the way a careful OpenPGP client would: its self-signatures
 //! must verify, it must be neither revoked nor expired, and it must have a component that can
 //! sign and one that can decrypt whose secret parts are present and unlock. Certifications
 //! made by other keys are kept and published but never relied on.
 
+mod mail_signer;
 pub(crate) mod validity;
 
 use std::io::Read;
@@ -25,6 +27,7 @@ use pgp::types::{CompressionAlgorithm, KeyDetails, KeyVersion, Password, Signing
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
 
+pub use self::mail_signer::{MailSigner, MessageSigner};
 use self::validity::Signer;
 
 /// The largest plaintext `decrypt` returns. Report bodies are far smaller; the cap stops a
@@ -436,16 +439,28 @@ fn sign_with(
         )?,
         _ => SignatureConfig::v4(SignatureType::Text, key.algorithm(), HashAlgorithm::Sha512),
     };
-    config.hashed_subpackets = vec![
+    (config.hashed_subpackets, config.unhashed_subpackets) = signature_subpackets(key, now)?;
+    CleartextSignedMessage::new(text, config, key, password)
+}
+
+/// The hashed and unhashed subpackets of a signature made by `key` at `now`: its creation
+/// time, the issuer's fingerprint and, before version 6, its key id for older verifiers.
+fn signature_subpackets(
+    key: &dyn SigningKey,
+    now: OffsetDateTime,
+) -> pgp::errors::Result<(Vec<Subpacket>, Vec<Subpacket>)> {
+    let hashed = vec![
         Subpacket::regular(SubpacketData::SignatureCreationTime(timestamp(now)))?,
         Subpacket::regular(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
     ];
-    if key.version() != KeyVersion::V6 {
-        config.unhashed_subpackets = vec![Subpacket::regular(SubpacketData::IssuerKeyId(
+    let unhashed = if key.version() == KeyVersion::V6 {
+        Vec::new()
+    } else {
+        vec![Subpacket::regular(SubpacketData::IssuerKeyId(
             key.legacy_key_id(),
-        ))?];
-    }
-    CleartextSignedMessage::new(text, config, key, password)
+        ))?]
+    };
+    Ok((hashed, unhashed))
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use cvdesk_store::{Author, StoreError, User};
 
 use crate::auth::audit;
 use crate::error::WebError;
-use crate::mail::{FinderNews, NewsMail};
+use crate::mail::{finder_mail_signer, FinderNews, NewsMail};
 use crate::AppState;
 
 /// Longest internal note, in characters.
@@ -148,9 +148,13 @@ pub async fn transition(
     let planned = workflow::plan_transition(&user.actor(), &current(report), request)
         .map_err(|refused| ActionError::Refused(sentence(&refused.to_string())))?;
     let now = state.clock.now();
-    let mail = FinderNews::of_transition(&planned)
-        .map(|news| NewsMail::of(state).to_finder(report, news, now))
-        .unwrap_or_default();
+    let mail = match FinderNews::of_transition(&planned) {
+        Some(news) => {
+            let signer = finder_mail_signer(state, report.content.contact.pgp_key.as_deref()).await;
+            NewsMail::of(state).to_finder(report, news, signer.as_deref(), now)
+        }
+        None => Vec::new(),
+    };
     match state
         .store
         .transition_report(report.id, &planned, author(user), &mail, now)
@@ -182,7 +186,8 @@ pub async fn set_needs_info(
     let now = state.clock.now();
     // The finder is asked once, when the flag goes up; setting it again asks nothing new.
     let mail = if flag && !report.needs_info {
-        NewsMail::of(state).to_finder(report, FinderNews::NeedsInfo, now)
+        let signer = finder_mail_signer(state, report.content.contact.pgp_key.as_deref()).await;
+        NewsMail::of(state).to_finder(report, FinderNews::NeedsInfo, signer.as_deref(), now)
     } else {
         Vec::new()
     };
@@ -323,7 +328,9 @@ pub async fn send_message(
     }
     let body = parse_body(body).map_err(ActionError::Invalid)?;
     let now = state.clock.now();
-    let mail = NewsMail::of(state).to_finder(report, FinderNews::Message(&body), now);
+    let signer = finder_mail_signer(state, report.content.contact.pgp_key.as_deref()).await;
+    let mail =
+        NewsMail::of(state).to_finder(report, FinderNews::Message(&body), signer.as_deref(), now);
     let id = state
         .store
         .add_staff_message(report.id, &body, author(user), &mail, now)

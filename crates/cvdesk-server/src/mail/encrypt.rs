@@ -1,7 +1,8 @@
 //! Encrypting mail to a finder's OpenPGP public key. The key is checked the way a careful
 //! client would before trusting it with the report's details: its self-signatures must
 //! verify, it must be neither revoked nor expired, and some component bound to it must be
-//! meant for encryption. The message is the body of an RFC 3156 `multipart/encrypted` mail.
+//! meant for encryption. The message is the body of an RFC 3156 `multipart/encrypted` mail,
+//! signed inside the encryption with the organization's key when the desk has one.
 
 use pgp::composed::{
     ArmorOptions, Deserializable, MessageBuilder, SignedPublicKey, SignedPublicSubKey,
@@ -12,6 +13,7 @@ use pgp::types::{KeyDetails, Tag};
 use rand::rngs::OsRng;
 
 use crate::openpgp::validity::{expiry, issued_by, newest, no_flags};
+use crate::openpgp::MessageSigner;
 use time::{Date, OffsetDateTime};
 
 /// Why a mail could not be encrypted to the key the finder gave.
@@ -55,11 +57,22 @@ impl FinderKey {
         Ok(FinderKey { key, recipient })
     }
 
-    /// Encrypts `content` (a MIME entity) as an armored message.
-    pub fn encrypt(&self, content: Vec<u8>) -> Result<String, EncryptError> {
+    /// Encrypts `content` (a MIME entity) as an armored message, signed at `now` by
+    /// `signer` when there is one.
+    pub fn encrypt(
+        &self,
+        content: Vec<u8>,
+        signer: Option<&MessageSigner>,
+        now: OffsetDateTime,
+    ) -> Result<String, EncryptError> {
         let failed = |error: pgp::errors::Error| EncryptError::Failed(error.to_string());
         let mut builder =
             MessageBuilder::from_bytes("", content).seipd_v1(OsRng, SymmetricKeyAlgorithm::AES256);
+        if let Some(signer) = signer {
+            signer
+                .sign(&mut builder, now)
+                .map_err(|error| EncryptError::Failed(error.to_string()))?;
+        }
         let subkey = match self.recipient {
             Recipient::Primary => None,
             Recipient::Subkey(index) => self.key.public_subkeys.get(index),
@@ -183,7 +196,7 @@ mod tests {
         let finder = key_pair();
         let content = "Content-Type: text/plain\r\n\r\nTracking link: https://x/track/t\r\n";
         let armored = FinderKey::prepare(&finder.public_armored(), NOW)
-            .and_then(|key| key.encrypt(content.as_bytes().to_vec()))
+            .and_then(|key| key.encrypt(content.as_bytes().to_vec(), None, NOW))
             .expect("encrypted");
         assert!(armored.starts_with("-----BEGIN PGP MESSAGE-----"));
         assert!(!armored.contains("track/t"));

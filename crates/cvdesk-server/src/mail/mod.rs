@@ -18,10 +18,14 @@ mod templates;
 mod worker;
 
 use std::fmt;
+use std::sync::Arc;
 
 use lettre::message::Mailbox;
 use lettre::{Address, AsyncSmtpTransport, Tokio1Executor};
 use tokio::sync::Notify;
+
+use crate::openpgp::MessageSigner;
+use crate::AppState;
 
 pub use encrypt::FinderKey;
 pub use news::{FinderNews, NewsMail, StaffNews};
@@ -30,6 +34,23 @@ pub use reminder::ReminderMail;
 pub use smtp::{SmtpUrl, SmtpUrlError};
 pub use templates::NewReportMail;
 pub use worker::run;
+
+/// What signs mail to a finder who gave `finder_pgp_key`: the organization's key when the
+/// desk has one it can unlock. Without it the mail is still encrypted, only unsigned.
+pub async fn finder_mail_signer(
+    state: &AppState,
+    finder_pgp_key: Option<&str>,
+) -> Option<Arc<MessageSigner>> {
+    finder_pgp_key?;
+    state
+        .mail_signer
+        .get(
+            state.store.as_ref(),
+            state.settings.pgp_passphrase.as_ref(),
+            state.clock.now(),
+        )
+        .await
+}
 
 /// Mail settings as configured, before they are checked by `Mailer::new`.
 #[derive(Clone, Default)]

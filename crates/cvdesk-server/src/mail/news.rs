@@ -19,6 +19,7 @@ use lettre::Address;
 use time::OffsetDateTime;
 
 use super::encrypt::FinderKey;
+use crate::openpgp::MessageSigner;
 use crate::AppState;
 
 /// What the finder is told.
@@ -232,6 +233,7 @@ impl<'a> NewsMail<'a> {
         &self,
         report: &Report,
         news: FinderNews<'_>,
+        signer: Option<&MessageSigner>,
         now: OffsetDateTime,
     ) -> Vec<NewMail> {
         let contact = &report.content.contact;
@@ -246,7 +248,7 @@ impl<'a> NewsMail<'a> {
             .pgp_key
             .as_deref()
             .map(|key| FinderKey::prepare(key, now));
-        match self.finder_body(report, news, finder_key) {
+        match self.finder_body(report, news, finder_key, signer, now) {
             Ok(body) => vec![NewMail {
                 kind: news.kind(),
                 report_id: Some(report.id),
@@ -266,6 +268,8 @@ impl<'a> NewsMail<'a> {
         report: &Report,
         news: FinderNews<'_>,
         finder_key: Option<Result<FinderKey, super::encrypt::EncryptError>>,
+        signer: Option<&MessageSigner>,
+        now: OffsetDateTime,
     ) -> Result<MailBody, askama::Error> {
         let reference = report.reference.to_string();
         let outcome = news.outcome();
@@ -308,7 +312,7 @@ impl<'a> NewsMail<'a> {
             duplicate_of: outcome.and_then(|outcome| outcome.duplicate_of),
         }
         .render()?;
-        match key.encrypt(SinglePart::plain(text).formatted()) {
+        match key.encrypt(SinglePart::plain(text).formatted(), signer, now) {
             Ok(armored) => Ok(MailBody::PgpMime(armored)),
             Err(error) => {
                 tracing::warn!(reference = %report.reference, %error, "mail to the finder goes unencrypted");
@@ -491,7 +495,7 @@ mod tests {
             ),
         ];
         for (news, subject, expected) in cases {
-            let mail = news_mail().to_finder(&report, news, NOW);
+            let mail = news_mail().to_finder(&report, news, None, NOW);
             let [mail] = mail.as_slice() else {
                 panic!("{} mails", mail.len());
             };
@@ -516,7 +520,7 @@ mod tests {
 
     #[test]
     fn without_an_address_the_finder_gets_no_mail() {
-        let mail = news_mail().to_finder(&report(None, None), FinderNews::NeedsInfo, NOW);
+        let mail = news_mail().to_finder(&report(None, None), FinderNews::NeedsInfo, None, NOW);
         assert!(mail.is_empty());
     }
 
@@ -527,7 +531,7 @@ mod tests {
         let finder = OrganizationKey::from_armored(&secret, None, NOW).expect("usable");
         let report = report(Some("grace@example.org"), Some(finder.public_armored()));
         let decrypted = |news| {
-            let mail = news_mail().to_finder(&report, news, NOW);
+            let mail = news_mail().to_finder(&report, news, None, NOW);
             let MailBody::PgpMime(armored) = &mail[0].body else {
                 panic!("not encrypted");
             };
@@ -560,7 +564,7 @@ mod tests {
             "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n"
                 .to_owned();
         let report = report(Some("grace@example.org"), Some(key));
-        let mail = news_mail().to_finder(&report, FinderNews::Message(MESSAGE), NOW);
+        let mail = news_mail().to_finder(&report, FinderNews::Message(MESSAGE), None, NOW);
         let text = plain(&mail[0]);
         assert!(
             text.contains("We could not encrypt this e-mail to the OpenPGP key you gave:\nthe key"),

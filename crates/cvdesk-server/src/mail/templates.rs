@@ -19,6 +19,7 @@ const RECEIVED_AT: &[BorrowedFormatItem<'_>] =
     format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
 
 use super::encrypt::{EncryptError, FinderKey};
+use crate::openpgp::MessageSigner;
 
 #[derive(Template)]
 #[template(path = "mail/acknowledgement.txt")]
@@ -66,6 +67,8 @@ pub struct NewReportMail<'a> {
     pub staff_recipients: &'a [Address],
     /// The finder's key, checked before the report's transaction; `None` without one.
     pub finder_key: Option<Result<FinderKey, EncryptError>>,
+    /// Signs the encrypted acknowledgement; `None` leaves it unsigned.
+    pub signer: Option<&'a MessageSigner>,
 }
 
 impl NewReportMail<'_> {
@@ -135,7 +138,11 @@ impl NewReportMail<'_> {
                     tracking_url: self.tracking_url,
                 }
                 .render()?;
-                match key.encrypt(SinglePart::plain(text).formatted()) {
+                match key.encrypt(
+                    SinglePart::plain(text).formatted(),
+                    self.signer,
+                    report.created_at,
+                ) {
                     Ok(armored) => MailBody::PgpMime(armored),
                     Err(error) => {
                         tracing::warn!(reference = %report.reference, %error, "the acknowledgement goes unencrypted");
@@ -234,6 +241,7 @@ mod tests {
             tracking_url: TRACKING_URL,
             staff_recipients: &staff,
             finder_key,
+            signer: None,
         }
         .compose(report)
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use cvdesk_store::{MailStatus, OutboxEntry, StoreLocation};
 use serde_json::Value;
 
-use crate::app::{anonymous_report, full_report, TestApp};
+use crate::app::{anonymous_report, full_report, run_cli, TestApp};
 
 const FROM: &str = "Example Security <security@example.org>";
 pub const STAFF: &str = "triage@example.org";
@@ -363,6 +363,33 @@ impl FinderGpg {
         let plain = self.run(&["--passphrase", "", "--decrypt"], armored.as_bytes());
         String::from_utf8(plain).expect("utf-8")
     }
+
+    pub fn import(&self, armored_key: &str) {
+        self.run(&["--import"], armored_key.as_bytes());
+    }
+
+    /// The plaintext and gpg's status lines, which report the signature it found.
+    pub fn decrypt_with_status(&self, armored: &str) -> (String, String) {
+        let output = self.home.path().join("decrypted");
+        let output = output.to_str().expect("utf-8 path");
+        let status = self.run(
+            &[
+                "--passphrase",
+                "",
+                "--status-fd",
+                "1",
+                "--yes",
+                "--output",
+                output,
+                "--decrypt",
+            ],
+            armored.as_bytes(),
+        );
+        (
+            std::fs::read_to_string(output).expect("decrypted"),
+            String::from_utf8(status).expect("utf-8"),
+        )
+    }
 }
 
 impl Drop for FinderGpg {
@@ -384,6 +411,28 @@ async fn mail_to_a_finder_with_a_key_is_pgp_mime_that_gpg_opens() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sink = SmtpSink::start(&dir.path().join("inbox"), 0);
     let app = TestApp::start_with(&as_strs(&mail_args(sink.port)));
+    let data = app.data_dir().to_str().expect("utf-8 path");
+    let (code, generated) = run_cli(
+        &[
+            "pgp",
+            "generate",
+            "--name",
+            "Example Security",
+            "--email",
+            "security@example.org",
+            "--data",
+            data,
+        ],
+        "",
+    );
+    assert_eq!(code, Some(0), "{generated}");
+    let organization_key = app
+        .get("/pgp-key.txt")
+        .await
+        .text()
+        .await
+        .expect("the organization key");
+    gpg.import(&organization_key);
     let mut report = full_report();
     report["contact"]["pgp_key"] = Value::String(gpg.public_key());
     let created = app.submit(&report).await;
@@ -413,7 +462,13 @@ async fn mail_to_a_finder_with_a_key_is_pgp_mime_that_gpg_opens() {
     );
     assert!(acknowledgement.raw.contains("Version: 1"));
 
-    let decrypted = Received::parse(&gpg.decrypt(acknowledgement.armored_message()));
+    let (plain, status) = gpg.decrypt_with_status(acknowledgement.armored_message());
+    assert!(
+        status.contains("[GNUPG:] GOODSIG")
+            && status.contains("Example Security <security@example.org>"),
+        "not signed by the organization key:\n{status}"
+    );
+    let decrypted = Received::parse(&plain);
     assert!(
         decrypted
             .raw
