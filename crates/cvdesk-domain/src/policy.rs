@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::sla;
+
 /// Everything the policy page and security.txt are made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -27,6 +29,9 @@ pub struct PolicySettings {
     pub triage_days: u16,
     /// Calendar days the organization aims to fix a vulnerability in.
     pub remediation_days: u16,
+    /// Shorter or longer targets for some CVSS ratings; the others take
+    /// `remediation_days`.
+    pub remediation_days_by_severity: SeverityDays,
     /// Whether valid reports can be paid.
     pub rewards: bool,
     /// Whether finders who agree are thanked by name.
@@ -64,11 +69,78 @@ impl Default for PolicySettings {
             response_days: 5,
             triage_days: 10,
             remediation_days: 90,
+            remediation_days_by_severity: SeverityDays::default(),
             rewards: false,
             acknowledgements: true,
             languages: vec!["en".to_owned()],
             hiring_url: None,
         }
+    }
+}
+
+/// A number of days for some CVSS severity ratings.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SeverityDays {
+    pub critical: Option<u16>,
+    pub high: Option<u16>,
+    pub medium: Option<u16>,
+    pub low: Option<u16>,
+}
+
+impl SeverityDays {
+    /// The ratings that have their own number, highest first.
+    pub fn entries(&self) -> Vec<(&'static str, u16)> {
+        [
+            ("critical", self.critical),
+            ("high", self.high),
+            ("medium", self.medium),
+            ("low", self.low),
+        ]
+        .into_iter()
+        .filter_map(|(name, days)| days.map(|d| (name, d)))
+        .collect()
+    }
+
+    /// `critical=30, high=60`: what the policy form shows and reads.
+    fn text(&self) -> String {
+        self.entries()
+            .iter()
+            .map(|(name, days)| format!("{name}={days}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn parse(text: &str) -> Result<Self, String> {
+        let mut days = SeverityDays::default();
+        for item in text
+            .split([',', '\n'])
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+        {
+            let explain = || {
+                format!(
+                    "'{item}' is not a rating and a number of days such as critical=30 \
+                     (critical, high, medium or low; 1 to 730 days)."
+                )
+            };
+            let (name, number) = item.split_once('=').ok_or_else(explain)?;
+            let number: u16 = number
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| (1..=730).contains(n))
+                .ok_or_else(explain)?;
+            let slot = match name.trim().to_ascii_lowercase().as_str() {
+                "critical" => &mut days.critical,
+                "high" => &mut days.high,
+                "medium" => &mut days.medium,
+                "low" => &mut days.low,
+                _ => return Err(explain()),
+            };
+            *slot = Some(number);
+        }
+        Ok(days)
     }
 }
 
@@ -84,6 +156,7 @@ pub struct PolicyInput {
     pub response_days: String,
     pub triage_days: String,
     pub remediation_days: String,
+    pub remediation_days_by_severity: String,
     pub rewards: bool,
     pub acknowledgements: bool,
     pub languages: String,
@@ -103,6 +176,7 @@ impl PolicyInput {
             response_days: settings.response_days.to_string(),
             triage_days: settings.triage_days.to_string(),
             remediation_days: settings.remediation_days.to_string(),
+            remediation_days_by_severity: settings.remediation_days_by_severity.text(),
             rewards: settings.rewards,
             acknowledgements: settings.acknowledgements,
             languages: settings.languages.join(", "),
@@ -172,6 +246,11 @@ impl PolicySettings {
         let response_days = days("response_days", &input.response_days, 60);
         let triage_days = days("triage_days", &input.triage_days, 120);
         let remediation_days = days("remediation_days", &input.remediation_days, 730);
+        let remediation_days_by_severity = SeverityDays::parse(&input.remediation_days_by_severity)
+            .unwrap_or_else(|problem| {
+                errors.push(("remediation_days_by_severity", problem));
+                SeverityDays::default()
+            });
         let languages: Vec<String> = input
             .languages
             .split([',', '\n'])
@@ -211,11 +290,33 @@ impl PolicySettings {
             response_days,
             triage_days,
             remediation_days,
+            remediation_days_by_severity,
             rewards: input.rewards,
             acknowledgements: input.acknowledgements,
             languages,
             hiring_url,
         })
+    }
+
+    /// The deadline rules these times make: first response and triage in working days
+    /// from receipt, the fix in calendar days from triage, by severity.
+    pub fn service_levels(&self) -> sla::Policy {
+        let fix = |days: Option<u16>| {
+            sla::Rule::CalendarDays(u32::from(days.unwrap_or(self.remediation_days)))
+        };
+        let by = &self.remediation_days_by_severity;
+        sla::Policy {
+            acknowledge: sla::Rule::WorkingDays(u32::from(self.response_days)),
+            triage: sla::Rule::WorkingDays(u32::from(self.triage_days)),
+            remediation: sla::RemediationTargets {
+                critical: fix(by.critical),
+                high: fix(by.high),
+                medium: fix(by.medium),
+                low: fix(by.low),
+                none: fix(None),
+                unrated: fix(None),
+            },
+        }
     }
 
     /// The introduction's paragraphs.
@@ -338,6 +439,46 @@ mod tests {
             errors[1].1.contains("http://example.org/contact"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn fix_targets_by_severity() {
+        let input = PolicyInput {
+            remediation_days_by_severity: "Critical=7,\nhigh = 30".into(),
+            ..PolicyInput::of(&PolicySettings::default())
+        };
+        let parsed = PolicySettings::parse(&input).expect("valid");
+        assert_eq!(
+            parsed.remediation_days_by_severity.entries(),
+            [("critical", 7), ("high", 30)]
+        );
+        assert_eq!(
+            PolicyInput::of(&parsed).remediation_days_by_severity,
+            "critical=7, high=30"
+        );
+        let levels = parsed.service_levels();
+        use cvdesk_formats::cvss::Severity;
+        assert_eq!(
+            levels.remediation.for_severity(Some(Severity::Critical)),
+            sla::Rule::CalendarDays(7)
+        );
+        assert_eq!(
+            levels.remediation.for_severity(Some(Severity::Medium)),
+            sla::Rule::CalendarDays(90)
+        );
+        assert_eq!(
+            levels.remediation.for_severity(None),
+            sla::Rule::CalendarDays(90)
+        );
+        assert_eq!(levels.acknowledge, sla::Rule::WorkingDays(5));
+        for bad in ["critical", "urgent=3", "high=0", "low=731", "critical=soon"] {
+            let input = PolicyInput {
+                remediation_days_by_severity: bad.into(),
+                ..PolicyInput::of(&PolicySettings::default())
+            };
+            let errors = PolicySettings::parse(&input).expect_err(bad);
+            assert_eq!(errors[0].0, "remediation_days_by_severity", "{bad}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use cvdesk_domain::report::ReportState;
-use cvdesk_domain::sla::{due_reminders, ClockRules, ReportTimes, Rule};
+use cvdesk_domain::sla::{due_reminders, ReportTimes};
 use cvdesk_domain::staff::ProductId;
 use cvdesk_store::{OpenReportTimes, StoreError, UpdateTimes};
 use lettre::Address;
@@ -43,11 +43,7 @@ pub async fn remind(state: &AppState) -> Result<usize, StoreError> {
         .await?
         .map(|version| version.settings)
         .unwrap_or_default();
-    let rules = ClockRules {
-        response: Rule::WorkingDays(u32::from(policy.response_days)),
-        triage: Rule::WorkingDays(u32::from(policy.triage_days)),
-        fix: Rule::CalendarDays(u32::from(policy.remediation_days)),
-    };
+    let rules = policy.service_levels();
     let global = state.mailer.staff_recipients();
     let team_recipients: BTreeMap<ProductId, Vec<Address>> = state
         .store
@@ -120,6 +116,7 @@ fn report_times(report: &OpenReportTimes, updates: Option<&UpdateTimes>) -> Opti
         received_at: report.received_at,
         responded_at: report.responded_at,
         triaged_at: report.triaged_at,
+        severity: report.severity,
         assigned_at,
         last_update_at,
     })

@@ -167,6 +167,8 @@ pub struct OpenReportTimes {
     pub responded_at: Option<OffsetDateTime>,
     /// When the report first left `new`.
     pub triaged_at: Option<OffsetDateTime>,
+    /// The CVSS rating, which picks the fix target; `None` while unscored.
+    pub severity: Option<cvdesk_formats::cvss::Severity>,
 }
 
 #[async_trait]

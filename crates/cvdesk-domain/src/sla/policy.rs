@@ -78,7 +78,8 @@ impl Default for Policy {
     }
 }
 
-/// The remediation target for each CVSS severity rating.
+/// The remediation target for each CVSS severity rating, and for reports nobody has
+/// scored yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemediationTargets {
     pub critical: Rule,
@@ -86,6 +87,7 @@ pub struct RemediationTargets {
     pub medium: Rule,
     pub low: Rule,
     pub none: Rule,
+    pub unrated: Rule,
 }
 
 impl RemediationTargets {
@@ -97,16 +99,18 @@ impl RemediationTargets {
             medium: rule,
             low: rule,
             none: rule,
+            unrated: rule,
         }
     }
 
-    pub fn for_severity(&self, severity: Severity) -> Rule {
+    pub fn for_severity(&self, severity: Option<Severity>) -> Rule {
         match severity {
-            Severity::Critical => self.critical,
-            Severity::High => self.high,
-            Severity::Medium => self.medium,
-            Severity::Low => self.low,
-            Severity::None => self.none,
+            Some(Severity::Critical) => self.critical,
+            Some(Severity::High) => self.high,
+            Some(Severity::Medium) => self.medium,
+            Some(Severity::Low) => self.low,
+            Some(Severity::None) => self.none,
+            None => self.unrated,
         }
     }
 }
@@ -136,10 +140,14 @@ mod tests {
             Severity::None,
         ] {
             assert_eq!(
-                policy.remediation.for_severity(severity),
+                policy.remediation.for_severity(Some(severity)),
                 Rule::CalendarDays(90)
             );
         }
+        assert_eq!(
+            policy.remediation.for_severity(None),
+            Rule::CalendarDays(90)
+        );
     }
 
     #[test]
@@ -150,21 +158,29 @@ mod tests {
             medium: Rule::WorkingDays(40),
             low: Rule::CalendarDays(180),
             none: Rule::CalendarDays(365),
+            unrated: Rule::CalendarDays(90),
         };
         assert_eq!(
-            targets.for_severity(Severity::Critical),
+            targets.for_severity(Some(Severity::Critical)),
             Rule::CalendarDays(7)
         );
-        assert_eq!(targets.for_severity(Severity::High), Rule::CalendarDays(30));
         assert_eq!(
-            targets.for_severity(Severity::Medium),
+            targets.for_severity(Some(Severity::High)),
+            Rule::CalendarDays(30)
+        );
+        assert_eq!(
+            targets.for_severity(Some(Severity::Medium)),
             Rule::WorkingDays(40)
         );
-        assert_eq!(targets.for_severity(Severity::Low), Rule::CalendarDays(180));
         assert_eq!(
-            targets.for_severity(Severity::None),
+            targets.for_severity(Some(Severity::Low)),
+            Rule::CalendarDays(180)
+        );
+        assert_eq!(
+            targets.for_severity(Some(Severity::None)),
             Rule::CalendarDays(365)
         );
+        assert_eq!(targets.for_severity(None), Rule::CalendarDays(90));
     }
 
     #[test]

@@ -8,8 +8,9 @@ use time::OffsetDateTime;
 
 use super::calendar::{Calendar, DeadlineError};
 use super::clock::{ClockStatus, Deadline};
-use super::policy::Rule;
+use super::policy::Policy;
 use super::updates::next_update_due;
+use cvdesk_formats::cvss::Severity;
 
 /// What a reminder is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,14 +44,6 @@ impl Reminder {
     }
 }
 
-/// The rules of the three deadline clocks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClockRules {
-    pub response: Rule,
-    pub triage: Rule,
-    pub fix: Rule,
-}
-
 /// The moments of an open report that its clocks run from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportTimes {
@@ -59,6 +52,8 @@ pub struct ReportTimes {
     pub responded_at: Option<OffsetDateTime>,
     /// When the report first left `new`; the fix clock runs from here.
     pub triaged_at: Option<OffsetDateTime>,
+    /// The report's CVSS rating, which picks its fix target; `None` while unscored.
+    pub severity: Option<Severity>,
     /// When the report became assigned, while it is; `None` in any other state.
     pub assigned_at: Option<OffsetDateTime>,
     /// The last message the desk sent the finder.
@@ -80,14 +75,14 @@ pub struct DueReminder {
 /// rather than remind with a wrong date.
 pub fn due_reminders(
     times: &ReportTimes,
-    rules: &ClockRules,
+    rules: &Policy,
     calendar: &Calendar,
     now: OffsetDateTime,
 ) -> Result<Vec<DueReminder>, DeadlineError> {
     let clocks = [
         (
             Reminder::FirstResponse,
-            rules.response,
+            rules.acknowledge,
             Some(times.received_at),
             times.responded_at,
         ),
@@ -97,7 +92,12 @@ pub fn due_reminders(
             Some(times.received_at),
             times.triaged_at,
         ),
-        (Reminder::Fix, rules.fix, times.triaged_at, None),
+        (
+            Reminder::Fix,
+            rules.remediation.for_severity(times.severity),
+            times.triaged_at,
+            None,
+        ),
     ];
     let mut due = Vec::new();
     for (reminder, rule, started, done) in clocks {
@@ -134,11 +134,7 @@ mod tests {
 
     use super::*;
 
-    const RULES: ClockRules = ClockRules {
-        response: Rule::WorkingDays(5),
-        triage: Rule::WorkingDays(10),
-        fix: Rule::CalendarDays(90),
-    };
+    use crate::sla::{RemediationTargets, Rule};
 
     /// Received Friday 9 January 2026: the response is due at the end of Friday 16th, at
     /// risk on that last day; triage at the end of Friday 23rd, at risk from Thursday 22nd.
@@ -147,6 +143,7 @@ mod tests {
             received_at: datetime!(2026-01-09 17:00 UTC),
             responded_at: None,
             triaged_at: None,
+            severity: None,
             assigned_at: None,
             last_update_at: None,
         }
@@ -156,7 +153,7 @@ mod tests {
         times: &ReportTimes,
         now: OffsetDateTime,
     ) -> Vec<(Reminder, OffsetDateTime, ClockStatus)> {
-        due_reminders(times, &RULES, &Calendar::default(), now)
+        due_reminders(times, &Policy::default(), &Calendar::default(), now)
             .expect("countable")
             .into_iter()
             .map(|d| (d.reminder, d.due_at, d.status))
@@ -241,5 +238,33 @@ mod tests {
         ];
         let names: std::collections::HashSet<&str> = all.iter().map(|r| r.as_str()).collect();
         assert_eq!(names.len(), all.len());
+    }
+
+    #[test]
+    fn the_fix_clock_follows_the_reports_severity() {
+        let triaged_at = datetime!(2026-01-12 10:00 UTC);
+        let times = ReportTimes {
+            responded_at: Some(triaged_at),
+            triaged_at: Some(triaged_at),
+            severity: Some(Severity::Critical),
+            ..received()
+        };
+        let rules = Policy {
+            remediation: RemediationTargets {
+                critical: Rule::CalendarDays(7),
+                ..RemediationTargets::default()
+            },
+            ..Policy::default()
+        };
+        let reminders = due_reminders(
+            &times,
+            &rules,
+            &Calendar::default(),
+            triaged_at + Duration::days(8),
+        )
+        .expect("countable");
+        assert_eq!(reminders.len(), 1);
+        assert_eq!(reminders[0].due_at, triaged_at + Duration::days(7));
+        assert_eq!(reminders[0].status, ClockStatus::Overdue);
     }
 }

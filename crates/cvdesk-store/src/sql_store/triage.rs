@@ -79,8 +79,23 @@ pub struct OpenTimesRow {
     state: String,
     product_id: Option<i64>,
     created_at: OffsetDateTime,
+    cvss_rating: Option<String>,
     responded_at: Option<OffsetDateTime>,
     triaged_at: Option<OffsetDateTime>,
+}
+
+/// A stored rating as the formats name it; an unknown word counts as unscored.
+fn rating(text: &str) -> Option<cvdesk_formats::cvss::Severity> {
+    use cvdesk_formats::cvss::Severity;
+    [
+        Severity::None,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .find(|severity| severity.as_str() == text)
 }
 
 fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
@@ -552,7 +567,7 @@ where
     async fn open_report_times(&self, limit: u32) -> Result<Vec<OpenReportTimes>, StoreError> {
         let rows: Vec<OpenTimesRow> = sqlx::query_as(
             "SELECT r.id, r.reference_prefix, r.reference_year, r.reference_sequence, r.title, \
-             r.state, r.product_id, r.created_at, \
+             r.state, r.product_id, r.created_at, r.cvss_rating, \
              (SELECT MIN(e.at) FROM report_events e WHERE e.report_id = r.id \
               AND e.kind IN ('message.sent', 'transition')) AS responded_at, \
              (SELECT MIN(e.at) FROM report_events e WHERE e.report_id = r.id \
@@ -581,6 +596,7 @@ where
                     received_at: row.created_at,
                     responded_at: row.responded_at,
                     triaged_at: row.triaged_at,
+                    severity: row.cvss_rating.as_deref().and_then(rating),
                 })
             })
             .collect()

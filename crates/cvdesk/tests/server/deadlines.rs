@@ -112,3 +112,46 @@ async fn finders_ask_for_an_update_once_a_fortnight() {
         "staff see the request: {report}"
     );
 }
+
+#[tokio::test]
+async fn a_critical_report_gets_the_policys_critical_fix_target() {
+    let app = TestApp::start();
+    let created = app.submit(&crate::app::full_report()).await;
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    let admin = signed_in_account(&app, "boss@example.org", "admin", &[]).await;
+    let (_, form) = html(&admin, app.at("/staff/policy")).await;
+    let csrf = csrf_token(&form);
+    let published = admin
+        .post(app.at("/staff/policy"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("introduction", "We welcome reports."),
+            ("response_days", "5"),
+            ("triage_days", "10"),
+            ("remediation_days", "90"),
+            ("remediation_days_by_severity", "critical=7"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(published.status(), 303);
+    let (_, policy) = html(&Client::new(), app.at("/policy")).await;
+    assert!(
+        policy.contains("within 90 days (critical: 7 days)"),
+        "{policy}"
+    );
+
+    let moved = admin
+        .post(app.at(&format!("/staff/reports/{reference}/transition")))
+        .form(&[("csrf_token", csrf.as_str()), ("to", "triaged")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(moved.status(), 303);
+    // Seven days from triage is within the next two weeks; ninety would not be.
+    let (_, due) = html(&admin, app.at("/staff/due?weeks=2")).await;
+    assert!(
+        due.contains(&reference) && due.contains("<td>fix</td>"),
+        "{due}"
+    );
+}

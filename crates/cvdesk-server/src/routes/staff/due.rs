@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use cvdesk_domain::access::{self, StaffAction};
-use cvdesk_domain::sla::{ClockStatus, Deadline, Rule};
+use cvdesk_domain::sla::{ClockStatus, Deadline};
 use cvdesk_store::OpenReportTimes;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -71,9 +71,7 @@ pub async fn get_due(
         .await?
         .map(|p| p.settings)
         .unwrap_or_default();
-    let respond = Rule::WorkingDays(u32::from(policy.response_days));
-    let triage = Rule::WorkingDays(u32::from(policy.triage_days));
-    let fix = Rule::CalendarDays(u32::from(policy.remediation_days));
+    let levels = policy.service_levels();
     let calendar = &state.settings.calendar;
     let now = state.clock.now();
     let week_ends = end_of_week(calendar, now) + Duration::weeks(weeks - 1);
@@ -85,17 +83,22 @@ pub async fn get_due(
         let running = [
             (
                 "first response",
-                respond,
+                levels.acknowledge,
                 Some(report.received_at),
                 report.responded_at,
             ),
             (
                 "triage",
-                triage,
+                levels.triage,
                 Some(report.received_at),
                 report.triaged_at,
             ),
-            ("fix", fix, report.triaged_at, None),
+            (
+                "fix",
+                levels.remediation.for_severity(report.severity),
+                report.triaged_at,
+                None,
+            ),
         ];
         for (clock, rule, started, done) in running {
             let (Some(started), None) = (started, done) else {
@@ -115,9 +118,12 @@ pub async fn get_due(
         week_ends: format!("{}", (week_ends - Duration::seconds(1)).date()),
         clocks,
         rules: [
-            (respond.to_string(), "first response"),
-            (triage.to_string(), "triage"),
-            (fix.to_string(), "fix, from triage"),
+            (levels.acknowledge.to_string(), "first response"),
+            (levels.triage.to_string(), "triage"),
+            (
+                levels.remediation.for_severity(None).to_string(),
+                "fix from triage, unless the policy sets another for the report's severity",
+            ),
         ],
     };
     Ok(render(&page)?.into_response())

@@ -46,6 +46,7 @@ impl PolicyEditPage {
             "response_days" => &self.input.response_days,
             "triage_days" => &self.input.triage_days,
             "remediation_days" => &self.input.remediation_days,
+            "remediation_days_by_severity" => &self.input.remediation_days_by_severity,
             _ => "",
         }
     }
@@ -71,6 +72,7 @@ pub struct PolicyForm {
     response_days: String,
     triage_days: String,
     remediation_days: String,
+    remediation_days_by_severity: String,
     rewards: Option<String>,
     acknowledgements: Option<String>,
     languages: String,
@@ -136,6 +138,7 @@ pub async fn post_policy(
         response_days: submitted.response_days,
         triage_days: submitted.triage_days,
         remediation_days: submitted.remediation_days,
+        remediation_days_by_severity: submitted.remediation_days_by_severity,
         rewards: submitted.rewards.is_some(),
         acknowledgements: submitted.acknowledgements.is_some(),
         languages: submitted.languages,
