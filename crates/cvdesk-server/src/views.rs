@@ -9,6 +9,7 @@ use cvdesk_domain::{Field, FieldErrors, ReportInput};
 use cvdesk_formats::cwe;
 use cvdesk_store::Message;
 use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use crate::error::WebError;
 use crate::markdown;
@@ -25,6 +26,12 @@ impl Layout {
             organization_name: settings.organization_name.clone(),
         }
     }
+}
+
+/// An instant as pages show it: `2026-11-23 15:04 UTC`.
+pub fn utc_minute(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }
 
 pub fn render(page: &impl Template) -> Result<Html<String>, WebError> {
@@ -289,12 +296,7 @@ impl MessageView {
             from_finder: message.from_finder,
             author,
             at: message.created_at.format(&Rfc3339).unwrap_or_default(),
-            at_display: format!(
-                "{} {:02}:{:02} UTC",
-                message.created_at.date(),
-                message.created_at.hour(),
-                message.created_at.minute()
-            ),
+            at_display: utc_minute(message.created_at),
             html: markdown::to_safe_html(&message.body),
             files: message
                 .attachments
@@ -323,12 +325,7 @@ impl TrackPage {
             .and_then(cwe::lookup)
             .map(|w| w.name);
         let received_at = report.created_at.format(&Rfc3339).unwrap_or_default();
-        let received_display = format!(
-            "{} {:02}:{:02} UTC",
-            report.created_at.date(),
-            report.created_at.hour(),
-            report.created_at.minute()
-        );
+        let received_display = utc_minute(report.created_at);
         let limits = settings.attachment_limits;
         TrackPage {
             layout: Layout::of(settings),

@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 use crate::auth::StaffUser;
 use crate::error::{PageError, WebError};
 use crate::routes::staff::layout::StaffLayout;
-use crate::views::render;
+use crate::views::{render, utc_minute};
 use crate::AppState;
 
 /// Most open reports looked at; a desk with more has bigger problems than this page.
@@ -139,12 +139,7 @@ fn row(
         reference: report.reference.to_string(),
         title: report.title.clone(),
         clock,
-        due: format!(
-            "{} {:02}:{:02} UTC",
-            deadline.due_at.to_offset(time::UtcOffset::UTC).date(),
-            deadline.due_at.to_offset(time::UtcOffset::UTC).hour(),
-            deadline.due_at.to_offset(time::UtcOffset::UTC).minute()
-        ),
+        due: utc_minute(deadline.due_at),
         status: deadline.status(None, now),
         due_at: deadline.due_at,
     }

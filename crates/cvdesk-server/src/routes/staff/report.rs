@@ -28,7 +28,7 @@ use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::routes::track::download;
 use crate::triage::{self, ActionError};
-use crate::views::{render, MessageView};
+use crate::views::{render, utc_minute, MessageView};
 use crate::AppState;
 
 /// How many earlier reports are compared, and how alike they must be to be suggested.
@@ -206,12 +206,7 @@ async fn report_page(
     );
     let page = ReportPage {
         layout: StaffLayout::of(state, staff),
-        received: format!(
-            "{} {:02}:{:02} UTC",
-            report.created_at.date(),
-            report.created_at.hour(),
-            report.created_at.minute()
-        ),
+        received: utc_minute(report.created_at),
         notice,
         problem,
         product_name: product.map(|p| p.name.clone()),
