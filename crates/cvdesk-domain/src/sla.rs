@@ -47,7 +47,7 @@ pub use calendar::{
 };
 pub use clock::{ClockStatus, Deadline};
 pub use policy::{Policy, RemediationTargets, Rule};
-pub use reminders::{due_reminders, DueReminder, Reminder, ReportTimes};
+pub use reminders::{due_reminders, running_clocks, DueReminder, Reminder, ReportTimes};
 pub use updates::{
     may_request_update, next_update_due, UpdateRequestTooSoon, UPDATE_INTERVAL,
     UPDATE_REQUEST_INTERVAL,

@@ -69,16 +69,13 @@ pub struct DueReminder {
     pub status: ClockStatus,
 }
 
-/// Every reminder `times` call for at `now`, in clock order. A clock that stopped (the
-/// finder heard from a person, triage is done) or is not yet at risk calls for none.
-/// Fails when a deadline cannot be counted on `calendar`, so the caller can skip the report
-/// rather than remind with a wrong date.
-pub fn due_reminders(
+/// The deadline clocks of a report that are still running (first response, triage, fix;
+/// in that order), each with its deadline or why it cannot be counted on `calendar`.
+pub fn running_clocks(
     times: &ReportTimes,
     rules: &Policy,
     calendar: &Calendar,
-    now: OffsetDateTime,
-) -> Result<Vec<DueReminder>, DeadlineError> {
+) -> Vec<(Reminder, Result<Deadline, DeadlineError>)> {
     let clocks = [
         (
             Reminder::FirstResponse,
@@ -99,12 +96,28 @@ pub fn due_reminders(
             None,
         ),
     ];
+    clocks
+        .into_iter()
+        .filter_map(|(reminder, rule, started, done)| match (started, done) {
+            (Some(started), None) => Some((reminder, Deadline::new(rule, calendar, started))),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every reminder `times` call for at `now`, in clock order. A clock that stopped (the
+/// finder heard from a person, triage is done) or is not yet at risk calls for none.
+/// Fails when a deadline cannot be counted on `calendar`, so the caller can skip the report
+/// rather than remind with a wrong date.
+pub fn due_reminders(
+    times: &ReportTimes,
+    rules: &Policy,
+    calendar: &Calendar,
+    now: OffsetDateTime,
+) -> Result<Vec<DueReminder>, DeadlineError> {
     let mut due = Vec::new();
-    for (reminder, rule, started, done) in clocks {
-        let (Some(started), None) = (started, done) else {
-            continue;
-        };
-        let deadline = Deadline::new(rule, calendar, started)?;
+    for (reminder, deadline) in running_clocks(times, rules, calendar) {
+        let deadline = deadline?;
         let status = deadline.status(None, now);
         if matches!(status, ClockStatus::AtRisk | ClockStatus::Overdue) {
             due.push(DueReminder {

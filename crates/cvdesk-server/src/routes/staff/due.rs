@@ -7,7 +7,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use cvdesk_domain::access::{self, StaffAction};
-use cvdesk_domain::sla::{ClockStatus, Deadline};
+use cvdesk_domain::sla::{running_clocks, ClockStatus, Deadline, ReportTimes};
 use cvdesk_store::OpenReportTimes;
 use serde::Deserialize;
 use time::{Duration, OffsetDateTime};
@@ -80,35 +80,20 @@ pub async fn get_due(
         if !access::check(&actor, StaffAction::ViewReport, report.product).is_allowed() {
             continue;
         }
-        let running = [
-            (
-                "first response",
-                levels.acknowledge,
-                Some(report.received_at),
-                report.responded_at,
-            ),
-            (
-                "triage",
-                levels.triage,
-                Some(report.received_at),
-                report.triaged_at,
-            ),
-            (
-                "fix",
-                levels.remediation.for_severity(report.severity),
-                report.triaged_at,
-                None,
-            ),
-        ];
-        for (clock, rule, started, done) in running {
-            let (Some(started), None) = (started, done) else {
-                continue;
-            };
-            let Ok(deadline) = Deadline::new(rule, calendar, started) else {
+        let times = ReportTimes {
+            received_at: report.received_at,
+            responded_at: report.responded_at,
+            triaged_at: report.triaged_at,
+            severity: report.severity,
+            assigned_at: None,
+            last_update_at: None,
+        };
+        for (clock, deadline) in running_clocks(&times, &levels, calendar) {
+            let Ok(deadline) = deadline else {
                 continue;
             };
             if deadline.due_at < week_ends {
-                clocks.push(row(&report, clock, &deadline, now));
+                clocks.push(row(&report, clock.words(), &deadline, now));
             }
         }
     }
