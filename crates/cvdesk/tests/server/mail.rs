@@ -5,7 +5,7 @@
 //! unless `CVDESK_TEST_MAIL` is set, as `scripts/test` does after installing them.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -14,6 +14,7 @@ use cvdesk_store::{MailStatus, OutboxEntry, StoreLocation};
 use serde_json::Value;
 
 use crate::app::{anonymous_report, full_report, run_cli, TestApp};
+use crate::gnupg::Gpg;
 
 const FROM: &str = "Example Security <security@example.org>";
 pub const STAFF: &str = "triage@example.org";
@@ -301,20 +302,15 @@ async fn intake_mails_the_finder_and_staff_without_details() {
     assert_eq!(notified, BTreeSet::from([reference, anonymous]));
 }
 
-/// A throwaway GnuPG home holding the finder's key pair; its agent stops when dropped.
+/// A throwaway GnuPG home holding the finder's key pair.
 pub struct FinderGpg {
-    home: tempfile::TempDir,
+    gpg: Gpg,
 }
 
 impl FinderGpg {
     pub fn new() -> Self {
-        let gpg = FinderGpg {
-            home: tempfile::Builder::new()
-                .prefix("gpg")
-                .tempdir_in("/tmp")
-                .expect("temp dir"),
-        };
-        gpg.run(
+        let gpg = FinderGpg { gpg: Gpg::fresh() };
+        gpg.gpg.ok(
             &[
                 "--passphrase",
                 "",
@@ -329,50 +325,26 @@ impl FinderGpg {
         gpg
     }
 
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
-        let mut child = Command::new("gpg")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("gpg runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin)
-            .expect("written");
-        let output = child.wait_with_output().expect("gpg finished");
-        assert!(
-            output.status.success(),
-            "gpg {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output.stdout
-    }
-
     pub fn public_key(&self) -> String {
-        String::from_utf8(self.run(&["--armor", "--export", FINDER], b"")).expect("armored")
+        String::from_utf8(self.gpg.ok(&["--armor", "--export", FINDER], b"")).expect("armored")
     }
 
     pub fn decrypt(&self, armored: &str) -> String {
-        let plain = self.run(&["--passphrase", "", "--decrypt"], armored.as_bytes());
+        let plain = self
+            .gpg
+            .ok(&["--passphrase", "", "--decrypt"], armored.as_bytes());
         String::from_utf8(plain).expect("utf-8")
     }
 
     pub fn import(&self, armored_key: &str) {
-        self.run(&["--import"], armored_key.as_bytes());
+        self.gpg.ok(&["--import"], armored_key.as_bytes());
     }
 
     /// The plaintext and gpg's status lines, which report the signature it found.
     pub fn decrypt_with_status(&self, armored: &str) -> (String, String) {
-        let output = self.home.path().join("decrypted");
+        let output = self.gpg.home().join("decrypted");
         let output = output.to_str().expect("utf-8 path");
-        let status = self.run(
+        let status = self.gpg.ok(
             &[
                 "--passphrase",
                 "",
@@ -389,16 +361,6 @@ impl FinderGpg {
             std::fs::read_to_string(output).expect("decrypted"),
             String::from_utf8(status).expect("utf-8"),
         )
-    }
-}
-
-impl Drop for FinderGpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
     }
 }
 

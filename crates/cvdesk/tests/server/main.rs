@@ -12,6 +12,7 @@ mod deadlines;
 mod durability;
 mod example_config;
 mod form;
+mod gnupg;
 mod headers;
 mod intake_api;
 mod mail;

@@ -5,72 +5,19 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use cvdesk_server::openpgp::{self, OrganizationKey};
 use cvdesk_store::{Store, StoreLocation};
 use time::OffsetDateTime;
 
 use crate::app::TestApp;
+use crate::gnupg::Gpg;
 
 const DESK_PASSPHRASE: &str = "desk passphrase, long enough";
 const GPG_PASSPHRASE: &str = "gpg passphrase";
 
-/// A throwaway GnuPG home; its agent is stopped when dropped.
-struct Gpg {
-    home: tempfile::TempDir,
-}
-
 impl Gpg {
-    /// `None`, after saying so, when gpg is not installed.
-    fn new() -> Option<Self> {
-        let found = Command::new("gpg")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|status| status.success());
-        if !found {
-            eprintln!("skipped: gpg is not installed (scripts/test installs the gnupg package)");
-            return None;
-        }
-        Some(Gpg {
-            home: tempfile::Builder::new()
-                .prefix("gpg")
-                .tempdir_in("/tmp")
-                .expect("temp dir"),
-        })
-    }
-
-    fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = Command::new("gpg")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--batch", "--no-tty", "--pinentry-mode", "loopback"])
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("gpg runs");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin)
-            .expect("written");
-        child.wait_with_output().expect("gpg finished")
-    }
-
-    fn ok(&self, args: &[&str], stdin: &[u8]) -> Vec<u8> {
-        let output = self.run(args, stdin);
-        assert!(
-            output.status.success(),
-            "gpg {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output.stdout
-    }
-
     /// Generates a key with `passphrase` at gpg's default algorithms; returns its fingerprint.
     fn generate(&self, user_id: &str, extra: &[&str], expiry: &str) -> String {
         let mut args = vec!["--passphrase", GPG_PASSPHRASE];
@@ -105,7 +52,7 @@ impl Gpg {
 
     /// gpg's status lines for verifying a cleartext-signed `message`.
     fn verify(&self, message: &str) -> (bool, String) {
-        let path = self.home.path().join("signed.txt");
+        let path = self.home().join("signed.txt");
         std::fs::write(&path, message).expect("written");
         let output = self.run(
             &[
@@ -135,16 +82,6 @@ impl Gpg {
             content,
         );
         String::from_utf8(encrypted).expect("armoured")
-    }
-}
-
-impl Drop for Gpg {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .arg("--homedir")
-            .arg(self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .status();
     }
 }
 
@@ -451,8 +388,7 @@ async fn expired_and_revoked_keys_are_refused() {
 
     let revoked = gpg.generate("Revoked <revoked@example.org>", &[], "never");
     let certificate = gpg
-        .home
-        .path()
+        .home()
         .join("openpgp-revocs.d")
         .join(format!("{revoked}.rev"));
     let certificate = std::fs::read_to_string(certificate).expect("gpg wrote a revocation");
