@@ -9,7 +9,7 @@ use cvdesk_store::Store;
 use time::{Duration, OffsetDateTime, Time};
 
 use crate::openpgp::{self, LoadError, Passphrase};
-use crate::ServerSettings;
+use crate::{AppState, ServerSettings};
 
 /// How far ahead Expires lies: well under the year RFC 9116 advises, renewed daily.
 const LIFETIME: Duration = Duration::days(90);
@@ -103,22 +103,56 @@ impl SignedCopy {
     }
 }
 
-/// What is wrong with the file the desk would serve for its own public host name, in
-/// sentences for the staff's warning; empty when it is valid.
-pub fn problems(
-    settings: &ServerSettings,
+/// The file as the desk serves it for `host`, now.
+pub struct Served {
+    /// The fields, unsigned.
+    pub text: String,
+    /// What goes out: `text` cleartext-signed when the organization key can be used.
+    pub body: String,
+    /// Why the file goes out unsigned although a key is configured.
+    pub unsigned_because: Option<SigningError>,
+}
+
+/// Makes the file for `host` and signs it with the organization key when there is one. A
+/// key that cannot be used (a missing passphrase, say) must not take the file down: it is
+/// served unsigned, and `unsigned_because` says why.
+pub async fn served(
+    state: &AppState,
     policy: &PolicySettings,
+    host: Option<&str>,
     has_encryption_key: bool,
-    now: OffsetDateTime,
-) -> Vec<String> {
-    let file = for_host(
-        settings,
-        policy,
-        settings.public_host().as_deref(),
-        has_encryption_key,
-        now,
-    );
-    securitytxt::lint(&file.render(), now)
+) -> Served {
+    let now = state.clock.now();
+    let text = for_host(&state.settings, policy, host, has_encryption_key, now).render();
+    let signed = if has_encryption_key {
+        state
+            .signed_security_txt
+            .sign(
+                state.store.as_ref(),
+                state.settings.pgp_passphrase.as_ref(),
+                &text,
+                now,
+            )
+            .await
+    } else {
+        Ok(None)
+    };
+    let (body, unsigned_because) = match signed {
+        Ok(Some(signed)) => (signed, None),
+        Ok(None) => (text.clone(), None),
+        Err(error) => (text.clone(), Some(error)),
+    };
+    Served {
+        text,
+        body,
+        unsigned_because,
+    }
+}
+
+/// What is wrong with a security.txt `text`, in sentences for the staff's warning; empty
+/// when it is valid.
+pub fn problems(text: &str, now: OffsetDateTime) -> Vec<String> {
+    securitytxt::lint(text, now)
         .errors()
         .map(|finding| match finding.line {
             Some(line) => format!("line {line}: {}", finding.message),
@@ -230,19 +264,19 @@ mod tests {
     fn staff_are_told_when_the_file_would_be_invalid() {
         let now = datetime!(2026-11-23 0:00 UTC);
         let policy = PolicySettings::default();
-        assert!(problems(
-            &settings("https://security.acme.example"),
-            &policy,
-            false,
-            now
-        )
-        .is_empty());
-        let plain_http = problems(
-            &settings("http://security.acme.example"),
-            &policy,
-            false,
-            now,
-        );
+        let public_file = |public_url| {
+            let settings = settings(public_url);
+            for_host(
+                &settings,
+                &policy,
+                settings.public_host().as_deref(),
+                false,
+                now,
+            )
+            .render()
+        };
+        assert!(problems(&public_file("https://security.acme.example"), now).is_empty());
+        let plain_http = problems(&public_file("http://security.acme.example"), now);
         assert!(!plain_http.is_empty());
         assert!(
             plain_http.iter().any(|p| p.contains("https")),

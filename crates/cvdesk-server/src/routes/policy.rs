@@ -120,39 +120,18 @@ pub async fn get_security_txt(
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .map(strip_port);
-    let now = state.clock.now();
     let has_key = has_encryption_key(&state).await?;
-    let text = security_txt::for_host(&state.settings, &policy, host, has_key, now).render();
-    // Signed with the organization key when there is one. A key that cannot be used
-    // (a missing passphrase, say) must not take the file down: it is served unsigned and
-    // the staff's policy page says why.
-    let body = if has_key {
-        let signed = state
-            .signed_security_txt
-            .sign(
-                state.store.as_ref(),
-                state.settings.pgp_passphrase.as_ref(),
-                &text,
-                now,
-            )
-            .await;
-        match signed {
-            Ok(Some(signed)) => signed,
-            Ok(None) => text,
-            Err(error) => {
-                tracing::warn!(%error, "security.txt served unsigned");
-                text
-            }
-        }
-    } else {
-        text
-    };
+    let served = security_txt::served(&state, &policy, host, has_key).await;
+    if let Some(error) = &served.unsigned_because {
+        // The staff's policy page says so too.
+        tracing::warn!(%error, "security.txt served unsigned");
+    }
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        body,
+        served.body,
     )
         .into_response())
 }

@@ -177,32 +177,14 @@ async fn show(
         .await?
         .map(|p| p.settings)
         .unwrap_or_default();
-    let now = state.clock.now();
     let has_key = has_encryption_key(state).await?;
-    let mut problems = security_txt::problems(&state.settings, &current, has_key, now);
-    if has_key {
-        let text = security_txt::for_host(
-            &state.settings,
-            &current,
-            state.settings.public_host().as_deref(),
-            has_key,
-            now,
-        )
-        .render();
-        let signed = state
-            .signed_security_txt
-            .sign(
-                state.store.as_ref(),
-                state.settings.pgp_passphrase.as_ref(),
-                &text,
-                now,
-            )
-            .await;
-        if let Err(error) = signed {
-            problems.push(format!(
-                "It is served unsigned because the organization key cannot be used: {error}."
-            ));
-        }
+    let public_host = state.settings.public_host();
+    let served = security_txt::served(state, &current, public_host.as_deref(), has_key).await;
+    let mut problems = security_txt::problems(&served.text, state.clock.now());
+    if let Some(error) = served.unsigned_because {
+        problems.push(format!(
+            "It is served unsigned because the organization key cannot be used: {error}."
+        ));
     }
     let status = if errors.is_empty() {
         StatusCode::OK
