@@ -9,10 +9,12 @@ use pgp::composed::{
 };
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{PublicKey, Signature, SignatureType};
-use pgp::types::{KeyDetails, Tag};
+use pgp::types::KeyDetails;
 use rand::rngs::OsRng;
 
-use crate::openpgp::validity::{expiry, issued_by, newest, no_flags};
+use crate::openpgp::validity::{
+    expiry, issued_by, newest, no_flags, primary_binding, PrimaryRefusal,
+};
 use crate::openpgp::MessageSigner;
 use time::{Date, OffsetDateTime};
 
@@ -92,37 +94,11 @@ impl FinderKey {
 /// primary key when it is meant for encryption.
 fn recipient(key: &SignedPublicKey, now: OffsetDateTime) -> Result<Recipient, EncryptError> {
     let primary = &key.primary_key;
-    let revoked = key.details.revocation_signatures.iter().any(|signature| {
-        issued_by(signature, primary)
-            && signature.typ() == Some(SignatureType::KeyRevocation)
-            && signature.verify_key(primary).is_ok()
-    });
-    if revoked {
-        return Err(EncryptError::Revoked);
-    }
-    let mut bindings: Vec<&Signature> = Vec::new();
-    for user in &key.details.users {
-        let certifications = user.signatures.iter().filter(|signature| {
-            issued_by(signature, primary)
-                && signature
-                    .verify_certification(primary, Tag::UserId, &user.id)
-                    .is_ok()
-        });
-        if let Some(newest) = newest(certifications) {
-            if newest.typ() != Some(SignatureType::CertRevocation) {
-                bindings.push(newest);
-            }
-        }
-    }
-    bindings.extend(key.details.direct_signatures.iter().filter(|signature| {
-        issued_by(signature, primary) && signature.verify_key(primary).is_ok()
-    }));
-    let binding = newest(bindings.into_iter()).ok_or(EncryptError::Unbound)?;
-    if let Some(expired_at) = expiry(primary.created_at(), binding) {
-        if expired_at <= now {
-            return Err(EncryptError::Expired(expired_at.date()));
-        }
-    }
+    let binding = primary_binding(&key.details, primary, now).map_err(|refusal| match refusal {
+        PrimaryRefusal::Revoked => EncryptError::Revoked,
+        PrimaryRefusal::Unbound => EncryptError::Unbound,
+        PrimaryRefusal::Expired(on) => EncryptError::Expired(on),
+    })?;
     let subkey = key
         .public_subkeys
         .iter()

@@ -1,10 +1,10 @@
 //! Whether a secret key can be used now: its self-signatures, revocations, expiry, which
 //! component signs, and whether the passphrase unlocks what the desk uses.
 
-use pgp::composed::{SignedSecretKey, SignedSecretSubKey};
+use pgp::composed::{SignedKeyDetails, SignedSecretKey, SignedSecretSubKey};
 use pgp::packet::{KeyFlags, PublicKey, Signature, SignatureType};
 use pgp::types::{KeyDetails, Password, S2kParams, SecretParams, StringToKey, Tag, Timestamp};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use super::KeyError;
 
@@ -25,24 +25,33 @@ pub struct Usable {
     pub primary_decrypts: bool,
 }
 
-/// Checks the key's self-signatures, revocation and expiry at `now`, and finds the
-/// components that sign and decrypt.
-pub fn check(secret: &SignedSecretKey, now: OffsetDateTime) -> Result<Usable, KeyError> {
-    let primary = secret.primary_key.public_key();
-    let revoked = secret
-        .details
-        .revocation_signatures
-        .iter()
-        .any(|signature| {
-            issued_by(signature, primary)
-                && signature.typ() == Some(SignatureType::KeyRevocation)
-                && signature.verify_key(primary).is_ok()
-        });
+/// Why a primary key is not to be trusted now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PrimaryRefusal {
+    Revoked,
+    /// No user id certification or direct-key signature of its own verifies.
+    Unbound,
+    Expired(Date),
+}
+
+/// The newest self-binding of `primary` that verifies (a user id certification that is not
+/// a revocation, or a direct-key signature), unless the key is revoked, unbound or
+/// expired at `now`. Public and secret keys are judged alike.
+pub(crate) fn primary_binding<'a>(
+    details: &'a SignedKeyDetails,
+    primary: &PublicKey,
+    now: OffsetDateTime,
+) -> Result<&'a Signature, PrimaryRefusal> {
+    let revoked = details.revocation_signatures.iter().any(|signature| {
+        issued_by(signature, primary)
+            && signature.typ() == Some(SignatureType::KeyRevocation)
+            && signature.verify_key(primary).is_ok()
+    });
     if revoked {
-        return Err(KeyError::Revoked);
+        return Err(PrimaryRefusal::Revoked);
     }
     let mut bindings = Vec::new();
-    for user in &secret.details.users {
+    for user in &details.users {
         let certifications = user.signatures.iter().filter(|signature| {
             issued_by(signature, primary)
                 && signature
@@ -55,19 +64,28 @@ pub fn check(secret: &SignedSecretKey, now: OffsetDateTime) -> Result<Usable, Ke
             }
         }
     }
-    bindings.extend(secret.details.direct_signatures.iter().filter(|signature| {
+    bindings.extend(details.direct_signatures.iter().filter(|signature| {
         issued_by(signature, primary) && signature.verify_key(primary).is_ok()
     }));
-    let Some(binding) = newest(bindings.into_iter()) else {
-        return Err(KeyError::BadSelfSignature(
-            "no user id or direct-key self-signature verifies",
-        ));
-    };
-    if let Some(expired_at) = expiry(primary.created_at(), binding) {
-        if expired_at <= now {
-            return Err(KeyError::Expired(expired_at.date()));
-        }
+    let binding = newest(bindings.into_iter()).ok_or(PrimaryRefusal::Unbound)?;
+    match expiry(primary.created_at(), binding) {
+        Some(expired_at) if expired_at <= now => Err(PrimaryRefusal::Expired(expired_at.date())),
+        _ => Ok(binding),
     }
+}
+
+/// Checks the key's self-signatures, revocation and expiry at `now`, and finds the
+/// components that sign and decrypt.
+pub fn check(secret: &SignedSecretKey, now: OffsetDateTime) -> Result<Usable, KeyError> {
+    let primary = secret.primary_key.public_key();
+    let binding =
+        primary_binding(&secret.details, primary, now).map_err(|refusal| match refusal {
+            PrimaryRefusal::Revoked => KeyError::Revoked,
+            PrimaryRefusal::Unbound => {
+                KeyError::BadSelfSignature("no user id or direct-key self-signature verifies")
+            }
+            PrimaryRefusal::Expired(on) => KeyError::Expired(on),
+        })?;
     let primary_flags = binding.key_flags();
     let primary_present = !is_stub(secret.primary_key.secret_params());
     let primary_signs = primary_present
