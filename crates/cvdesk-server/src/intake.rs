@@ -7,13 +7,12 @@ use cvdesk_domain::challenge::Solved;
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_domain::product;
 use cvdesk_domain::report::Report;
-use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken};
 use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError};
 
 use crate::client_address::ClientAddress;
 use crate::error::WebError;
-use crate::mail::{finder_mail_signer, staff_recipients, FinderKey, NewReportMail};
+use crate::mail::{finder_mail_signer, team_or_global, FinderKey, NewReportMail};
 use crate::random;
 use crate::rate_limit::Action;
 use crate::AppState;
@@ -112,15 +111,17 @@ pub async fn accept_report(
         }
     };
     let token = random::tracking_token()?;
-    let product = route_to_product(state, &draft).await?;
+    let routed = route_to_product(state, &draft).await?;
+    let product = routed.as_ref().map(|product| product.id);
     let tracking_url = tracking_url(state, token.as_str());
     let policy = match state.store.current_policy().await.map_err(WebError::from)? {
         Some(version) => version.settings,
         None => PolicySettings::default(),
     };
-    let staff = staff_recipients(state, product)
-        .await
-        .map_err(WebError::from)?;
+    let staff = team_or_global(
+        routed.as_ref().and_then(|product| product.team.as_ref()),
+        state.mailer.staff_recipients(),
+    );
     let signer = finder_mail_signer(state, draft.contact.pgp_key.as_deref()).await;
     let mail = NewReportMail {
         organization_name: &state.settings.organization_name,
@@ -172,10 +173,11 @@ pub async fn accept_report(
 async fn route_to_product(
     state: &AppState,
     draft: &ReportDraft,
-) -> Result<Option<ProductId>, WebError> {
+) -> Result<Option<Product>, WebError> {
     let products = state.store.products().await?;
     let routes: Vec<_> = products.iter().map(Product::route).collect();
-    Ok(product::route(draft.asset.as_deref(), &draft.title, &routes).map(|found| found.product))
+    let found = product::route(draft.asset.as_deref(), &draft.title, &routes).map(|f| f.product);
+    Ok(products.into_iter().find(|p| Some(p.id) == found))
 }
 
 pub fn tracking_url(state: &AppState, token: &str) -> String {
