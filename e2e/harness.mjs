@@ -1,5 +1,6 @@
 // Test harness: starts the real cvdesk binary on a free loopback port with a
 // fresh data directory, and launches Debian's Chromium through playwright-core.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -213,4 +214,34 @@ export async function fillMinimalReport(page, title = 'Open redirect on the logi
   await page.locator('#summary').fill('The next parameter of /login accepts any absolute URL.');
   await page.locator('#steps_to_reproduce').fill('1. Open /login?next=https://attacker.example\n2. Log in.');
   await page.locator('#impact').fill('Phishing: the victim lands on an attacker page after a real login.');
+}
+
+/**
+ * Clicks a button that submits a form and waits until the page it leads to
+ * (after any redirect) has loaded, even when that page has the same URL.
+ */
+export async function submitAndWait(page, button) {
+  const navigated = page.waitForEvent('framenavigated', {
+    predicate: (frame) => frame === page.mainFrame(),
+    timeout: 15_000,
+  });
+  await button.click();
+  await navigated;
+  await page.waitForLoadState('load');
+}
+
+/**
+ * Creates the first admin `{ email, password }` through the one-time set-up
+ * link, then signs in with the password.
+ */
+export async function setUpFirstAdmin(page, setupUrl, admin) {
+  await page.goto(setupUrl);
+  await page.locator('#email').fill(admin.email);
+  await page.locator('#password').fill(admin.password);
+  await page.locator('#confirmation').fill(admin.password);
+  await submitAndWait(page, page.getByRole('button', { name: 'Save password' }));
+  assert.equal(new URL(page.url()).pathname, '/staff/login');
+  await page.locator('#email').fill(admin.email);
+  await page.locator('#password').fill(admin.password);
+  await submitAndWait(page, page.getByRole('button', { name: 'Sign in' }));
 }

@@ -3,7 +3,14 @@
 // answer, and the finder sees the answer signed by the security team.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fillMinimalReport, makeAttachment, startDesk, submitReport } from './harness.mjs';
+import {
+  fillMinimalReport,
+  makeAttachment,
+  setUpFirstAdmin,
+  startDesk,
+  submitAndWait,
+  submitReport,
+} from './harness.mjs';
 
 let desk;
 before(async () => {
@@ -15,15 +22,6 @@ after(async () => {
 
 const ADMIN = { email: 'lin@desk.example', password: 'another long passphrase' };
 
-async function submitAndWait(page, button) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-    timeout: 15_000,
-  });
-  await button.click();
-  await navigated;
-  await page.waitForLoadState('load');
-}
 
 test('the finder replies on the tracking page and the staff see it and answer', async () => {
   const [, setupUrl] = await desk.waitForStdout(/^(http:\/\/\S+\/staff\/setup\/\S+)$/);
@@ -51,14 +49,7 @@ test('the finder replies on the tracking page and the staff see it and answer', 
     assert.equal(await mine.locator('ul.files a').innerText(), 'reply-poc.txt');
 
     const staff = await staffContext.newPage();
-    await staff.goto(setupUrl);
-    await staff.locator('#email').fill(ADMIN.email);
-    await staff.locator('#password').fill(ADMIN.password);
-    await staff.locator('#confirmation').fill(ADMIN.password);
-    await submitAndWait(staff, staff.getByRole('button', { name: 'Save password' }));
-    await staff.locator('#email').fill(ADMIN.email);
-    await staff.locator('#password').fill(ADMIN.password);
-    await submitAndWait(staff, staff.getByRole('button', { name: 'Sign in' }));
+    await setUpFirstAdmin(staff, setupUrl, ADMIN);
 
     await staff.goto(`${desk.baseUrl}/staff/reports/${reference}`);
     const conversation = staff.locator('#messages');

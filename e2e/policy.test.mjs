@@ -2,7 +2,7 @@
 // date, the earlier version stays readable, and security.txt follows the edit.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startDesk } from './harness.mjs';
+import { setUpFirstAdmin, startDesk, submitAndWait } from './harness.mjs';
 
 let desk;
 before(async () => {
@@ -14,15 +14,6 @@ after(async () => {
 
 const ADMIN = { email: 'ada@desk.example', password: 'a long and careful passphrase' };
 
-async function submitAndWait(page, button) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-    timeout: 15_000,
-  });
-  await button.click();
-  await navigated;
-  await page.waitForLoadState('load');
-}
 
 test('an edited policy is published as a new dated version', async () => {
   const [, setupUrl] = await desk.waitForStdout(/^(http:\/\/\S+\/staff\/setup\/\S+)$/);
@@ -37,15 +28,7 @@ test('an edited policy is published as a new dated version', async () => {
     assert.equal(await page.locator('footer a[href="/policy"]').count(), 1, 'the footer links the policy');
     assert.equal(await page.locator('footer a[href="/report"]').count(), 1, 'the footer links the form');
 
-    await page.goto(setupUrl);
-    await page.locator('#email').fill(ADMIN.email);
-    await page.locator('#password').fill(ADMIN.password);
-    await page.locator('#confirmation').fill(ADMIN.password);
-    await submitAndWait(page, page.getByRole('button', { name: 'Save password' }));
-    assert.equal(new URL(page.url()).pathname, '/staff/login');
-    await page.locator('#email').fill(ADMIN.email);
-    await page.locator('#password').fill(ADMIN.password);
-    await submitAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+    await setUpFirstAdmin(page, setupUrl, ADMIN);
 
     await page.goto(`${desk.baseUrl}/staff/policy`);
     // The desk runs on plain http here, so its security.txt is flagged as invalid.

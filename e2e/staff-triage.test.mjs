@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { REFERENCE_PATTERN, startDesk } from './harness.mjs';
+import { REFERENCE_PATTERN, startDesk, submitAndWait } from './harness.mjs';
 
 let desk;
 before(async () => {
@@ -56,19 +56,6 @@ test('TOTP codes match the RFC 6238 test vectors', () => {
   assert.equal(totp(base32Decode('GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ'), 59_000), '287082');
 });
 
-/**
- * Clicks a button that submits a form and waits until the page it leads to
- * (after any redirect) has loaded, even when that page has the same URL.
- */
-async function submitAndWait(page, button) {
-  const navigated = page.waitForEvent('framenavigated', {
-    predicate: (frame) => frame === page.mainFrame(),
-    timeout: 15_000,
-  });
-  await button.click();
-  await navigated;
-  await page.waitForLoadState('load');
-}
 
 async function submitReportByApi(report) {
   const response = await fetch(`${desk.baseUrl}/api/v1/reports`, {
