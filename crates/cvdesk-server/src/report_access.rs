@@ -11,7 +11,9 @@ use crate::auth::audit;
 use crate::error::WebError;
 use crate::AppState;
 
-pub async fn report_for(
+/// The report, when this person may do `action` to it; otherwise not found (another
+/// team's report) or forbidden (a role that may not), as the access rules say.
+pub async fn permitted_report(
     state: &AppState,
     user: &User,
     reference: &str,
@@ -41,7 +43,7 @@ pub async fn viewed_report(
     reference: &str,
     channel: &str,
 ) -> Result<Report, WebError> {
-    let report = report_for(state, user, reference, StaffAction::ViewReport).await?;
+    let report = permitted_report(state, user, reference, StaffAction::ViewReport).await?;
     let subject = report.reference.to_string();
     audit::record(
         state,

@@ -33,7 +33,7 @@ pub async fn get_track(
     Path(token): Path<String>,
     query: Result<Query<TrackQuery>, QueryRejection>,
 ) -> Result<Html<String>, PageError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     let just_asked = query.is_ok_and(|Query(q)| q.update == "requested");
     let page = track_page(&state, report, token, just_asked).await?;
     Ok(render(&page)?)
@@ -76,7 +76,7 @@ pub async fn post_update_request(
     client: ClientAddress,
     Path(token): Path<String>,
 ) -> Result<Response, PageError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     if !report.state.is_open() {
         let mut page = track_page(&state, report, token, false).await?;
         page.update_notice = Some("This report is closed: there is no update to wait for.".into());
@@ -117,7 +117,7 @@ pub async fn post_track_message(
     Path(token): Path<String>,
     submitted: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     let form = match submitted {
         Ok(multipart) => read_reply(&state, multipart).await?,
         Err(_) => ReplyForm::default(),
@@ -216,7 +216,7 @@ pub async fn get_track_attachment(
     client: ClientAddress,
     Path((token, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     let attachment_id: i64 = attachment_id.parse().map_err(|_| WebError::NotFound)?;
     let file = state
         .store
@@ -228,7 +228,7 @@ pub async fn get_track_attachment(
 
 /// The report a tracking token opens. Every lookup counts against the client's tracking
 /// rate limit, so tokens cannot be guessed at speed (they carry 256 bits besides).
-pub async fn report_for(
+pub async fn tracked_report(
     state: &AppState,
     client: &ClientAddress,
     token: &str,

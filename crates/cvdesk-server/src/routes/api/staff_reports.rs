@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 use crate::auth::{audit, ApiStaff};
 use crate::error::{ApiError, WebError};
 use crate::queue::QueueQuery;
-use crate::report_access::{report_for, viewed_report};
+use crate::report_access::{permitted_report, viewed_report};
 use crate::routes::api::reports::parse_json;
 use crate::triage::{self, ActionError};
 use crate::AppState;
@@ -188,7 +188,7 @@ async fn for_change<T: serde::de::DeserializeOwned>(
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(Report, T), ApiError> {
-    let report = report_for(state, &staff.user, reference, action).await?;
+    let report = permitted_report(state, &staff.user, reference, action).await?;
     let body = parse_json(headers, body)?;
     Ok((report, body))
 }
@@ -200,7 +200,7 @@ async fn reloaded(
     report: &Report,
 ) -> Result<Json<ReportJson>, ApiError> {
     let subject = report.reference.to_string();
-    let updated = report_for(state, &staff.user, &subject, StaffAction::ViewReport).await?;
+    let updated = permitted_report(state, &staff.user, &subject, StaffAction::ViewReport).await?;
     Ok(Json(report_json(updated, &staff.user)))
 }
 
@@ -425,7 +425,7 @@ pub async fn post_message(
     } else {
         StaffAction::MessageFinder
     };
-    let report = report_for(&state, &staff.user, &reference, action).await?;
+    let report = permitted_report(&state, &staff.user, &reference, action).await?;
     let id = if body.internal {
         triage::add_note(&state, &staff.user, &report, &body.body).await
     } else {
@@ -473,7 +473,7 @@ pub async fn get_history(
     staff: ApiStaff,
     Path(reference): Path<String>,
 ) -> Result<Json<HistoryJson>, ApiError> {
-    let report = report_for(&state, &staff.user, &reference, StaffAction::ViewReport).await?;
+    let report = permitted_report(&state, &staff.user, &reference, StaffAction::ViewReport).await?;
     let subject = report.reference.to_string();
     audit::record(
         &state,

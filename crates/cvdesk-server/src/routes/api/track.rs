@@ -17,7 +17,7 @@ use crate::error::{ApiError, WebError};
 use crate::mail::{staff_recipients, NewsMail, StaffNews};
 use crate::rate_limit::Action;
 use crate::routes::api::reports::parse_json;
-use crate::routes::track::report_for;
+use crate::routes::track::tracked_report;
 use crate::AppState;
 
 #[derive(Serialize)]
@@ -60,7 +60,7 @@ pub async fn get_track(
     client: ClientAddress,
     Path(token): Path<String>,
 ) -> Result<Json<TrackedReport>, ApiError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     let messages = state.store.messages(report.id).await?;
     Ok(Json(TrackedReport {
         reference: report.reference.to_string(),
@@ -90,7 +90,7 @@ pub async fn post_message(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<ReplyCreated>), ApiError> {
-    let report = report_for(&state, &client, &token).await?;
+    let report = tracked_report(&state, &client, &token).await?;
     let now = state.clock.now();
     state
         .rate_limits

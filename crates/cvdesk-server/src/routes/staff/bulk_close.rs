@@ -14,7 +14,7 @@ use cvdesk_domain::workflow::TransitionRequest;
 
 use crate::auth::StaffUser;
 use crate::error::{PageError, WebError};
-use crate::report_access::report_for;
+use crate::report_access::permitted_report;
 use crate::routes::staff::layout::StaffLayout;
 use crate::triage::{self, ActionError};
 use crate::views::render;
@@ -121,17 +121,18 @@ async fn close(
         closed,
         message,
     };
-    let report = match report_for(state, &staff.user, reference, StaffAction::ChangeReport).await {
-        Ok(report) => report,
-        Err(WebError::NotFound) => {
-            return Ok(outcome(
-                false,
-                "No such report that you may see.".to_owned(),
-            ))
-        }
-        Err(WebError::Forbidden(message)) => return Ok(outcome(false, message)),
-        Err(other) => return Err(other),
-    };
+    let report =
+        match permitted_report(state, &staff.user, reference, StaffAction::ChangeReport).await {
+            Ok(report) => report,
+            Err(WebError::NotFound) => {
+                return Ok(outcome(
+                    false,
+                    "No such report that you may see.".to_owned(),
+                ))
+            }
+            Err(WebError::Forbidden(message)) => return Ok(outcome(false, message)),
+            Err(other) => return Err(other),
+        };
     let request = TransitionRequest {
         to,
         reason: Some(reason.to_owned()),
