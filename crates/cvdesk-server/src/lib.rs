@@ -35,6 +35,7 @@ pub use clock::{Clock, SystemClock};
 pub use intake_challenge::{ChallengeSettings, Challenges};
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
+pub use routes::{registered_routes, RegisteredRoute};
 
 /// What the web edge needs to know about the deployment.
 #[derive(Debug, Clone)]

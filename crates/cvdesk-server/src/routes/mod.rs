@@ -6,8 +6,10 @@ mod pages;
 pub mod policy;
 mod report_form;
 mod staff;
+mod table;
 
 pub use staff::second_factor_required;
+pub use table::RegisteredRoute;
 pub mod track;
 
 use std::time::Instant;
@@ -15,12 +17,12 @@ use std::time::Instant;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::Router;
 
 use crate::error::{PageError, WebError};
 use crate::security_headers::set_security_headers;
 use crate::AppState;
+use table::{get, post, RouteTable};
 
 /// Room for the text fields of a form beside its files (the report form, a finder's reply).
 const FORM_TEXT_ALLOWANCE: u64 = 2 * 1024 * 1024;
@@ -35,7 +37,25 @@ pub fn router(state: AppState) -> Router {
     )
     .unwrap_or(usize::MAX);
     let uses_tls = state.settings.uses_tls();
-    Router::new()
+    routes(form_body_limit)
+        .into_router()
+        .fallback(fallback)
+        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(
+            uses_tls,
+            set_security_headers,
+        ))
+        .with_state(state)
+}
+
+/// Every method and path the server answers, in the order registered. Limits do not change
+/// which routes exist, so any will do for the listing.
+pub fn registered_routes() -> Vec<RegisteredRoute> {
+    routes(usize::MAX).routes().to_vec()
+}
+
+fn routes(form_body_limit: usize) -> RouteTable {
+    RouteTable::new()
         .route("/healthz", get(health::get_healthz))
         .route("/", get(pages::get_home))
         .route("/static/style.css", get(pages::get_stylesheet))
@@ -74,15 +94,8 @@ pub fn router(state: AppState) -> Router {
             "/track/{token}/attachments/{attachment_id}",
             get(track::get_track_attachment),
         )
-        .nest("/api/v1", api::router())
-        .nest("/staff", staff::router())
-        .fallback(fallback)
-        .layer(middleware::from_fn(log_request))
-        .layer(middleware::from_fn_with_state(
-            uses_tls,
-            set_security_headers,
-        ))
-        .with_state(state)
+        .nest("/api/v1", api::routes())
+        .nest("/staff", staff::routes())
 }
 
 async fn fallback() -> PageError {

@@ -6,17 +6,15 @@ pub mod staff_reports;
 mod track;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use axum::Router;
 
+use super::table::{get, post, RouteTable};
 use crate::error::{ApiError, WebError};
-use crate::AppState;
 
 /// Largest JSON body: the text limits with room for escaping.
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> RouteTable {
+    RouteTable::new()
         .route(
             "/reports",
             post(reports::post_report).get(staff_reports::list_reports),

@@ -14,16 +14,15 @@ mod report;
 mod sign_in;
 
 use axum::extract::rejection::FormRejection;
-use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Form;
 
+use super::table::{get, post, RouteTable};
 use crate::error::{PageError, WebError};
-use crate::AppState;
 
 pub use account::second_factor_required;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> RouteTable {
+    RouteTable::new()
         .route("/", get(queue::get_queue))
         .route("/due", get(due::get_due))
         .route("/reports/bulk-close", post(bulk_close::post_bulk_close))
