@@ -119,7 +119,7 @@ impl RouteTable {
         self.routes
             .extend(table.routes.into_iter().map(|route| RegisteredRoute {
                 method: route.method,
-                path: format!("{prefix}{}", route.path),
+                path: nested_path(prefix, &route.path),
             }));
         self.router = self.router.nest(prefix, table.router);
         self
@@ -157,6 +157,15 @@ impl RouteTable {
     }
 }
 
+/// The path a nested route is served at, joined as axum joins it.
+fn nested_path(prefix: &str, path: &str) -> String {
+    match prefix.strip_suffix('/') {
+        Some(bare) => format!("{bare}{path}"),
+        None if path == "/" => prefix.to_owned(),
+        None => format!("{prefix}{path}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +177,11 @@ mod tests {
     #[test]
     fn lists_each_method_and_the_nested_prefix() {
         let inner = RouteTable::new().route("/items/{id}", get(hello).post(hello));
-        let table = RouteTable::new().route("/", get(hello)).nest("/api", inner);
+        let staff = RouteTable::new().route("/", get(hello));
+        let table = RouteTable::new()
+            .route("/", get(hello))
+            .nest("/api", inner)
+            .nest("/staff", staff);
         let listed: Vec<(String, String)> = table
             .routes()
             .iter()
@@ -180,6 +193,7 @@ mod tests {
                 ("GET".to_owned(), "/".to_owned()),
                 ("GET".to_owned(), "/api/items/{id}".to_owned()),
                 ("POST".to_owned(), "/api/items/{id}".to_owned()),
+                ("GET".to_owned(), "/staff".to_owned()),
             ]
         );
     }

@@ -1,82 +1,484 @@
-//! The authorisation matrix: every staff route, as someone who may not use it. Browsers
-//! without a staff session are sent to sign in; the API answers 401; a member asking about
-//! another team's report gets 404 (they may not learn it exists); a viewer who tries to
-//! change anything gets 403.
+//! The authorisation matrix, taken from the router itself: every method and path the server
+//! registers (`cvdesk_server::registered_routes`) is either listed below as public, with the
+//! reason, or has the answer expected for each caller who should not get through: anonymous
+//! visitors, a finder holding a tracking link, a member of another product's team and a
+//! viewer. A route added without a row here fails the test by name.
+//!
+//! Browsers without a staff session are sent to sign in; the API answers 401; a member asking
+//! about another team's report gets 404 (they may not learn it exists); a viewer who tries to
+//! change anything gets 403; admin pages refuse everyone else with 403.
 
-use reqwest::{Client, Method, StatusCode};
-use serde_json::json;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::multipart::{Form, Part};
+use reqwest::{Client, Method, Response};
 
 use crate::app::{anonymous_report, TestApp};
 use crate::staff::{api_token, browser, cli, create_first_admin, csrf_token, signed_in_account};
 
-struct Route {
-    method: Method,
-    path: String,
-    form: Vec<(&'static str, String)>,
+/// Routes anyone may use, and why. The tracking routes take the tracking token in the path
+/// as their credential; the sign-in routes are how a person becomes staff.
+const PUBLIC: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "health check"),
+    ("GET", "/", "home page"),
+    ("GET", "/static/style.css", "static file"),
+    ("GET", "/static/cvss-live.js", "static file"),
+    ("GET", "/static/challenge.js", "static file"),
+    ("GET", "/static/challenge-worker.js", "static file"),
+    ("GET", "/favicon.ico", "static file"),
+    ("GET", "/pgp-key.txt", "the organization's public key"),
+    ("GET", "/report", "the report form"),
+    ("POST", "/report", "the report form"),
+    ("GET", "/policy", "the disclosure policy"),
+    ("GET", "/policy/versions/{version}", "the disclosure policy"),
+    ("GET", "/.well-known/security.txt", "security.txt"),
+    ("GET", "/security.txt", "security.txt"),
+    ("GET", "/thanks", "hall of fame"),
+    ("GET", "/track/{token}", "tracking token"),
+    ("POST", "/track/{token}/messages", "tracking token"),
+    ("POST", "/track/{token}/update-request", "tracking token"),
+    (
+        "GET",
+        "/track/{token}/attachments/{attachment_id}",
+        "tracking token",
+    ),
+    ("POST", "/api/v1/reports", "report intake"),
+    ("GET", "/api/v1/challenge", "report intake"),
+    ("GET", "/api/v1/track/{token}", "tracking token"),
+    ("POST", "/api/v1/track/{token}/messages", "tracking token"),
+    ("GET", "/api/v1/openapi.json", "API description"),
+    ("GET", "/staff/login", "sign-in"),
+    ("POST", "/staff/login", "sign-in"),
+    ("GET", "/staff/login/code", "sign-in"),
+    ("POST", "/staff/login/code", "sign-in"),
+    ("POST", "/staff/logout", "sign-in"),
+    ("GET", "/staff/setup/{token}", "one-time link"),
+    ("POST", "/staff/setup/{token}", "one-time link"),
+    ("GET", "/staff/password/{token}", "one-time link"),
+    ("POST", "/staff/password/{token}", "one-time link"),
+];
+
+/// What a caller gets back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// 303 to `/staff/login`.
+    SignIn,
+    /// 401.
+    Unauthorised,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// Let through: the handler answered with this status.
+    Status(u16),
 }
 
-fn html_routes(reference: &str, csrf: &str) -> Vec<Route> {
-    let get = |path: String| Route {
-        method: Method::GET,
+use Answer::{Forbidden, NotFound, SignIn, Status, Unauthorised};
+
+/// One route and what each caller gets from it.
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    /// A form (the session's CSRF token is added) for pages, JSON for the API.
+    body: &'static str,
+    anonymous: Answer,
+    finder: Answer,
+    other_member: Answer,
+    viewer: Answer,
+}
+
+fn row(
+    method: &'static str,
+    path: &'static str,
+    body: &'static str,
+    [anonymous, finder, other_member, viewer]: [Answer; 4],
+) -> Row {
+    Row {
+        method,
         path,
-        form: Vec::new(),
-    };
-    let post = |path: String, extra: Vec<(&'static str, String)>| {
-        let mut form = vec![("csrf_token", csrf.to_owned())];
-        form.extend(extra);
-        Route {
-            method: Method::POST,
-            path,
-            form,
-        }
-    };
-    let base = format!("/staff/reports/{reference}");
+        body,
+        anonymous,
+        finder,
+        other_member,
+        viewer,
+    }
+}
+
+/// Reading one report: hidden from other teams, open to viewers.
+const PAGE_READ: [Answer; 4] = [SignIn, SignIn, NotFound, Status(200)];
+/// Changing one report: hidden from other teams, refused to viewers.
+const PAGE_CHANGE: [Answer; 4] = [SignIn, SignIn, NotFound, Forbidden];
+/// Admin only.
+const PAGE_ADMIN: [Answer; 4] = [SignIn, SignIn, Forbidden, Forbidden];
+/// Any signed-in staff member, each seeing only what they may.
+const PAGE_STAFF: [Answer; 4] = [SignIn, SignIn, Status(200), Status(200)];
+const API_READ: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Status(200)];
+const API_CHANGE: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Forbidden];
+const API_STAFF: [Answer; 4] = [Unauthorised, Unauthorised, Status(200), Status(200)];
+
+fn matrix() -> Vec<Row> {
     vec![
-        get(base.clone()),
-        get(format!("{base}/attachments/1")),
-        post(format!("{base}/transition"), vec![("to", "triaged".into())]),
-        post(format!("{base}/needs-info"), vec![("value", "yes".into())]),
-        post(
-            format!("{base}/product"),
-            vec![("product_id", String::new())],
+        row("GET", "/staff", "", PAGE_STAFF),
+        row("GET", "/staff/due", "", PAGE_STAFF),
+        row("GET", "/staff/cvss", "", PAGE_STAFF),
+        row(
+            "POST",
+            "/staff/reports/bulk-close",
+            "to=not_applicable&reason=spam&reference={reference}",
+            // A member of another team is told the report is not one they may see.
+            [SignIn, SignIn, Status(409), Forbidden],
         ),
-        post(
-            format!("{base}/classification"),
-            vec![("weakness", "CWE-79".into())],
+        row("GET", "/staff/reports/{reference}", "", PAGE_READ),
+        row(
+            "GET",
+            "/staff/reports/{reference}/attachments/{attachment_id}",
+            "",
+            PAGE_READ,
         ),
-        post(
-            format!("{base}/assessment"),
-            vec![("exploitability", "functional".into())],
+        row(
+            "POST",
+            "/staff/reports/{reference}/transition",
+            "to=triaged",
+            PAGE_CHANGE,
         ),
-        post(format!("{base}/notes"), vec![("body", "hello".into())]),
+        row(
+            "POST",
+            "/staff/reports/{reference}/needs-info",
+            "value=yes",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/product",
+            "product_id=",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/classification",
+            "weakness=CWE-79",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/assessment",
+            "exploitability=functional",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/notes",
+            "body=hello",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/messages",
+            "body=hello",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/decrypt",
+            "",
+            // Decrypting is reading: a viewer gets through and is told this report was
+            // not sent encrypted.
+            [SignIn, SignIn, NotFound, Status(409)],
+        ),
+        row("GET", "/staff/policy", "", PAGE_ADMIN),
+        row(
+            "POST",
+            "/staff/policy",
+            "introduction=Rogue&response_days=5&triage_days=10&remediation_days=90",
+            PAGE_ADMIN,
+        ),
+        row("GET", "/staff/audit", "", PAGE_ADMIN),
+        row("POST", "/staff/audit/verify", "", PAGE_ADMIN),
+        row("GET", "/staff/products", "", PAGE_ADMIN),
+        row(
+            "POST",
+            "/staff/products",
+            "name=Rogue&criticality=low",
+            PAGE_ADMIN,
+        ),
+        row("GET", "/staff/products/{id}", "", PAGE_ADMIN),
+        row(
+            "POST",
+            "/staff/products/{id}",
+            "name=Rogue&criticality=low",
+            PAGE_ADMIN,
+        ),
+        // Each person's own account: let through, and refused on the wrong password.
+        row("GET", "/staff/account", "", PAGE_STAFF),
+        row(
+            "POST",
+            "/staff/account/password",
+            "current=wrong&password=another+long+password&confirmation=another+long+password",
+            [SignIn, SignIn, Status(422), Status(422)],
+        ),
+        row(
+            "POST",
+            "/staff/account/two-factor/start",
+            "",
+            [SignIn, SignIn, Status(303), Status(303)],
+        ),
+        row(
+            "POST",
+            "/staff/account/two-factor/confirm",
+            "code=abc",
+            [SignIn, SignIn, Status(422), Status(422)],
+        ),
+        row(
+            "POST",
+            "/staff/account/two-factor/remove",
+            "password=wrong",
+            [SignIn, SignIn, Status(422), Status(422)],
+        ),
+        row(
+            "POST",
+            "/staff/account/require-two-factor",
+            "value=yes",
+            PAGE_ADMIN,
+        ),
+        row("GET", "/api/v1/reports", "", API_STAFF),
+        row("GET", "/api/v1/reports/{reference}", "", API_READ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/transition",
+            r#"{"to": "triaged"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/needs-info",
+            r#"{"needs_info": true}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/product",
+            r#"{"product_id": null}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/classification",
+            r#"{"weakness": "CWE-79"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/assessment",
+            r#"{"exploitability": "functional"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/notes",
+            r#"{"body": "hello"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/messages",
+            r#"{"body": "hello"}"#,
+            API_CHANGE,
+        ),
+        row("GET", "/api/v1/reports/{reference}/history", "", API_READ),
     ]
 }
 
-async fn send(client: &Client, app: &TestApp, route: &Route) -> reqwest::Response {
-    let request = client.request(route.method.clone(), app.at(&route.path));
-    let request = if route.method == Method::POST {
-        request.form(&route.form)
-    } else {
-        request
-    };
-    request.send().await.expect("sent")
+/// Who is asking, and how they present themselves.
+struct Caller<'a> {
+    name: &'static str,
+    client: &'a Client,
+    /// The value of the page forms' `csrf_token` field.
+    csrf: String,
+    /// What the caller sends as an API bearer token.
+    bearer: Option<String>,
 }
 
-async fn api(
-    client: &Client,
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    bearer: Option<&str>,
-) -> StatusCode {
-    let mut request = client.request(method.clone(), app.at(path));
-    if let Some(token) = bearer {
-        request = request.header("authorization", format!("Bearer {token}"));
+/// The concrete values the path parameters take.
+struct Values {
+    reference: String,
+    attachment_id: String,
+    product_id: String,
+}
+
+impl Values {
+    fn path(&self, pattern: &str) -> String {
+        let filled = self
+            .body(pattern)
+            .replace("{attachment_id}", &self.attachment_id)
+            .replace("{id}", &self.product_id);
+        assert!(
+            !filled.contains('{'),
+            "{pattern}: a path parameter the matrix has no value for"
+        );
+        filled
     }
-    if method == Method::POST {
-        request = request.json(&json!({"to": "triaged"}));
+
+    fn body(&self, text: &str) -> String {
+        text.replace("{reference}", &self.reference)
     }
-    request.send().await.expect("sent").status()
+}
+
+fn answer(response: &Response) -> Answer {
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|value| value.to_str().ok());
+    match response.status().as_u16() {
+        303 if location == Some("/staff/login") => SignIn,
+        401 => Unauthorised,
+        403 => Forbidden,
+        404 => NotFound,
+        other => Status(other),
+    }
+}
+
+async fn ask(app: &TestApp, values: &Values, row: &Row, caller: &Caller<'_>) -> Answer {
+    let method = Method::from_bytes(row.method.as_bytes()).expect("method");
+    let mut request = caller
+        .client
+        .request(method.clone(), app.at(&values.path(row.path)));
+    let body = values.body(row.body);
+    if row.path.starts_with("/api/") {
+        if let Some(token) = &caller.bearer {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if method == Method::POST {
+            request = request.header(CONTENT_TYPE, "application/json").body(body);
+        }
+    } else if method == Method::POST {
+        let mut form = format!("csrf_token={}", caller.csrf);
+        if !body.is_empty() {
+            form = format!("{form}&{body}");
+        }
+        request = request
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form);
+    }
+    answer(&request.send().await.expect("sent"))
+}
+
+#[test]
+fn every_registered_route_is_public_or_in_the_matrix() {
+    let matrix = matrix();
+    let registered = cvdesk_server::registered_routes();
+    let is_public =
+        |method: &str, path: &str| PUBLIC.iter().any(|(m, p, _)| *m == method && *p == path);
+    let in_matrix = |method: &str, path: &str| {
+        matrix
+            .iter()
+            .any(|row| row.method == method && row.path == path)
+    };
+    let missing: Vec<String> = registered
+        .iter()
+        .filter(|route| {
+            !is_public(route.method.as_str(), &route.path)
+                && !in_matrix(route.method.as_str(), &route.path)
+        })
+        .map(|route| format!("{} {}", route.method, route.path))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes with no expectation in the authorisation matrix: {missing:#?}"
+    );
+    let is_registered = |method: &str, path: &str| {
+        registered
+            .iter()
+            .any(|route| route.method.as_str() == method && route.path == path)
+    };
+    let stale: Vec<String> = PUBLIC
+        .iter()
+        .map(|(method, path, _)| (*method, *path))
+        .chain(matrix.iter().map(|row| (row.method, row.path)))
+        .filter(|(method, path)| !is_registered(method, path))
+        .map(|(method, path)| format!("{method} {path}"))
+        .collect();
+    assert!(stale.is_empty(), "listed here but not served: {stale:#?}");
+    let both: Vec<&str> = matrix
+        .iter()
+        .filter(|row| is_public(row.method, row.path))
+        .map(|row| row.path)
+        .collect();
+    assert!(both.is_empty(), "both public and in the matrix: {both:?}");
+}
+
+/// Sends a report with a file through the form, routed to the Shop product.
+async fn report_with_attachment(app: &TestApp) -> (String, String) {
+    let form = Form::new()
+        .text("title", "Stored XSS in comments")
+        .text("asset", "shop.example.org")
+        .text("summary", "Comments are rendered without escaping.")
+        .text("steps_to_reproduce", "1. Post a comment\n2. Reload")
+        .text("impact", "Account takeover of support staff.")
+        .part(
+            "attachments",
+            Part::bytes(b"proof".to_vec())
+                .file_name("poc.txt")
+                .mime_str("text/plain")
+                .expect("mime"),
+        );
+    let response = app
+        .client
+        .post(app.at("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 201);
+    let receipt = response.text().await.expect("html");
+    let start = receipt.find("id=\"tracking-url\" href=\"").expect("link") + 24;
+    let link: String = receipt[start..].chars().take_while(|c| *c != '"').collect();
+    let page = app
+        .client
+        .get(&link)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    let reference_start = page.find("CVD-").expect("reference");
+    let reference: String = page[reference_start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let token = link.rsplit('/').next().expect("token").to_owned();
+    (reference, token)
+}
+
+/// The id of the first file listed on a staff report page.
+fn first_attachment_id(html: &str) -> String {
+    let start = html.find("/attachments/").expect("an attachment link") + 13;
+    html[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}
+
+async fn staff_csrf(app: &TestApp, client: &Client) -> String {
+    let html = client
+        .get(app.at("/staff"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    csrf_token(&html)
+}
+
+async fn page(app: &TestApp, client: &Client, path: &str) -> String {
+    client
+        .get(app.at(path))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html")
 }
 
 #[tokio::test]
@@ -102,328 +504,126 @@ async fn nobody_reaches_what_they_may_not() {
         );
         assert_eq!(code, Some(0), "{out}");
     }
-    let mut report = anonymous_report();
-    report["asset"] = json!("shop.example.org");
-    let created = app.submit(&report).await;
-    let reference = created["reference"].as_str().expect("reference").to_owned();
-    let tracking_token = created["tracking_token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let (reference, tracking_token) = report_with_attachment(&app).await;
 
     let blog_member = signed_in_account(&app, "blog@example.org", "member", &["Blog"]).await;
     let viewer = signed_in_account(&app, "viewer@example.org", "viewer", &[]).await;
     let shop_member = signed_in_account(&app, "shop@example.org", "member", &["Shop"]).await;
-    let member_csrf = csrf_token(
-        &blog_member
-            .get(app.at("/staff"))
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("html"),
-    );
-    let viewer_csrf = csrf_token(
-        &viewer
-            .get(app.at("/staff"))
-            .send()
-            .await
-            .expect("sent")
-            .text()
-            .await
-            .expect("html"),
-    );
+    let report_page = page(&app, &viewer, &format!("/staff/reports/{reference}")).await;
+    let values = Values {
+        attachment_id: first_attachment_id(&report_page),
+        reference: reference.clone(),
+        product_id: "1".to_owned(),
+    };
 
-    // Anonymous, and a finder holding the tracking link: sent to sign in.
+    // A finder holds the tracking link and has used it in this browser.
     let finder = browser();
-    let listings = [
-        Route {
-            method: Method::GET,
-            path: "/staff".into(),
-            form: Vec::new(),
-        },
-        Route {
-            method: Method::GET,
-            path: "/staff/due?weeks=13".into(),
-            form: Vec::new(),
-        },
-    ];
-    for route in html_routes(&reference, "none").iter().chain(&listings) {
-        for (who, client) in [("anonymous", &browser()), ("finder", &finder)] {
-            let response = send(client, &app, route).await;
-            assert_eq!(
-                response.status(),
-                303,
-                "{who} {} {}",
-                route.method,
-                route.path
-            );
-            assert_eq!(
-                response.headers()["location"],
-                "/staff/login",
-                "{who} {}",
-                route.path
-            );
-        }
-    }
-
-    // A member of another product: the report does not exist for them.
-    for route in html_routes(&reference, &member_csrf) {
-        let response = send(&blog_member, &app, &route).await;
-        assert_eq!(
-            response.status(),
-            404,
-            "member of Blog: {} {}",
-            route.method,
-            route.path
-        );
-    }
-    let queue = blog_member
-        .get(app.at("/staff?state=all"))
+    let tracked = finder
+        .get(app.at(&format!("/track/{tracking_token}")))
         .send()
         .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("html");
+        .expect("sent");
+    assert_eq!(tracked.status(), 200);
+
+    let anonymous = browser();
+    let callers = [
+        Caller {
+            name: "anonymous",
+            client: &anonymous,
+            csrf: "none".to_owned(),
+            bearer: None,
+        },
+        Caller {
+            name: "finder",
+            client: &finder,
+            csrf: "none".to_owned(),
+            bearer: Some(tracking_token.clone()),
+        },
+        Caller {
+            name: "member of another product",
+            client: &blog_member,
+            csrf: staff_csrf(&app, &blog_member).await,
+            bearer: Some(api_token(&app, "blog@example.org")),
+        },
+        Caller {
+            name: "viewer",
+            client: &viewer,
+            csrf: staff_csrf(&app, &viewer).await,
+            bearer: Some(api_token(&app, "viewer@example.org")),
+        },
+    ];
+    let mut wrong = Vec::new();
+    for row in matrix() {
+        let expected = [row.anonymous, row.finder, row.other_member, row.viewer];
+        for (caller, expected) in callers.iter().zip(expected) {
+            let got = ask(&app, &values, &row, caller).await;
+            if got != expected {
+                wrong.push(format!(
+                    "{} {} as {}: expected {expected:?}, got {got:?}",
+                    row.method, row.path, caller.name
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+
+    // Listings let every member in but show only their team's reports.
+    let queue = page(&app, &blog_member, "/staff?state=all").await;
     assert!(
         !queue.contains(&reference),
         "another team's report is not in the queue"
     );
-    let due = blog_member
-        .get(app.at("/staff/due?weeks=13"))
-        .send()
-        .await
-        .expect("sent")
-        .text()
-        .await
-        .expect("html");
+    let due = page(&app, &blog_member, "/staff/due?weeks=13").await;
     assert!(
         !due.contains(&reference),
         "another team's deadlines are not listed"
     );
-    let own_due = shop_member
-        .get(app.at("/staff/due?weeks=13"))
+    let own_due = page(&app, &shop_member, "/staff/due?weeks=13").await;
+    assert!(
+        own_due.contains(&reference),
+        "the owning team sees its deadlines"
+    );
+    let listed = app
+        .client
+        .get(app.at("/api/v1/reports?state=all"))
+        .header(
+            AUTHORIZATION,
+            format!("Bearer {}", api_token(&app, "blog@example.org")),
+        )
         .send()
         .await
         .expect("sent")
         .text()
         .await
-        .expect("html");
+        .expect("json");
     assert!(
-        own_due.contains(&reference),
-        "the owning team sees its deadlines"
+        !listed.contains(&reference),
+        "the API lists no other team's report: {listed}"
     );
 
-    // Closing in bulk: anonymous and finders are sent to sign in, a viewer is refused,
-    // and for a member of another product the report does not exist.
-    let bulk = |csrf: &str| Route {
-        method: Method::POST,
-        path: "/staff/reports/bulk-close".into(),
-        form: vec![
-            ("csrf_token", csrf.to_owned()),
-            ("to", "not_applicable".into()),
-            ("reason", "spam".into()),
-            ("reference", reference.clone()),
-        ],
-    };
-    for client in [&browser(), &finder] {
-        let response = send(client, &app, &bulk("none")).await;
-        assert_eq!(response.status(), 303);
-    }
-    assert_eq!(send(&viewer, &app, &bulk(&viewer_csrf)).await.status(), 403);
-    let response = send(&blog_member, &app, &bulk(&member_csrf)).await;
-    assert_eq!(response.status(), 409);
-    let html = response.text().await.expect("html");
-    assert!(html.contains("No such report that you may see."), "{html}");
-
-    // A viewer reads but changes nothing.
-    for route in html_routes(&reference, &viewer_csrf)
-        .into_iter()
-        .filter(|r| r.method == Method::POST)
-    {
-        let response = send(&viewer, &app, &route).await;
-        assert_eq!(response.status(), 403, "viewer: {}", route.path);
-    }
-    assert_eq!(
-        viewer
-            .get(app.at(&format!("/staff/reports/{reference}")))
-            .send()
-            .await
-            .expect("sent")
-            .status(),
-        200
-    );
-
-    // Admin pages: everyone else is refused, whatever their role.
-    let admin_routes = |csrf: &str| {
-        vec![
-            Route {
-                method: Method::GET,
-                path: "/staff/audit".into(),
-                form: Vec::new(),
-            },
-            Route {
-                method: Method::POST,
-                path: "/staff/audit/verify".into(),
-                form: vec![("csrf_token", csrf.to_owned())],
-            },
-            Route {
-                method: Method::GET,
-                path: "/staff/products".into(),
-                form: Vec::new(),
-            },
-            Route {
-                method: Method::GET,
-                path: "/staff/products/1".into(),
-                form: Vec::new(),
-            },
-            Route {
-                method: Method::POST,
-                path: "/staff/products".into(),
-                form: vec![
-                    ("csrf_token", csrf.to_owned()),
-                    ("name", "Rogue".into()),
-                    ("criticality", "low".into()),
-                ],
-            },
-            Route {
-                method: Method::POST,
-                path: "/staff/products/1".into(),
-                form: vec![
-                    ("csrf_token", csrf.to_owned()),
-                    ("name", "Rogue".into()),
-                    ("criticality", "low".into()),
-                ],
-            },
-            Route {
-                method: Method::POST,
-                path: "/staff/account/require-two-factor".into(),
-                form: vec![("csrf_token", csrf.to_owned()), ("value", "yes".into())],
-            },
-            Route {
-                method: Method::GET,
-                path: "/staff/policy".into(),
-                form: Vec::new(),
-            },
-            Route {
-                method: Method::POST,
-                path: "/staff/policy".into(),
-                form: vec![
-                    ("csrf_token", csrf.to_owned()),
-                    ("introduction", "Rogue policy".into()),
-                    ("response_days", "5".into()),
-                    ("triage_days", "10".into()),
-                    ("remediation_days", "90".into()),
-                ],
-            },
-        ]
-    };
-    for (who, client, csrf) in [
-        ("member", &blog_member, &member_csrf),
-        ("viewer", &viewer, &viewer_csrf),
-    ] {
-        for route in admin_routes(csrf) {
-            let response = send(client, &app, &route).await;
-            assert_eq!(
-                response.status(),
-                403,
-                "{who}: {} {}",
-                route.method,
-                route.path
-            );
-        }
-    }
-    for route in admin_routes("none") {
-        let response = send(&browser(), &app, &route).await;
-        assert_eq!(
-            response.status(),
-            303,
-            "anonymous: {} {}",
-            route.method,
-            route.path
-        );
-    }
-
-    // The owning team's member may work on it.
-    let page = shop_member
+    // The owning team's member may work on it, so the 404s above are about the team.
+    let shop_page = shop_member
         .get(app.at(&format!("/staff/reports/{reference}")))
         .send()
         .await
         .expect("sent");
-    assert_eq!(page.status(), 200);
+    assert_eq!(shop_page.status(), 200);
 
-    // The API.
-    let client = Client::new();
-    let report_path = format!("/api/v1/reports/{reference}");
-    let transition_path = format!("{report_path}/transition");
-    let routes = [
-        (Method::GET, "/api/v1/reports".to_owned()),
-        (Method::GET, report_path.clone()),
-        (Method::POST, transition_path.clone()),
-    ];
-    for (method, path) in &routes {
-        assert_eq!(
-            api(&client, &app, method.clone(), path, None).await,
-            401,
-            "anonymous {path}"
-        );
-        assert_eq!(
-            api(&client, &app, method.clone(), path, Some(&tracking_token)).await,
-            401,
-            "finder {path}"
-        );
-        assert_eq!(
-            api(&client, &app, method.clone(), path, Some("forged")).await,
-            401,
-            "forged {path}"
-        );
-    }
-    let member_token = api_token(&app, "blog@example.org");
-    assert_eq!(
-        api(
-            &client,
-            &app,
-            Method::GET,
-            &report_path,
-            Some(&member_token)
-        )
-        .await,
-        404
-    );
-    assert_eq!(
-        api(
-            &client,
-            &app,
-            Method::POST,
-            &transition_path,
-            Some(&member_token)
-        )
-        .await,
-        404
-    );
-    let viewer_token = api_token(&app, "viewer@example.org");
-    assert_eq!(
-        api(
-            &client,
-            &app,
-            Method::GET,
-            &report_path,
-            Some(&viewer_token)
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        api(
-            &client,
-            &app,
-            Method::POST,
-            &transition_path,
-            Some(&viewer_token)
-        )
-        .await,
-        403
-    );
+    // Another finder's link does not open this report's files.
+    let other = app.submit(&anonymous_report()).await;
+    let other_token = other["tracking_token"].as_str().expect("token");
+    let foreign = app
+        .get(&format!(
+            "/track/{other_token}/attachments/{}",
+            values.attachment_id
+        ))
+        .await;
+    assert_eq!(foreign.status(), 404, "a file of another finder's report");
+    let own = app
+        .get(&format!(
+            "/track/{tracking_token}/attachments/{}",
+            values.attachment_id
+        ))
+        .await;
+    assert_eq!(own.status(), 200, "the finder's own file");
 }
