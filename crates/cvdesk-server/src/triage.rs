@@ -4,6 +4,7 @@
 //! report with `report_access::report_for`.
 
 use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::message::parse_body;
 use cvdesk_domain::priority::{Exploitability, Priority, PriorityOverride};
 use cvdesk_domain::report::{Report, ReportState, Severity};
@@ -12,7 +13,7 @@ use cvdesk_domain::workflow::{self, CurrentReport, Transition, TransitionRequest
 use cvdesk_domain::Reference;
 use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cwe;
-use cvdesk_store::{Author, StoreError, User};
+use cvdesk_store::{StoreError, User};
 
 use crate::auth::audit;
 use crate::error::WebError;
@@ -61,13 +62,6 @@ impl From<ActionError> for WebError {
     }
 }
 
-fn author(user: &User) -> Author<'_> {
-    Author {
-        id: Some(user.id),
-        label: &user.email,
-    }
-}
-
 fn current(report: &Report) -> CurrentReport<'_> {
     CurrentReport {
         reference: &report.reference,
@@ -89,16 +83,16 @@ pub fn sentence(message: &str) -> String {
     }
 }
 
-async fn record(
+/// The audit entry of `user`'s action on `report`, written with the change.
+fn audit_entry(
     state: &AppState,
     user: &User,
     report: &Report,
     action: &str,
     detail: String,
-) -> Result<(), ActionError> {
+) -> AuditEvent {
     let subject = report.reference.to_string();
-    audit::record(state, Some(user), "", action, Some(&subject), detail).await?;
-    Ok(())
+    audit::event(state, Some(user), "", action, Some(&subject), detail)
 }
 
 /// Reads a state and an original's reference as typed (references in any case).
@@ -137,9 +131,16 @@ pub async fn transition(
     request: TransitionRequest,
 ) -> Result<Transition, ActionError> {
     if let Some(original) = &request.duplicate_of {
-        if original != &report.reference
-            && state.store.report_by_reference(original).await?.is_none()
-        {
+        // A report the person may not see answers exactly as one that does not exist, so
+        // a member learns nothing of other teams' reports and cannot link to them.
+        let visible = match state.store.report_by_reference(original).await? {
+            Some(found) => {
+                access::check(&user.actor(), StaffAction::ViewReport, found.triage.product)
+                    .is_allowed()
+            }
+            None => false,
+        };
+        if original != &report.reference && !visible {
             return Err(ActionError::Refused(format!(
                 "There is no report {original} to be a duplicate of."
             )));
@@ -155,23 +156,22 @@ pub async fn transition(
         }
         None => Vec::new(),
     };
+    let audit = audit_entry(
+        state,
+        user,
+        report,
+        "report.transition",
+        format!("{} -> {}", planned.from, planned.to),
+    );
     match state
         .store
-        .transition_report(report.id, &planned, author(user), &mail, now)
+        .transition_report(report.id, &planned, &audit, &mail, now)
         .await
     {
         Ok(()) => state.mailer.wake(),
         Err(StoreError::Conflict(message)) => return Err(ActionError::Refused(sentence(&message))),
         Err(other) => return Err(other.into()),
     }
-    record(
-        state,
-        user,
-        report,
-        "report.transition",
-        format!("{} -> {}", planned.from, planned.to),
-    )
-    .await?;
     Ok(planned)
 }
 
@@ -191,12 +191,13 @@ pub async fn set_needs_info(
     } else {
         Vec::new()
     };
+    let audit = audit_entry(state, user, report, "report.needs_info", flag.to_string());
     state
         .store
-        .set_needs_info(report.id, flag, author(user), &mail, now)
+        .set_needs_info(report.id, flag, &audit, &mail, now)
         .await?;
     state.mailer.wake();
-    record(state, user, report, "report.needs_info", flag.to_string()).await
+    Ok(())
 }
 
 pub async fn set_product(
@@ -221,12 +222,13 @@ pub async fn set_product(
             )));
         }
     }
+    let detail = product.map_or_else(|| "none".to_owned(), |p| p.0.to_string());
+    let audit = audit_entry(state, user, report, "report.product", detail);
     state
         .store
-        .set_product(report.id, product, author(user), state.clock.now())
+        .set_product(report.id, product, &audit, state.clock.now())
         .await?;
-    let detail = product.map_or_else(|| "none".to_owned(), |p| p.0.to_string());
-    record(state, user, report, "report.product", detail).await
+    Ok(())
 }
 
 /// Replaces the weakness and the CVSS vector; blank text clears either.
@@ -251,18 +253,21 @@ pub async fn set_classification(
             ActionError::Invalid(format!("This is not a valid CVSS vector: {e}."))
         })?)),
     };
+    let detail = severity
+        .as_ref()
+        .map_or_else(|| "no severity".to_owned(), |s| s.vector.clone());
+    let audit = audit_entry(state, user, report, "report.classification", detail);
     state
         .store
         .set_classification(
             report.id,
             weakness,
             severity.as_ref(),
-            author(user),
+            &audit,
             state.clock.now(),
         )
         .await?;
-    let detail = severity.map_or_else(|| "no severity".to_owned(), |s| s.vector);
-    record(state, user, report, "report.classification", detail).await
+    Ok(())
 }
 
 /// Sets the exploitability assessment and the priority override (a priority needs a
@@ -294,17 +299,18 @@ pub async fn set_assessment(
             )
         }
     };
+    let audit = audit_entry(state, user, report, "report.assessment", String::new());
     state
         .store
         .set_assessment(
             report.id,
             exploitability,
             priority_override.as_ref(),
-            author(user),
+            &audit,
             state.clock.now(),
         )
         .await?;
-    record(state, user, report, "report.assessment", String::new()).await
+    Ok(())
 }
 
 /// A message to the finder, shown on their tracking page. The caller loaded the report
@@ -320,12 +326,12 @@ pub async fn send_message(
     let signer = finder_mail_signer(state, report.content.contact.pgp_key.as_deref()).await;
     let mail =
         NewsMail::of(state).to_finder(report, FinderNews::Message(&body), signer.as_deref(), now);
+    let audit = audit_entry(state, user, report, "report.message", String::new());
     let id = state
         .store
-        .add_staff_message(report.id, &body, author(user), &mail, now)
+        .add_staff_message(report.id, &body, &audit, &mail, now)
         .await?;
     state.mailer.wake();
-    record(state, user, report, "report.message", String::new()).await?;
     Ok(id)
 }
 
@@ -341,10 +347,10 @@ pub async fn add_note(
             "Write a note of 1 to {NOTE_MAX_CHARS} characters."
         )));
     }
+    let audit = audit_entry(state, user, report, "report.note", String::new());
     let id = state
         .store
-        .add_note(report.id, body, author(user), state.clock.now())
+        .add_note(report.id, body, &audit, state.clock.now())
         .await?;
-    record(state, user, report, "report.note", String::new()).await?;
     Ok(id)
 }

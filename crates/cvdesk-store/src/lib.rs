@@ -45,7 +45,7 @@ pub use reminders::{ReminderStore, UpdateTimes};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
-    Author, ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
+    ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
     ReportPage, ReportSort, ReportSummary, TriageStore,
 };
 
@@ -76,6 +76,10 @@ pub struct NewReport<'a> {
 
 /// Writes the mail to queue about a report just stored, in the report's transaction.
 pub type ComposeMail<'a> = dyn Fn(&Report) -> Vec<NewMail> + Send + Sync + 'a;
+
+/// Writes the audit entry of a change that is only known once stored (a new version's
+/// number, a new record's id), appended in the change's own transaction.
+pub type AuditOf<'a, T> = dyn Fn(&T) -> cvdesk_domain::audit::AuditEvent + Send + Sync + 'a;
 
 /// A solved intake challenge: its nonce, and until when it would have been accepted.
 #[derive(Debug, Clone, Copy)]

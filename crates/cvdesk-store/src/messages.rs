@@ -1,11 +1,11 @@
 //! The conversation on a report between the desk and the finder.
 
 use async_trait::async_trait;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::report::AttachmentMeta;
 use time::OffsetDateTime;
 
 use crate::outbox::NewMail;
-use crate::triage::Author;
 use crate::{NewAttachment, StoreError};
 
 /// One message; both sides see every one.
@@ -23,13 +23,13 @@ pub struct Message {
 
 #[async_trait]
 pub trait MessageStore: Send + Sync {
-    /// A message from the desk to the finder; `mail` (telling the finder) is queued in the
-    /// same transaction.
+    /// A message from the desk to the finder, by the person `audit` names; `mail` (telling
+    /// the finder) is queued and `audit` appended in the same transaction.
     async fn add_staff_message(
         &self,
         report_id: i64,
         body: &str,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use cvdesk_domain::policy::PolicySettings;
 use time::OffsetDateTime;
 
-use crate::StoreError;
+use crate::{AuditOf, StoreError};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyVersion {
@@ -18,11 +18,13 @@ pub struct PolicyVersion {
 
 #[async_trait]
 pub trait PolicyStore: Send + Sync {
-    /// Stores `settings` as the next version and returns its number.
+    /// Stores `settings` as the next version and returns its number; the audit entry
+    /// `audit` writes for that number is appended in the same transaction.
     async fn publish_policy(
         &self,
         settings: &PolicySettings,
         published_by: &str,
+        audit: &AuditOf<'_, i64>,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;
 

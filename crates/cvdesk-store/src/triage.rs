@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::priority::{Exploitability, PriorityOverride};
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::staff::{ProductId, UserId};
@@ -15,9 +16,19 @@ use crate::StoreError;
 
 /// Who did something, kept as text too so history reads right after an account is gone.
 #[derive(Debug, Clone, Copy)]
-pub struct Author<'a> {
+pub(crate) struct Author<'a> {
     pub id: Option<UserId>,
     pub label: &'a str,
+}
+
+impl<'a> From<&'a AuditEvent> for Author<'a> {
+    /// A staff change names in the report's history the person its audit entry names.
+    fn from(event: &'a AuditEvent) -> Self {
+        Author {
+            id: event.actor,
+            label: &event.actor_label,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,11 +193,15 @@ pub trait TriageStore: Send + Sync {
     /// Applies a planned transition if the report is still in `transition.from`, and
     /// queues `mail` (telling the finder) in the same transaction; `Conflict` when someone
     /// moved it meanwhile, and then no mail is queued.
+    ///
+    /// Every change below names its author in the report's history after `audit`, and
+    /// appends `audit` to the audit log in its own transaction: a change whose entry
+    /// cannot be written does not happen.
     async fn transition_report(
         &self,
         report_id: i64,
         transition: &Transition,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
@@ -196,7 +211,7 @@ pub trait TriageStore: Send + Sync {
         &self,
         report_id: i64,
         needs_info: bool,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
@@ -205,7 +220,7 @@ pub trait TriageStore: Send + Sync {
         &self,
         report_id: i64,
         product: Option<ProductId>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
@@ -214,7 +229,7 @@ pub trait TriageStore: Send + Sync {
         report_id: i64,
         exploitability: Option<Exploitability>,
         priority_override: Option<&PriorityOverride>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
@@ -224,7 +239,7 @@ pub trait TriageStore: Send + Sync {
         report_id: i64,
         weakness: Option<cvdesk_formats::cwe::CweId>,
         severity: Option<&cvdesk_domain::report::Severity>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
@@ -232,7 +247,7 @@ pub trait TriageStore: Send + Sync {
         &self,
         report_id: i64,
         body: &str,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;
 

@@ -2,8 +2,10 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use cvdesk_domain::audit::AuditEvent;
 use time::OffsetDateTime;
 
+use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
 use super::{Dialect, SqlStore};
 use crate::messages::{Message, MessageStore};
@@ -57,16 +59,19 @@ where
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'r> MessageRow: FromRow<'r, DB::Row>,
     for<'r> MessageAttachmentRow: FromRow<'r, DB::Row>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn add_staff_message(
         &self,
         report_id: i64,
         body: &str,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(INSERT)
             .bind(report_id)
@@ -89,6 +94,7 @@ where
         )
         .await?;
         insert_mail::<DB>(&mut tx, mail, now).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(id)
     }

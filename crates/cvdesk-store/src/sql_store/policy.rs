@@ -5,9 +5,10 @@ use cvdesk_domain::policy::PolicySettings;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::audit::{append_audit_in, AuditRow};
 use super::SqlStore;
 use crate::policy::{PolicyStore, PolicyVersion};
-use crate::StoreError;
+use crate::{AuditOf, StoreError};
 
 /// The next number is taken inside the insert; the primary key refuses a race's loser,
 /// which then retries.
@@ -59,25 +60,35 @@ where
     for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'r> PolicyRow: FromRow<'r, DB::Row>,
     for<'r> (i64, OffsetDateTime): FromRow<'r, DB::Row>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn publish_policy(
         &self,
         settings: &PolicySettings,
         published_by: &str,
+        audit: &AuditOf<'_, i64>,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
         let json = to_json(settings)?;
         let mut attempts = 0;
         loop {
+            let mut tx = self.writer.begin().await?;
             let published = sqlx::query_scalar(PUBLISH)
                 .bind(now)
                 .bind(published_by)
                 .bind(json.as_str())
-                .fetch_one(&self.writer)
+                .fetch_one(&mut *tx)
                 .await;
             match published {
-                Ok(version) => return Ok(version),
+                Ok(version) => {
+                    append_audit_in::<DB>(&mut tx, &audit(&version)).await?;
+                    tx.commit().await?;
+                    return Ok(version);
+                }
                 Err(sqlx::Error::Database(error))
                     if error.is_unique_violation() && attempts < 5 =>
                 {

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::priority::{Exploitability, PriorityOverride};
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::staff::ProductId;
@@ -10,6 +11,7 @@ use cvdesk_domain::Reference;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
 use super::{Dialect, SqlStore, SqlText, Value};
 use crate::outbox::NewMail;
@@ -184,6 +186,8 @@ where
     for<'r> ComparableRow: FromRow<'r, DB::Row>,
     for<'r> (String, OffsetDateTime): FromRow<'r, DB::Row>,
     for<'r> OpenTimesRow: FromRow<'r, DB::Row>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn list_reports(&self, filter: &ReportFilter) -> Result<ReportPage, StoreError> {
@@ -323,10 +327,11 @@ where
         &self,
         report_id: i64,
         transition: &Transition,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         let duplicate_of = transition.duplicate_of.as_ref().map(ToString::to_string);
         let moved: Option<i64> = sqlx::query_scalar(
@@ -365,6 +370,7 @@ where
         )
         .await?;
         insert_mail::<DB>(&mut tx, mail, now).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -373,10 +379,11 @@ where
         &self,
         report_id: i64,
         needs_info: bool,
-        author: Author<'_>,
+        audit: &AuditEvent,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE reports SET needs_info = $2, updated_at = $3 WHERE id = $1")
             .bind(report_id)
@@ -391,6 +398,7 @@ where
         };
         Self::record_event(&mut tx, report_id, author, kind, None, None, "", now).await?;
         insert_mail::<DB>(&mut tx, mail, now).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -399,9 +407,10 @@ where
         &self,
         report_id: i64,
         product: Option<ProductId>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE reports SET product_id = $2, updated_at = $3 WHERE id = $1")
             .bind(report_id)
@@ -414,6 +423,7 @@ where
             &mut tx, report_id, author, "product", None, None, &detail, now,
         )
         .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -423,9 +433,10 @@ where
         report_id: i64,
         exploitability: Option<Exploitability>,
         priority_override: Option<&PriorityOverride>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE reports SET exploitability = $2, priority_override = $3, \
@@ -457,6 +468,7 @@ where
             now,
         )
         .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -466,9 +478,10 @@ where
         report_id: i64,
         weakness: Option<cvdesk_formats::cwe::CweId>,
         severity: Option<&cvdesk_domain::report::Severity>,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let author = Author::from(audit);
         let mut tx = self.writer.begin().await?;
         let weakness = weakness.map(|w| w.to_string());
         sqlx::query(
@@ -500,6 +513,7 @@ where
             now,
         )
         .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -508,10 +522,12 @@ where
         &self,
         report_id: i64,
         body: &str,
-        author: Author<'_>,
+        audit: &AuditEvent,
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
+        let author = Author::from(audit);
+        let mut tx = self.writer.begin().await?;
+        let id = sqlx::query_scalar(
             "INSERT INTO notes (report_id, author_id, author_label, body, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
@@ -520,8 +536,11 @@ where
         .bind(author.label)
         .bind(body)
         .bind(now)
-        .fetch_one(&self.writer)
-        .await?)
+        .fetch_one(&mut *tx)
+        .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     async fn notes(&self, report_id: i64) -> Result<Vec<Note>, StoreError> {

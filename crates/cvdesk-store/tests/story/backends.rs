@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use cvdesk_store::{Store, StoreLocation};
+use sqlx::Connection;
 
 pub struct Backend {
     pub name: &'static str,
@@ -16,6 +17,28 @@ impl Backend {
         cvdesk_store::open(&self.location)
             .await
             .unwrap_or_else(|e| panic!("{}: open: {e}", self.name))
+    }
+
+    /// Runs `sql` on the database behind the store's back, as a damaged or tampered
+    /// database would look to it.
+    pub async fn execute_behind_the_store(&self, sql: &str) {
+        let done = match &self.location {
+            StoreLocation::Sqlite { data_dir } => {
+                let options =
+                    sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join("cvdesk.db"));
+                let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("connect to SQLite");
+                sqlx::query(sql).execute(&mut connection).await.map(drop)
+            }
+            StoreLocation::Postgres { url, .. } => {
+                let mut connection = sqlx::postgres::PgConnection::connect(url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::query(sql).execute(&mut connection).await.map(drop)
+            }
+        };
+        done.unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.name));
     }
 }
 

@@ -3,11 +3,13 @@
 mod abuse;
 mod accounts;
 mod audit;
+mod audit_atomic;
 mod backends;
 mod messages;
 mod outbox;
 mod policy;
 mod reminders;
 mod reports;
+mod staff;
 mod thanks;
 mod triage;

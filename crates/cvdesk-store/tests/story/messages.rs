@@ -6,16 +6,12 @@
 use cvdesk_domain::{
     AttachmentName, ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken,
 };
-use cvdesk_store::{Author, MailBody, MailKind, NewAttachment, NewMail, NewReport, Store};
+use cvdesk_store::{MailBody, MailKind, NewAttachment, NewMail, NewReport, Store};
 use time::macros::datetime;
 use time::Duration;
 
 use crate::backends::backends;
-
-const TRIAGER: Author<'static> = Author {
-    id: None,
-    label: "triager@example.org",
-};
+use crate::staff::triager;
 
 fn mail(kind: MailKind, report_id: i64) -> NewMail {
     NewMail {
@@ -70,14 +66,14 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
         let at = datetime!(2026-11-02 10:00 UTC);
         let id = report(store.as_ref(), 5, &[]).await;
         store
-            .set_needs_info(id, true, TRIAGER, &[], at)
+            .set_needs_info(id, true, &triager(), &[], at)
             .await
             .expect("flag");
         store
             .add_staff_message(
                 id,
                 "Which account did you use?",
-                TRIAGER,
+                &triager(),
                 &[mail(MailKind::FinderStaffMessage, id)],
                 at + Duration::hours(1),
             )

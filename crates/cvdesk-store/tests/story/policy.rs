@@ -5,6 +5,7 @@ use cvdesk_domain::policy::PolicySettings;
 use time::macros::datetime;
 
 use crate::backends::backends;
+use crate::staff::triager;
 
 #[tokio::test]
 async fn each_edit_is_a_new_version_and_old_ones_stay() {
@@ -29,7 +30,7 @@ async fn each_edit_is_a_new_version_and_old_ones_stay() {
         };
         let later = datetime!(2026-11-20 14:30 UTC);
         let version = store
-            .publish_policy(&edited, "admin@example.org", later)
+            .publish_policy(&edited, "admin@example.org", &|_: &i64| triager(), later)
             .await
             .expect("publish");
         assert_eq!(version, 2, "{}", backend.name);

@@ -5,16 +5,12 @@
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{Author, MailBody, MailKind, NewMail, NewReport, Store, StoreError};
+use cvdesk_store::{MailBody, MailKind, NewMail, NewReport, Store, StoreError};
 use time::macros::datetime;
 use time::Duration;
 
 use crate::backends::backends;
-
-const TRIAGER: Author<'static> = Author {
-    id: None,
-    label: "triager@example.org",
-};
+use crate::staff::triager;
 
 async fn report(store: &dyn Store, seed: u8) -> i64 {
     let draft = ReportDraft::parse(
@@ -172,7 +168,7 @@ async fn update_times_follow_the_assignment_and_the_last_message() {
             .transition_report(
                 id,
                 &step(ReportState::New, ReportState::Triaged),
-                TRIAGER,
+                &triager(),
                 &[],
                 triaged_at,
             )
@@ -183,7 +179,7 @@ async fn update_times_follow_the_assignment_and_the_last_message() {
             .transition_report(
                 id,
                 &step(ReportState::Triaged, ReportState::Assigned),
-                TRIAGER,
+                &triager(),
                 &[],
                 assigned_at,
             )
@@ -197,7 +193,7 @@ async fn update_times_follow_the_assignment_and_the_last_message() {
 
         let written_at = datetime!(2026-05-12 15:30 UTC);
         store
-            .add_staff_message(id, "We are on it.", TRIAGER, &[], written_at)
+            .add_staff_message(id, "We are on it.", &triager(), &[], written_at)
             .await
             .expect("written");
         let times = store.update_times(10).await.expect("times");

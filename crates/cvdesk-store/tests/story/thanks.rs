@@ -3,16 +3,12 @@
 use cvdesk_domain::report::ReportState;
 use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{Author, NewReport, Store};
+use cvdesk_store::{NewReport, Store};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use crate::backends::backends;
-
-const TRIAGER: Author<'static> = Author {
-    id: None,
-    label: "triager@example.org",
-};
+use crate::staff::triager;
 
 async fn report(store: &dyn Store, seed: u8, name: Option<&str>, credit: bool) -> i64 {
     let draft = ReportDraft::parse(
@@ -54,7 +50,7 @@ async fn walk(store: &dyn Store, id: i64, states: &[ReportState], at: OffsetDate
             duplicate_of: None,
         };
         store
-            .transition_report(id, &step, TRIAGER, &[], at)
+            .transition_report(id, &step, &triager(), &[], at)
             .await
             .expect("moved");
         from = *to;

@@ -11,17 +11,13 @@ use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
 use cvdesk_store::{
-    Author, MailBody, MailKind, NewMail, NewReport, ReportFilter, ReportSort, Store, StoreError,
+    MailBody, MailKind, NewMail, NewReport, ReportFilter, ReportSort, Store, StoreError,
 };
 use time::macros::datetime;
 use time::Duration;
 
 use crate::backends::backends;
-
-const ADMIN: Author<'static> = Author {
-    id: None,
-    label: "triager@example.org",
-};
+use crate::staff::triager;
 
 fn spec(name: &str, hostnames: &[&str]) -> ProductSpec {
     ProductSpec {
@@ -296,15 +292,15 @@ async fn transitions_notes_and_assessments_leave_history() {
             duplicate_of: None,
         };
         store
-            .set_needs_info(id, true, ADMIN, &[], now)
+            .set_needs_info(id, true, &triager(), &[], now)
             .await
             .expect("flag");
         store
-            .transition_report(id, &to_triaged, ADMIN, &[triaged_mail(id)], now)
+            .transition_report(id, &to_triaged, &triager(), &[triaged_mail(id)], now)
             .await
             .expect("moved");
         let again = store
-            .transition_report(id, &to_triaged, ADMIN, &[triaged_mail(id)], now)
+            .transition_report(id, &to_triaged, &triager(), &[triaged_mail(id)], now)
             .await;
         assert!(
             matches!(again, Err(StoreError::Conflict(_))),
@@ -334,7 +330,7 @@ async fn transitions_notes_and_assessments_leave_history() {
                 id,
                 Some(Exploitability::Functional),
                 Some(&override_),
-                ADMIN,
+                &triager(),
                 now,
             )
             .await
@@ -346,11 +342,11 @@ async fn transitions_notes_and_assessments_leave_history() {
             duplicate_of: None,
         };
         store
-            .transition_report(id, &close, ADMIN, &[], now)
+            .transition_report(id, &close, &triager(), &[], now)
             .await
             .expect("closed");
         let note = store
-            .add_note(id, "talked to the team", ADMIN, now)
+            .add_note(id, "talked to the team", &triager(), now)
             .await
             .expect("note");
 

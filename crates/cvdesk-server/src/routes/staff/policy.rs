@@ -148,19 +148,25 @@ pub async fn post_policy(
         Ok(settings) => settings,
         Err(errors) => return show(&state, &staff, input, errors, None).await,
     };
+    let audit_entry = |version: &i64| {
+        audit::event(
+            &state,
+            Some(&staff.user),
+            "",
+            "policy.publish",
+            None,
+            format!("version {version}"),
+        )
+    };
     let version = state
         .store
-        .publish_policy(&settings, &staff.user.email, state.clock.now())
+        .publish_policy(
+            &settings,
+            &staff.user.email,
+            &audit_entry,
+            state.clock.now(),
+        )
         .await?;
-    audit::record(
-        &state,
-        Some(&staff.user),
-        "",
-        "policy.publish",
-        None,
-        format!("version {version}"),
-    )
-    .await?;
     Ok(Redirect::to(&format!("/staff/policy?version={version}")).into_response())
 }
 
