@@ -1,5 +1,6 @@
 //! `TestApp`: the real server as a child process.
 
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -31,8 +32,24 @@ impl TestApp {
         app
     }
 
+    /// The server as an operator starts it: the intake challenge and the rate limits at
+    /// their defaults.
+    pub fn start_with_defaults() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let mut app = Self::launch(&data, &[], false);
+        app._dir = Some(dir);
+        app
+    }
+
     fn spawn(data: &Path, args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
+        Self::launch(data, args, true)
+    }
+
+    /// Starts the server; `relaxed` turns off the intake challenge and the rate limits.
+    fn launch(data: &Path, args: &[&str], relaxed: bool) -> Self {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_cvdesk"));
+        command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--data"])
             .arg(data)
@@ -51,9 +68,18 @@ impl TestApp {
             .env("CVDESK_RATE_LIMIT_TRACKING", "off")
             .env("CVDESK_RATE_LIMIT_REPLIES", "off")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("cvdesk starts");
+            .stderr(Stdio::null());
+        if !relaxed {
+            let relaxations: Vec<OsString> = command
+                .get_envs()
+                .filter(|(_, value)| *value == Some(OsStr::new("off")))
+                .map(|(name, _)| name.to_owned())
+                .collect();
+            for name in relaxations {
+                command.env_remove(name);
+            }
+        }
+        let mut child = command.spawn().expect("cvdesk starts");
         let stdout = child.stdout.take().expect("stdout");
         let mut reader = BufReader::new(stdout);
         let mut line = String::new();
