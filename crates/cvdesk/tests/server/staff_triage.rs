@@ -312,3 +312,82 @@ async fn the_staff_api_lists_reads_and_moves_reports() {
         .expect("sent");
     assert_eq!(missing.status(), 404);
 }
+
+/// A member may only call a report a duplicate of one they can see, and a report of another
+/// team answers exactly as one that does not exist.
+#[tokio::test]
+async fn a_member_learns_nothing_of_other_teams_reports_through_duplicates() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    for (name, team, host) in [
+        ("Shop", "Web", "shop.example.org"),
+        ("Blog", "Content", "blog.example.org"),
+    ] {
+        let (code, out) = cli(
+            &app,
+            &[
+                "product",
+                "add",
+                "--name",
+                name,
+                "--team",
+                team,
+                "--hostname",
+                host,
+            ],
+        );
+        assert_eq!(code, Some(0), "{out}");
+    }
+    let on = |host: &str| {
+        let mut report = anonymous_report();
+        report["asset"] = json!(format!("https://{host}/login"));
+        report
+    };
+    let shop = app.submit(&on("shop.example.org")).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let shop_original = app.submit(&on("shop.example.org")).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    let blog = app.submit(&on("blog.example.org")).await["reference"]
+        .as_str()
+        .expect("reference")
+        .to_owned();
+    crate::staff::signed_in_account(&app, "shop@example.org", "member", &["Shop"]).await;
+    let bearer = format!("Bearer {}", api_token(&app, "shop@example.org"));
+    let mark = |original: String| {
+        let client = app.client.clone();
+        let url = app.at(&format!("/api/v1/reports/{shop}/transition"));
+        let bearer = bearer.clone();
+        async move {
+            let response = client
+                .post(url)
+                .header("authorization", bearer)
+                .json(&json!({"to": "duplicate", "duplicate_of": original}))
+                .send()
+                .await
+                .expect("sent");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.expect("json");
+            (
+                status,
+                body["error"]["message"].as_str().unwrap_or("").to_owned(),
+            )
+        }
+    };
+    let (hidden_status, hidden) = mark(blog.clone()).await;
+    let (missing_status, missing) = mark("CVD-2026-9999".to_owned()).await;
+    assert_eq!((hidden_status, missing_status), (409, 409));
+    assert_eq!(
+        hidden.replace(&blog, "REF"),
+        missing.replace("CVD-2026-9999", "REF"),
+        "another team's report and a missing one answer alike"
+    );
+    let (status, _) = mark(shop_original).await;
+    assert_eq!(
+        status, 200,
+        "a report of the member's own team can be the original"
+    );
+}
