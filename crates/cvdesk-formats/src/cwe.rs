@@ -9,10 +9,9 @@ use std::sync::LazyLock;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-const CATALOGUE_TSV: &str = include_str!("../data/cwe.tsv");
+use crate::text::echo;
 
-/// Longest input echoed back in an error, so a pasted essay does not become the message.
-const MAX_ECHO_CHARS: usize = 40;
+const CATALOGUE_TSV: &str = include_str!("../data/cwe.tsv");
 
 /// A CWE identifier such as `CWE-79`.
 ///
@@ -84,15 +83,6 @@ pub enum CweError {
     Malformed(String),
     #[error("{id} is not in the CWE catalogue (version {version})")]
     Unknown { id: CweId, version: &'static str },
-}
-
-fn echo(input: &str) -> String {
-    let mut chars = input.chars();
-    let mut shown: String = chars.by_ref().take(MAX_ECHO_CHARS).collect();
-    if chars.next().is_some() {
-        shown.push('…');
-    }
-    shown
 }
 
 /// One entry of the catalogue.

@@ -284,7 +284,7 @@ impl Severity {
     }
 
     /// The v3.x and v4.0 qualitative rating scale.
-    fn of_score(score: f64) -> Self {
+    pub(crate) fn of_score(score: f64) -> Self {
         match tenths(score) {
             0 => Severity::None,
             1..=39 => Severity::Low,
