@@ -8,6 +8,7 @@ mod audit;
 mod blobs;
 mod error;
 mod inventory;
+mod jobs;
 mod messages;
 mod outbox;
 mod policy;
@@ -35,6 +36,7 @@ pub use accounts::{AccountStore, Session, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
+pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 pub use messages::{Message, MessageStore};
 pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
@@ -112,6 +114,7 @@ pub trait Store:
     + OutboxStore
     + MessageStore
     + ReminderStore
+    + JobStore
 {
 }
 
@@ -127,6 +130,7 @@ impl<T> Store for T where
         + MessageStore
         + OutboxStore
         + ReminderStore
+        + JobStore
 {
 }
 

@@ -7,6 +7,7 @@ mod abuse;
 mod accounts;
 mod audit;
 mod inventory;
+mod jobs;
 mod messages;
 mod outbox;
 mod policy;
