@@ -30,7 +30,7 @@ use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
 use cvdesk_store::Store;
 use tokio::net::TcpListener;
 
-pub use client_address::TrustedProxies;
+pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
 pub use clock::{Clock, SystemClock};
 pub use intake_challenge::{ChallengeSettings, Challenges};
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
@@ -47,8 +47,8 @@ pub struct ServerSettings {
     pub reference_prefix: ReferencePrefix,
     pub attachment_limits: AttachmentLimits,
     pub text_limits: TextLimits,
-    /// Reverse proxies whose forwarding headers name the client.
-    pub trusted_proxies: TrustedProxies,
+    /// The TCP peer, or the one header trusted reverse proxies name the client in.
+    pub client_address: ClientAddressSource,
     /// Host names besides the public URL's whose security.txt names itself as canonical
     /// (lower case, no port).
     pub security_txt_hosts: Vec<String>,

@@ -167,7 +167,7 @@ mod tests {
     use time::macros::datetime;
 
     use super::*;
-    use crate::TrustedProxies;
+    use crate::ClientAddressSource;
 
     fn settings(public_url: &str) -> ServerSettings {
         ServerSettings {
@@ -176,7 +176,7 @@ mod tests {
             reference_prefix: ReferencePrefix::default(),
             attachment_limits: AttachmentLimits::default(),
             text_limits: TextLimits::default(),
-            trusted_proxies: TrustedProxies::default(),
+            client_address: ClientAddressSource::Peer,
             security_txt_hosts: vec!["www.acme.example".into()],
             pgp_passphrase: None,
             calendar: cvdesk_domain::sla::Calendar::default(),

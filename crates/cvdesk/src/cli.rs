@@ -108,8 +108,8 @@ pub struct ServeOptions {
     /// Finders' replies per client address, e.g. 30/hour, or off [default: 30/hour]
     #[arg(long, env = "CVDESK_RATE_LIMIT_REPLIES", value_name = "RATE")]
     pub rate_limit_replies: Option<String>,
-    /// Reverse proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For
-    /// headers name the client; repeat the flag or separate with commas
+    /// Reverse proxies (addresses or CIDR networks) whose client address header is
+    /// believed; needs --client-address-header; repeat the flag or separate with commas
     #[arg(
         long = "trusted-proxy",
         env = "CVDESK_TRUSTED_PROXIES",
@@ -117,6 +117,10 @@ pub struct ServeOptions {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// The one header the trusted proxies name the client in: forwarded, x-forwarded-for
+    /// or x-real-ip; needs --trusted-proxy [default: none, the TCP peer is the client]
+    #[arg(long, env = "CVDESK_CLIENT_ADDRESS_HEADER", value_name = "HEADER")]
+    pub client_address_header: Option<String>,
     /// SMTP server for mail: smtp://host[:port] (no encryption, for a local relay),
     /// smtp+starttls://user:password@host[:port] (STARTTLS, port 587) or
     /// smtps://user:password@host[:port] (TLS, port 465). Without it mail is queued, and

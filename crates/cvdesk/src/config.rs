@@ -13,7 +13,9 @@ use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_domain::sla::{Calendar, Holidays};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_server::openpgp::Passphrase;
-use cvdesk_server::{ChallengeSettings, MailSettings, Rate, RateSettings, TrustedProxies};
+use cvdesk_server::{
+    ChallengeSettings, ClientAddressHeader, ClientAddressSource, MailSettings, Rate, RateSettings,
+};
 use cvdesk_store::{redact_url, StoreLocation};
 use ipnet::IpNet;
 use serde::Deserialize;
@@ -39,8 +41,10 @@ struct ConfigFile {
     reference_prefix: Option<String>,
     /// "text" or "json".
     log_format: Option<String>,
-    /// Reverse proxies whose forwarding headers are believed.
+    /// Reverse proxies whose client address header is believed.
     trusted_proxies: Option<Vec<String>>,
+    /// The one header those proxies name the client in.
+    client_address_header: Option<String>,
     /// Host names, besides the public URL's, whose security.txt is canonical here.
     security_txt_hosts: Option<Vec<String>>,
     /// The disclosure policy's first version, published on the first start.
@@ -124,7 +128,7 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     pub challenge: ChallengeSettings,
     pub rate_limits: RateSettings,
-    pub trusted_proxies: TrustedProxies,
+    pub client_address: ClientAddressSource,
     pub security_txt_hosts: Vec<String>,
     pub policy: PolicySettings,
     pub pgp_passphrase: Option<Passphrase>,
@@ -148,7 +152,7 @@ impl fmt::Debug for ServeConfig {
             .field("log_format", &self.log_format)
             .field("challenge", &self.challenge)
             .field("rate_limits", &self.rate_limits)
-            .field("trusted_proxies", &self.trusted_proxies)
+            .field("client_address", &self.client_address)
             .field("security_txt_hosts", &self.security_txt_hosts)
             .field("mail", &self.mail)
             .finish()
@@ -261,12 +265,13 @@ impl ServeConfig {
                 options.mail_staff_recipients
             },
         };
-        let trusted_proxies = TrustedProxies(
-            proxies
-                .iter()
-                .map(|text| parse_network(text))
-                .collect::<anyhow::Result<_>>()?,
-        );
+        let client_address = client_address(
+            options
+                .client_address_header
+                .or(file.client_address_header)
+                .as_deref(),
+            &proxies,
+        )?;
         Ok(ServeConfig {
             listen: options
                 .listen
@@ -280,7 +285,7 @@ impl ServeConfig {
             log_format,
             challenge,
             rate_limits,
-            trusted_proxies,
+            client_address,
             security_txt_hosts,
             policy,
             pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
@@ -400,6 +405,19 @@ fn check_host(host: &str) -> anyhow::Result<String> {
     Ok(host)
 }
 
+/// The client address header and the proxies believed about it, both or neither.
+fn client_address(header: Option<&str>, proxies: &[String]) -> anyhow::Result<ClientAddressSource> {
+    let header = header
+        .map(|text| text.parse::<ClientAddressHeader>())
+        .transpose()
+        .map_err(|message| anyhow::anyhow!("client_address_header: {message}"))?;
+    let proxies = proxies
+        .iter()
+        .map(|text| parse_network(text))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(ClientAddressSource::new(header, proxies)?)
+}
+
 /// An address (`192.0.2.1`, `::1`) or a network (`10.0.0.0/8`).
 fn parse_network(text: &str) -> anyhow::Result<IpNet> {
     let text = text.trim();
@@ -506,6 +524,40 @@ mod tests {
         );
         assert!(parse_network("10.0.0.0/33").is_err());
         assert!(parse_network("proxy.example").is_err());
+    }
+
+    #[test]
+    fn client_address_header_and_proxies_come_together() {
+        let file: ConfigFile = toml::from_str(
+            "client_address_header = \"x-real-ip\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
+        )
+        .expect("valid");
+        let proxies = file.trusted_proxies.unwrap_or_default();
+        assert!(matches!(
+            client_address(file.client_address_header.as_deref(), &proxies).expect("valid"),
+            ClientAddressSource::Proxied {
+                header: ClientAddressHeader::XRealIp,
+                ..
+            }
+        ));
+        assert!(matches!(
+            client_address(None, &[]).expect("valid"),
+            ClientAddressSource::Peer
+        ));
+        let alone = client_address(Some("forwarded"), &[]).expect_err("refused");
+        assert!(alone.to_string().contains("no trusted_proxies"), "{alone}");
+        let headless = client_address(None, &proxies).expect_err("refused");
+        assert!(
+            headless
+                .to_string()
+                .contains("client_address_header is not"),
+            "{headless}"
+        );
+        let unknown = client_address(Some("true-client-ip"), &proxies).expect_err("refused");
+        assert!(
+            unknown.to_string().starts_with("client_address_header: "),
+            "{unknown}"
+        );
     }
 
     #[test]

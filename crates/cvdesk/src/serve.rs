@@ -44,7 +44,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         reference_prefix: config.reference_prefix,
         attachment_limits: config.attachment_limits,
         text_limits: TextLimits::default(),
-        trusted_proxies: config.trusted_proxies,
+        client_address: config.client_address,
         security_txt_hosts: config.security_txt_hosts,
         pgp_passphrase: config.pgp_passphrase,
         calendar: config.calendar,

@@ -57,6 +57,7 @@ impl TestApp {
             .env_remove("CVDESK_DATABASE_URL")
             .env_remove("CVDESK_CONFIG")
             .env_remove("CVDESK_TRUSTED_PROXIES")
+            .env_remove("CVDESK_CLIENT_ADDRESS_HEADER")
             .env_remove("CVDESK_SMTP_URL")
             .env_remove("CVDESK_SMTP_URL_FILE")
             .env_remove("CVDESK_MAIL_FROM")

@@ -35,4 +35,14 @@ fn bad_settings_are_refused_with_a_reason() {
         "{mysql}"
     );
     assert!(serve_fails(&["--listen", "nowhere"], None).contains("nowhere"));
+    let header_alone = serve_fails(&["--client-address-header", "x-forwarded-for"], None);
+    assert!(
+        header_alone.contains("no trusted_proxies are set"),
+        "{header_alone}"
+    );
+    let proxies_alone = serve_fails(&["--trusted-proxy", "10.0.0.0/8"], None);
+    assert!(
+        proxies_alone.contains("client_address_header is not"),
+        "{proxies_alone}"
+    );
 }

@@ -23,6 +23,7 @@ mod openapi;
 mod openpgp;
 mod policy;
 mod postgres;
+mod proxies;
 mod spam;
 mod staff;
 mod staff_api;
