@@ -2,9 +2,15 @@
 // browser does the work and the finder sees only a status line; without
 // JavaScript, or when the browser cannot finish, the finder answers a question.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { REFERENCE_PATTERN, fillMinimalReport, startDesk, submitReport } from './harness.mjs';
+import {
+  REFERENCE_PATTERN,
+  answerQuestion,
+  fillMinimalReport,
+  startDesk,
+  submitReport,
+  zeroBitsOfTry,
+} from './harness.mjs';
 
 let desk;
 before(async () => {
@@ -16,28 +22,6 @@ after(async () => {
 
 /** How long the browser may take for the check at the server's default difficulty. */
 const CHECK_TIMEOUT_MS = 60_000;
-
-const NUMBER_WORDS = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
-];
-
-/** Answers "What is seven plus four? Answer in digits." in digits. */
-function answerQuestion(question) {
-  const match = question.match(/What is ([a-z]+) (plus|minus) ([a-z]+)\?/i);
-  assert.ok(match, `a question this test understands: ${JSON.stringify(question)}`);
-  const [left, right] = [match[1], match[3]].map((word) => NUMBER_WORDS.indexOf(word.toLowerCase()));
-  assert.ok(left >= 0 && right >= 0, `numbers written as words from zero to twenty: ${JSON.stringify(question)}`);
-  return String(match[2].toLowerCase() === 'plus' ? left + right : left - right);
-}
-
-/** How many bits are zero at the start of SHA-256(`token` ":" `counter`). */
-function zeroBitsOfTry(token, counter) {
-  const digest = createHash('sha256').update(`${token}:${counter}`, 'ascii').digest();
-  const bits = [...digest].map((byte) => byte.toString(2).padStart(8, '0')).join('');
-  const firstOne = bits.indexOf('1');
-  return firstOne === -1 ? bits.length : firstOne;
-}
 
 function statusText(page) {
   return page.locator('#challenge-status').textContent().then((text) => text.trim());

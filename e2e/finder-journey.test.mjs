@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   REFERENCE_PATTERN,
+  answerChallengeQuestion,
   fillMinimalReport,
   makeAttachment,
   startDesk,
@@ -90,6 +91,7 @@ test('an anonymous report can be sent with JavaScript turned off', { timeout: 60
     const page = await context.newPage();
     await page.goto(`${desk.baseUrl}/report`);
     await fillMinimalReport(page);
+    await answerChallengeQuestion(page);
     const response = await submitReport(page);
     assert.equal(response.status(), 201);
     assert.match((await page.locator('#reference').textContent()).trim(), REFERENCE_PATTERN);

@@ -2,11 +2,13 @@
 // fresh data directory, and launches Debian's Chromium through playwright-core.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { auditPages } from './page-audit.mjs';
 
 const e2eDir = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,10 +28,10 @@ export function serverBinary() {
 /**
  * Starts `cvdesk serve` on 127.0.0.1:0 with an empty data directory and waits
  * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, stop }`.
- * The report form's check that a person is sending it is turned off unless
- * `challenge` is true; then the server's own default applies.
+ * The report form's check that a person is sending it is on, as shipped, unless
+ * `challenge` is false.
  */
-export async function startServer({ challenge = false } = {}) {
+export async function startServer({ challenge = true } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-'));
   // Browser tests send many reports from one address; rate limits are tested elsewhere.
   const env = {
@@ -159,7 +161,11 @@ export function launchBrowser() {
   });
 }
 
-/** Starts a server (with `startServer`'s options) and a browser together; `close()` stops both. */
+/**
+ * Starts a server (with `startServer`'s options) and a browser together; `close()` stops
+ * both, and fails when a page the tests visited has inline code or lacks the strict policy
+ * (see page-audit.mjs).
+ */
 export async function startDesk(options = {}) {
   const server = await startServer(options);
   let browser;
@@ -169,6 +175,7 @@ export async function startDesk(options = {}) {
     await server.stop();
     throw error;
   }
+  const audit = auditPages(browser, new URL(server.baseUrl).origin);
   return {
     baseUrl: server.baseUrl,
     browser,
@@ -176,8 +183,16 @@ export async function startDesk(options = {}) {
     stdoutLines: server.stdoutLines,
     waitForStdout: server.waitForStdout,
     async close() {
-      await browser.close();
-      await server.stop();
+      let audited;
+      try {
+        audited = await audit.check();
+      } finally {
+        await browser.close();
+        await server.stop();
+      }
+      if (audited.problems.length > 0) {
+        throw new Error(`pages with inline code or without the strict policy (${audited.pages} read):\n${audited.problems.join('\n')}`);
+      }
     },
   };
 }
@@ -189,6 +204,45 @@ export async function makeAttachment(name = 'proof-of-concept.txt') {
   const content = `GET /search?q=<script>alert(1)</script> HTTP/1.1\nHost: shop.example\n`;
   await writeFile(filePath, content);
   return { dir, filePath, name, content, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+const NUMBER_WORDS = [
+  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
+  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty',
+];
+
+/** Answers the form's question ("What is seven plus four? Answer in digits.") in digits. */
+export function answerQuestion(question) {
+  const match = question.match(/What is ([a-z]+) (plus|minus) ([a-z]+)\?/i);
+  assert.ok(match, `a question this test understands: ${JSON.stringify(question)}`);
+  const [left, right] = [match[1], match[3]].map((word) => NUMBER_WORDS.indexOf(word.toLowerCase()));
+  assert.ok(left >= 0 && right >= 0, `numbers written as words from zero to twenty: ${JSON.stringify(question)}`);
+  return String(match[2].toLowerCase() === 'plus' ? left + right : left - right);
+}
+
+/** Fills in the answer to the form's question, as a finder without JavaScript does. */
+export async function answerChallengeQuestion(page) {
+  const label = (await page.locator('label[for=challenge_answer]').textContent()).trim();
+  await page.locator('#challenge_answer').fill(answerQuestion(label));
+}
+
+/** How many bits are zero at the start of SHA-256(`token` ":" `counter`). */
+export function zeroBitsOfTry(token, counter) {
+  const digest = createHash('sha256').update(`${token}:${counter}`, 'ascii').digest();
+  const bits = [...digest].map((byte) => byte.toString(2).padStart(8, '0')).join('');
+  const firstOne = bits.indexOf('1');
+  return firstOne === -1 ? bits.length : firstOne;
+}
+
+/**
+ * The headers that let a report through `POST /api/v1/reports` without a staff token: a
+ * fresh challenge from the server, solved here.
+ */
+export async function apiChallengeHeaders(baseUrl) {
+  const offer = await (await fetch(`${baseUrl}/api/v1/challenge`)).json();
+  let counter = 0;
+  while (zeroBitsOfTry(offer.token, counter) < offer.difficulty) counter += 1;
+  return { 'cvdesk-challenge': offer.token, 'cvdesk-challenge-solution': String(counter) };
 }
 
 /** The reference number format: `CVD-2026-0001`. */

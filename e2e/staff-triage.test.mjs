@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { REFERENCE_PATTERN, startDesk, submitAndWait } from './harness.mjs';
+import { REFERENCE_PATTERN, apiChallengeHeaders, startDesk, submitAndWait } from './harness.mjs';
 
 let desk;
 before(async () => {
@@ -60,7 +60,7 @@ test('TOTP codes match the RFC 6238 test vectors', () => {
 async function submitReportByApi(report) {
   const response = await fetch(`${desk.baseUrl}/api/v1/reports`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(await apiChallengeHeaders(desk.baseUrl)) },
     body: JSON.stringify(report),
   });
   const body = await response.json();
