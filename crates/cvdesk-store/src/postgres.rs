@@ -30,8 +30,9 @@ impl SqlStore<Postgres> {
 
 impl Dialect for Postgres {
     fn push_text_match(sql: &mut SqlText, words: &[String]) {
-        sql.push("r.search_vector @@ plainto_tsquery('simple', ")
+        // The words are folded as the index was (migration 0014), so accents do not count.
+        sql.push("r.search_vector @@ plainto_tsquery('simple', unaccented(")
             .bind(Value::Text(words.join(" ")))
-            .push(")");
+            .push("))");
     }
 }

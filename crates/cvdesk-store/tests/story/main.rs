@@ -11,6 +11,7 @@ mod outbox;
 mod policy;
 mod reminders;
 mod reports;
+mod search;
 mod staff;
 mod thanks;
 mod triage;
