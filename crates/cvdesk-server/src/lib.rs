@@ -89,10 +89,11 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub rate_limits: Arc<RateLimits>,
     pub challenges: Arc<Challenges>,
-    /// The last security.txt signed, reused while its text is unchanged.
-    pub signed_security_txt: Arc<security_txt::SignedCopy>,
-    /// The organization key unlocked for signing mail encrypted to finders.
-    pub mail_signer: Arc<openpgp::MailSigner>,
+    /// The security.txt signed for each host name served, reused while its text is
+    /// unchanged.
+    pub signed_security_txt: Arc<security_txt::SignedCopies>,
+    /// The organization key unlocked once for signing security.txt and mail to finders.
+    pub organization_signer: Arc<openpgp::OrganizationSigner>,
     pub mailer: Arc<Mailer>,
 }
 

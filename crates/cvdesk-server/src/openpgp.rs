@@ -9,7 +9,7 @@
 //! sign and one that can decrypt whose secret parts are present and unlock. Certifications
 //! made by other keys are kept and published but never relied on.
 
-mod mail_signer;
+mod signer;
 pub(crate) mod validity;
 
 use std::io::Read;
@@ -27,7 +27,7 @@ use pgp::types::{CompressionAlgorithm, KeyDetails, KeyVersion, Password, Signing
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
 
-pub use self::mail_signer::{MailSigner, MessageSigner};
+pub use self::signer::{MessageSigner, OrganizationSigner};
 use self::validity::Signer;
 
 /// The largest plaintext `decrypt` returns. Report bodies are far smaller; the cap stops a
@@ -35,7 +35,7 @@ use self::validity::Signer;
 pub const MAX_DECRYPTED_BYTES: usize = 16 * 1024 * 1024;
 
 /// Why a key cannot be generated, read or used.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum KeyError {
     #[error("the text is not a readable OpenPGP armoured key: {0}")]
     Unreadable(String),
@@ -65,6 +65,14 @@ pub enum KeyError {
     InvalidUserId(String),
     #[error("could not generate the key: {0}")]
     Generation(String),
+    #[error("could not unlock the signing component: {0}")]
+    Unlock(String),
+}
+
+impl From<SignError> for KeyError {
+    fn from(error: SignError) -> Self {
+        KeyError::Unlock(error.0)
+    }
 }
 
 /// Why an encrypted message could not be read.

@@ -1,14 +1,15 @@
 //! The security.txt (RFC 9116) the desk serves for each host name it answers for, made
 //! from the policy in force at the moment of the request, so it never goes stale.
 
-use std::sync::Mutex;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_formats::securitytxt::{self, SecurityTxt};
 use cvdesk_store::Store;
 use time::{Duration, OffsetDateTime, Time};
 
-use crate::openpgp::{self, LoadError, Passphrase};
+use crate::openpgp::{LoadError, MessageSigner, OrganizationSigner, Passphrase, SignError};
 use crate::{AppState, ServerSettings};
 
 /// How far ahead Expires lies: well under the year RFC 9116 advises, renewed daily.
@@ -27,9 +28,7 @@ pub fn for_host(
     let base = &settings.public_url;
     let mut contacts = vec![format!("{base}/report")];
     contacts.extend(policy.contact_channels.iter().cloned());
-    let canonical = host
-        .map(|h| h.trim_end_matches('.').to_ascii_lowercase())
-        .filter(|h| settings.serves_host(h))
+    let canonical = served_host(settings, host)
         .map(|h| format!("https://{h}/.well-known/security.txt"))
         .into_iter()
         .collect();
@@ -59,47 +58,69 @@ pub fn for_host(
     }
 }
 
+/// `host` (lower case, no trailing dot) when it is a name this desk serves; the files for
+/// every other name are the same file, without Canonical.
+fn served_host(settings: &ServerSettings, host: Option<&str>) -> Option<String> {
+    host.map(|h| h.trim_end_matches('.').to_ascii_lowercase())
+        .filter(|h| settings.serves_host(h))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
     #[error(transparent)]
     Load(#[from] LoadError),
     #[error("signing failed: {0}")]
-    Sign(String),
+    Sign(#[from] SignError),
 }
 
-/// The last file signed and its signed form. Unlocking the key and signing take tens of
-/// milliseconds; the text changes once a day or when the policy does.
+/// The signed file for each host name served (and one for all other names), reused
+/// while its text and the signer are unchanged: the text changes once a day or when the
+/// policy does, and a request naming another host must not cost a signature. The map is
+/// bounded by the host names the desk is configured for, whatever names requests carry.
 #[derive(Default)]
-pub struct SignedCopy(Mutex<Option<(String, String)>>);
+pub struct SignedCopies(Mutex<HashMap<Option<String>, SignedCopy>>);
 
-impl SignedCopy {
-    /// `text` cleartext-signed with the organization key; `Ok(None)` when there is none.
+struct SignedCopy {
+    text: String,
+    signer: Arc<MessageSigner>,
+    signed: String,
+}
+
+impl SignedCopies {
+    /// `text`, the file for `host` (a served host name or `None`), cleartext-signed with the
+    /// organization key; `Ok(None)` when there is none. The key is unlocked by `signer`,
+    /// which remembers it, or why it cannot be used.
     pub async fn sign(
         &self,
+        signer: &OrganizationSigner,
         store: &dyn Store,
         passphrase: Option<&Passphrase>,
+        host: Option<String>,
         text: &str,
         now: OffsetDateTime,
     ) -> Result<Option<String>, SigningError> {
-        if let Some((unsigned, signed)) = self.lock().as_ref() {
-            if unsigned == text {
-                return Ok(Some(signed.clone()));
-            }
-        }
-        let Some(key) = openpgp::load(store, passphrase.map(Passphrase::as_str), now).await? else {
+        let Some(signer) = signer.get(store, passphrase, now).await? else {
             return Ok(None);
         };
-        let signed = key
-            .sign_cleartext(text, now)
-            .map_err(|error| SigningError::Sign(error.to_string()))?;
-        *self.lock() = Some((text.to_owned(), signed.clone()));
+        if let Some(copy) = self.lock().get(&host) {
+            if copy.text == text && Arc::ptr_eq(&copy.signer, &signer) {
+                return Ok(Some(copy.signed.clone()));
+            }
+        }
+        let signed = signer.sign_cleartext(text, now)?;
+        self.lock().insert(
+            host,
+            SignedCopy {
+                text: text.to_owned(),
+                signer,
+                signed: signed.clone(),
+            },
+        );
         Ok(Some(signed))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(String, String)>> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, HashMap<Option<String>, SignedCopy>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -128,8 +149,10 @@ pub async fn served(
         state
             .signed_security_txt
             .sign(
+                &state.organization_signer,
                 state.store.as_ref(),
                 state.settings.pgp_passphrase.as_ref(),
+                served_host(&state.settings, host),
                 &text,
                 now,
             )
@@ -140,7 +163,14 @@ pub async fn served(
     let (body, unsigned_because) = match signed {
         Ok(Some(signed)) => (signed, None),
         Ok(None) => (text.clone(), None),
-        Err(error) => (text.clone(), Some(error)),
+        Err(error) => {
+            // A key that cannot be used was logged once when it was found; the staff's
+            // policy page says so too. Anything else is logged as it happens.
+            if !matches!(error, SigningError::Load(LoadError::Key(_))) {
+                tracing::warn!(%error, "security.txt served unsigned");
+            }
+            (text.clone(), Some(error))
+        }
     };
     Served {
         text,
@@ -282,5 +312,145 @@ mod tests {
             plain_http.iter().any(|p| p.contains("https")),
             "{plain_http:?}"
         );
+    }
+
+    mod signing {
+        use cvdesk_store::{SettingsStore, SqliteStore, ORGANIZATION_PGP_KEY};
+        use pgp::composed::{CleartextSignedMessage, Deserializable, SignedPublicKey};
+
+        use super::*;
+        use crate::openpgp::{KeyError, OrganizationKey};
+
+        const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
+
+        async fn store_with_key(passphrase: &str) -> (tempfile::TempDir, SqliteStore, String) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let store = SqliteStore::open(dir.path()).await.expect("store");
+            let armored = OrganizationKey::generate(
+                "Acme Security",
+                "security@acme.example",
+                Some(passphrase),
+                NOW,
+            )
+            .expect("generated");
+            store
+                .put_setting(ORGANIZATION_PGP_KEY, &armored, NOW)
+                .await
+                .expect("stored");
+            (dir, store, armored)
+        }
+
+        /// Host names as requests send them: two the desk serves, others it does not.
+        const HOSTS: [Option<&str>; 5] = [
+            Some("www.acme.example"),
+            Some("security.acme.example"),
+            Some("evil.example"),
+            Some("WWW.ACME.EXAMPLE."),
+            None,
+        ];
+
+        #[tokio::test]
+        async fn alternating_hosts_unlock_the_key_once_and_sign_each_file_once() {
+            let (_dir, store, armored) = store_with_key("pw").await;
+            let certificate = SignedPublicKey::from_string(
+                OrganizationKey::from_armored(&armored, Some("pw"), NOW)
+                    .expect("usable")
+                    .published()
+                    .armored(),
+            )
+            .expect("public key")
+            .0;
+            let settings = settings("https://security.acme.example");
+            let policy = PolicySettings::default();
+            let passphrase = Passphrase::new("pw".to_owned());
+            let signer = OrganizationSigner::default();
+            let copies = SignedCopies::default();
+            let mut first_signed: HashMap<Option<&str>, String> = HashMap::new();
+            for _ in 0..20 {
+                for host in HOSTS {
+                    let text = for_host(&settings, &policy, host, true, NOW).render();
+                    let signed = copies
+                        .sign(
+                            &signer,
+                            &store,
+                            Some(&passphrase),
+                            served_host(&settings, host),
+                            &text,
+                            NOW,
+                        )
+                        .await
+                        .expect("signs")
+                        .expect("a key is stored");
+                    let first = first_signed.entry(host).or_insert_with(|| {
+                        let (message, _) =
+                            CleartextSignedMessage::from_string(&signed).expect("parses");
+                        message.verify(&certificate).expect("verifies");
+                        assert!(signed.contains(&text), "{signed}");
+                        signed.clone()
+                    });
+                    assert_eq!(*first, signed, "signed once per file");
+                }
+            }
+            assert_eq!(signer.unlocks(), 1);
+            assert_eq!(copies.lock().len(), 3, "two served names and all others");
+            // Mail to finders is signed by the same unlocked component.
+            let for_mail = signer.for_mail(&store, Some(&passphrase), NOW).await;
+            assert!(for_mail.is_some());
+            assert_eq!(signer.unlocks(), 1);
+        }
+
+        #[tokio::test]
+        async fn a_key_that_cannot_sign_is_tried_once_and_its_reason_kept() {
+            let (_dir, store, _) = store_with_key("pw").await;
+            let settings = settings("https://security.acme.example");
+            let policy = PolicySettings::default();
+            let wrong = Passphrase::new("not it".to_owned());
+            let signer = OrganizationSigner::default();
+            let copies = SignedCopies::default();
+            let sign = |host: Option<&str>, now| {
+                let text = for_host(&settings, &policy, host, true, now).render();
+                let host = served_host(&settings, host);
+                let (copies, signer, store, wrong) = (&copies, &signer, &store, &wrong);
+                async move {
+                    copies
+                        .sign(signer, store, Some(wrong), host, &text, now)
+                        .await
+                }
+            };
+            for _ in 0..10 {
+                for host in HOSTS {
+                    let error = sign(host, NOW).await.expect_err("cannot sign");
+                    assert!(
+                        matches!(
+                            error,
+                            SigningError::Load(LoadError::Key(KeyError::WrongPassphrase))
+                        ),
+                        "{error:?}"
+                    );
+                    assert!(
+                        error.to_string().contains("passphrase does not unlock"),
+                        "{error}"
+                    );
+                }
+            }
+            assert_eq!(signer.unlocks(), 1);
+            assert!(signer.for_mail(&store, Some(&wrong), NOW).await.is_none());
+            assert_eq!(signer.unlocks(), 1);
+
+            // An hour on, the key is judged again (it may have expired meanwhile) ...
+            let later = NOW + Duration::minutes(61);
+            assert!(sign(None, later).await.is_err());
+            assert_eq!(signer.unlocks(), 2);
+            // ... and a new key is used as soon as it is stored.
+            let replacement =
+                OrganizationKey::generate("Acme Security", "security@acme.example", None, later)
+                    .expect("generated");
+            store
+                .put_setting(ORGANIZATION_PGP_KEY, &replacement, later)
+                .await
+                .expect("stored");
+            assert!(sign(None, later).await.expect("signs").is_some());
+            assert_eq!(signer.unlocks(), 3);
+        }
     }
 }

@@ -73,7 +73,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         rate_limits: Arc::new(rate_limits),
         challenges: Arc::new(challenges),
         signed_security_txt: Arc::default(),
-        mail_signer: Arc::default(),
+        organization_signer: Arc::default(),
         mailer: Arc::new(mailer),
     };
     cvdesk_server::serve(listener, state, shutdown_signal())

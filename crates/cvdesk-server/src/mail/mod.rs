@@ -43,8 +43,8 @@ pub async fn finder_mail_signer(
 ) -> Option<Arc<MessageSigner>> {
     finder_pgp_key?;
     state
-        .mail_signer
-        .get(
+        .organization_signer
+        .for_mail(
             state.store.as_ref(),
             state.settings.pgp_passphrase.as_ref(),
             state.clock.now(),

@@ -122,10 +122,6 @@ pub async fn get_security_txt(
         .map(strip_port);
     let has_key = has_encryption_key(&state).await?;
     let served = security_txt::served(&state, &policy, host, has_key).await;
-    if let Some(error) = &served.unsigned_because {
-        // The staff's policy page says so too.
-        tracing::warn!(%error, "security.txt served unsigned");
-    }
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
