@@ -8,6 +8,7 @@ mod clock;
 mod error;
 mod intake;
 mod intake_challenge;
+mod jobs;
 mod mail;
 mod markdown;
 pub mod openpgp;
@@ -33,6 +34,7 @@ use tokio::net::TcpListener;
 pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
 pub use clock::{Clock, SystemClock};
 pub use intake_challenge::{ChallengeSettings, Challenges};
+pub use jobs::JobSignal;
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
 pub use routes::{registered_routes, RegisteredRoute};
@@ -95,10 +97,15 @@ pub struct AppState {
     /// The organization key unlocked once for signing security.txt and mail to finders.
     pub organization_signer: Arc<openpgp::OrganizationSigner>,
     pub mailer: Arc<Mailer>,
+    /// Wakes the background job runner when work is queued for now.
+    pub jobs: Arc<JobSignal>,
 }
 
-/// How often idle rate-limit buckets and expired challenges are forgotten.
+/// How often this instance forgets the in-memory rate-limit buckets that refilled.
 const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long a stopping server waits for the background jobs in hand.
+const JOBS_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How long a stopping server waits for the mail in hand to be sent and recorded.
 const MAIL_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
@@ -109,8 +116,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let purge = tokio::spawn(purge_abuse_state(state.clone()));
-    let reminders = tokio::spawn(reminders::run(state.clone()));
+    let purge = tokio::spawn(forget_idle_buckets(state.clone()));
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(jobs::run(
+        state.clone(),
+        jobs::JobKinds::new(jobs::standard_kinds()),
+        jobs_stopped,
+        JOBS_STOP_GRACE,
+    ));
     let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let mut mail = tokio::spawn(mail::run(
         Arc::clone(&state.store),
@@ -125,7 +138,10 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     purge.abort();
-    reminders.abort();
+    let _ = stop_jobs.send(true);
+    if let Err(error) = jobs.await {
+        tracing::error!(%error, "the background job runner failed");
+    }
     // A mail the server accepted but the outbox has not recorded would be sent again.
     let _ = stop_mail.send(true);
     if tokio::time::timeout(MAIL_STOP_GRACE, &mut mail)
@@ -138,13 +154,10 @@ pub async fn serve(
     served
 }
 
-async fn purge_abuse_state(state: AppState) {
+async fn forget_idle_buckets(state: AppState) {
     let mut ticks = tokio::time::interval(PURGE_INTERVAL);
     loop {
         ticks.tick().await;
         state.rate_limits.forget_idle();
-        if let Err(error) = state.store.purge_abuse_state(state.clock.now()).await {
-            tracing::warn!(%error, "could not forget expired rate-limit state and challenges");
-        }
     }
 }

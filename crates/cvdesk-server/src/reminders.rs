@@ -1,6 +1,6 @@
-//! The reminder job: about once a minute it looks at every open report and queues a staff
-//! reminder when a running first-response, triage or fix clock is at risk or overdue, or
-//! when an assigned report owes the finder their fortnightly update. Which reminders are
+//! The reminder job: about once a minute (run by `jobs`) it looks at every open report and
+//! queues a staff reminder when a running first-response, triage or fix clock is at risk or
+//! overdue, or when an assigned report owes the finder their fortnightly update. Which reminders are
 //! due is `cvdesk_domain::sla::due_reminders`; the store records each one with its mail, so
 //! a reminder goes out once per report, clock and due instant whatever the number of
 //! instances and restarts.
@@ -16,23 +16,8 @@ use lettre::Address;
 use crate::mail::{team_or_global, ReminderMail};
 use crate::AppState;
 
-/// How often the open reports are looked at.
-pub const INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
-
 /// Most open reports looked at in one round.
 const OPEN_REPORTS: u32 = 5_000;
-
-/// Looks every `INTERVAL` until the task is dropped; a failed round is logged and the next
-/// one tries again.
-pub async fn run(state: AppState) {
-    let mut ticks = tokio::time::interval(INTERVAL);
-    loop {
-        ticks.tick().await;
-        if let Err(error) = remind(&state).await {
-            tracing::warn!(%error, "could not queue the deadline reminders");
-        }
-    }
-}
 
 /// One round: queues what is due now and returns how many reminders were queued.
 pub async fn remind(state: &AppState) -> Result<usize, StoreError> {

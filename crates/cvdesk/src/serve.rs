@@ -75,6 +75,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         signed_security_txt: Arc::default(),
         organization_signer: Arc::default(),
         mailer: Arc::new(mailer),
+        jobs: Arc::default(),
     };
     cvdesk_server::serve(listener, state, shutdown_signal())
         .await

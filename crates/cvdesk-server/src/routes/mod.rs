@@ -5,7 +5,7 @@ mod health;
 mod pages;
 pub mod policy;
 mod report_form;
-mod staff;
+pub(crate) mod staff;
 mod table;
 
 pub use staff::second_factor_required;

@@ -193,6 +193,8 @@ fn matrix() -> Vec<Row> {
         ),
         row("GET", "/staff/audit", "", PAGE_ADMIN),
         row("POST", "/staff/audit/verify", "", PAGE_ADMIN),
+        row("GET", "/staff/jobs", "", PAGE_ADMIN),
+        row("POST", "/staff/jobs/{id}/retry", "", PAGE_ADMIN),
         row("GET", "/staff/products", "", PAGE_ADMIN),
         row(
             "POST",

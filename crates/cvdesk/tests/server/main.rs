@@ -14,6 +14,7 @@ mod example_config;
 mod form;
 mod gnupg;
 mod headers;
+mod jobs;
 mod intake_api;
 mod mail;
 mod mail_news;

@@ -55,6 +55,8 @@ pub fn routes() -> RouteTable {
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
+        .route("/jobs", get(crate::jobs::get_jobs))
+        .route("/jobs/{id}/retry", post(crate::jobs::post_retry_job))
         .route(
             "/products",
             get(products::get_products).post(products::post_products),
