@@ -3,6 +3,7 @@
 //! tested with fixed values.
 
 pub mod access;
+pub mod advisory;
 pub mod attachment;
 pub mod audit;
 pub mod challenge;

@@ -4,6 +4,7 @@
 pub mod atom;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+pub mod cpe;
 pub mod csaf;
 pub mod cve_id;
 pub mod cve_record;

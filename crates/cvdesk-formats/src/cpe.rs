@@ -1,0 +1,153 @@
+//! CPE 2.3 names in the formatted-string binding (`cpe:2.3:a:vendor:product:…`), checked
+//! against the grammar of NIST IR 7695 §6.2 (as the CSAF schema's pattern encodes it), so
+//! a name written into CSAF or CVE is always one the consumers' schemas accept.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::text::echo;
+
+/// A checked CPE 2.3 formatted string, kept as written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Cpe(String);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("'{0}' is not a CPE 2.3 name (expected e.g. cpe:2.3:a:example:portal:4.2.1:*:*:*:*:*:*:*)")]
+pub struct CpeError(String);
+
+impl FromStr for Cpe {
+    type Err = CpeError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let refuse = || CpeError(echo(s));
+        let rest = s.strip_prefix("cpe:2.3:").ok_or_else(refuse)?;
+        let components = split_unescaped(rest);
+        if components.len() != 11 {
+            return Err(refuse());
+        }
+        let part_ok = matches!(components[0], "a" | "h" | "o" | "*" | "-");
+        let language_ok = is_language(components[6]);
+        let generic_ok = components[1..6]
+            .iter()
+            .chain(&components[7..])
+            .all(|component| is_generic(component));
+        if part_ok && language_ok && generic_ok {
+            Ok(Cpe(s.to_owned()))
+        } else {
+            Err(refuse())
+        }
+    }
+}
+
+impl fmt::Display for Cpe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Splits at colons that are not escaped with a backslash.
+fn split_unescaped(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let mut escaped = false;
+    for (index, c) in text.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            ':' => {
+                parts.push(&text[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&text[start..]);
+    parts
+}
+
+/// `*`, `-`, or a value: optional leading `?`s or one `*`, then at least one letter, digit,
+/// `-._` or backslash-escaped punctuation, then optional trailing `?`s or one `*`.
+fn is_generic(component: &str) -> bool {
+    if component == "*" || component == "-" {
+        return true;
+    }
+    let body = component
+        .strip_prefix('*')
+        .unwrap_or_else(|| component.trim_start_matches('?'));
+    let body = body
+        .strip_suffix('*')
+        .unwrap_or_else(|| body.trim_end_matches('?'));
+    if body.is_empty() {
+        return false;
+    }
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        let ok = if c == '\\' {
+            chars.next().is_some_and(|escaped| {
+                escaped.is_ascii_punctuation() && escaped != '-' && escaped != '.' && escaped != '_'
+            })
+        } else {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+/// `*`, `-`, or a language tag of two or three letters with an optional region.
+fn is_language(component: &str) -> bool {
+    if component == "*" || component == "-" {
+        return true;
+    }
+    let (language, region) = match component.split_once('-') {
+        Some((language, region)) => (language, Some(region)),
+        None => (component, None),
+    };
+    let language_ok =
+        (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_alphabetic());
+    let region_ok = region.is_none_or(|region| {
+        (region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
+            || (region.len() == 3 && region.chars().all(|c| c.is_ascii_digit()))
+    });
+    language_ok && region_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_formatted_strings() {
+        for text in [
+            "cpe:2.3:a:example:portal:4.2.1:*:*:*:*:*:*:*",
+            "cpe:2.3:o:microsoft:windows_10:1607:*:*:*:*:*:x64:*",
+            "cpe:2.3:a:example:portal\\:pro:4.*:-:*:en-us:*:*:*:*",
+            "cpe:2.3:h:*:*:*:*:*:*:*:*:*:*",
+            "cpe:2.3:a:ex:pr:??1:*:*:*:*:*:*:*",
+        ] {
+            assert_eq!(
+                text.parse::<Cpe>().map(|cpe| cpe.to_string()).as_deref(),
+                Ok(text)
+            );
+        }
+    }
+
+    #[test]
+    fn refuses_other_text() {
+        for text in [
+            "",
+            "cpe:/a:example:portal:4.2.1",
+            "cpe:2.3:x:example:portal:4.2.1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:example:portal:4.2.1:*:*:*:*:*:*",
+            "cpe:2.3:a:example:portal:4.2.1:*:*:*:*:*:*:*:*",
+            "cpe:2.3:a:example:por tal:4.2.1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:example::4.2.1:*:*:*:*:*:*:*",
+            "cpe:2.3:a:example:portal:4.2.1:*:*:english:*:*:*:*",
+            "cpe:2.3:a:example:portal:**:*:*:*:*:*:*:*",
+        ] {
+            assert!(text.parse::<Cpe>().is_err(), "{text:?} accepted");
+        }
+    }
+}
