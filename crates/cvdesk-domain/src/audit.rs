@@ -182,14 +182,38 @@ pub fn entry_hash(sequence: i64, event: &AuditEvent, previous_hash: &str) -> Str
     hex::encode(hasher.finalize())
 }
 
-/// Checks the rows alone, in the order given (the store returns them by sequence). This
-/// cannot notice that the newest entries were removed; use `verify_against` with the head.
-pub fn verify(
-    entries: impl IntoIterator<Item = ChainedEntry>,
-) -> Result<VerifiedChain, ChainBreak> {
-    let mut expected = 1_i64;
-    let mut last_hash = GENESIS_HASH.to_owned();
-    for entry in entries {
+/// Verification fed a few entries at a time, so a log of any length is checked in the
+/// memory of one batch: `push` each batch in order, then `finish` with the head.
+/// `verify` and `verify_against` are this verifier fed everything at once.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    expected: i64,
+    last_hash: String,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        ChainVerifier {
+            expected: 1,
+            last_hash: GENESIS_HASH.to_owned(),
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next entries, in the order the store returns them (by sequence).
+    pub fn push(
+        &mut self,
+        entries: impl IntoIterator<Item = ChainedEntry>,
+    ) -> Result<(), ChainBreak> {
+        for entry in entries {
+            self.push_one(entry)?;
+        }
+        Ok(())
+    }
+
+    fn push_one(&mut self, entry: ChainedEntry) -> Result<(), ChainBreak> {
+        let expected = self.expected;
         let sequence = entry.sequence;
         if sequence != expected {
             return Err(if expected == 1 {
@@ -210,7 +234,7 @@ pub fn verify(
         if entry_hash(sequence, &entry.event, &entry.previous_hash) != entry.hash {
             return Err(ChainBreak::Changed { sequence });
         }
-        if entry.previous_hash != last_hash {
+        if entry.previous_hash != self.last_hash {
             return Err(if sequence == 1 {
                 ChainBreak::NotGenesis
             } else {
@@ -220,13 +244,55 @@ pub fn verify(
                 }
             });
         }
-        last_hash = entry.hash;
-        expected = expected.saturating_add(1);
+        self.last_hash = entry.hash;
+        self.expected = expected.saturating_add(1);
+        Ok(())
     }
-    Ok(VerifiedChain {
-        count: expected - 1,
-        last_hash,
-    })
+
+    /// The sequence of the last entry checked (0 before any).
+    pub fn last_sequence(&self) -> i64 {
+        self.expected - 1
+    }
+
+    /// What the entries pushed so far add up to, compared with the recorded head
+    /// (`(count, last_hash)`) when the store has one, which detects removal of the newest
+    /// entries.
+    pub fn finish(self, head: Option<(i64, &str)>) -> Result<VerifiedChain, ChainBreak> {
+        let verified = VerifiedChain {
+            count: self.expected - 1,
+            last_hash: self.last_hash,
+        };
+        let Some((recorded, recorded_hash)) = head else {
+            return Ok(verified);
+        };
+        let count = verified.count;
+        if count < recorded {
+            return Err(ChainBreak::Truncated {
+                sequence: count + 1,
+                count,
+                recorded,
+            });
+        }
+        if count > recorded {
+            return Err(ChainBreak::BeyondHead {
+                sequence: recorded + 1,
+                count,
+                recorded,
+            });
+        }
+        if verified.last_hash != recorded_hash {
+            return Err(ChainBreak::HeadMismatch { sequence: count });
+        }
+        Ok(verified)
+    }
+}
+
+/// Checks the rows alone, in the order given (the store returns them by sequence). This
+/// cannot notice that the newest entries were removed; use `verify_against` with the head.
+pub fn verify(
+    entries: impl IntoIterator<Item = ChainedEntry>,
+) -> Result<VerifiedChain, ChainBreak> {
+    verify_against(entries, None)
 }
 
 /// Checks the rows and, when the store has one, compares them with the recorded head
@@ -235,29 +301,9 @@ pub fn verify_against(
     entries: impl IntoIterator<Item = ChainedEntry>,
     head: Option<(i64, &str)>,
 ) -> Result<VerifiedChain, ChainBreak> {
-    let verified = verify(entries)?;
-    let Some((recorded, recorded_hash)) = head else {
-        return Ok(verified);
-    };
-    let count = verified.count;
-    if count < recorded {
-        return Err(ChainBreak::Truncated {
-            sequence: count + 1,
-            count,
-            recorded,
-        });
-    }
-    if count > recorded {
-        return Err(ChainBreak::BeyondHead {
-            sequence: recorded + 1,
-            count,
-            recorded,
-        });
-    }
-    if verified.last_hash != recorded_hash {
-        return Err(ChainBreak::HeadMismatch { sequence: count });
-    }
-    Ok(verified)
+    let mut verifier = ChainVerifier::default();
+    verifier.push(entries)?;
+    verifier.finish(head)
 }
 
 fn text(hasher: &mut Sha256, value: &str) {

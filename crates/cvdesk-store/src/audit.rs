@@ -2,7 +2,7 @@
 //! so concurrent actions (from any number of instances) form one unbroken chain.
 
 use async_trait::async_trait;
-use cvdesk_domain::audit::{AuditEvent, ChainedEntry};
+use cvdesk_domain::audit::{AuditEvent, ChainBreak, ChainVerifier, ChainedEntry, VerifiedChain};
 
 use crate::StoreError;
 
@@ -34,4 +34,27 @@ pub trait AuditStore: Send + Sync {
     ) -> Result<Vec<ChainedEntry>, StoreError>;
 
     async fn audit_head(&self) -> Result<AuditHead, StoreError>;
+
+    /// Verifies the whole chain against the head, reading `batch` entries at a time so
+    /// memory stays that of one batch however long the log is. The outer error is the
+    /// store's; the inner one says where the chain breaks.
+    async fn verify_audit_chain(
+        &self,
+        batch: i64,
+    ) -> Result<Result<VerifiedChain, ChainBreak>, StoreError> {
+        let head = self.audit_head().await?;
+        let mut verifier = ChainVerifier::default();
+        loop {
+            let entries = self
+                .audit_entries_after(verifier.last_sequence(), batch)
+                .await?;
+            if entries.is_empty() {
+                break;
+            }
+            if let Err(broken) = verifier.push(entries) {
+                return Ok(Err(broken));
+            }
+        }
+        Ok(verifier.finish(Some((head.count, &head.last_hash))))
+    }
 }

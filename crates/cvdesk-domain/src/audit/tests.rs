@@ -447,3 +447,45 @@ proptest! {
         prop_assert!(verify_against(entries, anchor).is_err());
     }
 }
+
+/// Every way of breaking a log, verified whole and in batches of every size.
+#[test]
+fn batches_verify_exactly_as_the_whole_log() {
+    let intact = log(7);
+    type Case = (Vec<ChainedEntry>, Option<(i64, String)>);
+    let mut cases: Vec<Case> = Vec::new();
+    let with_head = |entries: Vec<ChainedEntry>, head: &[ChainedEntry]| {
+        let recorded = head.last().map(|e| (e.sequence, e.hash.clone()));
+        (entries, recorded)
+    };
+    cases.push(with_head(intact.clone(), &intact));
+    cases.push((Vec::new(), None));
+    let mut changed = intact.clone();
+    changed[4].event.detail.push('!');
+    cases.push(with_head(changed, &intact));
+    let mut missing = intact.clone();
+    missing.remove(3);
+    cases.push(with_head(missing, &intact));
+    let mut reordered = intact.clone();
+    reordered.swap(2, 5);
+    cases.push(with_head(reordered, &intact));
+    cases.push(with_head(intact[..5].to_vec(), &intact));
+    cases.push(with_head(intact.clone(), &intact[..5]));
+    cases.push(with_head(intact[1..].to_vec(), &intact));
+    for (entries, head) in cases {
+        let head = head.as_ref().map(|(count, hash)| (*count, hash.as_str()));
+        let whole = verify_against(entries.clone(), head);
+        for size in 1..=entries.len().max(1) {
+            let mut verifier = ChainVerifier::default();
+            let mut outcome = Ok(());
+            for batch in entries.chunks(size) {
+                outcome = verifier.push(batch.to_vec());
+                if outcome.is_err() {
+                    break;
+                }
+            }
+            let batched = outcome.and_then(|()| verifier.finish(head));
+            assert_eq!(batched, whole, "batches of {size}");
+        }
+    }
+}

@@ -4,6 +4,7 @@ mod abuse;
 mod accounts;
 mod audit;
 mod audit_atomic;
+mod audit_batches;
 mod jobs;
 mod backends;
 mod messages;
