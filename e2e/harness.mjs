@@ -40,6 +40,7 @@ export async function startServer({ challenge = true } = {}) {
     CVDESK_RATE_LIMIT_REPORTS: 'off',
     CVDESK_RATE_LIMIT_TRACKING: 'off',
     CVDESK_RATE_LIMIT_REPLIES: 'off',
+    CVDESK_RATE_LIMIT_SIGN_IN: 'off',
   };
   if (challenge) {
     delete env.CVDESK_INTAKE_CHALLENGE;

@@ -15,6 +15,7 @@ pub mod product;
 pub mod reference;
 pub mod report;
 pub mod secret;
+pub mod sign_in;
 pub mod similarity;
 pub mod sla;
 pub mod staff;

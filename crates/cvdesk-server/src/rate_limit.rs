@@ -1,7 +1,9 @@
 //! Rate limits per client address for the public actions someone could abuse: sending
-//! reports and looking up tracking links. One desk on SQLite keeps its buckets in memory
-//! (governor); several instances on PostgreSQL share them through the store, so a client
-//! cannot multiply its allowance by reaching another instance.
+//! reports, looking up tracking links, and signing in (each sign-in costs a slow password
+//! hash, so it is throttled before any of that work, as vaultwarden does). One desk on
+//! SQLite keeps its buckets in memory (governor); several instances on PostgreSQL share
+//! them through the store, so a client cannot multiply its allowance by reaching another
+//! instance.
 
 use std::fmt;
 use std::num::NonZeroU32;
@@ -83,6 +85,8 @@ pub enum Action {
     Track,
     /// A finder's message on their report.
     Reply,
+    /// A staff sign-in step, or a one-time link that sets a password.
+    SignIn,
 }
 
 impl Action {
@@ -91,6 +95,7 @@ impl Action {
             Action::SendReport => "report",
             Action::Track => "track",
             Action::Reply => "reply",
+            Action::SignIn => "sign_in",
         }
     }
 }
@@ -101,11 +106,13 @@ pub struct RateSettings {
     pub send_report: Option<Rate>,
     pub track: Option<Rate>,
     pub reply: Option<Rate>,
+    pub sign_in: Option<Rate>,
 }
 
 impl RateSettings {
-    /// Ten reports an hour, a tracking lookup a second (with room for sixty at once) and
-    /// thirty replies an hour per client: plenty for a person, little for a script.
+    /// Ten reports an hour, a tracking lookup a second (with room for sixty at once),
+    /// thirty replies an hour and ten sign-in attempts a minute per client: plenty for a
+    /// person, little for a script.
     pub fn defaults() -> Self {
         RateSettings {
             send_report: Some(Rate {
@@ -120,6 +127,10 @@ impl RateSettings {
                 count: NonZeroU32::new(30).unwrap_or(NonZeroU32::MIN),
                 period: StdDuration::from_secs(3_600),
             }),
+            sign_in: Some(Rate {
+                count: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+                period: StdDuration::from_secs(60),
+            }),
         }
     }
 
@@ -128,6 +139,7 @@ impl RateSettings {
             Action::SendReport => self.send_report,
             Action::Track => self.track,
             Action::Reply => self.reply,
+            Action::SignIn => self.sign_in,
         }
     }
 }
@@ -155,6 +167,7 @@ struct LocalBuckets {
     send_report: Option<DefaultKeyedRateLimiter<String>>,
     track: Option<DefaultKeyedRateLimiter<String>>,
     reply: Option<DefaultKeyedRateLimiter<String>>,
+    sign_in: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl RateLimits {
@@ -167,6 +180,7 @@ impl RateLimits {
                 send_report: limiter(settings.send_report),
                 track: limiter(settings.track),
                 reply: limiter(settings.reply),
+                sign_in: limiter(settings.sign_in),
             })),
         }
     }
@@ -197,6 +211,7 @@ impl RateLimits {
                     Action::SendReport => &local.send_report,
                     Action::Track => &local.track,
                     Action::Reply => &local.reply,
+                    Action::SignIn => &local.sign_in,
                 };
                 let Some(limiter) = limiter else {
                     return Ok(());
@@ -222,9 +237,14 @@ impl RateLimits {
     /// (Shared buckets are purged with the store's other expired abuse state.)
     pub fn forget_idle(&self) {
         if let Buckets::Local(local) = &self.buckets {
-            for limiter in [&local.send_report, &local.track, &local.reply]
-                .into_iter()
-                .flatten()
+            for limiter in [
+                &local.send_report,
+                &local.track,
+                &local.reply,
+                &local.sign_in,
+            ]
+            .into_iter()
+            .flatten()
             {
                 limiter.retain_recent();
                 limiter.shrink_to_fit();
@@ -282,6 +302,7 @@ mod tests {
             send_report: Some("2/hour".parse().expect("rate")),
             track: None,
             reply: None,
+            sign_in: None,
         });
         let dir = tempfile::tempdir().expect("temp dir");
         let store = cvdesk_store::open(&cvdesk_store::StoreLocation::Sqlite {

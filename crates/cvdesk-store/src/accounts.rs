@@ -1,5 +1,5 @@
-//! Staff accounts as the store keeps them: sign-in secrets (hashed), second factor,
-//! sessions, API tokens and team membership.
+//! Staff accounts as the store keeps them: sign-in secrets (hashed), second factor, API
+//! tokens and team membership.
 
 use std::collections::BTreeSet;
 
@@ -18,8 +18,6 @@ pub struct User {
     pub password_hash: Option<String>,
     pub totp_secret: Option<Vec<u8>>,
     pub totp_last_step: Option<i64>,
-    pub failed_logins: i64,
-    pub locked_until: Option<OffsetDateTime>,
     pub disabled: bool,
     /// Products owned by the teams this account belongs to.
     pub products: BTreeSet<ProductId>,
@@ -33,21 +31,6 @@ impl User {
             products: self.products.clone(),
         }
     }
-}
-
-/// A signed-in browser. The token itself lives only in the cookie.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
-    pub token_hash: String,
-    pub user_id: UserId,
-    pub csrf_token: String,
-    /// False between the password and the one-time code of an account with two factors.
-    pub second_factor: bool,
-    /// A second-factor secret offered for enrolment and not confirmed yet.
-    pub pending_totp: Option<Vec<u8>>,
-    pub created_at: OffsetDateTime,
-    pub last_seen_at: OffsetDateTime,
-    pub expires_at: OffsetDateTime,
 }
 
 #[async_trait]
@@ -113,16 +96,6 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Counts a failed sign-in and, past the limit, locks the account until `lock_until`.
-    async fn record_failed_login(
-        &self,
-        user: UserId,
-        lock_after: i64,
-        lock_until: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
-    async fn clear_failed_logins(&self, user: UserId) -> Result<(), StoreError>;
-
     /// Stores (or, with `None`, removes) the second factor and its recovery codes.
     async fn set_totp(
         &self,
@@ -142,26 +115,6 @@ pub trait AccountStore: Send + Sync {
         code_hash: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
-
-    async fn create_session(&self, session: &Session) -> Result<(), StoreError>;
-
-    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError>;
-
-    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<(), StoreError>;
-
-    async fn complete_second_factor(&self, token_hash: &str) -> Result<(), StoreError>;
-
-    /// Keeps (or clears) a second-factor secret between showing it and its confirmation.
-    async fn set_pending_totp(
-        &self,
-        token_hash: &str,
-        secret: Option<&[u8]>,
-    ) -> Result<(), StoreError>;
-
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError>;
-
-    /// Signs the account out everywhere (after a password change, for instance).
-    async fn delete_sessions_of(&self, user: UserId) -> Result<(), StoreError>;
 
     async fn create_api_token(
         &self,

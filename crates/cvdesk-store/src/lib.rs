@@ -15,6 +15,7 @@ mod policy;
 mod postgres;
 mod reminders;
 mod rows;
+mod sessions;
 mod settings;
 mod sql_store;
 mod sqlite;
@@ -32,7 +33,7 @@ use cvdesk_domain::{Reference, ReferencePrefix, ReportDraft, TrackingTokenHash};
 use time::OffsetDateTime;
 
 pub use abuse::{AbuseStore, Bucket};
-pub use accounts::{AccountStore, Session, User};
+pub use accounts::{AccountStore, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
@@ -44,6 +45,7 @@ pub use outbox::{
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use reminders::{ReminderStore, UpdateTimes};
+pub use sessions::{Session, SessionStore};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
 pub use triage::{
@@ -105,6 +107,7 @@ pub struct AttachmentContent {
 pub trait Store:
     ReportStore
     + AccountStore
+    + SessionStore
     + AuditStore
     + TriageStore
     + InventoryStore
@@ -121,6 +124,7 @@ pub trait Store:
 impl<T> Store for T where
     T: ReportStore
         + AccountStore
+        + SessionStore
         + AuditStore
         + TriageStore
         + InventoryStore

@@ -108,6 +108,10 @@ pub struct ServeOptions {
     /// Finders' replies per client address, e.g. 30/hour, or off [default: 30/hour]
     #[arg(long, env = "CVDESK_RATE_LIMIT_REPLIES", value_name = "RATE")]
     pub rate_limit_replies: Option<String>,
+    /// Staff sign-in attempts (password, one-time code, password and set-up links) per
+    /// client address, e.g. 10/minute, or off [default: 10/minute]
+    #[arg(long, env = "CVDESK_RATE_LIMIT_SIGN_IN", value_name = "RATE")]
+    pub rate_limit_sign_in: Option<String>,
     /// Reverse proxies (addresses or CIDR networks) whose client address header is
     /// believed; needs --client-address-header; repeat the flag or separate with commas
     #[arg(

@@ -101,6 +101,7 @@ struct RateLimitsFile {
     reports: Option<String>,
     tracking: Option<String>,
     replies: Option<String>,
+    sign_in: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -230,6 +231,11 @@ impl ServeConfig {
                 "rate_limits.replies",
                 options.rate_limit_replies.or(file.rate_limits.replies),
                 defaults.reply,
+            )?,
+            sign_in: rate(
+                "rate_limits.sign_in",
+                options.rate_limit_sign_in.or(file.rate_limits.sign_in),
+                defaults.sign_in,
             )?,
         };
         let proxies = if options.trusted_proxies.is_empty() {
@@ -558,6 +564,15 @@ mod tests {
             unknown.to_string().starts_with("client_address_header: "),
             "{unknown}"
         );
+    }
+
+    #[test]
+    fn the_sign_in_rate_is_a_file_key() {
+        let file: ConfigFile =
+            toml::from_str("[rate_limits]\nsign_in = \"5/minute\"\n").expect("valid");
+        assert_eq!(file.rate_limits.sign_in.as_deref(), Some("5/minute"));
+        let default = RateSettings::defaults().sign_in;
+        assert_eq!(default.map(|r| r.to_string()).as_deref(), Some("10/minute"));
     }
 
     #[test]

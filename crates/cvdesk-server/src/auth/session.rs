@@ -1,7 +1,9 @@
 //! Signed-in staff: the session cookie, its expiry rules, and the `StaffUser` extractor
 //! every staff page takes. The cookie holds a random token; the store holds its hash.
 //! Sessions end after an hour without activity or twelve hours after sign-in, whichever
-//! comes first, and a new one is made at every sign-in.
+//! comes first, and a new one is made at every sign-in. A session that waits for the
+//! one-time code lives five minutes, and completing the second factor replaces it with a
+//! new token, so the half-signed-in cookie never becomes a signed-in one.
 
 use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -18,6 +20,8 @@ use crate::AppState;
 
 pub const IDLE_TIMEOUT: Duration = Duration::hours(1);
 pub const ABSOLUTE_TIMEOUT: Duration = Duration::hours(12);
+/// Time to type the one-time code after the password.
+pub const PENDING_TIMEOUT: Duration = Duration::minutes(5);
 /// Writing `last_seen_at` on every request would make every page view a write.
 const TOUCH_INTERVAL: Duration = Duration::minutes(1);
 
@@ -52,8 +56,8 @@ pub fn cookie_name(state: &AppState) -> &'static str {
     }
 }
 
-/// The `Set-Cookie` value that installs a session token.
-pub fn session_cookie(state: &AppState, token: &SecretToken) -> String {
+/// The `Set-Cookie` value that installs the token of `session`, for as long as it lives.
+pub fn session_cookie(state: &AppState, token: &SecretToken, session: &Session) -> String {
     let secure = if state.settings.uses_tls() {
         "; Secure"
     } else {
@@ -63,7 +67,7 @@ pub fn session_cookie(state: &AppState, token: &SecretToken) -> String {
         "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         cookie_name(state),
         token.as_str(),
-        ABSOLUTE_TIMEOUT.whole_seconds()
+        (session.expires_at - session.created_at).whole_seconds()
     )
 }
 
@@ -90,22 +94,30 @@ pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// Starts a session for `user` and returns it with the cookie to set.
-pub async fn start_session(state: &AppState, user: &User) -> Result<(Session, String), WebError> {
+/// A new session for `user`, complete or waiting for the second factor, with its token.
+pub fn new_session(
+    state: &AppState,
+    user: &User,
+    second_factor: bool,
+) -> Result<(Session, SecretToken), WebError> {
     let token = random::secret_token()?;
     let now = state.clock.now();
+    let lifetime = if second_factor {
+        ABSOLUTE_TIMEOUT
+    } else {
+        PENDING_TIMEOUT
+    };
     let session = Session {
         token_hash: token.hash(),
         user_id: user.id,
         csrf_token: random::secret_token()?.as_str().to_owned(),
-        second_factor: user.totp_secret.is_none(),
+        second_factor,
         pending_totp: None,
         created_at: now,
         last_seen_at: now,
-        expires_at: now + ABSOLUTE_TIMEOUT,
+        expires_at: now + lifetime,
     };
-    state.store.create_session(&session).await?;
-    Ok((session, session_cookie(state, &token)))
+    Ok((session, token))
 }
 
 /// A live session from the request's cookie, whatever its second-factor state.

@@ -1,4 +1,4 @@
-//! Accounts, sessions and API tokens.
+//! Accounts, one-time links, the second factor and API tokens.
 
 use std::collections::BTreeSet;
 
@@ -8,10 +8,10 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use time::OffsetDateTime;
 
 use super::SqlStore;
-use crate::{AccountStore, Session, StoreError, User};
+use crate::{AccountStore, StoreError, User};
 
 const USER_COLUMNS: &str = "SELECT id, email, role, password_hash, totp_secret, totp_last_step, \
-     failed_logins, locked_until, disabled FROM users";
+     disabled FROM users";
 
 #[derive(FromRow)]
 pub struct UserRow {
@@ -21,21 +21,7 @@ pub struct UserRow {
     password_hash: Option<String>,
     totp_secret: Option<Vec<u8>>,
     totp_last_step: Option<i64>,
-    failed_logins: i64,
-    locked_until: Option<OffsetDateTime>,
     disabled: bool,
-}
-
-#[derive(FromRow)]
-pub struct SessionRow {
-    token_hash: String,
-    user_id: i64,
-    csrf_token: String,
-    pending_totp: Option<Vec<u8>>,
-    second_factor: bool,
-    created_at: OffsetDateTime,
-    last_seen_at: OffsetDateTime,
-    expires_at: OffsetDateTime,
 }
 
 impl<DB> SqlStore<DB>
@@ -82,8 +68,6 @@ where
             password_hash: row.password_hash,
             totp_secret: row.totp_secret,
             totp_last_step: row.totp_last_step,
-            failed_logins: row.failed_logins,
-            locked_until: row.locked_until,
             disabled: row.disabled,
             products: products.into_iter().map(ProductId).collect::<BTreeSet<_>>(),
         }))
@@ -114,7 +98,6 @@ where
     for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'r> UserRow: FromRow<'r, DB::Row>,
-    for<'r> SessionRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn create_user(
@@ -267,9 +250,14 @@ where
         let Some(user) = user else {
             return Ok(None);
         };
-        sqlx::query("UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1")
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user)
             .bind(password_hash)
+            .execute(&mut *tx)
+            .await?;
+        // A new password starts with a clean slate at every address.
+        sqlx::query("DELETE FROM password_failures WHERE user_id = $1")
+            .bind(user)
             .execute(&mut *tx)
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1")
@@ -312,33 +300,6 @@ where
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user.0)
             .bind(password_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn record_failed_login(
-        &self,
-        user: UserId,
-        lock_after: i64,
-        lock_until: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3 ELSE locked_until END \
-             WHERE id = $1",
-        )
-        .bind(user.0)
-        .bind(lock_after)
-        .bind(lock_until)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn clear_failed_logins(&self, user: UserId) -> Result<(), StoreError> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(user.0)
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -399,89 +360,6 @@ where
         .fetch_optional(&self.writer)
         .await?;
         Ok(updated.is_some())
-    }
-
-    async fn create_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, second_factor, created_at, \
-             last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(session.token_hash.as_str())
-        .bind(session.user_id.0)
-        .bind(session.csrf_token.as_str())
-        .bind(session.second_factor)
-        .bind(session.created_at)
-        .bind(session.last_seen_at)
-        .bind(session.expires_at)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn session(&self, token_hash: &str) -> Result<Option<Session>, StoreError> {
-        let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT token_hash, user_id, csrf_token, pending_totp, second_factor, created_at, \
-             last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.readers)
-        .await?;
-        Ok(row.map(|row| Session {
-            token_hash: row.token_hash,
-            user_id: UserId(row.user_id),
-            csrf_token: row.csrf_token,
-            second_factor: row.second_factor,
-            pending_totp: row.pending_totp,
-            created_at: row.created_at,
-            last_seen_at: row.last_seen_at,
-            expires_at: row.expires_at,
-        }))
-    }
-
-    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
-            .bind(token_hash)
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn complete_second_factor(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET second_factor = TRUE WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn set_pending_totp(
-        &self,
-        token_hash: &str,
-        secret: Option<&[u8]>,
-    ) -> Result<(), StoreError> {
-        sqlx::query("UPDATE sessions SET pending_totp = $2 WHERE token_hash = $1")
-            .bind(token_hash)
-            .bind(secret)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn delete_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
-    }
-
-    async fn delete_sessions_of(&self, user: UserId) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user.0)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
     }
 
     async fn create_api_token(

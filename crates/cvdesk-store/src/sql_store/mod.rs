@@ -13,6 +13,7 @@ mod outbox;
 mod policy;
 mod reminders;
 mod reports;
+mod sessions;
 mod settings;
 mod triage;
 

@@ -68,6 +68,7 @@ impl TestApp {
             .env("CVDESK_RATE_LIMIT_REPORTS", "off")
             .env("CVDESK_RATE_LIMIT_TRACKING", "off")
             .env("CVDESK_RATE_LIMIT_REPLIES", "off")
+            .env("CVDESK_RATE_LIMIT_SIGN_IN", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if !relaxed {

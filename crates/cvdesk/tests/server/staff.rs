@@ -1,5 +1,6 @@
 //! Staff accounts end to end: the first-admin link printed at start, signing in and out,
-//! lockout, accounts and tokens made on the command line, and the audit chain.
+//! lockout per client address, accounts and tokens made on the command line, and the
+//! audit chain.
 
 use reqwest::redirect::Policy;
 use reqwest::Client;
@@ -50,15 +51,28 @@ pub async fn create_first_admin(app: &TestApp) {
 
 /// Signs in with a fresh browser; returns it and the status of the sign-in answer.
 pub async fn sign_in(app: &TestApp, email: &str, password: &str) -> (Client, u16) {
+    sign_in_from(app, email, password, None).await
+}
+
+/// Signs in as a client behind a trusted proxy that names `address` in
+/// `X-Forwarded-For` (the server must trust the loopback proxy).
+pub async fn sign_in_from(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    address: Option<&str>,
+) -> (Client, u16) {
     let browser = browser();
-    let page = browser
-        .get(app.at("/staff/login"))
+    let forwarded = |request: reqwest::RequestBuilder| match address {
+        Some(address) => request.header("x-forwarded-for", address),
+        None => request,
+    };
+    let page = forwarded(browser.get(app.at("/staff/login")))
         .send()
         .await
         .expect("sent");
     let token = csrf_token(&page.text().await.expect("html"));
-    let response = browser
-        .post(app.at("/staff/login"))
+    let response = forwarded(browser.post(app.at("/staff/login")))
         .form(&[
             ("csrf_token", token.as_str()),
             ("email", email),
@@ -150,6 +164,34 @@ async fn failures_say_the_same_thing_and_lock_the_account() {
         status, 401,
         "locked after five failures, even with the right password"
     );
+}
+
+#[tokio::test]
+async fn wrong_passwords_lock_out_only_the_address_they_come_from() {
+    let app = TestApp::start_with(&[
+        "--trusted-proxy",
+        "127.0.0.1",
+        "--client-address-header",
+        "x-forwarded-for",
+    ]);
+    create_first_admin(&app).await;
+    let attacker = Some("198.51.100.7");
+    for _ in 0..5 {
+        let (_, status) = sign_in_from(&app, ADMIN_EMAIL, "wrong password here", attacker).await;
+        assert_eq!(status, 401);
+    }
+    let (_, status) = sign_in_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, attacker).await;
+    assert_eq!(status, 401, "the guessing address is locked out");
+    let (owner, status) =
+        sign_in_from(&app, ADMIN_EMAIL, ADMIN_PASSWORD, Some("203.0.113.5")).await;
+    assert_eq!(status, 303, "the account holder elsewhere is not");
+    let home = owner
+        .get(app.at("/staff"))
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(home.status(), 200);
 }
 
 #[tokio::test]
@@ -263,4 +305,64 @@ pub fn api_token(app: &TestApp, email: &str) -> String {
     let (code, out) = cli(app, &["token", "create", "--email", email]);
     assert_eq!(code, Some(0), "{out}");
     out.lines().last().expect("token").trim().to_owned()
+}
+
+#[tokio::test]
+async fn sign_in_steps_are_throttled_per_address_before_any_work() {
+    let app = TestApp::start_with(&["--rate-limit-sign-in", "4/minute"]);
+    // The set-up link is the first of four steps this address may take at once.
+    create_first_admin(&app).await;
+    for attempt in 1..=2 {
+        let (_, status) = sign_in(&app, "nobody@example.org", "wrong password here").await;
+        assert_eq!(status, 401, "attempt {attempt}");
+    }
+    let dead_link = browser()
+        .post(app.at("/staff/password/not-a-real-link"))
+        .form(&[("password", "short"), ("confirmation", "short")])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(dead_link.status(), 422);
+    let html = dead_link.text().await.expect("html");
+    assert!(
+        html.contains("expired or was already used") && !html.contains("at least 12"),
+        "a dead link is refused before the password is looked at: {html}"
+    );
+    let (_, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 429, "the fifth step from this address waits");
+    let setup = browser()
+        .post(app.at("/staff/setup/anything"))
+        .form(&[
+            ("email", "x@example.org"),
+            ("password", "p"),
+            ("confirmation", "p"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(setup.status(), 429, "set-up links share the allowance");
+    assert!(setup.headers().contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn an_overlong_e_mail_is_refused_and_recorded_short() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let long = format!("{}@example.org", "a".repeat(5_000));
+    let (_, status) = sign_in(&app, &long, ADMIN_PASSWORD).await;
+    assert_eq!(status, 401);
+    let (admin, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let log = admin
+        .get(app.at("/staff/audit"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(log.contains("user.login_failed"), "{log}");
+    assert!(
+        !log.contains(&"a".repeat(300)),
+        "the label is cut to an e-mail address's length"
+    );
 }

@@ -170,3 +170,178 @@ async fn an_admin_can_require_two_factors() {
     let page = html(&triager, app.at("/staff/account")).await;
     assert!(page.contains("An admin requires it"), "{page}");
 }
+
+/// Signs the admin in, enrols a second factor and returns its secret.
+async fn admin_with_second_factor(app: &TestApp) -> TotpSecret {
+    create_first_admin(app).await;
+    let (admin, _) = sign_in(app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let token = csrf_token(&html(&admin, app.at("/staff/account")).await);
+    admin
+        .post(app.at("/staff/account/two-factor/start"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    let page = html(&admin, app.at("/staff/account")).await;
+    let secret = TotpSecret::from_bytes(base32_decode(between(&page, "id=\"totp-secret\">", "<")))
+        .expect("secret");
+    let code = totp::code_at(
+        &secret,
+        time::OffsetDateTime::now_utc().unix_timestamp() - 30,
+    );
+    let confirmed = admin
+        .post(app.at("/staff/account/two-factor/confirm"))
+        .form(&[("csrf_token", token.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(confirmed.status(), 200);
+    secret
+}
+
+async fn send_code(app: &TestApp, browser: &Client, code: &str) -> reqwest::Response {
+    let token = csrf_token(&html(browser, app.at("/staff/login/code")).await);
+    browser
+        .post(app.at("/staff/login/code"))
+        .form(&[("csrf_token", token.as_str()), ("code", code)])
+        .send()
+        .await
+        .expect("sent")
+}
+
+#[tokio::test]
+async fn wrong_codes_lock_the_second_factor_until_a_complete_sign_in() {
+    let app = TestApp::start();
+    let secret = admin_with_second_factor(&app).await;
+    let (guesser, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    for attempt in 1..=4 {
+        let wrong = send_code(&app, &guesser, "000000").await;
+        assert_eq!(wrong.status(), 401, "attempt {attempt}");
+        assert!(wrong
+            .text()
+            .await
+            .expect("html")
+            .contains("That code is wrong"));
+    }
+    // A correct password in between does not reset the count of wrong codes.
+    let (guesser, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    let fifth = send_code(&app, &guesser, "000000").await;
+    assert_eq!(fifth.status(), 401);
+    assert!(fifth
+        .text()
+        .await
+        .expect("html")
+        .contains("Too many wrong codes"));
+    let after = guesser
+        .get(app.at("/staff/login/code"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        after.headers()["location"],
+        "/staff/login",
+        "the waiting session ended with the lock"
+    );
+
+    let (owner, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let right = send_code(&app, &owner, &totp::code_at(&secret, now)).await;
+    assert_eq!(
+        right.status(),
+        401,
+        "even the right code waits for the lock"
+    );
+    assert!(right
+        .text()
+        .await
+        .expect("html")
+        .contains("Too many wrong codes"));
+    let home = owner.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(home.status(), 303);
+}
+
+fn cookie_value(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+#[tokio::test]
+async fn the_waiting_session_is_short_single_and_replaced_on_success() {
+    let app = TestApp::start();
+    let secret = admin_with_second_factor(&app).await;
+    let login = |browser: Client| {
+        let app = &app;
+        async move {
+            let page = browser
+                .get(app.at("/staff/login"))
+                .send()
+                .await
+                .expect("sent");
+            let token = csrf_token(&page.text().await.expect("html"));
+            let response = browser
+                .post(app.at("/staff/login"))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                ])
+                .send()
+                .await
+                .expect("sent");
+            (browser, response)
+        }
+    };
+    let (first, answer) = login(crate::staff::browser()).await;
+    let waiting = cookie_value(&answer, "cvdesk_session").expect("a session cookie");
+    assert!(waiting.contains("Max-Age=300"), "{waiting}");
+    let (second, answer) = login(crate::staff::browser()).await;
+    let token_of = |cookie: &str| {
+        cookie
+            .split(';')
+            .next()
+            .expect("pair")
+            .trim_start_matches("cvdesk_session=")
+            .to_owned()
+    };
+    let waiting = token_of(&cookie_value(&answer, "cvdesk_session").expect("cookie"));
+    let replaced = first
+        .get(app.at("/staff/login/code"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        replaced.headers()["location"],
+        "/staff/login",
+        "a newer sign-in replaces the waiting one"
+    );
+
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let done = send_code(&app, &second, &totp::code_at(&secret, now + 30)).await;
+    assert_eq!(done.status(), 303);
+    let complete = cookie_value(&done, "cvdesk_session").expect("a new session cookie");
+    assert!(complete.contains("Max-Age=43200"), "{complete}");
+    assert_ne!(
+        waiting,
+        token_of(&complete),
+        "a new token once the code is right"
+    );
+    let stale = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .get(app.at("/staff"))
+        .header("cookie", format!("cvdesk_session={waiting}"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(stale.status(), 303, "the waiting token never signs in");
+    let signed_in = second.get(app.at("/staff")).send().await.expect("sent");
+    assert_eq!(signed_in.status(), 200, "the new token is signed in");
+}

@@ -1,5 +1,7 @@
 //! One-time links: the set-up link that creates the first admin, and the link that lets a
-//! new account choose its password. The secret in the path is the credential.
+//! new account choose its password. The secret in the path is the credential. Posts are
+//! throttled per client address like sign-ins, and a dead link is refused before any
+//! password is hashed.
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -11,8 +13,10 @@ use cvdesk_domain::secret::SecretToken;
 use serde::Deserialize;
 
 use crate::auth::{audit, password};
+use crate::client_address::ClientAddress;
 use crate::error::PageError;
 use crate::routes::staff::form;
+use crate::routes::staff::sign_in::{throttle, EMAIL_MAX_BYTES};
 use crate::views::render;
 use crate::AppState;
 
@@ -88,17 +92,20 @@ fn password_page(
     Ok((status, page).into_response())
 }
 
+async fn usable(state: &AppState, token: &str, setup: bool) -> Result<bool, PageError> {
+    Ok(state
+        .store
+        .link_usable(&SecretToken::hash_of(token), setup, state.clock.now())
+        .await?)
+}
+
 /// A dead link says so at once, before anyone types a password into it.
 async fn link_gone(
     state: &AppState,
     token: &str,
     setup: bool,
 ) -> Result<Option<Response>, PageError> {
-    let usable = state
-        .store
-        .link_usable(&SecretToken::hash_of(token), setup, state.clock.now())
-        .await?;
-    if usable {
+    if usable(state, token, setup).await? {
         return Ok(None);
     }
     let page = render(&ChoosePasswordPage {
@@ -126,12 +133,20 @@ pub async fn get_setup(
 
 pub async fn post_setup(
     State(state): State<AppState>,
+    client: ClientAddress,
     Path(token): Path<String>,
     submitted: Result<Form<ChoosePasswordForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    throttle(&state, &client).await?;
     let submitted = form(submitted)?;
     let email = submitted.email.trim();
-    if !email.contains('@') || email.len() > 254 {
+    if email.len() > EMAIL_MAX_BYTES {
+        return setup_page(&state, &token, "", Some("Enter your e-mail address."));
+    }
+    if !usable(&state, &token, true).await? {
+        return setup_page(&state, &token, email, Some(LINK_USED));
+    }
+    if !email.contains('@') {
         return setup_page(&state, &token, email, Some("Enter your e-mail address."));
     }
     if let Err(message) = password::check_new(&submitted.password, &submitted.confirmation) {
@@ -171,10 +186,15 @@ pub async fn get_password_link(
 
 pub async fn post_password_link(
     State(state): State<AppState>,
+    client: ClientAddress,
     Path(token): Path<String>,
     submitted: Result<Form<ChoosePasswordForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    throttle(&state, &client).await?;
     let submitted = form(submitted)?;
+    if !usable(&state, &token, false).await? {
+        return password_page(&state, &token, Some(LINK_USED));
+    }
     if let Err(message) = password::check_new(&submitted.password, &submitted.confirmation) {
         return password_page(&state, &token, Some(&message));
     }

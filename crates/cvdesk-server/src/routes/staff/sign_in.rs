@@ -1,31 +1,38 @@
 //! Signing in and out: e-mail and password, then the one-time code when the account has a
-//! second factor. Failures say the same thing whether or not the account exists, and
-//! repeated failures lock the account for a while.
+//! second factor. Failures say the same thing whether or not the account exists. Wrong
+//! passwords lock the account for the client address they come from, wrong codes lock the
+//! second factor (cvdesk-domain's `sign_in` says how many and how long).
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use cvdesk_domain::secret::SecretToken;
+use cvdesk_domain::sign_in::{self, Charge};
 use cvdesk_domain::totp::{self, TotpSecret};
 use serde::Deserialize;
-use time::Duration;
 
-use crate::auth::session::{self, current_session, read_cookie, set_cookie_header, start_session};
+use crate::auth::session::{
+    self, current_session, new_session, read_cookie, session_cookie, set_cookie_header,
+};
 use crate::auth::{audit, password};
+use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
 use crate::random;
+use crate::rate_limit::Action;
 use crate::routes::staff::form;
 use crate::views::render;
 use crate::AppState;
 
-/// Failed sign-ins before the account is locked, and for how long.
-const LOCK_AFTER_FAILURES: i64 = 5;
-const LOCK_DURATION: Duration = Duration::minutes(15);
 const LOGIN_CSRF_COOKIE: &str = "cvdesk_login";
+/// The longest e-mail address there can be (RFC 5321's path limit less its brackets).
+pub const EMAIL_MAX_BYTES: usize = 254;
 const SIGN_IN_FAILED: &str = "The e-mail or password is wrong, or the account is locked for \
      a few minutes after repeated failures.";
+const SECOND_FACTOR_LOCKED: &str = "Too many wrong codes: two-factor sign-in for this account \
+     is locked for a while. Sign in again later.";
 
 #[derive(Template)]
 #[template(path = "staff/login.html")]
@@ -92,9 +99,9 @@ fn login_page(
         notice,
     })?;
     let status = if error.is_some() {
-        axum::http::StatusCode::UNAUTHORIZED
+        StatusCode::UNAUTHORIZED
     } else {
-        axum::http::StatusCode::OK
+        StatusCode::OK
     };
     Ok((status, set_cookie_header(cookie), page).into_response())
 }
@@ -113,9 +120,11 @@ pub async fn get_login(
 
 pub async fn post_login(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     submitted: Result<Form<LoginForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    throttle(&state, &client).await?;
     let submitted = form(submitted)?;
     let expected = read_cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty()
@@ -128,56 +137,108 @@ pub async fn post_login(
             None,
         );
     }
+    if submitted.email.len() > EMAIL_MAX_BYTES {
+        // No account has such an address: nothing to look up or hash.
+        return sign_in_failed(&state, None, &submitted.email, &client).await;
+    }
     let now = state.clock.now();
-    let user = state.store.user_by_email(&submitted.email).await?;
-    let locked = user
-        .as_ref()
-        .is_some_and(|u| u.locked_until.is_some_and(|until| until > now) || u.disabled);
+    let user = state
+        .store
+        .user_by_email(&submitted.email)
+        .await?
+        .filter(|user| !user.disabled);
+    let charge = match &user {
+        Some(user) => Some(
+            state
+                .store
+                .charge_password_attempt(user.id, client.as_str(), &sign_in::PASSWORD, now)
+                .await?,
+        ),
+        None => None,
+    };
+    // The password is checked even when the answer is known, so that the time taken does
+    // not tell which accounts exist or are locked.
     let password_matches = password::verify(
         submitted.password,
         user.as_ref().and_then(|u| u.password_hash.clone()),
     )
     .await?;
+    let locked = matches!(charge, Some(Charge::Refused { .. }));
     let user = match user {
         Some(user) if password_matches && !locked => user,
-        other => {
-            if let Some(user) = &other {
-                if !locked {
-                    state
-                        .store
-                        .record_failed_login(user.id, LOCK_AFTER_FAILURES, now + LOCK_DURATION)
-                        .await?;
-                }
-            }
-            let label = submitted.email.trim().to_lowercase();
-            audit::record(
-                &state,
-                other.as_ref(),
-                &label,
-                "user.login_failed",
-                None,
-                "",
-            )
-            .await?;
-            return login_page(&state, &submitted.email, Some(SIGN_IN_FAILED), None);
-        }
+        other => return sign_in_failed(&state, other.as_ref(), &submitted.email, &client).await,
     };
-    state.store.clear_failed_logins(user.id).await?;
     if let Some(token) = read_cookie(&headers, session::cookie_name(&state)) {
         // A new session at every sign-in: an old cookie never becomes a signed-in one.
         state
             .store
-            .delete_session(&cvdesk_domain::secret::SecretToken::hash_of(token))
+            .delete_session(&SecretToken::hash_of(token))
             .await?;
     }
-    let (new_session, cookie) = start_session(&state, &user).await?;
-    let next = if new_session.second_factor {
-        audit::record(&state, Some(&user), "", "user.login", None, "").await?;
-        "/staff"
+    let complete = user.totp_secret.is_none();
+    let (new, token) = new_session(&state, &user, complete)?;
+    let (action, next) = if complete {
+        ("user.login", "/staff")
     } else {
-        "/staff/login/code"
+        ("user.password_accepted", "/staff/login/code")
     };
-    Ok((set_cookie_header(cookie), Redirect::to(next)).into_response())
+    let entry = audit::event(
+        &state,
+        Some(&user),
+        "",
+        action,
+        None,
+        format!("from {client}"),
+    );
+    state.store.sign_in(&new, client.as_str(), &entry).await?;
+    Ok((
+        set_cookie_header(session_cookie(&state, &token, &new)),
+        Redirect::to(next),
+    )
+        .into_response())
+}
+
+/// Counts one sign-in step against the client's allowance: 429 past it, before any work.
+pub async fn throttle(state: &AppState, client: &ClientAddress) -> Result<(), PageError> {
+    state
+        .rate_limits
+        .check(
+            state.store.as_ref(),
+            Action::SignIn,
+            client,
+            state.clock.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Records a refused sign-in and says so, the same way whatever the reason.
+async fn sign_in_failed(
+    state: &AppState,
+    user: Option<&cvdesk_store::User>,
+    email: &str,
+    client: &ClientAddress,
+) -> Result<Response, PageError> {
+    let email = email.trim();
+    let label = match email.char_indices().nth(EMAIL_MAX_BYTES) {
+        Some((cut, _)) => format!("{}…", &email[..cut]),
+        None => email.to_owned(),
+    };
+    audit::record(
+        state,
+        user,
+        &label.to_lowercase(),
+        "user.login_failed",
+        None,
+        format!("from {client}"),
+    )
+    .await?;
+    let shown = if email.len() > EMAIL_MAX_BYTES {
+        ""
+    } else {
+        email
+    };
+    login_page(state, shown, Some(SIGN_IN_FAILED), None)
 }
 
 async fn pending_session(
@@ -189,6 +250,24 @@ async fn pending_session(
         .filter(|(session, _)| !session.second_factor))
 }
 
+fn code_page(
+    state: &AppState,
+    csrf_token: &str,
+    error: Option<&str>,
+) -> Result<Response, PageError> {
+    let page = render(&CodePage {
+        organization_name: &state.settings.organization_name,
+        csrf_token,
+        error,
+    })?;
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, page).into_response())
+}
+
 pub async fn get_code(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -196,19 +275,16 @@ pub async fn get_code(
     let Some((session, _)) = pending_session(&state, &headers).await? else {
         return Ok(Redirect::to("/staff/login").into_response());
     };
-    let page = render(&CodePage {
-        organization_name: &state.settings.organization_name,
-        csrf_token: &session.csrf_token,
-        error: None,
-    })?;
-    Ok(page.into_response())
+    code_page(&state, &session.csrf_token, None)
 }
 
 pub async fn post_code(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     submitted: Result<Form<CodeForm>, FormRejection>,
 ) -> Result<Response, PageError> {
+    throttle(&state, &client).await?;
     let submitted = form(submitted)?;
     let Some((session, user)) = pending_session(&state, &headers).await? else {
         return Ok(Redirect::to("/staff/login").into_response());
@@ -219,6 +295,15 @@ pub async fn post_code(
     }
     .check_csrf(&submitted.csrf_token)?;
     let now = state.clock.now();
+    // Charged before the code is checked, so racing guesses are all counted.
+    let locks = match state
+        .store
+        .charge_second_factor_attempt(user.id, &sign_in::SECOND_FACTOR, now)
+        .await?
+    {
+        Charge::Refused { .. } => return second_factor_locked(&state, &user).await,
+        Charge::Check { locks, .. } => locks,
+    };
     let accepted = match user.totp_secret.clone().map(TotpSecret::from_bytes) {
         Some(Ok(secret)) => {
             match totp::verify(
@@ -242,10 +327,6 @@ pub async fn post_code(
         None => true,
     };
     if !accepted {
-        state
-            .store
-            .record_failed_login(user.id, LOCK_AFTER_FAILURES, now + LOCK_DURATION)
-            .await?;
         audit::record(
             &state,
             Some(&user),
@@ -255,28 +336,47 @@ pub async fn post_code(
             "",
         )
         .await?;
-        let page = render(&CodePage {
-            organization_name: &state.settings.organization_name,
-            csrf_token: &session.csrf_token,
-            error: Some("That code is wrong or was already used. Codes change every 30 seconds."),
-        })?;
-        return Ok((axum::http::StatusCode::UNAUTHORIZED, page).into_response());
+        if locks {
+            return second_factor_locked(&state, &user).await;
+        }
+        return code_page(
+            &state,
+            &session.csrf_token,
+            Some("That code is wrong or was already used. Codes change every 30 seconds."),
+        );
     }
-    state
-        .store
-        .complete_second_factor(&session.token_hash)
-        .await?;
-    state.store.clear_failed_logins(user.id).await?;
-    audit::record(
+    let (complete, token) = new_session(&state, &user, true)?;
+    let entry = audit::event(
         &state,
         Some(&user),
         "",
         "user.login",
         None,
         "with second factor",
+    );
+    let replaced = state
+        .store
+        .complete_second_factor(&session.token_hash, &complete, &entry)
+        .await?;
+    if !replaced {
+        return Ok(Redirect::to("/staff/login").into_response());
+    }
+    Ok((
+        set_cookie_header(session_cookie(&state, &token, &complete)),
+        Redirect::to("/staff"),
     )
-    .await?;
-    Ok(Redirect::to("/staff").into_response())
+        .into_response())
+}
+
+/// Ends every half-finished sign-in of the account: after the lock, the password must be
+/// given again.
+async fn second_factor_locked(
+    state: &AppState,
+    user: &cvdesk_store::User,
+) -> Result<Response, PageError> {
+    state.store.delete_pending_sessions_of(user.id).await?;
+    audit::record(state, Some(user), "", "user.second_factor_locked", None, "").await?;
+    login_page(state, "", Some(SECOND_FACTOR_LOCKED), None)
 }
 
 #[derive(Deserialize, Default)]
