@@ -13,6 +13,7 @@ pub mod cvss_json;
 pub mod cwe;
 pub mod osv;
 pub mod purl;
+pub mod redaction;
 pub mod securitytxt;
 mod text;
 pub mod timestamp;

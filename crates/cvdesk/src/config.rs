@@ -12,11 +12,12 @@ use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_domain::sla::{Calendar, Holidays};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
+use cvdesk_formats::redaction::redact_url;
 use cvdesk_server::openpgp::Passphrase;
 use cvdesk_server::{
     ChallengeSettings, ClientAddressHeader, ClientAddressSource, MailSettings, Rate, RateSettings,
 };
-use cvdesk_store::{redact_url, StoreLocation};
+use cvdesk_store::StoreLocation;
 use ipnet::IpNet;
 use serde::Deserialize;
 use time::{UtcOffset, Weekday};

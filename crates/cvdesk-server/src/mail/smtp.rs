@@ -13,6 +13,7 @@ use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use cvdesk_formats::redaction::redact_url;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use url::{Host, Url};
@@ -69,7 +70,7 @@ pub enum SmtpUrlError {
 
 impl SmtpUrl {
     pub fn parse(text: &str) -> Result<Self, SmtpUrlError> {
-        let url = Url::parse(text.trim()).map_err(|_| SmtpUrlError::NotAUrl(redact(text)))?;
+        let url = Url::parse(text.trim()).map_err(|_| SmtpUrlError::NotAUrl(redact_url(text)))?;
         let (security, default_port) = match url.scheme() {
             "smtp" => (Security::Plain, 25),
             "smtp+starttls" => (Security::StartTls, 587),
@@ -86,7 +87,7 @@ impl SmtpUrl {
         let path = url.path();
         if !(path.is_empty() || path == "/") || url.query().is_some() || url.fragment().is_some() {
             let extra = &url[url::Position::BeforePath..];
-            return Err(SmtpUrlError::Extra(extra.to_owned()));
+            return Err(SmtpUrlError::Extra(redact_url(extra)));
         }
         let decode = |part: &str| {
             percent_encoding::percent_decode_str(part)
@@ -163,16 +164,6 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|address| address.is_loopback())
 }
 
-/// The text with anything between `://` and the last `@` hidden, for error messages.
-fn redact(text: &str) -> String {
-    match (text.find("://"), text.rfind('@')) {
-        (Some(start), Some(at)) if at > start => {
-            format!("{}***{}", &text[..start + 3], &text[at..])
-        }
-        _ => text.to_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +210,12 @@ mod tests {
                 "smtp://mail.example.org/?tls=required",
                 "TLS is chosen by the scheme",
             ),
+            (
+                "smtps://mail.example.org/?password=secret",
+                "TLS is chosen by the scheme",
+            ),
+            ("mail.example.org?password=secret", "is not a URL"),
+            ("user:secret@mail.example.org", "the scheme 'user'"),
             ("smtps://user@mail.example.org", "has no password"),
             ("smtps://:secret@mail.example.org", "needs a user name"),
             (

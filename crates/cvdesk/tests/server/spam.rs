@@ -157,3 +157,35 @@ async fn staff_see_the_source_and_close_spam_alone_or_in_bulk() {
     let audit = page(&admin, app.at("/staff/audit")).await;
     assert!(audit.matches("report.transition").count() >= 3, "{audit}");
 }
+
+#[tokio::test]
+async fn a_report_named_twice_in_a_bulk_close_is_closed_once() {
+    let app = TestApp::start();
+    let first = submit_from(&app, "127.0.0.4", "Cheap pills").await;
+    let second = submit_from(&app, "127.0.0.4", "Cheap watches").await;
+    let triager = signed_in_account(&app, "tri@example.org", "triager", &[]).await;
+    let queue = page(&triager, app.at("/staff?state=all&from=127.0.0.4")).await;
+    let csrf = csrf_token(&queue);
+    // The same report again after another one, not beside itself.
+    let response = triager
+        .post(app.at("/staff/reports/bulk-close"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("to", "informative"),
+            ("reason", "spam"),
+            ("reference", first.as_str()),
+            ("reference", second.as_str()),
+            ("reference", &first.to_lowercase()),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status(), 200, "every report named was closed");
+    let result = response.text().await.expect("html");
+    assert_eq!(
+        result.matches("Closed (new → informative).").count(),
+        2,
+        "{result}"
+    );
+    assert!(!result.contains("Not closed:"), "{result}");
+}

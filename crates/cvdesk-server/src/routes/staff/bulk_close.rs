@@ -2,14 +2,15 @@
 //! goes through the same authorisation, rules, history and audit entry as a single move,
 //! and the page says what happened to each.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use cvdesk_domain::access::StaffAction;
+use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::report::ReportState;
-use cvdesk_domain::staff::Role;
 use cvdesk_domain::workflow::TransitionRequest;
 
 use crate::auth::StaffUser;
@@ -58,11 +59,15 @@ pub async fn post_bulk_close(
     }
     staff.check_csrf(&csrf_token)?;
     // Each report is checked below; a role that may change none is refused outright.
-    if staff.user.role == Role::Viewer {
-        return Err(PageError(WebError::Forbidden(
-            "Your role (viewer) may not close reports.".to_owned(),
-        )));
+    if !access::check_role(&staff.user.actor(), StaffAction::ChangeReport).is_allowed() {
+        return Err(PageError(WebError::Forbidden(format!(
+            "Your role ({}) may not close reports.",
+            staff.user.role
+        ))));
     }
+    // A report named twice is closed once, wherever the second mention is.
+    let mut named = HashSet::new();
+    references.retain(|reference| named.insert(reference.clone()));
     let to = match to.as_str() {
         "not_applicable" => ReportState::NotApplicable,
         "informative" => ReportState::Informative,
@@ -88,7 +93,6 @@ pub async fn post_bulk_close(
             references.len()
         )));
     }
-    references.dedup();
     let mut outcomes = Vec::with_capacity(references.len());
     for reference in references {
         let outcome = close(&state, &staff, &reference, to, &reason).await?;
