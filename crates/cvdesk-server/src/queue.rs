@@ -75,9 +75,16 @@ impl QueueQuery {
             "" => (None, false),
             "none" => (None, true),
             other => (
-                Some(ProductId(other.parse().map_err(|_| {
-                    format!("product: '{other}' is not a product id (or none)")
-                })?)),
+                Some(ProductId(
+                    other
+                        .bytes()
+                        .all(|byte| byte.is_ascii_digit())
+                        .then(|| other.parse().ok())
+                        .flatten()
+                        .ok_or_else(|| {
+                            format!("product: '{other}' is not a product id (or none)")
+                        })?,
+                )),
                 false,
             ),
         };
@@ -128,6 +135,15 @@ impl QueueQuery {
         };
         let received_after = days("max_age_days", &self.max_age_days)?;
         let received_before = days("min_age_days", &self.min_age_days)?;
+        // Search text goes into a full-text query, where a NUL byte ends the string early.
+        for (name, value) in [("q", &self.q), ("from", &self.from)] {
+            if value
+                .chars()
+                .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+            {
+                return Err(format!("{name}: remove the control characters"));
+            }
+        }
         let text = self.q.trim();
         let from = self.from.trim();
         Ok(ReportFilter {

@@ -117,6 +117,7 @@ pub fn parse_transition(
         .map(str::trim)
         .filter(|r| !r.is_empty())
         .map(str::to_owned);
+    refuse_control_characters(reason.as_deref().unwrap_or_default())?;
     Ok(TransitionRequest {
         to,
         reason,
@@ -287,6 +288,7 @@ pub async fn set_assessment(
                 .map_err(|e| ActionError::Invalid(sentence(&e.to_string())))?,
         ),
     };
+    refuse_control_characters(reason)?;
     let priority_override = match priority.trim() {
         "" => None,
         text => {
@@ -335,6 +337,20 @@ pub async fn send_message(
     Ok(id)
 }
 
+/// A reason is kept and shown as text: control characters (a NUL, which PostgreSQL cannot
+/// store, among them) are refused as in every other text.
+fn refuse_control_characters(reason: &str) -> Result<(), ActionError> {
+    if reason
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ActionError::Invalid(
+            "Remove the control characters from the reason.".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn add_note(
     state: &AppState,
     user: &User,
@@ -342,9 +358,19 @@ pub async fn add_note(
     body: &str,
 ) -> Result<i64, ActionError> {
     let body = body.trim();
-    if body.is_empty() || body.chars().count() > NOTE_MAX_CHARS || body.chars().any(|c| c == '\0') {
+    if body.is_empty() || body.chars().count() > NOTE_MAX_CHARS {
         return Err(ActionError::Invalid(format!(
             "Write a note of 1 to {NOTE_MAX_CHARS} characters."
+        )));
+    }
+    // As every other text: PostgreSQL cannot store a NUL, and no control character belongs.
+    if body
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(ActionError::Invalid(format!(
+            "Write a note of 1 to {NOTE_MAX_CHARS} characters. Remove the control characters \
+             from it."
         )));
     }
     let audit = audit_entry(state, user, report, "report.note", String::new());

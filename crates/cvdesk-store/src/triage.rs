@@ -56,7 +56,14 @@ impl QueueCursor {
         }
     }
 
+    /// Reads only what `encode` writes: digits, and a dot before the score.
     pub fn decode(text: &str) -> Option<Self> {
+        if !text
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'.')
+        {
+            return None;
+        }
         let (id, score) = match text.split_once('.') {
             Some((id, score)) => (
                 id,

@@ -213,6 +213,13 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(
             WebError::bad_request("malformed_body", rejection.body_text())
         }
     })?;
+    // serde would read a JSON array into a struct's fields in order; bodies are objects.
+    if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(WebError::bad_request(
+            "malformed_json",
+            "The body is not valid JSON for this request: send an object, not an array.",
+        ));
+    }
     serde_json::from_slice(&body).map_err(|error| {
         WebError::bad_request(
             "malformed_json",
