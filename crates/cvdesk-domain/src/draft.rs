@@ -355,7 +355,9 @@ fn check_public_key_block(key: &str) -> Result<(), String> {
     let end = key.find("-----END PGP PUBLIC KEY BLOCK-----");
     match (begin, end) {
         (Some(begin), Some(end)) if begin < end => Ok(()),
-        _ => Err("Paste an ASCII-armoured OpenPGP public key, from “-----BEGIN PGP PUBLIC KEY BLOCK-----” to “-----END PGP PUBLIC KEY BLOCK-----”.".to_owned()),
+        (Some(_), _) => Err("This key is cut short: copy all of it, down to the line “-----END PGP PUBLIC KEY BLOCK-----”.".to_owned()),
+        (None, _) if key.contains("-----BEGIN PGP ") => Err("This is an OpenPGP message or signature, not a public key: paste your public key, from “-----BEGIN PGP PUBLIC KEY BLOCK-----” to “-----END PGP PUBLIC KEY BLOCK-----”.".to_owned()),
+        (None, _) => Err("This is not an ASCII-armoured OpenPGP public key: paste it from “-----BEGIN PGP PUBLIC KEY BLOCK-----” to “-----END PGP PUBLIC KEY BLOCK-----” (gpg --armor --export prints it).".to_owned()),
     }
 }
 
@@ -479,6 +481,20 @@ mod tests {
         let draft = ReportDraft::parse(&input, TextLimits::default()).expect("valid");
         assert_eq!(draft.contact.name.as_deref(), Some("Ada"));
         assert!(draft.credit);
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_whole_armoured_public_key_is_named_for_what_it_is() {
+        let refusal = |key: &str| {
+            let mut input = valid_input();
+            input.contact_pgp_key = Some(key.to_owned());
+            let errors = ReportDraft::parse(&input, TextLimits::default()).expect_err("refused");
+            errors.get(Field::ContactPgpKey).map(str::to_owned).expect("key error")
+        };
+        assert!(refusal("mQENBF...").contains("not an ASCII-armoured"));
+        assert!(refusal("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF").contains("cut short"));
+        assert!(refusal("-----BEGIN PGP MESSAGE-----\n\nhQEM\n-----END PGP MESSAGE-----")
+            .contains("not a public key"));
     }
 
     #[test]

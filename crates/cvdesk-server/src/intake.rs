@@ -84,12 +84,18 @@ pub async fn accept_report(
     let file_refusal = received.first_refusal(state.settings.attachment_limits);
     let received_at = state.clock.now();
     // A key we could not encrypt to would leave the finder's mail plain: refuse it now,
-    // while they can still fix it, rather than at the first mail.
-    let key = draft
-        .as_ref()
-        .ok()
-        .and_then(|d| d.contact.pgp_key.as_deref())
-        .map(|key| FinderKey::prepare(key, received_at));
+    // while they can still fix it, rather than at the first mail. It is checked whatever
+    // else is wrong, so every problem comes back in one answer.
+    let key_text = match &draft {
+        Ok(draft) => draft.contact.pgp_key.as_deref(),
+        Err(errors) if errors.get(Field::ContactPgpKey).is_none() => input
+            .contact_pgp_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|key| !key.is_empty()),
+        Err(_) => None,
+    };
+    let key = key_text.map(|key| FinderKey::prepare(key, received_at));
     let (draft, finder_key) = match (draft, file_refusal, key) {
         (Ok(draft), None, None) => (draft, None),
         (Ok(draft), None, Some(Ok(key))) => (draft, Some(key)),

@@ -4,9 +4,7 @@
 //! meant for encryption. The message is the body of an RFC 3156 `multipart/encrypted` mail,
 //! signed inside the encryption with the organization's key when the desk has one.
 
-use pgp::composed::{
-    ArmorOptions, Deserializable, MessageBuilder, SignedPublicKey, SignedPublicSubKey,
-};
+use pgp::composed::{Any, ArmorOptions, MessageBuilder, SignedPublicKey, SignedPublicSubKey};
 use pgp::crypto::sym::SymmetricKeyAlgorithm;
 use pgp::packet::{PublicKey, Signature, SignatureType};
 use pgp::types::KeyDetails;
@@ -18,21 +16,46 @@ use crate::openpgp::validity::{
 use crate::openpgp::MessageSigner;
 use time::{Date, OffsetDateTime};
 
-/// Why a mail could not be encrypted to the key the finder gave.
+/// Why a mail could not be encrypted to the key the finder gave, in words the finder can
+/// act on (it is shown beside the form field and written in the plain mail).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EncryptError {
-    #[error("the key is not a readable OpenPGP public key: {0}")]
-    Unreadable(String),
+    #[error("the key cannot be read: {0}")]
+    Unreadable(UnreadableKey),
     #[error("the key has been revoked")]
     Revoked,
     #[error("the key expired on {0}")]
     Expired(Date),
-    #[error("no user id or direct-key self-signature of the key verifies")]
+    #[error("none of the key's self-signatures verifies, so it may have been altered")]
     Unbound,
-    #[error("the key has no valid component for encryption")]
+    #[error(
+        "the key has no part meant for encryption that is current (no valid encryption subkey)"
+    )]
     NoEncryptionKey,
     #[error("encryption failed: {0}")]
     Failed(String),
+}
+
+/// What is wrong with text that should be an armoured OpenPGP public key. The parser's
+/// own errors name its internals ("armor footer", byte dumps), which say nothing to a
+/// finder; these say what to fix.
+#[derive(Debug, Clone, Copy, thiserror::Error, PartialEq, Eq)]
+pub enum UnreadableKey {
+    #[error(
+        "it is not ASCII-armoured (it should start with -----BEGIN PGP PUBLIC KEY BLOCK-----)"
+    )]
+    NotArmoured,
+    #[error(
+        "it is cut short: part of it is missing, up to the line \
+         -----END PGP PUBLIC KEY BLOCK-----"
+    )]
+    Truncated,
+    #[error("it is damaged: its checksum does not match, so a character was changed or lost")]
+    Damaged,
+    #[error("it is {0}, not a public key")]
+    NotAPublicKey(&'static str),
+    #[error("it uses an algorithm or a key format this desk cannot encrypt to")]
+    Unsupported,
 }
 
 /// A finder's public key, checked, with the component mail is encrypted to. Checking
@@ -53,8 +76,7 @@ impl FinderKey {
     /// Reads the armored public key and picks the newest component usable for encryption
     /// at `now`.
     pub fn prepare(armored_key: &str, now: OffsetDateTime) -> Result<Self, EncryptError> {
-        let (key, _) = SignedPublicKey::from_string(armored_key)
-            .map_err(|error| EncryptError::Unreadable(error.to_string()))?;
+        let key = read_public_key(armored_key).map_err(EncryptError::Unreadable)?;
         let recipient = recipient(&key, now)?;
         Ok(FinderKey { key, recipient })
     }
@@ -87,6 +109,40 @@ impl FinderKey {
         builder
             .to_armored_string(OsRng, ArmorOptions::default())
             .map_err(failed)
+    }
+}
+
+/// The public key in `armored`, or what is wrong with it.
+fn read_public_key(armored: &str) -> Result<SignedPublicKey, UnreadableKey> {
+    let text = armored.trim();
+    match Any::from_string(text) {
+        Ok((Any::PublicKey(key), _)) => Ok(key),
+        Ok((Any::SecretKey(_), _)) => Err(UnreadableKey::NotAPublicKey("a private key")),
+        Ok((Any::Message(_), _)) => Err(UnreadableKey::NotAPublicKey("a message")),
+        Ok((Any::Cleartext(_), _)) => Err(UnreadableKey::NotAPublicKey("a signed message")),
+        Ok((Any::Signature(_), _)) => Err(UnreadableKey::NotAPublicKey("a signature")),
+        Err(error) => {
+            tracing::debug!(%error, "a finder's OpenPGP key could not be read");
+            Err(unreadable(text, &error))
+        }
+    }
+}
+
+/// Names what a parse failure means for the finder: the armour's frame first, then the
+/// parser's verdict on what is inside it.
+fn unreadable(text: &str, error: &pgp::errors::Error) -> UnreadableKey {
+    use pgp::errors::Error;
+    if !text.starts_with("-----BEGIN PGP ") {
+        return UnreadableKey::NotArmoured;
+    }
+    let last_line = text.lines().last().unwrap_or_default().trim();
+    if !(last_line.starts_with("-----END PGP ") && last_line.ends_with("-----")) {
+        return UnreadableKey::Truncated;
+    }
+    match error {
+        Error::Unsupported { .. } | Error::Unimplemented { .. } => UnreadableKey::Unsupported,
+        Error::PacketIncomplete { .. } | Error::RequestedSizeTooLarge => UnreadableKey::Truncated,
+        _ => UnreadableKey::Damaged,
     }
 }
 
@@ -181,15 +237,60 @@ mod tests {
         assert!(key_pair().decrypt(&armored).is_err(), "another key cannot");
     }
 
+    /// What a finder may paste by mistake, and what they are told.
     #[test]
-    fn unusable_keys_are_refused_with_a_reason() {
+    fn unreadable_keys_are_refused_in_words() {
         let secret =
             OrganizationKey::generate("Ada", "ada@example.org", None, NOW).expect("generated");
-        for text in ["not a key", secret.as_str()] {
-            match FinderKey::prepare(text, NOW) {
-                Err(EncryptError::Unreadable(_)) => {}
-                Err(other) => panic!("{other}"),
+        let public = key_pair().public_armored();
+        let lines: Vec<&str> = public.lines().collect();
+        let cut_short = lines[..lines.len() / 2].join("\n");
+        let without_footer = lines[..lines.len() - 1].join("\n");
+        // One character changed in the middle of the key: still readable, but its
+        // self-signatures no longer verify.
+        let middle = lines.len() / 2;
+        let mut altered_lines: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+        let changed: String = altered_lines[middle]
+            .chars()
+            .enumerate()
+            .map(|(i, c)| match (i, c) {
+                (10, 'A') => 'B',
+                (10, _) => 'A',
+                (_, c) => c,
+            })
+            .collect();
+        altered_lines[middle] = changed;
+        let altered = altered_lines.join("\n");
+        // The first line of the key's data garbled: its packets cannot be read at all.
+        let mut garbled_lines = altered_lines.clone();
+        garbled_lines[2] = "!!!! not base64 !!!!".to_owned();
+        let garbled = garbled_lines.join("\n");
+        let signed = key_pair().sign_cleartext("hello\n", NOW).expect("signed");
+        let unreadable = EncryptError::Unreadable;
+        let cases: [(&str, EncryptError); 7] = [
+            ("not a key", unreadable(UnreadableKey::NotArmoured)),
+            (&cut_short, unreadable(UnreadableKey::Truncated)),
+            (&without_footer, unreadable(UnreadableKey::Truncated)),
+            (&garbled, unreadable(UnreadableKey::Damaged)),
+            (&altered, EncryptError::Unbound),
+            (
+                &secret,
+                unreadable(UnreadableKey::NotAPublicKey("a private key")),
+            ),
+            (
+                &signed,
+                unreadable(UnreadableKey::NotAPublicKey("a signed message")),
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = match FinderKey::prepare(text, NOW) {
+                Err(error) => error,
                 Ok(_) => panic!("{text:.40} accepted"),
+            };
+            assert_eq!(error, expected, "{text}");
+            let message = error.to_string();
+            for internal in ["Error", "input:", "code:", "armor", "["] {
+                assert!(!message.contains(internal), "{message}");
             }
         }
     }

@@ -11,6 +11,7 @@ mod config;
 mod deadlines;
 mod durability;
 mod example_config;
+mod finder_keys;
 mod form;
 mod gnupg;
 mod headers;
