@@ -9,6 +9,7 @@ use sqlx::query::QueryScalar;
 use sqlx::{Database, Encode, Type};
 use time::OffsetDateTime;
 
+use crate::sql_store::StoredTime;
 use crate::{NewReport, StoreError};
 
 /// Takes the next sequence number of a year. The row lock it takes serialises concurrent
@@ -223,7 +224,7 @@ where
     i64: Encode<'q, DB> + Type<DB>,
     Option<i64>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
-    OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    StoredTime: Encode<'q, DB> + Type<DB>,
 {
     let content = new.content;
     let severity = content.severity.as_ref();
@@ -232,7 +233,7 @@ where
         .bind(year)
         .bind(sequence)
         .bind(new.tracking_token_hash.as_str())
-        .bind(new.received_at)
+        .bind(StoredTime(new.received_at))
         .bind(content.asset.as_deref())
         .bind(content.weakness.map(|w| w.to_string()))
         .bind(severity.map(|s| s.vector.as_str()))

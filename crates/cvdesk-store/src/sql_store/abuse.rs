@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 use time::{Duration, OffsetDateTime};
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::abuse::{AbuseStore, Bucket};
 use crate::StoreError;
 
@@ -25,7 +25,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn take_from_bucket(
@@ -63,7 +63,7 @@ where
             .execute(&self.writer)
             .await?;
         sqlx::query("DELETE FROM spent_challenges WHERE expires_at < $1")
-            .bind(now)
+            .bind(StoredTime(now))
             .execute(&self.writer)
             .await?;
         Ok(())

@@ -7,7 +7,7 @@ use cvdesk_domain::staff::{ProductId, Role, UserId};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::{AccountStore, StoreError, User};
 
 const USER_COLUMNS: &str = "SELECT id, email, role, password_hash, totp_secret, totp_last_step, \
@@ -95,7 +95,7 @@ where
     for<'q> Option<&'q [u8]>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'r> UserRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -112,7 +112,7 @@ where
         )
         .bind(email.as_str())
         .bind(role.as_str())
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_one(&self.writer)
         .await
         .map_err(|e| {
@@ -143,7 +143,7 @@ where
     ) -> Result<(), StoreError> {
         sqlx::query("INSERT INTO setup_links (token_hash, expires_at) VALUES ($1, $2)")
             .bind(token_hash)
-            .bind(expires_at)
+            .bind(StoredTime(expires_at))
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -163,7 +163,7 @@ where
              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING token_hash",
         )
         .bind(token_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&mut *tx)
         .await?;
         let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
@@ -178,7 +178,7 @@ where
         )
         .bind(email.as_str())
         .bind(password_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -226,7 +226,7 @@ where
         )
         .bind(token_hash)
         .bind(user.0)
-        .bind(expires_at)
+        .bind(StoredTime(expires_at))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -244,7 +244,7 @@ where
              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
         )
         .bind(token_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&mut *tx)
         .await?;
         let Some(user) = user else {
@@ -284,7 +284,7 @@ where
              WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2"
         ))
         .bind(token_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&self.readers)
         .await?;
         if setup && found.is_some() {
@@ -356,7 +356,7 @@ where
         )
         .bind(user.0)
         .bind(code_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&self.writer)
         .await?;
         Ok(updated.is_some())
@@ -375,7 +375,7 @@ where
         .bind(token_hash)
         .bind(user.0)
         .bind(label)
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -390,7 +390,7 @@ where
             "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 RETURNING user_id",
         )
         .bind(token_hash)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&self.writer)
         .await?;
         match user {

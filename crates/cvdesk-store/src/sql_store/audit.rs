@@ -6,7 +6,7 @@ use cvdesk_domain::staff::UserId;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::audit::{AuditHead, AuditStore};
 use crate::StoreError;
 
@@ -59,7 +59,7 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
     for<'r> (i64, String): FromRow<'r, DB::Row>,
 {
@@ -85,7 +85,7 @@ where
          detail, previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(entry.sequence)
-    .bind(entry.event.at)
+    .bind(StoredTime(entry.event.at))
     .bind(entry.event.actor.map(|user| user.0))
     .bind(entry.event.actor_label.as_str())
     .bind(entry.event.action.as_str())
@@ -114,7 +114,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
     for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,

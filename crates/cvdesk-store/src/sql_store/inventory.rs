@@ -6,7 +6,7 @@ use cvdesk_domain::staff::{ProductId, TeamId};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::inventory::{InventoryStore, Product, Team};
 use crate::StoreError;
 
@@ -80,7 +80,7 @@ where
     for<'q> String: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> ProductRow: FromRow<'r, DB::Row>,
     for<'r> TeamRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -89,7 +89,7 @@ where
         let id: i64 =
             sqlx::query_scalar("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
                 .bind(name)
-                .bind(now)
+                .bind(StoredTime(now))
                 .fetch_one(&self.writer)
                 .await
                 .map_err(|e| {
@@ -149,7 +149,7 @@ where
         .bind(spec.hostnames.join("\n"))
         .bind(spec.url_prefixes.join("\n"))
         .bind(spec.aliases.join("\n"))
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_one(&self.writer)
         .await
         .map_err(|e| StoreError::conflict_on_unique(e, format!("a product named {:?} exists already", spec.name)))?;

@@ -6,8 +6,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use time::{Duration, OffsetDateTime};
 
 use super::audit::{append_audit_in, AuditRow};
-use super::outbox::stored_time;
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 use crate::StoreError;
 
@@ -94,8 +93,10 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<OffsetDateTime>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Decode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<OffsetDateTime>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<StoredTime>: Encode<'q, DB> + Type<DB>,
     for<'r> ClaimedRow: FromRow<'r, DB::Row>,
     for<'r> JobRow: FromRow<'r, DB::Row>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
@@ -107,8 +108,8 @@ where
             .bind(job.kind)
             .bind(job.subject)
             .bind(job.payload)
-            .bind(stored_time(job.run_at))
-            .bind(stored_time(now))
+            .bind(StoredTime(job.run_at))
+            .bind(StoredTime(now))
             .fetch_optional(&self.writer)
             .await?;
         Ok(queued.is_some())
@@ -119,8 +120,8 @@ where
             .bind(job.kind)
             .bind(job.subject)
             .bind(job.payload)
-            .bind(stored_time(job.run_at))
-            .bind(stored_time(now))
+            .bind(StoredTime(job.run_at))
+            .bind(StoredTime(now))
             .fetch_optional(&self.writer)
             .await?;
         Ok(queued.is_some())
@@ -142,12 +143,11 @@ where
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<ClaimedJob>, StoreError> {
-        let now = stored_time(now);
-        let lease_until = stored_time(now + lease);
+        let lease_until = now + lease;
         let rows: Vec<ClaimedRow> = sqlx::query_as(CLAIM)
-            .bind(lease_until)
+            .bind(StoredTime(lease_until))
             .bind(worker)
-            .bind(now)
+            .bind(StoredTime(now))
             .bind(i64::from(limit))
             .fetch_all(&self.writer)
             .await?;
@@ -178,7 +178,7 @@ where
         ))
         .bind(job.id)
         .bind(job.attempt)
-        .bind(stored_time(until))
+        .bind(StoredTime(until))
         .fetch_optional(&self.writer)
         .await?;
         Ok(renewed.is_some())
@@ -190,12 +190,11 @@ where
         outcome: &JobOutcome,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
-        let now = stored_time(now);
         let (state, run_at, error, finished_at) = match outcome {
             JobOutcome::Done => ("done", job.run_at, None, Some(now)),
-            JobOutcome::RunAgainAt(at) => ("queued", stored_time(*at), None, None),
+            JobOutcome::RunAgainAt(at) => ("queued", *at, None, None),
             JobOutcome::RetryAt { at, error } => {
-                ("queued", stored_time(*at), Some(error.as_str()), None)
+                ("queued", *at, Some(error.as_str()), None)
             }
             JobOutcome::GivenUp { error } => {
                 ("failed", job.run_at, Some(error.as_str()), Some(now))
@@ -214,9 +213,9 @@ where
         .bind(job.id)
         .bind(job.attempt)
         .bind(state)
-        .bind(run_at)
+        .bind(StoredTime(run_at))
         .bind(error)
-        .bind(finished_at)
+        .bind(finished_at.map(StoredTime))
         .fetch_optional(&self.writer)
         .await?;
         Ok(finished.is_some())
@@ -258,7 +257,7 @@ where
              WHERE id = $1 AND state = 'failed' RETURNING id",
         )
         .bind(id)
-        .bind(stored_time(now))
+        .bind(StoredTime(now))
         .fetch_optional(&mut *tx)
         .await?;
         if queued.is_none() {
@@ -273,7 +272,7 @@ where
         let oldest: Option<OffsetDateTime> = sqlx::query_scalar(
             "SELECT MIN(run_at) FROM jobs WHERE state = 'queued' AND run_at <= $1",
         )
-        .bind(stored_time(now))
+        .bind(StoredTime(now))
         .fetch_one(&self.readers)
         .await?;
         Ok(oldest.map(|at| now - at))

@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
-use super::{Dialect, SqlStore};
+use super::{Dialect, SqlStore, StoredTime};
 use crate::messages::{Message, MessageStore};
 use crate::outbox::NewMail;
 use crate::rows::AttachmentRow;
@@ -54,7 +54,8 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Decode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> Option<OffsetDateTime>: Decode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'r> MessageRow: FromRow<'r, DB::Row>,
@@ -75,7 +76,7 @@ where
         let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(INSERT)
             .bind(report_id)
-            .bind(now)
+            .bind(StoredTime(now))
             .bind(false)
             .bind(author.id.map(|user| user.0))
             .bind(author.label)
@@ -111,7 +112,7 @@ where
         let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(INSERT)
             .bind(report_id)
-            .bind(now)
+            .bind(StoredTime(now))
             .bind(true)
             .bind(None::<i64>)
             .bind(FINDER.label)
@@ -136,7 +137,7 @@ where
              WHERE id = $1 AND needs_info RETURNING id",
         )
         .bind(report_id)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_optional(&mut *tx)
         .await?;
         if cleared.is_some() {
@@ -170,8 +171,8 @@ where
              AND (update_requested_at IS NULL OR update_requested_at <= $3) RETURNING id",
         )
         .bind(report_id)
-        .bind(now)
-        .bind(previous_before)
+        .bind(StoredTime(now))
+        .bind(StoredTime(previous_before))
         .fetch_optional(&mut *tx)
         .await?;
         if recorded.is_none() {

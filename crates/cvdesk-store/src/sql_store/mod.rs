@@ -15,6 +15,7 @@ mod reminders;
 mod reports;
 mod sessions;
 mod settings;
+mod stored_time;
 mod triage;
 
 use std::fmt::Write;
@@ -23,6 +24,8 @@ use sqlx::{Database, Pool};
 use time::OffsetDateTime;
 
 use crate::blobs::BlobDir;
+
+pub use stored_time::StoredTime;
 
 /// Where attachment bytes are kept.
 pub enum Blobs {

@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::outbox::{
     retry_after, Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail,
     OutboxStore, Retry,
@@ -33,14 +33,6 @@ const FAILED: &str = "UPDATE outbox SET next_attempt_at = $2, given_up_at = $3, 
 
 const RECENT: &str = "SELECT id, created_at, kind, report_id, recipient, attempts, \
      next_attempt_at, sent_at, given_up_at, last_error FROM outbox ORDER BY id DESC LIMIT $1";
-
-/// Outbox times are whole seconds in UTC: SQLite compares them as text, which orders them
-/// by time only when every one has the same shape.
-pub(super) fn stored_time(at: OffsetDateTime) -> OffsetDateTime {
-    at.to_offset(UtcOffset::UTC)
-        .replace_nanosecond(0)
-        .unwrap_or(at)
-}
 
 #[derive(FromRow)]
 pub struct ClaimedRow {
@@ -132,12 +124,11 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
 {
-    let now = stored_time(now);
     for one in mail {
         sqlx::query(INSERT)
-            .bind(now)
+            .bind(StoredTime(now))
             .bind(one.kind.as_str())
             .bind(one.report_id)
             .bind(one.recipient.as_str())
@@ -160,8 +151,9 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<OffsetDateTime>: Encode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Decode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<StoredTime>: Encode<'q, DB> + Type<DB>,
     for<'r> ClaimedRow: FromRow<'r, DB::Row>,
     for<'r> EntryRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
@@ -179,10 +171,9 @@ where
         lease: Duration,
         limit: u32,
     ) -> Result<Vec<OutboxMail>, StoreError> {
-        let now = stored_time(now);
         let rows: Vec<ClaimedRow> = sqlx::query_as(CLAIM)
-            .bind(stored_time(now + lease))
-            .bind(now)
+            .bind(StoredTime(now + lease))
+            .bind(StoredTime(now))
             .bind(i64::from(limit))
             .fetch_all(&self.writer)
             .await?;
@@ -198,7 +189,7 @@ where
     async fn mark_mail_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {
         sqlx::query(SENT)
             .bind(id)
-            .bind(stored_time(now))
+            .bind(StoredTime(now))
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -211,16 +202,15 @@ where
         error: &str,
         now: OffsetDateTime,
     ) -> Result<Retry, StoreError> {
-        let now = stored_time(now);
         let retry = retry_after(mail.attempts, mail.created_at, now, failure);
         let (next_attempt_at, given_up_at) = match retry {
-            Retry::At(at) => (stored_time(at), None),
+            Retry::At(at) => (at, None),
             Retry::GivenUp => (now, Some(now)),
         };
         sqlx::query(FAILED)
             .bind(mail.id)
-            .bind(next_attempt_at)
-            .bind(given_up_at)
+            .bind(StoredTime(next_attempt_at))
+            .bind(given_up_at.map(StoredTime))
             .bind(error)
             .execute(&self.writer)
             .await?;

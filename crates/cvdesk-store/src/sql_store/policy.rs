@@ -6,7 +6,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::policy::{PolicyStore, PolicyVersion};
 use crate::{AuditOf, StoreError};
 
@@ -57,7 +57,8 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> OffsetDateTime: Decode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> PolicyRow: FromRow<'r, DB::Row>,
     for<'r> (i64, OffsetDateTime): FromRow<'r, DB::Row>,
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
@@ -78,7 +79,7 @@ where
         loop {
             let mut tx = self.writer.begin().await?;
             let published = sqlx::query_scalar(PUBLISH)
-                .bind(now)
+                .bind(StoredTime(now))
                 .bind(published_by)
                 .bind(json.as_str())
                 .fetch_one(&mut *tx)
@@ -105,7 +106,7 @@ where
         now: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let inserted: Option<i64> = sqlx::query_scalar(PUBLISH_FIRST)
-            .bind(now)
+            .bind(StoredTime(now))
             .bind(to_json(settings)?)
             .fetch_optional(&self.writer)
             .await?;

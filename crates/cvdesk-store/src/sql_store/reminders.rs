@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::outbox::{insert_mail, stored_time};
-use super::SqlStore;
+use super::outbox::insert_mail;
+use super::{SqlStore, StoredTime};
 use crate::outbox::NewMail;
 use crate::reminders::{ReminderStore, UpdateTimes};
 use crate::StoreError;
@@ -23,6 +23,12 @@ const UPDATE_TIMES: &str = "SELECT r.id, \
 const RECORD: &str = "INSERT INTO reminders_sent (report_id, reminder, due_at, queued_at) \
      VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING report_id";
 
+/// Reminder instants are kept to the second, so a due instant computed again from the
+/// same report finds its record whatever fraction the times it came from carried.
+fn to_the_second(at: OffsetDateTime) -> OffsetDateTime {
+    at.replace_nanosecond(0).unwrap_or(at)
+}
+
 #[derive(FromRow)]
 pub struct UpdateTimesRow {
     id: i64,
@@ -39,7 +45,7 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> UpdateTimesRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -70,8 +76,8 @@ where
         let recorded: Option<i64> = sqlx::query_scalar(RECORD)
             .bind(report_id)
             .bind(reminder)
-            .bind(stored_time(due_at))
-            .bind(stored_time(now))
+            .bind(StoredTime(to_the_second(due_at)))
+            .bind(StoredTime(to_the_second(now)))
             .fetch_optional(&mut *tx)
             .await?;
         if recorded.is_none() {

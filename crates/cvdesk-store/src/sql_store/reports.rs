@@ -4,10 +4,9 @@ use async_trait::async_trait;
 use cvdesk_domain::report::{AttachmentMeta, Report};
 use cvdesk_domain::{Reference, TrackingTokenHash};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
-use time::OffsetDateTime;
 
 use super::outbox::insert_mail;
-use super::{Blobs, SqlStore};
+use super::{Blobs, SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, ReportRow};
 use crate::{AttachmentContent, ComposeMail, NewAttachment, NewReport, ReportStore, StoreError};
 
@@ -31,7 +30,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
     for<'r> ReportRow: FromRow<'r, DB::Row>,
@@ -127,7 +126,7 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
     for<'r> ReportRow: FromRow<'r, DB::Row>,
@@ -150,7 +149,7 @@ where
         if let Some(challenge) = new.challenge {
             let spent: Option<String> = sqlx::query_scalar(SPEND_CHALLENGE)
                 .bind(challenge.nonce)
-                .bind(challenge.expires_at)
+                .bind(StoredTime(challenge.expires_at))
                 .fetch_optional(&mut *tx)
                 .await?;
             if spent.is_none() {

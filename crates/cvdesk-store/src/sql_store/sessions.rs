@@ -10,7 +10,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::sessions::{Session, SessionStore};
 use crate::StoreError;
 
@@ -58,8 +58,8 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
-    for<'q> Option<OffsetDateTime>: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<StoredTime>: Encode<'q, DB> + Type<DB>,
     for<'r> SessionRow: FromRow<'r, DB::Row>,
     for<'r> FailuresRow: FromRow<'r, DB::Row>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
@@ -80,7 +80,7 @@ where
         )
         .bind(user.0)
         .bind(client)
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&mut *tx)
         .await?;
         // A no-op update takes the row's lock: racing attempts queue here.
@@ -101,8 +101,8 @@ where
             .bind(user.0)
             .bind(client)
             .bind(record.count)
-            .bind(record.locked_until)
-            .bind(record.last_failure_at.unwrap_or(now))
+            .bind(record.locked_until.map(StoredTime))
+            .bind(StoredTime(record.last_failure_at.unwrap_or(now)))
             .execute(&mut *tx)
             .await?;
         }
@@ -135,8 +135,8 @@ where
             )
             .bind(user.0)
             .bind(record.count)
-            .bind(record.locked_until)
-            .bind(record.last_failure_at)
+            .bind(record.locked_until.map(StoredTime))
+            .bind(record.last_failure_at.map(StoredTime))
             .execute(&mut *tx)
             .await?;
         }
@@ -193,7 +193,7 @@ where
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<(), StoreError> {
         sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
             .bind(token_hash)
-            .bind(now)
+            .bind(StoredTime(now))
             .execute(&self.writer)
             .await?;
         Ok(())
@@ -293,16 +293,16 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
 {
     sqlx::query(INSERT_SESSION)
         .bind(session.token_hash.as_str())
         .bind(session.user_id.0)
         .bind(session.csrf_token.as_str())
         .bind(session.second_factor)
-        .bind(session.created_at)
-        .bind(session.last_seen_at)
-        .bind(session.expires_at)
+        .bind(StoredTime(session.created_at))
+        .bind(StoredTime(session.last_seen_at))
+        .bind(StoredTime(session.expires_at))
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::SqlStore;
+use super::{SqlStore, StoredTime};
 use crate::settings::SettingsStore;
 use crate::StoreError;
 
@@ -16,7 +16,7 @@ where
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -40,7 +40,7 @@ where
         )
         .bind(key)
         .bind(value)
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&self.writer)
         .await?;
         Ok(
@@ -63,7 +63,7 @@ where
         )
         .bind(key)
         .bind(value)
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&self.writer)
         .await?;
         Ok(())

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
-use super::{Dialect, SqlStore, SqlText, Value};
+use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::outbox::NewMail;
 use crate::triage::{
     Author, ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
@@ -133,7 +133,7 @@ where
     for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
 {
     /// Records one line of a report's history inside the caller's transaction.
     #[allow(clippy::too_many_arguments)]
@@ -152,7 +152,7 @@ where
              to_state, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(report_id)
-        .bind(now)
+        .bind(StoredTime(now))
         .bind(author.id.map(|user| user.0))
         .bind(author.label)
         .bind(kind)
@@ -179,7 +179,7 @@ where
     for<'q> f64: Encode<'q, DB> + Type<DB>,
     for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> OffsetDateTime: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> SummaryRow: FromRow<'r, DB::Row>,
     for<'r> EventRow: FromRow<'r, DB::Row>,
     for<'r> NoteRow: FromRow<'r, DB::Row>,
@@ -282,7 +282,7 @@ where
                 Value::Integer(number) => query.bind(number),
                 Value::Real(number) => query.bind(number),
                 Value::Flag(flag) => query.bind(flag),
-                Value::Time(time) => query.bind(time),
+                Value::Time(time) => query.bind(StoredTime(time)),
             };
         }
         let mut rows = query.fetch_all(&self.readers).await?;
@@ -343,7 +343,7 @@ where
         .bind(transition.from.as_str())
         .bind(transition.to.as_str())
         .bind(duplicate_of.as_deref())
-        .bind(now)
+        .bind(StoredTime(now))
         .bind(transition.to.is_open())
         .fetch_optional(&mut *tx)
         .await?;
@@ -388,7 +388,7 @@ where
         sqlx::query("UPDATE reports SET needs_info = $2, updated_at = $3 WHERE id = $1")
             .bind(report_id)
             .bind(needs_info)
-            .bind(now)
+            .bind(StoredTime(now))
             .execute(&mut *tx)
             .await?;
         let kind = if needs_info {
@@ -415,7 +415,7 @@ where
         sqlx::query("UPDATE reports SET product_id = $2, updated_at = $3 WHERE id = $1")
             .bind(report_id)
             .bind(product.map(|p| p.0))
-            .bind(now)
+            .bind(StoredTime(now))
             .execute(&mut *tx)
             .await?;
         let detail = product.map_or_else(|| "none".to_owned(), |p| p.0.to_string());
@@ -446,7 +446,7 @@ where
         .bind(exploitability.map(Exploitability::as_str))
         .bind(priority_override.map(|o| o.priority.as_str()))
         .bind(priority_override.map(|o| o.reason.as_str()))
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&mut *tx)
         .await?;
         let detail = format!(
@@ -494,7 +494,7 @@ where
         .bind(severity.map(|s| s.version.as_str()))
         .bind(severity.map(|s| s.score))
         .bind(severity.map(|s| s.rating.as_str()))
-        .bind(now)
+        .bind(StoredTime(now))
         .execute(&mut *tx)
         .await?;
         let detail = format!(
@@ -535,7 +535,7 @@ where
         .bind(author.id.map(|user| user.0))
         .bind(author.label)
         .bind(body)
-        .bind(now)
+        .bind(StoredTime(now))
         .fetch_one(&mut *tx)
         .await?;
         append_audit_in::<DB>(&mut tx, audit).await?;

@@ -15,4 +15,5 @@ mod reports;
 mod search;
 mod staff;
 mod thanks;
+mod times;
 mod triage;
