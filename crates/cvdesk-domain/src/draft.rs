@@ -489,12 +489,17 @@ mod tests {
             let mut input = valid_input();
             input.contact_pgp_key = Some(key.to_owned());
             let errors = ReportDraft::parse(&input, TextLimits::default()).expect_err("refused");
-            errors.get(Field::ContactPgpKey).map(str::to_owned).expect("key error")
+            errors
+                .get(Field::ContactPgpKey)
+                .map(str::to_owned)
+                .expect("key error")
         };
         assert!(refusal("mQENBF...").contains("not an ASCII-armoured"));
         assert!(refusal("-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQENBF").contains("cut short"));
-        assert!(refusal("-----BEGIN PGP MESSAGE-----\n\nhQEM\n-----END PGP MESSAGE-----")
-            .contains("not a public key"));
+        assert!(
+            refusal("-----BEGIN PGP MESSAGE-----\n\nhQEM\n-----END PGP MESSAGE-----")
+                .contains("not a public key")
+        );
     }
 
     #[test]
