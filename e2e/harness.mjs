@@ -41,6 +41,7 @@ export async function startServer({ challenge = true } = {}) {
     CVDESK_RATE_LIMIT_TRACKING: 'off',
     CVDESK_RATE_LIMIT_REPLIES: 'off',
     CVDESK_RATE_LIMIT_SIGN_IN: 'off',
+    CVDESK_RATE_LIMIT_QUESTION_ANSWERS: 'off',
   };
   if (challenge) {
     delete env.CVDESK_INTAKE_CHALLENGE;

@@ -55,6 +55,7 @@ impl Server {
             .env("CVDESK_RATE_LIMIT_TRACKING", "off")
             .env("CVDESK_RATE_LIMIT_REPLIES", "off")
             .env("CVDESK_RATE_LIMIT_SIGN_IN", "off")
+            .env("CVDESK_RATE_LIMIT_QUESTION_ANSWERS", "off")
             .env("CVDESK_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

@@ -69,11 +69,15 @@ pub struct Challenge {
     pub expires_at: OffsetDateTime,
 }
 
-/// A challenge that was met: what the store needs to spend it.
+/// A challenge that was met: what the store needs to spend it, and how it was met.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Solved {
     pub nonce: String,
+    pub issued_at: OffsetDateTime,
     pub expires_at: OffsetDateTime,
+    /// Met by typing the answer to the question rather than by the proof of work: the
+    /// path a bot can take cheaply, so it is counted and limited on its own.
+    pub by_question: bool,
 }
 
 /// What the finder sent back: a counter found by the script, or the typed answer.
@@ -174,8 +178,33 @@ pub fn verify(
     }
     Ok(Solved {
         nonce: nonce.to_owned(),
+        issued_at: issued,
         expires_at,
+        by_question: matches!(response, Response::Answer(_)),
     })
+}
+
+/// The longest wait a surge of answered questions can impose.
+pub const MAX_QUESTION_COOL_DOWN: Duration = Duration::minutes(32);
+
+/// How long after its question was shown an answer is accepted, when `recent` reports
+/// were sent by answering the question in the window where `normal` is usual: no wait
+/// until they pass the usual number, then one minute, doubled each time they double
+/// again, up to `MAX_QUESTION_COOL_DOWN`. A person writing a report takes longer than
+/// that; a script answering at once has to wait.
+pub fn question_cool_down(recent: u32, normal: u32) -> Duration {
+    let normal = normal.max(1);
+    let mut wait = Duration::ZERO;
+    let mut threshold = u64::from(normal);
+    while u64::from(recent) > threshold && wait < MAX_QUESTION_COOL_DOWN {
+        wait = if wait.is_zero() {
+            Duration::minutes(1)
+        } else {
+            wait * 2
+        };
+        threshold *= 2;
+    }
+    wait.min(MAX_QUESTION_COOL_DOWN)
 }
 
 /// Most extra bits a surge can add: 256 times the work of a quiet day.
@@ -334,6 +363,8 @@ mod tests {
         .expect("accepted");
         assert_eq!(solved.nonce, hex::encode([42; 16]));
         assert_eq!(solved.expires_at, NOW + LIFETIME);
+        assert_eq!(solved.issued_at, NOW);
+        assert!(!solved.by_question);
         assert_eq!(challenge.expires_at, NOW + LIFETIME);
     }
 
@@ -480,6 +511,33 @@ mod tests {
         );
         assert_eq!(difficulty_under_load(16, u32::MAX, 0), 16 + MAX_SURGE_BITS);
         assert_eq!(difficulty_under_load(30, u32::MAX, 1), MAX_DIFFICULTY);
+    }
+
+    #[test]
+    fn an_answered_question_is_marked_as_such() {
+        let challenge = challenge(8);
+        let solved = verify(
+            &key(),
+            &challenge.token,
+            Response::Answer(&answer(&challenge.question).to_string()),
+            NOW + Duration::minutes(3),
+            LIFETIME,
+        )
+        .expect("right answer");
+        assert!(solved.by_question);
+        assert_eq!(solved.issued_at, NOW);
+    }
+
+    #[test]
+    fn the_question_cool_down_doubles_as_answers_double() {
+        assert_eq!(question_cool_down(0, 10), Duration::ZERO);
+        assert_eq!(question_cool_down(10, 10), Duration::ZERO);
+        assert_eq!(question_cool_down(11, 10), Duration::minutes(1));
+        assert_eq!(question_cool_down(20, 10), Duration::minutes(1));
+        assert_eq!(question_cool_down(21, 10), Duration::minutes(2));
+        assert_eq!(question_cool_down(41, 10), Duration::minutes(4));
+        assert_eq!(question_cool_down(u32::MAX, 10), MAX_QUESTION_COOL_DOWN);
+        assert_eq!(question_cool_down(2, 0), Duration::minutes(1));
     }
 
     #[test]

@@ -51,6 +51,67 @@ pub async fn admit(state: &AppState, client: &ClientAddress) -> Result<(), WebEr
         .await
 }
 
+/// Why a report sent by answering the question is not taken now; the form comes back
+/// with the finder's text and this notice, as a 429 with `Retry-After`.
+pub struct QuestionRefusal {
+    pub error: WebError,
+    pub notice: String,
+}
+
+/// The question path's own checks, after its answer was found right: the address's
+/// limit of answered reports, and the cool-down while answered reports surge (a script
+/// answers at once, a person writing a report does not). The proof-of-work path is
+/// counted only by `admit`.
+pub async fn admit_answer(
+    state: &AppState,
+    client: &ClientAddress,
+    solved: Option<&Solved>,
+) -> Result<(), QuestionRefusal> {
+    let Some(solved) = solved.filter(|solved| solved.by_question) else {
+        return Ok(());
+    };
+    let now = state.clock.now();
+    let cool_down = state.challenges.question_cool_down(now);
+    let waited = now - solved.issued_at;
+    if waited < cool_down {
+        let wait = cool_down - waited;
+        let seconds = u64::try_from(wait.whole_seconds()).unwrap_or(0).max(1);
+        return Err(QuestionRefusal {
+            error: WebError::TooManyRequests {
+                retry_after_seconds: seconds,
+            },
+            notice: format!(
+                "Many reports are arriving through the question right now, so an answer is \
+                 taken only {} after its question is shown. Your text is kept below: wait \
+                 that long, answer the new question and send again (or let the page's own \
+                 check run, with JavaScript on).",
+                minutes_in_words(cool_down)
+            ),
+        });
+    }
+    state
+        .rate_limits
+        .check(state.store.as_ref(), Action::AnswerQuestion, client, now)
+        .await
+        .map_err(|error| QuestionRefusal {
+            notice: match &error {
+                WebError::TooManyRequests { .. } => format!(
+                    "{error} Reports sent by answering the question have a lower limit than \
+                     those the page's own check sends (with JavaScript on)."
+                ),
+                other => other.to_string(),
+            },
+            error,
+        })
+}
+
+fn minutes_in_words(wait: time::Duration) -> String {
+    match wait.whole_minutes() {
+        1 => "one minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    }
+}
+
 impl From<WebError> for IntakeError {
     fn from(error: WebError) -> Self {
         IntakeError::Failed(error)
@@ -162,8 +223,8 @@ pub async fn accept_report(
         Err(StoreError::ChallengeSpent) => return Err(IntakeError::ChallengeSpent),
         Err(error) => return Err(WebError::from(error).into()),
     };
-    if origin.challenge.is_some() {
-        state.challenges.note_accepted(report.created_at);
+    if let Some(solved) = &origin.challenge {
+        state.challenges.note_accepted(solved, report.created_at);
     }
     tracing::info!(reference = %report.reference, attachments = report.attachments.len(), "report accepted");
     state.mailer.wake();

@@ -1,6 +1,9 @@
 //! The intake challenge as the desk runs it: the signing key every instance shares, the
 //! difficulty of the moment (it rises while accepted reports surge and falls back after),
-//! and the words a finder reads when a response is refused.
+//! the cool-down of the question path (reports sent by answering the question instead of
+//! doing the work are counted on their own; while they surge, an answer is accepted only
+//! a while after its question was shown), and the words a finder reads when a response
+//! is refused.
 
 use std::sync::Mutex;
 
@@ -26,6 +29,9 @@ pub struct ChallengeSettings {
     pub lifetime: Duration,
     /// Submissions in ten minutes that count as usual; beyond it, difficulty rises.
     pub usual_submissions: u32,
+    /// Reports sent by answering the question in ten minutes that count as usual; beyond
+    /// it, answers must wait a cool-down after their question was shown.
+    pub usual_question_answers: u32,
 }
 
 impl Default for ChallengeSettings {
@@ -35,6 +41,7 @@ impl Default for ChallengeSettings {
             difficulty: 16,
             lifetime: Duration::hours(12),
             usual_submissions: 30,
+            usual_question_answers: 10,
         }
     }
 }
@@ -42,8 +49,43 @@ impl Default for ChallengeSettings {
 pub struct Challenges {
     settings: ChallengeSettings,
     key: ChallengeKey,
-    /// (minute since the epoch, submissions in it), one slot per minute of the window.
-    recent: Mutex<[(i64, u32); WINDOW_MINUTES]>,
+    /// Reports stored with a met challenge, either way.
+    accepted: SurgeWindow,
+    /// Reports stored with an answered question.
+    answered: SurgeWindow,
+}
+
+/// Counts per minute over the last `WINDOW_MINUTES` minutes.
+#[derive(Default)]
+struct SurgeWindow(Mutex<[(i64, u32); WINDOW_MINUTES]>);
+
+impl SurgeWindow {
+    fn note(&self, now: OffsetDateTime) {
+        let minute = now.unix_timestamp().div_euclid(60);
+        let slot = usize::try_from(minute.rem_euclid(WINDOW_MINUTES as i64)).unwrap_or(0);
+        let mut recent = self.lock();
+        let entry = &mut recent[slot];
+        if entry.0 == minute {
+            entry.1 = entry.1.saturating_add(1);
+        } else {
+            *entry = (minute, 1);
+        }
+    }
+
+    fn count(&self, now: OffsetDateTime) -> u32 {
+        let minute = now.unix_timestamp().div_euclid(60);
+        self.lock()
+            .iter()
+            .filter(|(at, _)| minute - at < WINDOW_MINUTES as i64 && *at <= minute)
+            .map(|(_, count)| *count)
+            .fold(0u32, u32::saturating_add)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, [(i64, u32); WINDOW_MINUTES]> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl Challenges {
@@ -64,7 +106,8 @@ impl Challenges {
         Ok(Challenges {
             settings,
             key,
-            recent: Mutex::new([(0, 0); WINDOW_MINUTES]),
+            accepted: SurgeWindow::default(),
+            answered: SurgeWindow::default(),
         })
     }
 
@@ -95,37 +138,27 @@ impl Challenges {
     /// Counts a report stored with a met challenge towards the surge measure. Refused and
     /// replayed submissions do not count: they cost the desk a hash and must not make
     /// the form harder for everyone else.
-    pub fn note_accepted(&self, now: OffsetDateTime) {
-        let minute = now.unix_timestamp().div_euclid(60);
-        let slot = usize::try_from(minute.rem_euclid(WINDOW_MINUTES as i64)).unwrap_or(0);
-        let mut recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let entry = &mut recent[slot];
-        if entry.0 == minute {
-            entry.1 = entry.1.saturating_add(1);
-        } else {
-            *entry = (minute, 1);
+    pub fn note_accepted(&self, solved: &Solved, now: OffsetDateTime) {
+        self.accepted.note(now);
+        if solved.by_question {
+            self.answered.note(now);
         }
+    }
+
+    /// How long an answer to the question must wait after the question was shown, now.
+    pub fn question_cool_down(&self, now: OffsetDateTime) -> Duration {
+        challenge::question_cool_down(
+            self.answered.count(now),
+            self.settings.usual_question_answers,
+        )
     }
 
     /// The base difficulty, plus a bit for each doubling of submissions in the last ten
     /// minutes past the usual number.
     pub fn difficulty(&self, now: OffsetDateTime) -> u8 {
-        let minute = now.unix_timestamp().div_euclid(60);
-        let recent = self
-            .recent
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let count = recent
-            .iter()
-            .filter(|(at, _)| minute - at < WINDOW_MINUTES as i64 && *at <= minute)
-            .map(|(_, count)| *count)
-            .fold(0u32, u32::saturating_add);
         challenge::difficulty_under_load(
             self.settings.difficulty,
-            count,
+            self.accepted.count(now),
             self.settings.usual_submissions,
         )
     }
@@ -186,13 +219,18 @@ mod tests {
             let at = now + Duration::seconds(i * 5);
             let issued = challenges.issue(at).expect("issue");
             let counter = challenge::solve(&issued.token, issued.difficulty);
-            challenges
+            let solved = challenges
                 .verify(&issued.token, Response::Counter(&counter), at)
                 .expect("solved");
-            challenges.note_accepted(at);
+            challenges.note_accepted(&solved, at);
         }
         let during = now + Duration::minutes(4);
         assert_eq!(challenges.difficulty(during), 14);
+        assert_eq!(
+            challenges.question_cool_down(during),
+            Duration::ZERO,
+            "only answered questions count towards the question's cool-down"
+        );
         assert_eq!(challenges.issue(during).expect("issue").difficulty, 14);
         assert_eq!(challenges.difficulty(now + Duration::minutes(13)), 12);
 
@@ -205,5 +243,44 @@ mod tests {
         other
             .verify(&issued.token, Response::Counter(&counter), now)
             .expect("accepted by the other instance");
+    }
+
+    #[tokio::test]
+    async fn a_surge_of_answered_questions_brings_a_cool_down_that_passes() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = cvdesk_store::open(&cvdesk_store::StoreLocation::Sqlite {
+            data_dir: dir.path().to_path_buf(),
+        })
+        .await
+        .expect("store");
+        let now = datetime!(2026-11-23 12:00 UTC);
+        let settings = ChallengeSettings {
+            difficulty: 8,
+            usual_question_answers: 4,
+            ..ChallengeSettings::default()
+        };
+        let challenges = Challenges::load(store.as_ref(), settings, now)
+            .await
+            .expect("load");
+        let answered = Solved {
+            nonce: "n".into(),
+            issued_at: now,
+            expires_at: now + Duration::hours(12),
+            by_question: true,
+        };
+        for i in 0..9 {
+            challenges.note_accepted(&answered, now + Duration::seconds(i * 10));
+        }
+        let during = now + Duration::minutes(2);
+        assert_eq!(challenges.question_cool_down(during), Duration::minutes(2));
+        assert_eq!(
+            challenges.difficulty(during),
+            8,
+            "nine reports are within the usual thirty"
+        );
+        assert_eq!(
+            challenges.question_cool_down(now + Duration::minutes(11)),
+            Duration::ZERO
+        );
     }
 }

@@ -87,6 +87,9 @@ pub enum Action {
     Reply,
     /// A staff sign-in step, or a one-time link that sets a password.
     SignIn,
+    /// A report sent by answering the question instead of doing the proof of work: the
+    /// cheap path for a script, so it has its own, lower limit on top of `SendReport`.
+    AnswerQuestion,
 }
 
 impl Action {
@@ -96,6 +99,7 @@ impl Action {
             Action::Track => "track",
             Action::Reply => "reply",
             Action::SignIn => "sign_in",
+            Action::AnswerQuestion => "question",
         }
     }
 }
@@ -107,12 +111,13 @@ pub struct RateSettings {
     pub track: Option<Rate>,
     pub reply: Option<Rate>,
     pub sign_in: Option<Rate>,
+    pub answer_question: Option<Rate>,
 }
 
 impl RateSettings {
-    /// Ten reports an hour, a tracking lookup a second (with room for sixty at once),
-    /// thirty replies an hour and ten sign-in attempts a minute per client: plenty for a
-    /// person, little for a script.
+    /// Ten reports an hour (three of them by answering the question), a tracking lookup a
+    /// second (with room for sixty at once), thirty replies an hour and ten sign-in
+    /// attempts a minute per client: plenty for a person, little for a script.
     pub fn defaults() -> Self {
         RateSettings {
             send_report: Some(Rate {
@@ -131,6 +136,10 @@ impl RateSettings {
                 count: NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
                 period: StdDuration::from_secs(60),
             }),
+            answer_question: Some(Rate {
+                count: NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN),
+                period: StdDuration::from_secs(3_600),
+            }),
         }
     }
 
@@ -140,6 +149,7 @@ impl RateSettings {
             Action::Track => self.track,
             Action::Reply => self.reply,
             Action::SignIn => self.sign_in,
+            Action::AnswerQuestion => self.answer_question,
         }
     }
 }
@@ -168,6 +178,7 @@ struct LocalBuckets {
     track: Option<DefaultKeyedRateLimiter<String>>,
     reply: Option<DefaultKeyedRateLimiter<String>>,
     sign_in: Option<DefaultKeyedRateLimiter<String>>,
+    answer_question: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl RateLimits {
@@ -181,6 +192,7 @@ impl RateLimits {
                 track: limiter(settings.track),
                 reply: limiter(settings.reply),
                 sign_in: limiter(settings.sign_in),
+                answer_question: limiter(settings.answer_question),
             })),
         }
     }
@@ -212,6 +224,7 @@ impl RateLimits {
                     Action::Track => &local.track,
                     Action::Reply => &local.reply,
                     Action::SignIn => &local.sign_in,
+                    Action::AnswerQuestion => &local.answer_question,
                 };
                 let Some(limiter) = limiter else {
                     return Ok(());
@@ -242,6 +255,7 @@ impl RateLimits {
                 &local.track,
                 &local.reply,
                 &local.sign_in,
+                &local.answer_question,
             ]
             .into_iter()
             .flatten()
@@ -303,6 +317,7 @@ mod tests {
             track: None,
             reply: None,
             sign_in: None,
+            answer_question: None,
         });
         let dir = tempfile::tempdir().expect("temp dir");
         let store = cvdesk_store::open(&cvdesk_store::StoreLocation::Sqlite {

@@ -112,6 +112,10 @@ pub struct ServeOptions {
     /// client address, e.g. 10/minute, or off [default: 10/minute]
     #[arg(long, env = "CVDESK_RATE_LIMIT_SIGN_IN", value_name = "RATE")]
     pub rate_limit_sign_in: Option<String>,
+    /// Reports sent by answering the question instead of the page's proof of work, per
+    /// client address, e.g. 3/hour, or off [default: 3/hour]
+    #[arg(long, env = "CVDESK_RATE_LIMIT_QUESTION_ANSWERS", value_name = "RATE")]
+    pub rate_limit_question_answers: Option<String>,
     /// Reverse proxies (addresses or CIDR networks) whose client address header is
     /// believed; needs --client-address-header; repeat the flag or separate with commas
     #[arg(

@@ -82,6 +82,8 @@ struct IntakeFile {
     challenge_lifetime_hours: Option<u16>,
     /// Submissions in ten minutes that count as usual.
     usual_submissions: Option<u32>,
+    /// Reports sent by answering the question in ten minutes that count as usual.
+    usual_question_answers: Option<u32>,
 }
 
 /// The business calendar deadlines are counted in.
@@ -103,6 +105,7 @@ struct RateLimitsFile {
     tracking: Option<String>,
     replies: Option<String>,
     sign_in: Option<String>,
+    question_answers: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -238,6 +241,13 @@ impl ServeConfig {
                 options.rate_limit_sign_in.or(file.rate_limits.sign_in),
                 defaults.sign_in,
             )?,
+            answer_question: rate(
+                "rate_limits.question_answers",
+                options
+                    .rate_limit_question_answers
+                    .or(file.rate_limits.question_answers),
+                defaults.answer_question,
+            )?,
         };
         let proxies = if options.trusted_proxies.is_empty() {
             file.trusted_proxies.unwrap_or_default()
@@ -333,11 +343,17 @@ fn challenge_settings(
         Some(0) => bail!("intake.usual_submissions must be at least 1"),
         Some(count) => count,
     };
+    let usual_question_answers = match file.usual_question_answers {
+        None => defaults.usual_question_answers,
+        Some(0) => bail!("intake.usual_question_answers must be at least 1"),
+        Some(count) => count,
+    };
     Ok(ChallengeSettings {
         enabled,
         difficulty,
         lifetime,
         usual_submissions,
+        usual_question_answers,
     })
 }
 

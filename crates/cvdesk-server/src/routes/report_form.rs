@@ -12,6 +12,7 @@ use cvdesk_store::NewAttachment;
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
 use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
+use crate::intake::{admit_answer, QuestionRefusal};
 use crate::intake_challenge::explain;
 use crate::routes::policy::has_encryption_key;
 use crate::views::{render, Layout, ReceiptPage, ReportFormPage};
@@ -71,6 +72,18 @@ pub async fn post_report_form(
     } else {
         None
     };
+    match admit_answer(&state, &client, challenge.as_ref()).await {
+        Ok(()) => {}
+        Err(QuestionRefusal {
+            error: error @ WebError::TooManyRequests { .. },
+            notice,
+        }) => {
+            // As over the general limit, the finder's text comes back with the 429.
+            let page = form_again(&FieldErrors::default())?.with_notice(notice);
+            return Ok((error.status(), error.retry_after(), render(&page)?).into_response());
+        }
+        Err(QuestionRefusal { error, .. }) => return Err(error.into()),
+    }
     let origin = Origin { client, challenge };
     match accept_report(&state, &input, received, &origin).await {
         Ok(accepted) => {

@@ -138,6 +138,101 @@ async fn tracking_lookups_are_limited_per_address() {
     assert_eq!(guess(&second, 6).await.expect("sent").status(), 404);
 }
 
+/// Sends the report form from `client`, its challenge met by answering the question
+/// (`by_question`) or by the script's counter; the status and the page.
+async fn send_form(app: &TestApp, client: &Client, by_question: bool) -> (StatusCode, String, u64) {
+    let html = client
+        .get(app.at("/report"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    let (token, question) = form_challenge(&html);
+    let form = if by_question {
+        report_form(&token).text("challenge_answer", answer(&question).to_string())
+    } else {
+        let difficulty: u8 = html
+            .split("data-difficulty=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|bits| bits.parse().ok())
+            .expect("difficulty");
+        report_form(&token).text("challenge_solution", solve(&token, difficulty))
+    };
+    let response = client
+        .post(app.at("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status();
+    let wait = response
+        .headers()
+        .get("retry-after")
+        .map_or(0, |_| retry_after(&response));
+    (status, response.text().await.expect("html"), wait)
+}
+
+#[tokio::test]
+async fn answered_questions_have_their_own_lower_limit_per_address() {
+    let app = TestApp::start_with(&[
+        "--intake-challenge",
+        "on",
+        "--challenge-difficulty",
+        "8",
+        "--rate-limit-question-answers",
+        "2/hour",
+    ]);
+    let first = client_from("127.0.0.1");
+    for _ in 0..2 {
+        assert_eq!(send_form(&app, &first, true).await.0, StatusCode::CREATED);
+    }
+    let (status, html, wait) = send_form(&app, &first, true).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=1800).contains(&wait), "{wait}");
+    assert!(html.contains("lower limit"), "{html}");
+    assert!(
+        html.contains("SQL injection in search"),
+        "the text is kept: {html}"
+    );
+    // The proof of work is counted apart, and another address has its own allowance.
+    assert_eq!(send_form(&app, &first, false).await.0, StatusCode::CREATED);
+    let second = client_from("127.0.0.2");
+    assert_eq!(send_form(&app, &second, true).await.0, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_surge_of_answered_questions_makes_answers_wait_after_their_question() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cvdesk.toml");
+    std::fs::write(&config, "[intake]\nusual_question_answers = 1\n").expect("written");
+    let app = TestApp::start_with(&[
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--intake-challenge",
+        "on",
+        "--challenge-difficulty",
+        "8",
+    ]);
+    let client = client_from("127.0.0.1");
+    // One answered report is usual; the second makes a surge.
+    for _ in 0..2 {
+        assert_eq!(send_form(&app, &client, true).await.0, StatusCode::CREATED);
+    }
+    let (status, html, wait) = send_form(&app, &client, true).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(html.contains("one minute after its question"), "{html}");
+    assert!(
+        html.contains("SQL injection in search"),
+        "the text is kept: {html}"
+    );
+    // The page's own check is not slowed by the question's surge.
+    assert_eq!(send_form(&app, &client, false).await.0, StatusCode::CREATED);
+}
+
 /// The challenge's token and question as the form shows them.
 fn form_challenge(html: &str) -> (String, String) {
     let value_of = |marker: &str| {

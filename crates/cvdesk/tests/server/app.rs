@@ -69,6 +69,7 @@ impl TestApp {
             .env("CVDESK_RATE_LIMIT_TRACKING", "off")
             .env("CVDESK_RATE_LIMIT_REPLIES", "off")
             .env("CVDESK_RATE_LIMIT_SIGN_IN", "off")
+            .env("CVDESK_RATE_LIMIT_QUESTION_ANSWERS", "off")
             .stdout(Stdio::piped())
             .stderr(Stdio::null());
         if !relaxed {
