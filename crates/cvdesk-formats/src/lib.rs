@@ -11,6 +11,7 @@ pub mod cve_record;
 pub mod cvss;
 pub mod cvss_json;
 pub mod cwe;
+pub mod inbound_mail;
 pub mod osv;
 pub mod purl;
 pub mod redaction;
