@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cwe::{self, CweId};
 
-use crate::report::Severity;
+use crate::severity::Severity;
 
 /// The fields of the clause 5.3.2 report template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

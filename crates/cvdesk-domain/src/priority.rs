@@ -27,7 +27,7 @@ use std::str::FromStr;
 use cvdesk_formats::cvss::Cvss;
 use serde::Serialize;
 
-use crate::workflow::MAX_REASON_CHARS;
+use crate::limits::MAX_REASON_CHARS;
 
 /// How much the affected asset or product matters to the organization, judged in triage's
 /// "understanding" stage.

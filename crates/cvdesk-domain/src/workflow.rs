@@ -34,12 +34,10 @@
 
 use serde::Serialize;
 
+use crate::limits::MAX_REASON_CHARS;
 use crate::reference::Reference;
-use crate::report::ReportState;
+use crate::report_state::ReportState;
 use crate::staff::{Actor, ProductId, Role};
-
-/// The longest reason a transition accepts, in characters.
-pub const MAX_REASON_CHARS: usize = 2_000;
 
 /// What a person asked for: the target state and what the move carries.
 #[derive(Debug, Clone, PartialEq, Eq)]
