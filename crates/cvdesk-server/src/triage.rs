@@ -1,7 +1,7 @@
 //! Triage actions, shared by the staff pages and the staff API: each parses what a person
 //! sent, applies the domain rules and the per-product authorisation, stores the change
 //! with its history, and records it in the audit log. The caller has already loaded the
-//! report with `report_access::report_for`.
+//! report with `report_access::permitted_report`.
 
 use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::audit::AuditEvent;
@@ -316,7 +316,7 @@ pub async fn set_assessment(
 }
 
 /// A message to the finder, shown on their tracking page. The caller loaded the report
-/// with `report_access::report_for` for `StaffAction::MessageFinder`, which is the check.
+/// with `report_access::permitted_report` for `StaffAction::MessageFinder`, which is the check.
 pub async fn send_message(
     state: &AppState,
     user: &User,
