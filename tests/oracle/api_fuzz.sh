@@ -32,12 +32,14 @@ trap cleanup EXIT
 # The server as shipped, but without the per-address rate limits: every request comes from
 # one loopback address, and the limits have their own tests. Staff with a token need no
 # intake challenge.
+# `env` execs the binary, so the server's process id is the one started in the background.
+desk=(env -u CVDESK_DATABASE_URL -u CVDESK_CONFIG -u CVDESK_SMTP_URL -u CVDESK_TRUSTED_PROXIES
+  -u CVDESK_CLIENT_ADDRESS_HEADER
+  CVDESK_RATE_LIMIT_REPORTS=off CVDESK_RATE_LIMIT_TRACKING=off
+  CVDESK_RATE_LIMIT_REPLIES=off CVDESK_RATE_LIMIT_SIGN_IN=off
+  "$binary")
 desk() {
-  env -u CVDESK_DATABASE_URL -u CVDESK_CONFIG -u CVDESK_SMTP_URL -u CVDESK_TRUSTED_PROXIES \
-    -u CVDESK_CLIENT_ADDRESS_HEADER \
-    CVDESK_RATE_LIMIT_REPORTS=off CVDESK_RATE_LIMIT_TRACKING=off \
-    CVDESK_RATE_LIMIT_REPLIES=off CVDESK_RATE_LIMIT_SIGN_IN=off \
-    "$binary" "$@" --data "$work/data"
+  "${desk[@]}" "$@" --data "$work/data"
 }
 desk user add --email fuzz-admin@example.org --role admin >/dev/null
 # A product, so that moving a report to one can succeed.
@@ -45,7 +47,7 @@ desk product add --name Fuzz --team Fuzz --hostname fuzz.example.org >/dev/null
 token="$(desk token create --email fuzz-admin@example.org | tail -n 1)"
 
 mkfifo "$work/stdout"
-desk serve --listen 127.0.0.1:0 >"$work/stdout" 2>"$work/server.log" &
+"${desk[@]}" serve --listen 127.0.0.1:0 --data "$work/data" >"$work/stdout" 2>"$work/server.log" &
 server=$!
 exec 3<"$work/stdout"
 read -r -t 30 first <&3 || { echo "api fuzz: the server did not start"; cat "$work/server.log"; exit 1; }
