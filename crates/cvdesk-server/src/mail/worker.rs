@@ -2,6 +2,10 @@
 //! each outcome. Every instance runs one; the store's leases keep them from sending the
 //! same mail. A mail is marked sent only after the server accepted it, so a crash in
 //! between can repeat it (with the same Message-ID) but never lose it.
+//!
+//! One mail is claimed at a time, with a lease only a little longer than a send may take:
+//! a sender killed mid-send holds back that one mail for under a minute, where a batch
+//! under a long lease held ten for ten minutes.
 
 use std::sync::Arc;
 
@@ -12,10 +16,13 @@ use tokio::sync::watch;
 use super::{message, Mailer, Transport};
 use crate::Clock;
 
-/// How long a claimed mail is reserved for its sender; far longer than a send can take.
-const LEASE: time::Duration = time::Duration::minutes(10);
+/// Longest a send may take before it counts as a transient failure.
+const SEND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a claimed mail is reserved for its sender: past the send deadline, so no
+/// second sender starts on a mail still being sent.
+const LEASE: time::Duration = time::Duration::seconds(45);
 /// Mails claimed at once.
-const BATCH: u32 = 10;
+const BATCH: u32 = 1;
 /// How often the outbox is checked when nothing wakes the sender: retries come due, and
 /// other instances queue mail.
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
@@ -84,14 +91,25 @@ async fn send_one(
 ) -> Result<(), cvdesk_store::StoreError> {
     let outcome = match message::build(mail, &transport.from) {
         Err(error) => Err((Failure::Permanent, error.to_string())),
-        Ok(message) => transport.smtp.send(message).await.map_err(|error| {
-            let failure = if error.is_permanent() {
-                Failure::Permanent
-            } else {
-                Failure::Transient
-            };
-            (failure, error.to_string())
-        }),
+        Ok(message) => {
+            match tokio::time::timeout(SEND_DEADLINE, transport.smtp.send(message)).await {
+                Err(_) => Err((
+                    Failure::Transient,
+                    format!(
+                        "the mail server did not finish within {} s",
+                        SEND_DEADLINE.as_secs()
+                    ),
+                )),
+                Ok(sent) => sent.map_err(|error| {
+                    let failure = if error.is_permanent() {
+                        Failure::Permanent
+                    } else {
+                        Failure::Transient
+                    };
+                    (failure, error.to_string())
+                }),
+            }
+        }
     };
     match outcome {
         Ok(_) => {
