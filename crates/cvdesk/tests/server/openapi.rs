@@ -947,3 +947,50 @@ async fn what_the_api_fuzzer_found_stays_fixed() {
         .expect("sent");
     assert_eq!(answer.status(), 400);
 }
+
+/// The stateful phase of the property-based run follows links: a created report must lead
+/// to every operation that takes its reference number or its tracking token, or that
+/// operation is only ever called with made-up values.
+#[tokio::test]
+async fn a_created_report_links_to_every_operation_on_it() {
+    let app = TestApp::start();
+    let document = fetch_document(&app).await;
+    let links = document["paths"]["/api/v1/reports"]["post"]["responses"]["201"]["links"]
+        .as_object()
+        .expect("links from a created report");
+    let linked: BTreeSet<(String, String)> = links
+        .values()
+        .flat_map(|link| {
+            let operation = link["operationId"]
+                .as_str()
+                .expect("operationId")
+                .to_owned();
+            link["parameters"]
+                .as_object()
+                .expect("parameters")
+                .iter()
+                .map(move |(name, value)| {
+                    let source = value.as_str().expect("an expression");
+                    let field = match name.as_str() {
+                        "reference" => "$response.body#/reference",
+                        "token" => "$response.body#/tracking_token",
+                        other => panic!("{operation}: a link sets {other}"),
+                    };
+                    assert_eq!(source, field, "{operation}: {name}");
+                    (operation.clone(), name.clone())
+                })
+        })
+        .collect();
+    for (method, path) in operations(&document) {
+        let operation = &document["paths"][path.as_str()][method.as_str()];
+        let id = operation["operationId"].as_str().expect("operationId");
+        for name in ["reference", "token"] {
+            if path.contains(&format!("{{{name}}}")) {
+                assert!(
+                    linked.contains(&(id.to_owned(), name.to_owned())),
+                    "{method} {path}: no link from a created report sets {name}"
+                );
+            }
+        }
+    }
+}
