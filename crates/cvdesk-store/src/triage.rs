@@ -56,21 +56,30 @@ impl QueueCursor {
         }
     }
 
-    /// Reads only what `encode` writes: digits, and a dot before the score.
+    /// Reads only what `encode` writes: the id's digits, then after a dot the score as
+    /// `f64` displays it (a minus for the -1 that sorts unscored reports last).
     pub fn decode(text: &str) -> Option<Self> {
-        if !text
-            .bytes()
-            .all(|byte| byte.is_ascii_digit() || byte == b'.')
-        {
-            return None;
-        }
+        // Lengths as encode can write them: an i64 id, a score from -1 to 10.
+        let digits = |part: &str, most: usize| {
+            (1..=most).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+        };
         let (id, score) = match text.split_once('.') {
-            Some((id, score)) => (
-                id,
-                Some(score.parse::<f64>().ok().filter(|s| s.is_finite())?),
-            ),
+            Some((id, score)) => {
+                let unsigned = score.strip_prefix('-').unwrap_or(score);
+                let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, "0"));
+                if !digits(whole, 2) || !digits(fraction, 17) {
+                    return None;
+                }
+                (
+                    id,
+                    Some(score.parse::<f64>().ok().filter(|s| s.is_finite())?),
+                )
+            }
             None => (text, None),
         };
+        if !digits(id, 18) {
+            return None;
+        }
         Some(QueueCursor {
             score,
             id: id.parse().ok()?,
@@ -301,7 +310,10 @@ mod tests {
         ] {
             assert_eq!(QueueCursor::decode(&cursor.encode()), Some(cursor));
         }
-        for bad in ["", "x", "1.x", "1.NaN", "1.inf", "a.1"] {
+        for bad in [
+            "", "x", "1.x", "1.NaN", "1.inf", "a.1", "+1", "-1", "1.1e1", "1.+5", "1.5.", "1.",
+            "1.100",
+        ] {
             assert_eq!(QueueCursor::decode(bad), None, "{bad}");
         }
     }
