@@ -7,11 +7,9 @@ mod accounts;
 mod audit;
 mod blobs;
 mod error;
-mod inbound_mail;
 mod inventory;
 mod jobs;
 mod messages;
-mod outbound;
 mod outbox;
 mod policy;
 mod postgres;
@@ -24,7 +22,6 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod triage;
-mod vendors;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -40,14 +37,9 @@ pub use abuse::{AbuseStore, Bucket};
 pub use accounts::{AccountStore, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
-pub use inbound_mail::{Delivery, InboundMailStore, NewReceivedMail, ReceivedMail};
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 pub use messages::{Message, MessageStore};
-pub use outbound::{
-    CaseChange, CaseRecord, DraftEdit, NewCase, NewCaseFile, NewLogEntry, OutboundStore,
-    StoredCase, MAX_CASE_FILE_BYTES,
-};
 pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
 };
@@ -57,7 +49,6 @@ pub use reminders::{ReminderStore, UpdateTimes};
 pub use sessions::{Session, SessionStore};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
-pub use vendors::{Vendor, VendorStore};
 pub use triage::{
     ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
     ReportPage, ReportSort, ReportSummary, TriageStore,
@@ -128,9 +119,6 @@ pub trait Store:
     + MessageStore
     + ReminderStore
     + JobStore
-    + VendorStore
-    + OutboundStore
-    + InboundMailStore
 {
 }
 
@@ -148,9 +136,6 @@ impl<T> Store for T where
         + OutboxStore
         + ReminderStore
         + JobStore
-        + VendorStore
-        + OutboundStore
-        + InboundMailStore
 {
 }
 

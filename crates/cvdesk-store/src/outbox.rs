@@ -39,14 +39,10 @@ pub enum MailKind {
     StaffDeadlineReminder,
     /// To a staff address: the finder is owed an update on an assigned report.
     StaffUpdateReminder,
-    /// To a vendor: the initial inquiry of an outbound case, or a follow-up.
-    VendorInquiry,
-    /// To the researcher: a deadline of an outbound case is close or has come.
-    ResearcherReminder,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 13] = [
+    pub const ALL: [MailKind; 11] = [
         MailKind::FinderAcknowledgement,
         MailKind::StaffNewReport,
         MailKind::FinderStaffMessage,
@@ -58,8 +54,6 @@ impl MailKind {
         MailKind::StaffUpdateRequested,
         MailKind::StaffDeadlineReminder,
         MailKind::StaffUpdateReminder,
-        MailKind::VendorInquiry,
-        MailKind::ResearcherReminder,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -75,8 +69,6 @@ impl MailKind {
             MailKind::StaffUpdateRequested => "staff_update_requested",
             MailKind::StaffDeadlineReminder => "staff_deadline_reminder",
             MailKind::StaffUpdateReminder => "staff_update_reminder",
-            MailKind::VendorInquiry => "vendor_inquiry",
-            MailKind::ResearcherReminder => "researcher_reminder",
         }
     }
 
@@ -138,8 +130,6 @@ pub struct OutboxMail {
     pub created_at: OffsetDateTime,
     pub kind: MailKind,
     pub report_id: Option<i64>,
-    /// The outbound case the mail is about, if any.
-    pub case_id: Option<i64>,
     pub recipient: String,
     pub subject: String,
     pub body: MailBody,

@@ -6,11 +6,9 @@
 mod abuse;
 mod accounts;
 mod audit;
-mod inbound_mail;
 mod inventory;
 mod jobs;
 mod messages;
-mod outbound;
 mod outbox;
 mod policy;
 mod reminders;
@@ -19,7 +17,6 @@ mod sessions;
 mod settings;
 mod stored_time;
 mod triage;
-mod vendors;
 
 use std::fmt::Write;
 

@@ -8,7 +8,6 @@ mod audit_batches;
 mod jobs;
 mod backends;
 mod messages;
-mod outbound;
 mod outbox;
 mod policy;
 mod reminders;

@@ -1,0 +1,45 @@
+//! How the disclosure process performs (ETSI TR 103 838 clause 5.6.1): how long reports
+//! wait for a first response, for triage and for remediation, how often the deadline
+//! clocks are met, how many reports are open week by week, where they come from and what
+//! they are about. Pure statistics: the store counts in the database and hands over
+//! aggregates, and the rules here turn them into figures.
+//!
+//! # Medians and the 90th percentile, exactly, from aggregates
+//!
+//! A median needs the middle value, which a database finds only by sorting every row. The
+//! store instead counts durations into [`buckets`] (one per second up to two minutes, then
+//! 64 per doubling, none wider than 1/64 of what it holds) and returns one row per bucket. [`quantile`] finds
+//! in which bucket each wanted rank falls; the store then returns the durations of those
+//! buckets only, and the exact value is read from them. The answer is the one sorting all
+//! durations would give, at the cost of a few buckets' rows.
+//!
+//! - The median of n values is the middle one, or the mean of the two middle ones when n
+//!   is even.
+//! - The 90th percentile is the nearest-rank value: the smallest value with at least 90 %
+//!   of the values at or below it, the ⌈0.9 n⌉-th in order.
+//!
+//! Durations are whole seconds (each instant cut to its second), so both backends count
+//! the same.
+//!
+//! # Deadlines met
+//!
+//! A clock is met when it stopped at or before its deadline, missed when it stopped after,
+//! overdue when it is still running past it. Compliance is the share of met clocks among
+//! those decided (met, missed, overdue); clocks still within their time do not count yet.
+//! [`compliance`] turns a rule and calendar into the deadline table the store compares
+//! with.
+//!
+//! # Weeks
+//!
+//! A [`period`] is cut into weeks from its first instant; the last week may be shorter. A
+//! time belongs to the week whose end it falls at or before.
+
+pub mod buckets;
+pub mod compliance;
+pub mod period;
+pub mod quantile;
+
+pub use buckets::{bucket_of, bucket_range, Octave, OCTAVES};
+pub use compliance::{judge, ClockCounts, DeadlineTable, Deadlines, SlaClock};
+pub use period::{Period, PeriodError, WeekFlows, MAX_PERIOD_DAYS};
+pub use quantile::{BucketMismatch, DurationSummary, QuantilePlan, Wanted};

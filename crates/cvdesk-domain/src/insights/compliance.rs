@@ -1,0 +1,302 @@
+//! Deadline compliance: which clocks were met, and the deadlines the store compares with.
+//!
+//! The store cannot work out a business calendar in SQL, so the domain hands it a table
+//! for the days the clocks started on: a working-day deadline depends only on the local day
+//! a clock starts in (see the `sla` module), so one deadline per day serves every report
+//! that arrived that day. A calendar-day deadline is a fixed number of seconds after the
+//! start and needs no table.
+
+use std::ops::Range;
+
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+use crate::sla::{Calendar, DeadlineError, Rule};
+
+/// The deadline clocks a report runs (the `sla` module's clocks, named for statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaClock {
+    /// From receipt to the first message to the finder or change of state.
+    FirstResponse,
+    /// From receipt to leaving `new`.
+    Triage,
+    /// From triage to remediated.
+    Remediation,
+}
+
+impl SlaClock {
+    pub const ALL: [SlaClock; 3] = [
+        SlaClock::FirstResponse,
+        SlaClock::Triage,
+        SlaClock::Remediation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaClock::FirstResponse => "first_response",
+            SlaClock::Triage => "triage",
+            SlaClock::Remediation => "remediation",
+        }
+    }
+
+    /// In a heading: "Time to first response".
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaClock::FirstResponse => "first response",
+            SlaClock::Triage => "triage",
+            SlaClock::Remediation => "remediation",
+        }
+    }
+}
+
+/// How a group of clocks stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct ClockCounts {
+    /// Stopped at or before the deadline.
+    pub met: u64,
+    /// Stopped after it.
+    pub missed: u64,
+    /// Still running, past it.
+    pub overdue: u64,
+    /// Still running, within it: not decided yet.
+    pub running: u64,
+}
+
+impl ClockCounts {
+    /// Clocks whose outcome is known: met, missed or overdue.
+    pub fn decided(&self) -> u64 {
+        self.met + self.missed + self.overdue
+    }
+
+    /// The share of decided clocks that were met, from 0 to 1; `None` before any is
+    /// decided.
+    pub fn compliance(&self) -> Option<f64> {
+        let decided = self.decided();
+        (decided > 0).then(|| self.met as f64 / decided as f64)
+    }
+
+    pub fn add(self, other: ClockCounts) -> ClockCounts {
+        ClockCounts {
+            met: self.met + other.met,
+            missed: self.missed + other.missed,
+            overdue: self.overdue + other.overdue,
+            running: self.running + other.running,
+        }
+    }
+}
+
+/// How the store finds a clock's deadline from its start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deadlines {
+    /// Exactly this long after the start (calendar days).
+    After(Duration),
+    /// By the day the clock started (working days).
+    ByDay(DeadlineTable),
+}
+
+/// Deadlines by start day. Starts fall into slots of one day counted from `origin`, a local
+/// midnight: slot k holds the starts after `origin + (k - 1) days` up to and including
+/// `origin + k days`, which all share a first counted working day and so a deadline. (The
+/// calendar has one UTC offset, so every local day is 24 hours long.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadlineTable {
+    pub origin: OffsetDateTime,
+    /// (slot, deadline), every slot of the starts asked for, in order.
+    pub dues: Vec<(i64, OffsetDateTime)>,
+}
+
+impl DeadlineTable {
+    /// The slot a start falls into; the store computes the same in SQL.
+    pub fn slot_of(&self, start: OffsetDateTime) -> i64 {
+        let micros = (start - self.origin).whole_microseconds();
+        let day = Duration::DAY.whole_microseconds();
+        i64::try_from(micros.div_euclid(day) + i128::from(micros.rem_euclid(day) > 0))
+            .unwrap_or(i64::MAX)
+    }
+
+    /// The deadline of a clock that started at `start`, when the table covers it.
+    pub fn due_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
+        let slot = self.slot_of(start);
+        self.dues
+            .binary_search_by_key(&slot, |&(s, _)| s)
+            .ok()
+            .map(|index| self.dues[index].1)
+    }
+}
+
+impl Deadlines {
+    /// The deadlines under `rule` of clocks that start within `starts` (both ends
+    /// included).
+    pub fn for_rule(
+        rule: Rule,
+        calendar: &Calendar,
+        starts: Range<OffsetDateTime>,
+    ) -> Result<Deadlines, DeadlineError> {
+        match rule {
+            Rule::CalendarDays(days) => Ok(Deadlines::After(Duration::days(i64::from(days)))),
+            Rule::WorkingDays(_) => {
+                let origin = calendar.start_of_day(calendar.local_date(starts.start)?);
+                let last_slot = DeadlineTable {
+                    origin,
+                    dues: Vec::new(),
+                }
+                .slot_of(starts.end.max(starts.start));
+                let dues = (0..=last_slot)
+                    .map(|slot| {
+                        let slot_end = origin
+                            .checked_add(Duration::days(slot))
+                            .ok_or(DeadlineError::OutOfRange)?;
+                        Ok((slot, rule.due_at(calendar, slot_end)?))
+                    })
+                    .collect::<Result<_, DeadlineError>>()?;
+                Ok(Deadlines::ByDay(DeadlineTable { origin, dues }))
+            }
+        }
+    }
+
+    /// The deadline of a clock that started at `start`.
+    pub fn due_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
+        match self {
+            Deadlines::After(span) => start.checked_add(*span),
+            Deadlines::ByDay(table) => table.due_for(start),
+        }
+    }
+}
+
+/// Where one clock stands, for a reference count over single reports (the store counts
+/// the same in SQL).
+pub fn judge(due: OffsetDateTime, done: Option<OffsetDateTime>, now: OffsetDateTime) -> ClockCounts {
+    let mut counts = ClockCounts::default();
+    match done {
+        Some(done) if done <= due => counts.met = 1,
+        Some(_) => counts.missed = 1,
+        None if now >= due => counts.overdue = 1,
+        None => counts.running = 1,
+    }
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use time::macros::datetime;
+    use time::UtcOffset;
+
+    use super::*;
+    use crate::sla::Holidays;
+
+    fn calendar(offset: UtcOffset) -> Calendar {
+        Calendar::new(
+            [time::Weekday::Saturday, time::Weekday::Sunday],
+            [time::macros::date!(2026 - 01 - 12)].into_iter().collect::<Holidays>(),
+            offset,
+        )
+        .expect("calendar")
+    }
+
+    #[test]
+    fn compliance_is_the_met_share_of_decided_clocks() {
+        let counts = ClockCounts {
+            met: 3,
+            missed: 1,
+            overdue: 0,
+            running: 7,
+        };
+        assert_eq!(counts.compliance(), Some(0.75));
+        let counts = ClockCounts {
+            overdue: 4,
+            ..counts
+        };
+        assert_eq!(counts.compliance(), Some(3.0 / 8.0));
+        assert_eq!(ClockCounts::default().compliance(), None);
+    }
+
+    #[test]
+    fn judging_follows_the_clock_rules() {
+        let due = datetime!(2026-01-17 00:00 UTC);
+        let now = datetime!(2026-02-01 00:00 UTC);
+        assert_eq!(judge(due, Some(due), now).met, 1);
+        assert_eq!(
+            judge(due, Some(due + Duration::microseconds(1)), now).missed,
+            1
+        );
+        assert_eq!(judge(due, None, now).overdue, 1);
+        assert_eq!(judge(due, None, due - Duration::SECOND).running, 1);
+    }
+
+    #[test]
+    fn a_start_at_midnight_belongs_to_the_day_before() {
+        let calendar = calendar(UtcOffset::UTC);
+        let table = match Deadlines::for_rule(
+            Rule::WorkingDays(5),
+            &calendar,
+            datetime!(2026-01-09 00:00 UTC)..datetime!(2026-01-10 12:00 UTC),
+        ) {
+            Ok(Deadlines::ByDay(table)) => table,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(table.origin, datetime!(2026-01-09 00:00 UTC));
+        assert_eq!(table.slot_of(datetime!(2026-01-09 00:00 UTC)), 0);
+        assert_eq!(table.slot_of(datetime!(2026-01-09 00:00:00.000001 UTC)), 1);
+        assert_eq!(table.slot_of(datetime!(2026-01-10 00:00 UTC)), 1);
+        assert_eq!(table.slot_of(datetime!(2026-01-10 12:00 UTC)), 2);
+        assert_eq!(
+            table.dues.iter().map(|&(slot, _)| slot).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
+
+    proptest! {
+        /// The table gives every start the deadline the calendar gives it.
+        #[test]
+        fn the_table_agrees_with_the_calendar(
+            first in 0i64..400 * 86_400,
+            offsets in proptest::collection::vec(0i64..20 * 86_400_000_000, 1..40),
+            days in 0u32..15,
+            hours in -11i8..12,
+            midnight in any::<bool>(),
+        ) {
+            let offset = UtcOffset::from_hms(hours, 0, 0).expect("offset");
+            let calendar = calendar(offset);
+            let first = datetime!(2025-06-01 00:00 UTC) + Duration::seconds(first);
+            let starts: Vec<OffsetDateTime> = offsets
+                .iter()
+                .map(|&micros| {
+                    let start = first + Duration::microseconds(micros);
+                    if midnight {
+                        // Exactly a local midnight: the day itself counts.
+                        calendar.start_of_day(calendar.local_date(start).expect("date"))
+                            .max(first)
+                    } else {
+                        start
+                    }
+                })
+                .collect();
+            let last = starts.iter().copied().max().expect("one start");
+            let rule = Rule::WorkingDays(days);
+            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
+            for start in starts {
+                prop_assert_eq!(
+                    deadlines.due_for(start),
+                    Some(rule.due_at(&calendar, start).expect("due"))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn calendar_days_need_no_table() {
+        let deadlines = Deadlines::for_rule(
+            Rule::CalendarDays(90),
+            &Calendar::default(),
+            datetime!(2026-01-01 00:00 UTC)..datetime!(2026-02-01 00:00 UTC),
+        )
+        .expect("rule");
+        assert_eq!(deadlines, Deadlines::After(Duration::days(90)));
+        assert_eq!(
+            deadlines.due_for(datetime!(2026-01-01 09:30 UTC)),
+            Some(datetime!(2026-04-01 09:30 UTC))
+        );
+    }
+}
