@@ -1,15 +1,19 @@
 //! Authorisation: whether a staff account may take an action, decided in one place so every
 //! page and API route answers the same way.
 //!
-//! | action                                   | admin | triager | member          | viewer |
-//! |------------------------------------------|-------|---------|-----------------|--------|
-//! | view report, export report               | yes   | yes     | own: yes, else hidden | yes |
-//! | change report, internal note, message finder | yes | yes   | own: yes, else hidden | forbidden |
-//! | view queue                               | yes   | yes     | yes (own products only) | yes |
-//! | manage products, users, settings; view audit log | yes | forbidden | forbidden | forbidden |
+//! | action                                   | admin | triager | member          | viewer | publisher |
+//! |------------------------------------------|-------|---------|-----------------|--------|-----------|
+//! | view report, export report               | yes   | yes     | own: yes, else hidden | yes | yes |
+//! | change report, internal note, message finder | yes | yes   | own: yes, else hidden | forbidden | forbidden |
+//! | view queue                               | yes   | yes     | yes (own products only) | yes | yes |
+//! | manage products, users, settings; view audit log | yes | forbidden | forbidden | forbidden | forbidden |
+//! | purge a report closed as spam            | yes   | forbidden | own: forbidden, else hidden | forbidden | forbidden |
+//! | view advisory (drafts included)          | yes   | yes     | own: yes, else hidden | yes | yes |
+//! | write, schedule, publish, withdraw advisory; propose credits | yes | forbidden | own: forbidden, else hidden | forbidden | yes |
 //!
-//! "Own" means the report's product is one of the member's products; a report with no
-//! product yet belongs to nobody's team. Forbidden (403) is for an actor who may know the
+//! "Own" means the report's product is one of the member's products (for an advisory: one
+//! of the inventory products it names); a report with no product yet belongs to nobody's
+//! team. Forbidden (403) is for an actor who may know the
 //! thing exists; hidden (404) is for a member looking at another team's report, who must not
 //! learn that it exists. Which state moves a permitted change may make is the workflow's
 //! business.
@@ -31,10 +35,14 @@ pub enum StaffAction {
     ManageSettings,
     ViewAuditLog,
     ViewQueue,
+    ViewAdvisory,
+    WriteAdvisory,
+    /// Delete a report closed as spam, with its files.
+    PurgeReport,
 }
 
 impl StaffAction {
-    pub const ALL: [StaffAction; 10] = [
+    pub const ALL: [StaffAction; 13] = [
         StaffAction::ViewReport,
         StaffAction::ChangeReport,
         StaffAction::AddInternalNote,
@@ -45,6 +53,9 @@ impl StaffAction {
         StaffAction::ManageSettings,
         StaffAction::ViewAuditLog,
         StaffAction::ViewQueue,
+        StaffAction::ViewAdvisory,
+        StaffAction::WriteAdvisory,
+        StaffAction::PurgeReport,
     ];
 
     /// The name the audit log records.
@@ -60,6 +71,9 @@ impl StaffAction {
             StaffAction::ManageSettings => "manage_settings",
             StaffAction::ViewAuditLog => "view_audit_log",
             StaffAction::ViewQueue => "view_queue",
+            StaffAction::ViewAdvisory => "view_advisory",
+            StaffAction::WriteAdvisory => "write_advisory",
+            StaffAction::PurgeReport => "purge_report",
         }
     }
 
@@ -72,6 +86,15 @@ impl StaffAction {
                 | StaffAction::AddInternalNote
                 | StaffAction::MessageFinder
                 | StaffAction::ExportReport
+                | StaffAction::PurgeReport
+        )
+    }
+
+    /// Whether the action is about one advisory, so the products it names matter.
+    pub fn concerns_an_advisory(self) -> bool {
+        matches!(
+            self,
+            StaffAction::ViewAdvisory | StaffAction::WriteAdvisory
         )
     }
 
@@ -79,7 +102,10 @@ impl StaffAction {
     pub fn is_read_only(self) -> bool {
         matches!(
             self,
-            StaffAction::ViewReport | StaffAction::ExportReport | StaffAction::ViewQueue
+            StaffAction::ViewReport
+                | StaffAction::ExportReport
+                | StaffAction::ViewQueue
+                | StaffAction::ViewAdvisory
         )
     }
 
@@ -90,6 +116,7 @@ impl StaffAction {
                 | StaffAction::ManageUsers
                 | StaffAction::ManageSettings
                 | StaffAction::ViewAuditLog
+                | StaffAction::PurgeReport
         )
     }
 }
@@ -124,6 +151,22 @@ pub fn check(actor: &Actor, action: StaffAction, report_product: Option<ProductI
     check_role(actor, action)
 }
 
+/// Decides an action on an advisory that names the inventory `products`: a member sees it
+/// when it names one of their products, and is told nothing of the others.
+pub fn check_advisory(
+    actor: &Actor,
+    action: StaffAction,
+    products: &BTreeSet<ProductId>,
+) -> Access {
+    let scope = visible_products(actor);
+    let named = |product: &ProductId| scope.contains(Some(*product));
+    if action.concerns_an_advisory() && scope != ProductScope::All && !products.iter().any(named)
+    {
+        return Access::Hidden;
+    }
+    check_role(actor, action)
+}
+
 /// Decides an action as far as the role alone decides it, before any report is known (a
 /// request about many reports): `Forbidden` when no report could be allowed, otherwise
 /// `Allowed`, and each report is then checked with [`check`].
@@ -131,7 +174,9 @@ pub fn check_role(actor: &Actor, action: StaffAction) -> Access {
     match actor.role {
         Role::Admin => Access::Allowed,
         _ if action.is_administration() => Access::Forbidden,
-        Role::Viewer if !action.is_read_only() => Access::Forbidden,
+        Role::Publisher if action == StaffAction::WriteAdvisory => Access::Allowed,
+        _ if action == StaffAction::WriteAdvisory => Access::Forbidden,
+        Role::Viewer | Role::Publisher if !action.is_read_only() => Access::Forbidden,
         _ => Access::Allowed,
     }
 }
@@ -156,7 +201,7 @@ impl ProductScope {
 /// The filter to apply to the queue for this actor.
 pub fn visible_products(actor: &Actor) -> ProductScope {
     match actor.role {
-        Role::Admin | Role::Triager | Role::Viewer => ProductScope::All,
+        Role::Admin | Role::Triager | Role::Viewer | Role::Publisher => ProductScope::All,
         Role::Member => ProductScope::Only(actor.products.clone()),
     }
 }
@@ -177,21 +222,35 @@ mod tests {
         }
     }
 
-    /// One row per action; per role, the answer for a report of the actor's own product,
-    /// of another product, and of no product: A allowed, F forbidden, H hidden.
-    const TABLE: [(StaffAction, [&str; 4]); 10] = [
-        // action, [admin, triager, member, viewer]
-        (StaffAction::ViewReport, ["AAA", "AAA", "AHH", "AAA"]),
-        (StaffAction::ChangeReport, ["AAA", "AAA", "AHH", "FFF"]),
-        (StaffAction::AddInternalNote, ["AAA", "AAA", "AHH", "FFF"]),
-        (StaffAction::MessageFinder, ["AAA", "AAA", "AHH", "FFF"]),
-        (StaffAction::ExportReport, ["AAA", "AAA", "AHH", "AAA"]),
-        (StaffAction::ManageProducts, ["AAA", "FFF", "FFF", "FFF"]),
-        (StaffAction::ManageUsers, ["AAA", "FFF", "FFF", "FFF"]),
-        (StaffAction::ManageSettings, ["AAA", "FFF", "FFF", "FFF"]),
-        (StaffAction::ViewAuditLog, ["AAA", "FFF", "FFF", "FFF"]),
-        (StaffAction::ViewQueue, ["AAA", "AAA", "AAA", "AAA"]),
+    /// One row per action; per role, the answer for a report (or an advisory) of the
+    /// actor's own product, of another product, and of no product: A allowed, F forbidden,
+    /// H hidden.
+    const TABLE: [(StaffAction, [&str; 5]); 13] = [
+        // action, [admin, triager, member, viewer, publisher]
+        (StaffAction::ViewReport, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
+        (StaffAction::ChangeReport, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
+        (StaffAction::AddInternalNote, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
+        (StaffAction::MessageFinder, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
+        (StaffAction::ExportReport, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
+        (StaffAction::ManageProducts, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
+        (StaffAction::ManageUsers, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
+        (StaffAction::ManageSettings, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
+        (StaffAction::ViewAuditLog, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
+        (StaffAction::ViewQueue, ["AAA", "AAA", "AAA", "AAA", "AAA"]),
+        (StaffAction::ViewAdvisory, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
+        (StaffAction::WriteAdvisory, ["AAA", "FFF", "FHH", "FFF", "AAA"]),
+        (StaffAction::PurgeReport, ["AAA", "FFF", "FHH", "FFF", "FFF"]),
     ];
+
+    /// The rule an action is decided by: per report, or per advisory with the products
+    /// it names.
+    fn decide(role: Role, action: StaffAction, product: Option<ProductId>) -> Access {
+        if action.concerns_an_advisory() {
+            check_advisory(&actor(role), action, &product.into_iter().collect())
+        } else {
+            check(&actor(role), action, product)
+        }
+    }
 
     fn decode(letter: u8) -> Access {
         match letter {
@@ -214,7 +273,7 @@ mod tests {
                 let products = [Some(OWN), Some(OTHER), None];
                 for (product, &letter) in products.into_iter().zip(answers.as_bytes()) {
                     assert_eq!(
-                        check(&actor(role), action, product),
+                        decide(role, action, product),
                         decode(letter),
                         "{role} {} on {product:?}",
                         action.as_str()
@@ -223,7 +282,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 10 * 4 * 3);
+        assert_eq!(checked, 13 * 5 * 3);
     }
 
     #[test]
@@ -232,7 +291,7 @@ mod tests {
             for action in StaffAction::ALL {
                 let some_report_allowed = [Some(OWN), Some(OTHER), None]
                     .into_iter()
-                    .any(|product| check(&actor(role), action, product).is_allowed());
+                    .any(|product| decide(role, action, product).is_allowed());
                 let by_role = check_role(&actor(role), action);
                 assert_ne!(by_role, Access::Hidden, "{role} {}", action.as_str());
                 assert_eq!(
@@ -268,7 +327,7 @@ mod tests {
 
     #[test]
     fn queue_scope_per_role() {
-        for role in [Role::Admin, Role::Triager, Role::Viewer] {
+        for role in [Role::Admin, Role::Triager, Role::Viewer, Role::Publisher] {
             assert_eq!(visible_products(&actor(role)), ProductScope::All);
         }
         let scope = visible_products(&actor(Role::Member));
@@ -294,8 +353,79 @@ mod tests {
     }
 
     #[test]
+    fn a_member_sees_an_advisory_that_names_one_of_their_products() {
+        let member = actor(Role::Member);
+        let both = BTreeSet::from([OTHER, OWN]);
+        assert_eq!(
+            check_advisory(&member, StaffAction::ViewAdvisory, &both),
+            Access::Allowed
+        );
+        assert_eq!(
+            check_advisory(&member, StaffAction::WriteAdvisory, &both),
+            Access::Forbidden
+        );
+        let publisher = actor(Role::Publisher);
+        assert_eq!(
+            check_advisory(&publisher, StaffAction::WriteAdvisory, &BTreeSet::new()),
+            Access::Allowed
+        );
+    }
+
+    #[test]
     fn action_names_are_distinct() {
         let names: BTreeSet<_> = StaffAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(names.len(), StaffAction::ALL.len());
+    }
+}
+
+/// Something a staff account wants to do with outbound disclosure (vendors and cases
+/// against them), which concerns no report of the organization's products.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OutboundAction {
+    /// Read vendors and cases.
+    View,
+    /// Add or change vendors, write, send, record and publish cases.
+    Change,
+}
+
+/// Decides an outbound action. Disclosing to other parties is the security team's work:
+/// admins and triagers do it, viewers read it, and product teams' members are refused
+/// (they may know the directory exists, so 403 rather than 404), as is any other role.
+pub fn check_outbound(actor: &Actor, action: OutboundAction) -> Access {
+    match (actor.role, action) {
+        (Role::Admin | Role::Triager, _) => Access::Allowed,
+        (Role::Viewer, OutboundAction::View) => Access::Allowed,
+        _ => Access::Forbidden,
+    }
+}
+
+#[cfg(test)]
+mod outbound_tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::staff::UserId;
+
+    #[test]
+    fn outbound_per_role() {
+        // [admin, triager, member, viewer] for view, change.
+        let expected = [("AAFA", OutboundAction::View), ("AAFF", OutboundAction::Change)];
+        for (row, action) in expected {
+            let roles = [Role::Admin, Role::Triager, Role::Member, Role::Viewer];
+            for (role, letter) in roles.into_iter().zip(row.bytes()) {
+                let actor = Actor {
+                    user_id: UserId(1),
+                    role,
+                    products: BTreeSet::new(),
+                };
+                let answer = check_outbound(&actor, action);
+                let wanted = if letter == b'A' {
+                    Access::Allowed
+                } else {
+                    Access::Forbidden
+                };
+                assert_eq!(answer, wanted, "{role} {action:?}");
+            }
+        }
     }
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A staff account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -15,7 +15,7 @@ pub struct UserId(pub i64);
 pub struct TeamId(pub i64);
 
 /// A product or asset in the inventory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ProductId(pub i64);
 
 /// What a staff account may do.
@@ -24,6 +24,8 @@ pub struct ProductId(pub i64);
 /// - `Triager`: every report, every triage action.
 /// - `Member`: only reports of the products their teams own; works on them.
 /// - `Viewer`: reads every report, changes nothing.
+/// - `Publisher`: writes, schedules and publishes advisories and proposes credits; reads
+///   every report (to draft advisories from them) and changes none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -31,10 +33,17 @@ pub enum Role {
     Triager,
     Member,
     Viewer,
+    Publisher,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Triager, Role::Member, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Triager,
+        Role::Member,
+        Role::Viewer,
+        Role::Publisher,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +51,7 @@ impl Role {
             Role::Triager => "triager",
             Role::Member => "member",
             Role::Viewer => "viewer",
+            Role::Publisher => "publisher",
         }
     }
 }
@@ -53,7 +63,7 @@ impl fmt::Display for Role {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{0}' is not a role (expected admin, triager, member or viewer)")]
+#[error("'{0}' is not a role (expected admin, triager, member, viewer or publisher)")]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

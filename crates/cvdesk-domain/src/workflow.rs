@@ -175,12 +175,12 @@ fn check_move(
     Ok(kind)
 }
 
-/// Rules that hold whatever the move: viewers only read, members only touch their own
-/// products' reports.
+/// Rules that hold whatever the move: viewers and publishers only read reports, members
+/// only touch their own products' reports.
 fn check_scope(actor: &Actor, report: &CurrentReport) -> Result<(), TransitionRefused> {
     match actor.role {
         Role::Admin | Role::Triager => Ok(()),
-        Role::Viewer => Err(TransitionRefused::ReadOnly),
+        Role::Viewer | Role::Publisher => Err(TransitionRefused::ReadOnly),
         Role::Member => {
             let own = report
                 .product
@@ -211,7 +211,7 @@ fn classify(from: ReportState, to: ReportState) -> Result<Move, TransitionRefuse
 
 fn check_role(role: Role, kind: Move) -> Result<(), TransitionRefused> {
     match (role, kind) {
-        (Role::Viewer, _) => Err(TransitionRefused::ReadOnly),
+        (Role::Viewer | Role::Publisher, _) => Err(TransitionRefused::ReadOnly),
         (Role::Admin, _) => Ok(()),
         (_, Move::Reopen) => Err(TransitionRefused::ReopenNeedsAdmin),
         (Role::Triager, _) => Ok(()),

@@ -5,6 +5,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 use crate::text::echo;
 
 /// A checked CPE 2.3 formatted string, kept as written.
@@ -36,6 +38,21 @@ impl FromStr for Cpe {
         } else {
             Err(refuse())
         }
+    }
+}
+
+/// Written as its text; read back through the same checks.
+impl Serialize for Cpe {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cpe {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod accounts;
+mod advisories;
 mod audit;
 mod blobs;
 mod error;
@@ -34,6 +35,10 @@ use cvdesk_formats::redaction::redact_url;
 use time::OffsetDateTime;
 
 pub use abuse::{AbuseStore, Bucket};
+pub use advisories::{
+    Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, FinderCredit, NewAdvisory,
+    NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
+};
 pub use accounts::{AccountStore, User};
 pub use audit::{AuditHead, AuditStore};
 pub use error::StoreError;
@@ -107,6 +112,7 @@ pub struct AttachmentContent {
 /// Everything the desk keeps.
 pub trait Store:
     ReportStore
+    + AdvisoryStore
     + AccountStore
     + SessionStore
     + AuditStore
@@ -124,6 +130,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: ReportStore
+        + AdvisoryStore
         + AccountStore
         + SessionStore
         + AuditStore

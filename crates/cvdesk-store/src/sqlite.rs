@@ -30,12 +30,20 @@ impl SqlStore<Sqlite> {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // A migration may rewrite a table's definition in the schema (0016 widens a check),
+        // and a connection keeps the schema it has read: the connection that migrates is
+        // closed, and the store's connections open on the migrated schema.
+        let migrating = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&migrating).await?;
+        migrating.close().await;
         // One writer connection orders all writes; readers run beside it thanks to WAL.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         // The planner picks the queue's indexes well only with table statistics; this
         // gathers them when a table has grown or shrunk about 25-fold since they were
         // last taken. The full (unsampled) analysis is what gets the states' proportions

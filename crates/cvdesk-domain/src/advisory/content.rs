@@ -11,7 +11,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use cvdesk_formats::cpe::Cpe;
 use cvdesk_formats::cve_id::CveId;
@@ -35,7 +35,7 @@ pub const MAX_CVES: usize = 10;
 pub const MAX_REPORTS: usize = 100;
 
 /// The advisory as typed in; every field may be missing or wrong.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AdvisoryInput {
     pub title: String,
@@ -49,7 +49,7 @@ pub struct AdvisoryInput {
     pub vulnerabilities: Vec<VulnerabilityInput>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct VulnerabilityInput {
     pub title: Option<String>,
@@ -62,7 +62,7 @@ pub struct VulnerabilityInput {
 }
 
 /// One CVSS vector, or several of different versions.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum SeverityInput {
     One(String),
@@ -75,7 +75,7 @@ impl Default for SeverityInput {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ProductInput {
     /// A product of the desk's inventory…
@@ -90,7 +90,7 @@ pub struct ProductInput {
 }
 
 /// An advisory's content that passed every rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdvisoryContent {
     pub title: String,
     pub summary: String,
@@ -103,7 +103,7 @@ pub struct AdvisoryContent {
     pub vulnerabilities: Vec<Vulnerability>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Vulnerability {
     pub title: Option<String>,
     pub cwe: CweId,
@@ -115,7 +115,7 @@ pub struct Vulnerability {
     pub workaround: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AffectedProduct {
     /// Set when the product is one of the desk's own inventory.
     pub product_id: Option<ProductId>,
@@ -295,6 +295,57 @@ impl AdvisoryContent {
             .iter()
             .flat_map(|vulnerability| vulnerability.cves.iter().copied())
             .collect()
+    }
+
+    /// The desk's own products the advisory names, which decide which teams may see it.
+    pub fn inventory_products(&self) -> BTreeSet<ProductId> {
+        self.vulnerabilities
+            .iter()
+            .flat_map(|vulnerability| &vulnerability.products)
+            .filter_map(|product| product.product_id)
+            .collect()
+    }
+
+    /// The content as a person would type it, for the editor and the API: parsing it
+    /// again gives the same content (a product of the inventory by its id).
+    pub fn to_input(&self) -> AdvisoryInput {
+        AdvisoryInput {
+            title: self.title.clone(),
+            summary: self.summary.clone(),
+            description: self.description.clone(),
+            impact: self.impact.clone(),
+            exploitability: self.exploitability.clone(),
+            remediation: self.remediation.clone(),
+            tlp: self.tlp.as_str().to_owned(),
+            reports: self.reports.iter().map(ToString::to_string).collect(),
+            vulnerabilities: self
+                .vulnerabilities
+                .iter()
+                .map(|vulnerability| VulnerabilityInput {
+                    title: vulnerability.title.clone(),
+                    cwe: vulnerability.cwe.to_string(),
+                    severity: SeverityInput::Many(
+                        vulnerability.scores.iter().map(ToString::to_string).collect(),
+                    ),
+                    cves: vulnerability.cves.iter().map(ToString::to_string).collect(),
+                    products: vulnerability
+                        .products
+                        .iter()
+                        .map(|product| ProductInput {
+                            product_id: product.product_id.map(|id| id.0),
+                            name: product.product_id.is_none().then(|| product.name.clone()),
+                            vendor: product.vendor.clone(),
+                            purl: product.purl.as_ref().map(ToString::to_string),
+                            cpe: product.cpe.as_ref().map(ToString::to_string),
+                            affected: product.affected.iter().map(ToString::to_string).collect(),
+                            fixed: product.fixed.clone(),
+                        })
+                        .collect(),
+                    remediation: vulnerability.remediation.clone(),
+                    workaround: vulnerability.workaround.clone(),
+                })
+                .collect(),
+        }
     }
 }
 

@@ -139,13 +139,25 @@ impl Consent {
         }
     }
 
+    pub fn parse(text: &str) -> Option<Consent> {
+        [
+            Consent::Proposed,
+            Consent::Accepted,
+            Consent::Changed,
+            Consent::Declined,
+            Consent::Withdrawn,
+        ]
+        .into_iter()
+        .find(|consent| consent.as_str() == text)
+    }
+
     pub fn is_publishable(self) -> bool {
         matches!(self, Consent::Accepted | Consent::Changed)
     }
 }
 
 /// How the credit reads in public.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct CreditText {
     /// A name or handle, as the finder wishes.
     pub name: String,
@@ -154,7 +166,7 @@ pub struct CreditText {
 }
 
 /// A credit as typed in, before any rule is applied.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditTextInput {
     pub name: String,
     #[serde(default)]
@@ -311,7 +323,7 @@ impl Credit {
 }
 
 /// A credit as a revision publishes it: only consented credits ever become one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PublishedCredit {
     pub text: CreditText,
     pub role: CreditRole,
@@ -461,6 +473,15 @@ mod tests {
     fn roles_round_trip_and_map_to_the_formats() {
         for role in CreditRole::ALL {
             assert_eq!(CreditRole::parse(role.as_str()), Some(role));
+        }
+        for consent in [
+            Consent::Proposed,
+            Consent::Accepted,
+            Consent::Changed,
+            Consent::Declined,
+            Consent::Withdrawn,
+        ] {
+            assert_eq!(Consent::parse(consent.as_str()), Some(consent));
         }
         let cve = serde_json::to_string(&CreditRole::RemediationDeveloper.cve()).expect("json");
         assert_eq!(cve, "\"remediation developer\"");

@@ -51,6 +51,18 @@ impl AdvisoryState {
         }
     }
 
+    pub fn parse(text: &str) -> Option<AdvisoryState> {
+        [
+            AdvisoryState::Draft,
+            AdvisoryState::Scheduled,
+            AdvisoryState::Published,
+            AdvisoryState::Revised,
+            AdvisoryState::Withdrawn,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == text)
+    }
+
     /// Whether the public can see the advisory (a withdrawn one stays visible, marked as
     /// withdrawn, so that nobody keeps relying on it unknowingly).
     pub fn is_public(self) -> bool {
@@ -166,6 +178,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn states_round_trip() {
+        for state in STATES {
+            assert_eq!(AdvisoryState::parse(state.as_str()), Some(state));
+        }
+        assert_eq!(AdvisoryState::parse("Draft"), None);
     }
 
     #[test]

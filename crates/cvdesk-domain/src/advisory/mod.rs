@@ -10,6 +10,7 @@ pub mod export;
 mod id;
 pub mod lifecycle;
 pub mod revision;
+pub mod schedule;
 pub mod versions;
 
 pub use content::{AdvisoryContent, AdvisoryFieldErrors, AdvisoryInput};
@@ -18,4 +19,5 @@ pub use diff::{diff, FieldChange};
 pub use id::{AdvisoryId, AdvisoryIdError};
 pub use lifecycle::{AdvisoryAction, AdvisoryState, TransitionError};
 pub use revision::{Revision, RevisionError, RevisionHistory};
+pub use schedule::{ScheduleError, ScheduleZone};
 pub use versions::VersionSpec;

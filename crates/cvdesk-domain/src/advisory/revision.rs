@@ -69,6 +69,10 @@ pub enum RevisionError {
     OutOfOrder(u32),
     #[error("revision {found} follows revision {previous}; revisions are numbered 1, 2, 3, …")]
     Numbering { previous: u32, found: u32 },
+    #[error("reason: say why the advisory is withdrawn")]
+    ReasonMissing,
+    #[error("an advisory that was never published cannot be withdrawn")]
+    NotPublished,
 }
 
 /// Every revision of one advisory, oldest first.
@@ -117,15 +121,7 @@ impl RevisionHistory {
         summary: &str,
         at: OffsetDateTime,
     ) -> Result<&Revision, RevisionError> {
-        let summary = summary.trim();
-        if summary.is_empty() {
-            return Err(RevisionError::SummaryMissing);
-        }
-        if summary.chars().count() > CHANGE_SUMMARY_MAX_CHARS
-            || summary.chars().any(char::is_control)
-        {
-            return Err(RevisionError::SummaryTooLong);
-        }
+        let summary = checked_summary(summary)?.ok_or(RevisionError::SummaryMissing)?;
         if let Some(latest) = self.latest() {
             if latest.content == content && latest.credits == credits {
                 return Err(RevisionError::Unchanged(latest.number));
@@ -135,13 +131,39 @@ impl RevisionHistory {
             }
         }
         let number = self.latest().map_or(1, |latest| latest.number + 1);
-        self.0.push(Revision::new(
-            number,
-            at,
-            summary.to_owned(),
-            content,
-            credits,
-        ));
+        self.0.push(Revision::new(number, at, summary, content, credits));
         Ok(&self.0[self.0.len() - 1])
     }
+
+    /// Withdraws the advisory in a last revision dated `at`: the content and credits stay
+    /// as published, and the summary says why, so every document of the advisory carries
+    /// a new version that consumers notice.
+    pub fn withdraw(&mut self, reason: &str, at: OffsetDateTime) -> Result<&Revision, RevisionError> {
+        let reason = checked_summary(reason)?.ok_or(RevisionError::ReasonMissing)?;
+        let latest = self.latest().ok_or(RevisionError::NotPublished)?;
+        if at < latest.date {
+            return Err(RevisionError::OutOfOrder(latest.number));
+        }
+        let withdrawn = Revision::new(
+            latest.number + 1,
+            at,
+            format!("Withdrawn: {reason}"),
+            latest.content.clone(),
+            latest.credits.clone(),
+        );
+        self.0.push(withdrawn);
+        Ok(&self.0[self.0.len() - 1])
+    }
+}
+
+/// A summary of change (or reason) trimmed, on one line, not too long; `None` when blank.
+fn checked_summary(text: &str) -> Result<Option<String>, RevisionError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if text.chars().count() > CHANGE_SUMMARY_MAX_CHARS || text.chars().any(char::is_control) {
+        return Err(RevisionError::SummaryTooLong);
+    }
+    Ok(Some(text.to_owned()))
 }

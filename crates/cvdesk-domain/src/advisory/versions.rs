@@ -7,6 +7,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
 /// Longest version string, well inside every format's limit.
 pub const VERSION_MAX_CHARS: usize = 100;
 
@@ -99,6 +101,21 @@ impl fmt::Display for VersionSpec {
                 }
             }
         }
+    }
+}
+
+/// Stored as the text a person types, read back through the same rules.
+impl Serialize for VersionSpec {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for VersionSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 

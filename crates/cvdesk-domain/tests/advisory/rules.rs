@@ -222,3 +222,57 @@ fn the_diff_reads_field_by_field() {
         .any(|s| s.tag == SegmentTag::Removed && s.text == "4.2.1"));
     assert!(diff(old, old).is_empty());
 }
+
+#[test]
+fn content_survives_the_store_and_the_editor() {
+    let content = sample_content();
+    let stored = serde_json::to_string(&content).expect("written");
+    let restored: AdvisoryContent = serde_json::from_str(&stored).expect("read back");
+    assert_eq!(restored, content);
+    let edited = AdvisoryContent::parse(&content.to_input(), &no_products).expect("valid");
+    assert_eq!(edited, content);
+    let inventory = |id: ProductId| (id == ProductId(7)).then(|| "Shop".to_owned());
+    let mut input = sample_input();
+    input.vulnerabilities[0].products[0].name = None;
+    input.vulnerabilities[0].products[0].product_id = Some(7);
+    let with_inventory = AdvisoryContent::parse(&input, &inventory).expect("valid");
+    assert_eq!(
+        with_inventory.inventory_products().into_iter().collect::<Vec<_>>(),
+        [ProductId(7)]
+    );
+    let again = AdvisoryContent::parse(&with_inventory.to_input(), &inventory).expect("valid");
+    assert_eq!(again, with_inventory);
+}
+
+#[test]
+fn stored_content_is_checked_when_read_back() {
+    let mut stored = serde_json::to_value(sample_content()).expect("written");
+    stored["vulnerabilities"][0]["cves"][0] = serde_json::json!("CVE-26-1");
+    assert!(serde_json::from_value::<AdvisoryContent>(stored).is_err());
+}
+
+#[test]
+fn a_withdrawal_is_a_last_revision_that_says_why() {
+    let mut history = RevisionHistory::default();
+    let at = datetime!(2026-11-01 10:00 UTC);
+    assert_eq!(
+        history.withdraw("wrong product", at).map(|r| r.number()),
+        Err(RevisionError::NotPublished)
+    );
+    history
+        .publish(sample_content(), Vec::new(), "Initial version.", at)
+        .expect("published");
+    assert_eq!(
+        history.withdraw("  ", at).map(|r| r.number()),
+        Err(RevisionError::ReasonMissing)
+    );
+    let later = datetime!(2026-11-03 10:00 UTC);
+    let withdrawn = history
+        .withdraw("The product named is not affected.", later)
+        .expect("withdrawn");
+    assert_eq!(withdrawn.number(), 2);
+    assert_eq!(withdrawn.summary(), "Withdrawn: The product named is not affected.");
+    assert_eq!(withdrawn.content(), &sample_content());
+    let revisions = history.revisions();
+    assert!(diff(&revisions[0], &revisions[1]).is_empty());
+}

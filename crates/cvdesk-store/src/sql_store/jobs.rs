@@ -13,13 +13,13 @@ use crate::StoreError;
 const ENSURE: &str = "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
      VALUES ($1, $2, $3, 'queued', $4, $5) ON CONFLICT (kind, subject) DO NOTHING RETURNING id";
 
-const SCHEDULE: &str = "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
+pub(super) const SCHEDULE: &str = "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
      VALUES ($1, $2, $3, 'queued', $4, $5) ON CONFLICT (kind, subject) DO UPDATE SET \
      payload = excluded.payload, state = 'queued', run_at = excluded.run_at, \
      lease_until = NULL, claimed_by = NULL, attempts = 0, last_error = NULL, \
      finished_at = NULL WHERE jobs.state <> 'running' RETURNING id";
 
-const CANCEL: &str =
+pub(super) const CANCEL: &str =
     "DELETE FROM jobs WHERE kind = $1 AND subject = $2 AND state <> 'running' RETURNING id";
 
 /// The due test is repeated outside the subquery because PostgreSQL re-checks it on the

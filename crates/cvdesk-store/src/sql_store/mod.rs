@@ -5,6 +5,9 @@
 
 mod abuse;
 mod accounts;
+mod advisories;
+mod advisory_credits;
+mod advisory_rows;
 mod audit;
 mod inventory;
 mod jobs;

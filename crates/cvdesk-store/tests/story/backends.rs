@@ -40,6 +40,27 @@ impl Backend {
         };
         done.unwrap_or_else(|e| panic!("{}: {sql}: {e}", self.name));
     }
+
+    /// Runs `sql` behind the store's back and asserts that the database refuses it.
+    pub async fn execute_behind_the_store_expecting_refusal(&self, sql: &str) {
+        let done = match &self.location {
+            StoreLocation::Sqlite { data_dir } => {
+                let options =
+                    sqlx::sqlite::SqliteConnectOptions::new().filename(data_dir.join("cvdesk.db"));
+                let mut connection = sqlx::sqlite::SqliteConnection::connect_with(&options)
+                    .await
+                    .expect("connect to SQLite");
+                sqlx::query(sql).execute(&mut connection).await.map(drop)
+            }
+            StoreLocation::Postgres { url, .. } => {
+                let mut connection = sqlx::postgres::PgConnection::connect(url)
+                    .await
+                    .expect("connect to PostgreSQL");
+                sqlx::query(sql).execute(&mut connection).await.map(drop)
+            }
+        };
+        assert!(done.is_err(), "{}: {sql} went through", self.name);
+    }
 }
 
 pub async fn backends() -> Vec<Backend> {

@@ -2,6 +2,7 @@
 
 mod abuse;
 mod accounts;
+mod advisories;
 mod audit;
 mod audit_atomic;
 mod audit_batches;
