@@ -15,6 +15,7 @@ pub mod inbound_mail;
 pub mod osv;
 pub mod purl;
 pub mod redaction;
+pub mod sarif;
 pub mod securitytxt;
 mod text;
 pub mod timestamp;
