@@ -1,12 +1,16 @@
 //! Supporting files a finder attaches: how many and how large, and what their names may
 //! look like once stored. The bytes themselves are never interpreted.
 
-/// Limits on supporting files, per file, per report and in number.
+/// Limits on supporting files, per file, per form (the report, a reply), in number, and
+/// per report over its whole life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttachmentLimits {
     pub max_file_bytes: u64,
     pub max_total_bytes: u64,
     pub max_files: usize,
+    /// What one report may receive in all, its form's files and every reply's, so a
+    /// tracking link cannot be used to store files without end.
+    pub max_report_bytes: u64,
 }
 
 impl Default for AttachmentLimits {
@@ -15,6 +19,7 @@ impl Default for AttachmentLimits {
             max_file_bytes: 10 * 1024 * 1024,
             max_total_bytes: 25 * 1024 * 1024,
             max_files: 10,
+            max_report_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -28,6 +33,10 @@ pub enum AttachmentError {
     TotalTooLarge { limit: String },
     #[error("at most {max} files can be attached to one report")]
     TooMany { max: usize },
+    #[error("this report has received its limit of {limit} of files; send your message without files, or put them somewhere the security team can fetch them and give the link")]
+    ReportFull { limit: String },
+    #[error("this report is closed and takes no more files; send your message without files")]
+    ReportClosed,
 }
 
 impl AttachmentLimits {
@@ -39,6 +48,13 @@ impl AttachmentLimits {
             });
         }
         Ok(())
+    }
+
+    /// The refusal of a file that would take the report past `max_report_bytes`.
+    pub fn report_full(&self) -> AttachmentError {
+        AttachmentError::ReportFull {
+            limit: human_bytes(self.max_report_bytes),
+        }
     }
 
     pub fn check_set(&self, count: usize, total: u64) -> Result<(), AttachmentError> {
@@ -131,6 +147,7 @@ mod tests {
             max_file_bytes: 10,
             max_total_bytes: 15,
             max_files: 2,
+            max_report_bytes: 100,
         };
         let name = AttachmentName::sanitize("poc.txt");
         assert!(limits.check_file(&name, 10).is_ok());

@@ -26,6 +26,7 @@ pub mod severity;
 pub mod sign_in;
 pub mod similarity;
 pub mod sla;
+pub mod spam;
 pub mod staff;
 pub mod totp;
 pub mod tracking;

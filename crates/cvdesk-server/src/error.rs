@@ -37,6 +37,9 @@ pub enum WebError {
     Conflict(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// The body stopped arriving before it was complete.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{message}")]
@@ -70,6 +73,7 @@ impl WebError {
             WebError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             WebError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -87,6 +91,7 @@ impl WebError {
             | WebError::Invalid { code, .. }
             | WebError::Refused { code, .. } => code,
             WebError::PayloadTooLarge(_) => "payload_too_large",
+            WebError::RequestTimeout(_) => "request_timeout",
             WebError::UnsupportedMediaType(_) => "unsupported_media_type",
             WebError::Internal(_) => "internal",
         }

@@ -2,19 +2,19 @@
 //! tracking token, and one durable write of the report with the mail about it. The finder
 //! sees a reference number only after the store has committed.
 
-use cvdesk_domain::attachment::{AttachmentError, AttachmentLimits};
 use cvdesk_domain::challenge::Solved;
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_domain::product;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput, TrackingToken};
-use cvdesk_store::{NewAttachment, NewReport, Product, SpentChallenge, StoreError};
+use cvdesk_store::{NewReport, Product, SpentChallenge, StoreError};
 
 use crate::client_address::ClientAddress;
 use crate::error::WebError;
 use crate::mail::{finder_mail_signer, team_or_global, FinderKey, NewReportMail};
 use crate::random;
 use crate::rate_limit::Action;
+use crate::uploads::ReceivedFiles;
 use crate::AppState;
 
 /// A report in the desk, and the only copy of its tracking token that will ever exist.
@@ -118,23 +118,6 @@ impl From<WebError> for IntakeError {
     }
 }
 
-/// Supporting files as received, with the first limit any of them broke.
-#[derive(Default)]
-pub struct ReceivedFiles {
-    pub files: Vec<NewAttachment>,
-    pub refusal: Option<AttachmentError>,
-}
-
-impl ReceivedFiles {
-    /// The first limit the files broke, each as it arrived or all of them together.
-    pub fn first_refusal(&self, limits: AttachmentLimits) -> Option<AttachmentError> {
-        let total: u64 = self.files.iter().map(|f| f.content.len() as u64).sum();
-        self.refusal
-            .clone()
-            .or_else(|| limits.check_set(self.files.len(), total).err())
-    }
-}
-
 pub async fn accept_report(
     state: &AppState,
     input: &ReportInput,
@@ -142,7 +125,7 @@ pub async fn accept_report(
     origin: &Origin,
 ) -> Result<Accepted, IntakeError> {
     let draft = ReportDraft::parse(input, state.settings.text_limits);
-    let file_refusal = received.first_refusal(state.settings.attachment_limits);
+    let file_refusal = received.refusal.clone();
     let received_at = state.clock.now();
     // A key we could not encrypt to would leave the finder's mail plain: refuse it now,
     // while they can still fix it, rather than at the first mail. It is checked whatever

@@ -5,7 +5,9 @@
 mod auth;
 mod client_address;
 mod clock;
+mod connections;
 mod error;
+mod http_limits;
 mod intake;
 mod intake_challenge;
 mod jobs;
@@ -13,6 +15,7 @@ mod mail;
 mod markdown;
 pub mod openpgp;
 mod percent;
+mod purge;
 mod queue;
 mod random;
 mod rate_limit;
@@ -22,9 +25,9 @@ mod routes;
 mod security_headers;
 pub mod security_txt;
 mod triage;
+mod uploads;
 mod views;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
@@ -33,6 +36,7 @@ use tokio::net::TcpListener;
 
 pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
 pub use clock::{Clock, SystemClock};
+pub use http_limits::HttpLimits;
 pub use intake_challenge::{ChallengeSettings, Challenges};
 pub use jobs::JobSignal;
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
@@ -110,12 +114,14 @@ const JOBS_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 /// How long a stopping server waits for the mail in hand to be sent and recorded.
 const MAIL_STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// Serves until `shutdown` completes; requests in flight are finished first.
+/// Serves until `shutdown` completes; requests in flight are then given
+/// `limits.shutdown_grace` to finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    limits: HttpLimits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) {
     let purge = tokio::spawn(forget_idle_buckets(state.clone()));
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(
@@ -131,12 +137,8 @@ pub async fn serve(
         Arc::clone(&state.mailer),
         mail_stopped,
     ));
-    let served = axum::serve(
-        listener,
-        routes::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    connections::serve_connections(listener, routes::router(state, &limits), limits, shutdown)
+        .await;
     purge.abort();
     let _ = stop_jobs.send(true);
     if let Err(error) = jobs.await {
@@ -151,7 +153,6 @@ pub async fn serve(
         tracing::warn!("stopped the mail sender in the middle of a send");
         mail.abort();
     }
-    served
 }
 
 async fn forget_idle_buckets(state: AppState) {

@@ -64,6 +64,7 @@ fn action_words(action: StaffAction) -> &'static str {
         StaffAction::AddInternalNote => "add notes to",
         StaffAction::MessageFinder => "message the finder of",
         StaffAction::ExportReport => "export",
+        StaffAction::PurgeReport => "purge",
         _ => "act on",
     }
 }

@@ -24,6 +24,9 @@ pub enum StoreError {
     /// The intake challenge was already used for another report.
     #[error("this challenge has already been used")]
     ChallengeSpent,
+    /// The report takes no more files: it is closed, or has received its limit.
+    #[error("{0}")]
+    FilesRefused(cvdesk_domain::attachment::AttachmentError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("unsupported database URL {0} (expected postgres://… or none for SQLite)")]

@@ -7,6 +7,7 @@ mod accounts;
 mod advisories;
 mod audit;
 mod blobs;
+mod data_folder;
 mod error;
 mod inventory;
 mod jobs;
@@ -41,6 +42,7 @@ pub use advisories::{
 };
 pub use accounts::{AccountStore, User};
 pub use audit::{AuditHead, AuditStore};
+pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
 pub use error::StoreError;
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
@@ -98,9 +100,18 @@ pub struct SpentChallenge<'a> {
     pub expires_at: OffsetDateTime,
 }
 
+/// A supporting file whose bytes are staged (`ReportStore::begin_blob`), waiting for the
+/// transaction that records it.
 pub struct NewAttachment {
     pub name: AttachmentName,
-    pub content: Vec<u8>,
+    pub blob: StagedBlob,
+}
+
+/// What purging a spam report removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PurgedReport {
+    pub files: u64,
+    pub bytes: u64,
 }
 
 /// A stored file and its bytes.
@@ -181,6 +192,38 @@ pub trait ReportStore: Send + Sync {
         report_id: i64,
         attachment_id: i64,
     ) -> Result<Option<AttachmentContent>, StoreError>;
+
+    /// Starts receiving one file: its bytes are hashed and written as they are given, and
+    /// staged until a report or message that names them is stored.
+    async fn begin_blob(&self) -> Result<BlobWriter, StoreError>;
+
+    /// Stages bytes already in memory (small files, tests).
+    async fn stage_blob(&self, content: &[u8]) -> Result<StagedBlob, StoreError> {
+        let mut writer = self.begin_blob().await?;
+        writer.write(content).await?;
+        writer.finish().await
+    }
+
+    /// The bytes of every file the report has received over its life (the report form's
+    /// and every reply's).
+    async fn attachment_bytes(&self, report_id: i64) -> Result<u64, StoreError>;
+
+    /// Removes staged bytes no upload still running can need (`blobs::STALE_STAGED_AFTER`
+    /// before `now`) and stored bytes no attachment names. With files beside SQLite, only
+    /// the serving process may call it (a background job does): it assumes that no other
+    /// process is storing attachments meanwhile.
+    async fn sweep_blobs(&self, now: OffsetDateTime) -> Result<BlobSweep, StoreError>;
+
+    /// Deletes a report closed as spam (`cvdesk_domain::spam`) with everything it holds
+    /// (messages, notes, history, queued mail, attachments), appending the entry `audit`
+    /// writes in the same transaction; then removes its files' bytes, unless an attachment
+    /// of another report names the same content. `Conflict` when the report was not
+    /// closed as spam, `Missing` when there is no such report.
+    async fn purge_spam_report(
+        &self,
+        report_id: i64,
+        audit: &AuditOf<'_, PurgedReport>,
+    ) -> Result<PurgedReport, StoreError>;
 }
 
 /// Opens (creating on first use) and migrates the store at `location`.

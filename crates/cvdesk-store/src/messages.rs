@@ -38,12 +38,14 @@ pub trait MessageStore: Send + Sync {
     /// needs-info flag is cleared in the same transaction (and the history says so);
     /// `mail` (telling the staff) is queued in it too. `files` become the report's
     /// attachments, sent with this message; their bytes are stored before the message
-    /// commits.
+    /// commits. Files are refused (`FilesRefused`, nothing stored) when the report is
+    /// closed or they would take it past `max_report_bytes` over its life.
     async fn add_finder_message(
         &self,
         report_id: i64,
         body: &str,
         files: &[NewAttachment],
+        max_report_bytes: u64,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError>;

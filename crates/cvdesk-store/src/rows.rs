@@ -202,12 +202,6 @@ impl ReportRow {
     }
 }
 
-/// SHA-256 of a file's bytes, as stored and shown to staff.
-pub fn sha256_hex(content: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(content))
-}
-
 /// Binds the columns of `INSERT_REPORT`, in order, for either backend.
 pub fn bind_report<'q, DB, O>(
     query: QueryScalar<'q, DB, O, DB::Arguments<'q>>,
@@ -276,9 +270,4 @@ pub fn accepted_report(
         },
         received_from: new.received_from.map(str::to_owned),
     })
-}
-
-pub fn size_of(content: &[u8]) -> Result<i64, StoreError> {
-    i64::try_from(content.len())
-        .map_err(|_| StoreError::Corrupt("attachment larger than the store can record".to_owned()))
 }

@@ -1,5 +1,6 @@
 //! Opening the embedded SQLite store: one file in WAL mode with `synchronous=FULL`, so a
 //! commit is on disk when it returns, attachment files beside it, and migrations applied.
+//! The folder and its files are readable by the desk's own user only (`data_folder`).
 
 use std::path::Path;
 use std::str::FromStr;
@@ -9,22 +10,28 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::Sqlite;
 
 use crate::blobs::BlobDir;
+use crate::data_folder::secure_data_folder;
 use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
 use crate::StoreError;
 
 pub type SqliteStore = SqlStore<Sqlite>;
 
 impl SqlStore<Sqlite> {
-    /// Opens `data_dir/cvdesk.db` and `data_dir/blobs/`, creating both on first start.
+    /// Opens `data_dir/cvdesk.db` and `data_dir/blobs/`, creating both on first start, and
+    /// makes the folder and everything in it private to this user.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|source| StoreError::Io {
-            action: "create data folder",
-            path: data_dir.to_path_buf(),
-            source,
-        })?;
-        let blobs = BlobDir::create(data_dir.join("blobs"))?;
+        let database = data_dir.join("cvdesk.db");
+        let (folder, file) = (data_dir.to_path_buf(), database.clone());
+        let blobs = tokio::task::spawn_blocking(move || {
+            secure_data_folder(&folder, &file)?;
+            BlobDir::create(folder.join("blobs"))
+        })
+        .await
+        .map_err(|error| {
+            StoreError::Corrupt(format!("opening the data folder failed: {error}"))
+        })??;
         let options = SqliteConnectOptions::from_str("sqlite:")?
-            .filename(data_dir.join("cvdesk.db"))
+            .filename(database)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)

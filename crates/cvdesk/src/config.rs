@@ -14,6 +14,7 @@ use cvdesk_domain::sla::{Calendar, Holidays};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_formats::redaction::redact_url;
 use cvdesk_server::openpgp::Passphrase;
+use cvdesk_server::HttpLimits;
 use cvdesk_server::{
     ChallengeSettings, ClientAddressHeader, ClientAddressSource, MailSettings, Rate, RateSettings,
 };
@@ -23,6 +24,7 @@ use serde::Deserialize;
 use time::{UtcOffset, Weekday};
 
 use crate::cli::{ServeOptions, StoreOptions};
+use crate::http_config::HttpFile;
 
 /// Keys of the configuration file; every one is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -52,6 +54,8 @@ struct ConfigFile {
     policy: Option<PolicySettings>,
     #[serde(default)]
     attachments: AttachmentsFile,
+    #[serde(default)]
+    http: HttpFile,
     #[serde(default)]
     intake: IntakeFile,
     #[serde(default)]
@@ -114,6 +118,8 @@ struct AttachmentsFile {
     max_file_bytes: Option<u64>,
     max_total_bytes: Option<u64>,
     max_files: Option<usize>,
+    /// What one report may receive over its life, its form's files and every reply's.
+    max_report_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +136,7 @@ pub struct ServeConfig {
     pub organization_name: String,
     pub reference_prefix: ReferencePrefix,
     pub attachment_limits: AttachmentLimits,
+    pub http_limits: HttpLimits,
     pub log_format: LogFormat,
     pub challenge: ChallengeSettings,
     pub rate_limits: RateSettings,
@@ -154,6 +161,7 @@ impl fmt::Debug for ServeConfig {
             .field("organization_name", &self.organization_name)
             .field("reference_prefix", &self.reference_prefix)
             .field("attachment_limits", &self.attachment_limits)
+            .field("http_limits", &self.http_limits)
             .field("log_format", &self.log_format)
             .field("challenge", &self.challenge)
             .field("rate_limits", &self.rate_limits)
@@ -189,10 +197,23 @@ impl ServeConfig {
                 .attachment_max_files
                 .or(file.attachments.max_files)
                 .unwrap_or(defaults.max_files),
+            max_report_bytes: file
+                .attachments
+                .max_report_bytes
+                .unwrap_or(defaults.max_report_bytes),
         };
         if attachment_limits.max_file_bytes == 0 || attachment_limits.max_total_bytes == 0 {
             bail!("attachment size limits must be greater than zero");
         }
+        if attachment_limits.max_report_bytes < attachment_limits.max_total_bytes {
+            bail!(
+                "attachments.max_report_bytes ({}) must be at least the total a report's form \
+                 may carry, attachments.max_total_bytes ({})",
+                attachment_limits.max_report_bytes,
+                attachment_limits.max_total_bytes
+            );
+        }
+        let http_limits = file.http.limits()?;
         let reference_prefix = match options.reference_prefix.or(file.reference_prefix) {
             Some(prefix) => prefix.parse().context("reference_prefix")?,
             None => ReferencePrefix::default(),
@@ -299,6 +320,7 @@ impl ServeConfig {
             organization_name,
             reference_prefix,
             attachment_limits,
+            http_limits,
             log_format,
             challenge,
             rate_limits,

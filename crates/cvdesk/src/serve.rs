@@ -16,6 +16,7 @@ use crate::config::{LogFormat, ServeConfig};
 pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
     let config = ServeConfig::load(options)?;
     init_logging(config.log_format);
+    raise_open_file_limit();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -77,9 +78,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         mailer: Arc::new(mailer),
         jobs: Arc::default(),
     };
-    cvdesk_server::serve(listener, state, shutdown_signal())
-        .await
-        .context("server failed")?;
+    cvdesk_server::serve(listener, state, config.http_limits, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -131,6 +130,33 @@ async fn shutdown_signal() {
     tokio::select! {
         _ = interrupt => {},
         () = terminate => {},
+    }
+}
+
+/// Every connection holds a file descriptor, and the usual soft limit (often 1,024) would
+/// turn clients away long before the machine runs short: the soft limit is raised to the
+/// hard one, as servers commonly do. The timeouts of the HTTP edge bound how long any
+/// client holds one.
+fn raise_open_file_limit() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+        let limit = getrlimit(Resource::Nofile);
+        if limit.current == limit.maximum {
+            return;
+        }
+        let raised = Rlimit {
+            current: limit.maximum,
+            maximum: limit.maximum,
+        };
+        match setrlimit(Resource::Nofile, raised) {
+            Ok(()) => tracing::debug!(limit = ?limit.maximum, "raised the open-file limit"),
+            Err(error) => tracing::warn!(
+                %error,
+                limit = ?limit.current,
+                "cannot raise the open-file limit; fewer clients can connect at once"
+            ),
+        }
     }
 }
 

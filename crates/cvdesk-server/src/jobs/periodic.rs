@@ -11,7 +11,11 @@ use crate::{reminders, AppState};
 
 /// Every periodic kind the desk runs.
 pub fn standard_kinds() -> Vec<Arc<dyn JobKind>> {
-    vec![Arc::new(Reminders), Arc::new(ForgetAbuseState)]
+    vec![
+        Arc::new(Reminders),
+        Arc::new(ForgetAbuseState),
+        Arc::new(SweepAttachmentBytes),
+    ]
 }
 
 /// Queues the staff reminders that deadlines and owed updates call for.
@@ -56,5 +60,36 @@ impl JobKind for ForgetAbuseState {
             .map_err(|error| {
                 format!("could not forget expired rate-limit state and challenges: {error}")
             })
+    }
+}
+
+/// Removes staged bytes of uploads that never became an attachment (refused, abandoned,
+/// cut short by a crash) and stored bytes no attachment names any more.
+struct SweepAttachmentBytes;
+
+#[async_trait]
+impl JobKind for SweepAttachmentBytes {
+    fn name(&self) -> &'static str {
+        "attachments.sweep"
+    }
+
+    fn every(&self) -> Option<Duration> {
+        Some(Duration::hours(1))
+    }
+
+    async fn run(&self, state: &AppState, _job: &ClaimedJob) -> Result<(), String> {
+        let swept = state
+            .store
+            .sweep_blobs(state.clock.now())
+            .await
+            .map_err(|error| format!("could not sweep attachment bytes: {error}"))?;
+        if swept != cvdesk_store::BlobSweep::default() {
+            tracing::info!(
+                stale_staged = swept.stale_staged,
+                unreferenced = swept.unreferenced,
+                "removed attachment bytes nothing names"
+            );
+        }
+        Ok(())
     }
 }

@@ -20,14 +20,15 @@ use axum::response::Response;
 use axum::Router;
 
 use crate::error::{PageError, WebError};
+use crate::http_limits::{take_upload_slot, HttpLimits};
 use crate::security_headers::set_security_headers;
 use crate::AppState;
-use table::{get, post, RouteTable};
+use table::{get, post, Methods, RouteTable};
 
 /// Room for the text fields of a form beside its files (the report form, a finder's reply).
 const FORM_TEXT_ALLOWANCE: u64 = 2 * 1024 * 1024;
 
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, limits: &HttpLimits) -> Router {
     let form_body_limit = usize::try_from(
         state
             .settings
@@ -37,7 +38,7 @@ pub fn router(state: AppState) -> Router {
     )
     .unwrap_or(usize::MAX);
     let uses_tls = state.settings.uses_tls();
-    routes(form_body_limit)
+    routes(form_body_limit, limits)
         .into_router()
         .fallback(fallback)
         .layer(middleware::from_fn(log_request))
@@ -51,10 +52,22 @@ pub fn router(state: AppState) -> Router {
 /// Every method and path the server answers, in the order registered. Limits do not change
 /// which routes exist, so any will do for the listing.
 pub fn registered_routes() -> Vec<RegisteredRoute> {
-    routes(usize::MAX).routes().to_vec()
+    routes(usize::MAX, &HttpLimits::default()).routes().to_vec()
 }
 
-fn routes(form_body_limit: usize) -> RouteTable {
+fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
+    let slots = limits.upload_slots();
+    // The two forms that carry files: their own body limit and (longer) time limit, and a
+    // share of the upload slots.
+    let upload = |methods: Methods| {
+        methods
+            .layer(DefaultBodyLimit::max(form_body_limit))
+            .layer(limits.upload_timeout_layer())
+            .layer(middleware::from_fn_with_state(
+                slots.clone(),
+                take_upload_slot,
+            ))
+    };
     RouteTable::new()
         .route("/healthz", get(health::get_healthz))
         .route("/", get(pages::get_home))
@@ -67,12 +80,7 @@ fn routes(form_body_limit: usize) -> RouteTable {
         )
         .route("/favicon.ico", get(pages::get_favicon))
         .route("/pgp-key.txt", get(pages::get_pgp_key))
-        .route(
-            "/report",
-            get(report_form::get_report_form)
-                .post(report_form::post_report_form)
-                .layer(DefaultBodyLimit::max(form_body_limit)),
-        )
+        .route("/report", get(report_form::get_report_form))
         .route("/policy", get(policy::get_policy))
         .route(
             "/policy/versions/{version}",
@@ -83,10 +91,6 @@ fn routes(form_body_limit: usize) -> RouteTable {
         .route("/thanks", get(policy::get_thanks))
         .route("/track/{token}", get(track::get_track))
         .route(
-            "/track/{token}/messages",
-            post(track::post_track_message).layer(DefaultBodyLimit::max(form_body_limit)),
-        )
-        .route(
             "/track/{token}/update-request",
             post(track::post_update_request),
         )
@@ -96,6 +100,14 @@ fn routes(form_body_limit: usize) -> RouteTable {
         )
         .nest("/api/v1", api::routes())
         .nest("/staff", staff::routes())
+        // Every route above must be answered within the request timeout; the uploads
+        // below are registered after it, so only their own applies to them.
+        .layer(limits.request_timeout_layer())
+        .route("/report", upload(post(report_form::post_report_form)))
+        .route(
+            "/track/{token}/messages",
+            upload(post(track::post_track_message)),
+        )
 }
 
 async fn fallback() -> PageError {

@@ -1,20 +1,19 @@
 //! The report form: shown empty, shown again with the finder's text and a message per
 //! field when something must change, or answered with the receipt once stored.
 
-use axum::extract::multipart::{Field as Part, MultipartError};
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use cvdesk_domain::challenge::{Challenge, ChallengeError, Response as ChallengeResponse};
-use cvdesk_domain::{AttachmentName, Field, FieldErrors, ReportDraft, ReportInput};
-use cvdesk_store::NewAttachment;
+use cvdesk_domain::challenge::{Challenge, ChallengeError, Response as ChallengeResponse, Solved};
+use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput};
 
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
-use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
+use crate::intake::{accept_report, admit, IntakeError, Origin};
 use crate::intake::{admit_answer, QuestionRefusal};
 use crate::intake_challenge::explain;
 use crate::routes::policy::has_encryption_key;
+use crate::uploads::{malformed, read_text, FileReceiver, ReceivedFiles};
 use crate::views::{render, Layout, ReceiptPage, ReportFormPage};
 use crate::AppState;
 
@@ -35,8 +34,16 @@ pub async fn post_report_form(
     client: ClientAddress,
     multipart: Multipart,
 ) -> Result<Response, PageError> {
-    let (input, received, response) = read_form(&state, multipart).await?;
-    let had_files = !received.files.is_empty() || received.refusal.is_some();
+    // The rate limit is counted before any of the body is read: a refused submission
+    // stores nothing and holds nothing but its text.
+    let admitted = match admit(&state, &client).await {
+        Ok(()) => None,
+        Err(error @ WebError::TooManyRequests { .. }) => Some(error),
+        Err(error) => return Err(error.into()),
+    };
+    let form = read_form(&state, multipart, admitted.is_none()).await?;
+    let input = form.input;
+    let had_files = form.files.sent_any;
     let accepts_encrypted = has_encryption_key(&state).await?;
     let form_again = |errors: &FieldErrors| -> Result<ReportFormPage, WebError> {
         Ok(
@@ -45,32 +52,21 @@ pub async fn post_report_form(
                 .with_encryption(accepts_encrypted),
         )
     };
-    match admit(&state, &client).await {
-        Ok(()) => {}
-        Err(error @ WebError::TooManyRequests { .. }) => {
-            // The finder's text comes back with the 429, so nothing typed is lost.
-            let page = form_again(&FieldErrors::default())?.with_notice(error.to_string());
-            return Ok((error.status(), error.retry_after(), render(&page)?).into_response());
-        }
-        Err(error) => return Err(error.into()),
+    if let Some(error) = admitted {
+        // The finder's text comes back with the 429, so nothing typed is lost.
+        let page = form_again(&FieldErrors::default())?.with_notice(error.to_string());
+        return Ok((error.status(), error.retry_after(), render(&page)?).into_response());
     }
-    let challenge = if state.challenges.enabled() {
-        let solved = response
-            .response()
-            .and_then(|(token, answer)| state.challenges.verify(token, answer, state.clock.now()));
-        match solved {
-            Ok(solved) => Some(solved),
-            Err(refusal) => {
-                // Show every other problem too, so one round trip fixes them all.
-                let errors = ReportDraft::parse(&input, state.settings.text_limits)
-                    .err()
-                    .unwrap_or_default();
-                let page = form_again(&errors)?.with_challenge_error(explain(&refusal));
-                return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
-            }
+    let challenge = match form.challenge {
+        Ok(solved) => solved,
+        Err(refusal) => {
+            // Show every other problem too, so one round trip fixes them all.
+            let errors = ReportDraft::parse(&input, state.settings.text_limits)
+                .err()
+                .unwrap_or_default();
+            let page = form_again(&errors)?.with_challenge_error(explain(&refusal));
+            return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
         }
-    } else {
-        None
     };
     match admit_answer(&state, &client, challenge.as_ref()).await {
         Ok(()) => {}
@@ -85,7 +81,7 @@ pub async fn post_report_form(
         Err(QuestionRefusal { error, .. }) => return Err(error.into()),
     }
     let origin = Origin { client, challenge };
-    match accept_report(&state, &input, received, &origin).await {
+    match accept_report(&state, &input, form.files, &origin).await {
         Ok(accepted) => {
             let page = ReceiptPage {
                 layout: Layout::of(&state.settings),
@@ -144,22 +140,44 @@ impl ChallengeFields {
     }
 }
 
+/// The report form as read: the finder's text, their files (stored only when the
+/// submission was admitted and its challenge met), and the challenge's verdict.
+struct SubmittedForm {
+    input: ReportInput,
+    files: ReceivedFiles,
+    /// The challenge met (`None` when the desk asks for none), or why it was refused.
+    challenge: Result<Option<Solved>, ChallengeError>,
+}
+
 /// Reads every part, keeping all text even when a file breaks a limit, so the form can be
-/// shown again with nothing the finder typed lost.
+/// shown again with nothing the finder typed lost. The challenge is judged before the
+/// first file is stored: the form puts its fields before the file input, and a file that
+/// comes first finds the challenge missing. Files of a submission that was not `admitted`
+/// or failed its challenge are read and thrown away.
 async fn read_form(
     state: &AppState,
     mut multipart: Multipart,
-) -> Result<(ReportInput, ReceivedFiles, ChallengeFields), WebError> {
-    let limits = state.settings.attachment_limits;
+    admitted: bool,
+) -> Result<SubmittedForm, WebError> {
     // UTF-8 needs at most four bytes a character; anything longer is refused by the rules.
     let text_cap = state.settings.text_limits.long.saturating_mul(4) + 4;
     let mut input = ReportInput::default();
-    let mut received = ReceivedFiles::default();
-    let mut challenge = ChallengeFields::default();
+    let mut files = FileReceiver::new(
+        state.store.as_ref(),
+        state.settings.attachment_limits,
+        u64::MAX,
+    );
+    let mut fields = ChallengeFields::default();
+    let mut verdict = None;
     while let Some(part) = multipart.next_field().await.map_err(malformed)? {
         let name = part.name().unwrap_or_default().to_owned();
         if name == Field::Attachments.form_name() {
-            read_file(part, limits, &mut received).await?;
+            let met = verdict.get_or_insert_with(|| judge(state, &fields));
+            if admitted && met.is_ok() {
+                files.receive(part).await?;
+            } else {
+                files.discard(part).await?;
+            }
             continue;
         }
         let slot = match name.as_str() {
@@ -175,78 +193,35 @@ async fn read_form(
             "contact_email" => &mut input.contact_email,
             "contact_pgp_key" => &mut input.contact_pgp_key,
             "credit" => {
-                input.credit = read_capped(part, 16).await?.is_some();
+                input.credit = read_text(part, 16).await?.is_some();
                 continue;
             }
-            "challenge" => &mut challenge.token,
-            "challenge_solution" => &mut challenge.solution,
-            "challenge_answer" => &mut challenge.answer,
+            "challenge" => &mut fields.token,
+            "challenge_solution" => &mut fields.solution,
+            "challenge_answer" => &mut fields.answer,
             _ => {
-                read_capped(part, 0).await?;
+                read_text(part, 0).await?;
                 continue;
             }
         };
-        let bytes = read_capped(part, text_cap).await?.unwrap_or_default();
+        let bytes = read_text(part, text_cap).await?.unwrap_or_default();
         *slot = Some(String::from_utf8_lossy(&bytes).into_owned());
     }
-    Ok((input, received, challenge))
+    Ok(SubmittedForm {
+        input,
+        files: files.finish(),
+        challenge: verdict.unwrap_or_else(|| judge(state, &fields)),
+    })
 }
 
-/// One file part. An empty file input still sends a part with no name and no bytes.
-pub(super) async fn read_file(
-    mut part: Part<'_>,
-    limits: cvdesk_domain::AttachmentLimits,
-    received: &mut ReceivedFiles,
-) -> Result<(), WebError> {
-    let raw_name = part.file_name().unwrap_or_default().to_owned();
-    let name = AttachmentName::sanitize(&raw_name);
-    let mut content = Vec::new();
-    let mut too_large = false;
-    while let Some(chunk) = part.chunk().await.map_err(malformed)? {
-        if too_large {
-            continue;
-        }
-        content.extend_from_slice(&chunk);
-        if let Err(refusal) = limits.check_file(&name, content.len() as u64) {
-            too_large = true;
-            content = Vec::new();
-            received.refusal.get_or_insert(refusal);
-        }
+/// The challenge met by the fields read so far, when the desk asks for one.
+fn judge(state: &AppState, fields: &ChallengeFields) -> Result<Option<Solved>, ChallengeError> {
+    if !state.challenges.enabled() {
+        return Ok(None);
     }
-    let no_file_chosen = raw_name.is_empty() && content.is_empty();
-    if !too_large && !no_file_chosen {
-        received.files.push(NewAttachment { name, content });
-    }
-    Ok(())
-}
-
-/// Reads a text part up to `cap` bytes and drains the rest. `None` when the part is empty.
-pub(super) async fn read_capped(
-    mut part: Part<'_>,
-    cap: usize,
-) -> Result<Option<Vec<u8>>, WebError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = part.chunk().await.map_err(malformed)? {
-        let room = cap.saturating_sub(bytes.len());
-        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-    }
-    Ok((!bytes.is_empty()).then_some(bytes))
-}
-
-pub(super) fn malformed(error: MultipartError) -> WebError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::PayloadTooLarge(
-            "The submission is larger than this desk accepts. Go back, remove or shrink \
-             some files, and send it again: your text is still in the form."
-                .to_owned(),
-        )
-    } else {
-        WebError::bad_request(
-            "malformed_form",
-            format!(
-                "The form could not be read ({}). Go back and send it again.",
-                error.body_text()
-            ),
-        )
-    }
+    let (token, response) = fields.response()?;
+    state
+        .challenges
+        .verify(token, response, state.clock.now())
+        .map(Some)
 }

@@ -6,18 +6,20 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use cvdesk_domain::attachment::AttachmentError;
 use cvdesk_domain::message::{parse_body, MAX_MESSAGE_CHARS};
 use cvdesk_domain::report::Report;
 use cvdesk_domain::sla::{may_request_update, UPDATE_REQUEST_INTERVAL};
 use cvdesk_domain::TrackingTokenHash;
+use cvdesk_store::StoreError;
 use serde::Deserialize;
 
 use crate::client_address::ClientAddress;
 use crate::error::{PageError, WebError};
-use crate::intake::{capitalise, ReceivedFiles};
+use crate::intake::capitalise;
 use crate::mail::{staff_recipients, NewsMail, StaffNews};
 use crate::rate_limit::Action;
-use crate::routes::report_form::{malformed, read_capped, read_file};
+use crate::uploads::{malformed, read_text, FileReceiver, ReceivedFiles};
 use crate::views::{render, TrackPage};
 use crate::AppState;
 
@@ -109,8 +111,12 @@ struct ReplyForm {
 }
 
 /// The finder's reply from the tracking page, with any files. The tracking link is the
-/// credential; a reply counts against the client's reply limit, and a refused one comes
-/// back with the text kept (files cannot be kept by a browser: they must be chosen again).
+/// credential; a reply counts against the client's reply limit before its body is read,
+/// and a refused one comes back with the text kept (files cannot be kept by a browser:
+/// they must be chosen again). Files are taken only while the report is open and within
+/// what it may receive over its life; a reply with files to a closed report is refused
+/// whole, with the reason beside the file field, so the finder decides whether to send
+/// the text alone.
 pub async fn post_track_message(
     State(state): State<AppState>,
     client: ClientAddress,
@@ -118,10 +124,6 @@ pub async fn post_track_message(
     submitted: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, PageError> {
     let report = tracked_report(&state, &client, &token).await?;
-    let form = match submitted {
-        Ok(multipart) => read_reply(&state, multipart).await?,
-        Err(_) => ReplyForm::default(),
-    };
     let refused = match state
         .rate_limits
         .check(
@@ -136,7 +138,21 @@ pub async fn post_track_message(
         Err(other) => return Err(other.into()),
         Ok(()) => None,
     };
-    let had_files = !form.files.files.is_empty() || form.files.refusal.is_some();
+    let limits = state.settings.attachment_limits;
+    let open = report.state.is_open();
+    let allowance = limits
+        .max_report_bytes
+        .saturating_sub(state.store.attachment_bytes(report.id).await?);
+    let mut form = match submitted {
+        Ok(multipart) => {
+            read_reply(&state, multipart, refused.is_none() && open, allowance).await?
+        }
+        Err(_) => ReplyForm::default(),
+    };
+    if !open && form.files.sent_any {
+        form.files.refusal = Some(AttachmentError::ReportClosed);
+    }
+    let had_files = form.files.sent_any;
     let outcome = match refused {
         Some(error) => Err((
             error.status(),
@@ -148,7 +164,8 @@ pub async fn post_track_message(
             let body = parse_body(&form.body);
             let file_refusal = form
                 .files
-                .first_refusal(state.settings.attachment_limits)
+                .refusal
+                .as_ref()
                 .map(|refusal| capitalise(&refusal.to_string()));
             match (body, file_refusal) {
                 (Ok(body), None) => Ok(body),
@@ -161,54 +178,81 @@ pub async fn post_track_message(
             }
         }
     };
-    match outcome {
+    let (status, retry_after, reply_error, attachments_error) = match outcome {
         Ok(body) => {
             let staff = staff_recipients(&state, report.triage.product).await?;
             let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied, &staff);
-            state
+            let stored = state
                 .store
                 .add_finder_message(
                     report.id,
                     &body,
                     &form.files.files,
+                    limits.max_report_bytes,
                     &mail,
                     state.clock.now(),
                 )
-                .await?;
-            state.mailer.wake();
-            Ok(Redirect::to(&format!("/track/{token}#messages")).into_response())
+                .await;
+            match stored {
+                Ok(_) => {
+                    state.mailer.wake();
+                    return Ok(Redirect::to(&format!("/track/{token}#messages")).into_response());
+                }
+                // The report closed, or another reply took its last room, since the files
+                // were received.
+                Err(StoreError::FilesRefused(refusal)) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    None,
+                    None,
+                    Some(capitalise(&refusal.to_string())),
+                ),
+                Err(other) => return Err(WebError::from(other).into()),
+            }
         }
-        Err((status, retry_after, reply_error, attachments_error)) => {
-            let mut page = track_page(&state, report, token, false).await?;
-            page.reply = form.body;
-            page.reply_error = reply_error;
-            page.attachments_error = attachments_error.or_else(|| {
-                had_files.then(|| "Your files were not kept: choose them again.".to_owned())
-            });
-            Ok((status, retry_after, render(&page)?).into_response())
-        }
-    }
+        Err(refused) => refused,
+    };
+    let mut page = track_page(&state, report, token, false).await?;
+    page.reply = form.body;
+    page.reply_error = reply_error;
+    page.attachments_error = attachments_error
+        .or_else(|| had_files.then(|| "Your files were not kept: choose them again.".to_owned()));
+    Ok((status, retry_after, render(&page)?).into_response())
 }
 
 /// Reads every part of the reply form, keeping the text even when a file breaks a limit.
-async fn read_reply(state: &AppState, mut multipart: Multipart) -> Result<ReplyForm, WebError> {
-    let limits = state.settings.attachment_limits;
+/// Files are stored only when `take_files`, within `allowance` bytes; otherwise they are
+/// read and thrown away.
+async fn read_reply(
+    state: &AppState,
+    mut multipart: Multipart,
+    take_files: bool,
+    allowance: u64,
+) -> Result<ReplyForm, WebError> {
     // UTF-8 needs at most four bytes a character; anything longer is refused by the rules.
     let text_cap = MAX_MESSAGE_CHARS.saturating_mul(4) + 4;
-    let mut form = ReplyForm::default();
+    let mut body = String::new();
+    let mut files = FileReceiver::new(
+        state.store.as_ref(),
+        state.settings.attachment_limits,
+        allowance,
+    );
     while let Some(part) = multipart.next_field().await.map_err(malformed)? {
         match part.name().unwrap_or_default() {
-            "attachments" => read_file(part, limits, &mut form.files).await?,
+            "attachments" if take_files => files.receive(part).await?,
+            "attachments" => files.discard(part).await?,
             "body" => {
-                let bytes = read_capped(part, text_cap).await?.unwrap_or_default();
-                form.body = String::from_utf8_lossy(&bytes).into_owned();
+                let bytes = read_text(part, text_cap).await?.unwrap_or_default();
+                body = String::from_utf8_lossy(&bytes).into_owned();
             }
             _ => {
-                read_capped(part, 0).await?;
+                read_text(part, 0).await?;
             }
         }
     }
-    Ok(form)
+    Ok(ReplyForm {
+        body,
+        files: files.finish(),
+    })
 }
 
 pub async fn get_track_attachment(

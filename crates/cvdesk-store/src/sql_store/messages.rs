@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
+use super::reports::{count_files, total_bytes};
 use super::{Dialect, SqlStore, StoredTime};
 use crate::messages::{Message, MessageStore};
 use crate::outbox::NewMail;
@@ -58,6 +59,11 @@ where
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> Option<OffsetDateTime>: Decode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Decode<'q, DB>,
+    for<'r> (String, i64): FromRow<'r, DB::Row>,
     for<'r> MessageRow: FromRow<'r, DB::Row>,
     for<'r> MessageAttachmentRow: FromRow<'r, DB::Row>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
@@ -105,11 +111,16 @@ where
         report_id: i64,
         body: &str,
         files: &[NewAttachment],
+        max_report_bytes: u64,
         mail: &[NewMail],
         now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        let file_hashes = self.put_blobs(files)?;
+        // Held until the commit, so no sweep removes a file this message names.
+        let linked = self.link_files(files).await?;
         let mut tx = self.writer.begin().await?;
+        if !files.is_empty() {
+            count_files::<DB>(&mut tx, report_id, total_bytes(files)?, max_report_bytes).await?;
+        }
         let id: i64 = sqlx::query_scalar(INSERT)
             .bind(report_id)
             .bind(StoredTime(now))
@@ -119,7 +130,7 @@ where
             .bind(body)
             .fetch_one(&mut *tx)
             .await?;
-        self.insert_attachments(&mut tx, report_id, Some(id), files, file_hashes)
+        self.insert_attachments(&mut tx, report_id, Some(id), files)
             .await?;
         Self::record_event(
             &mut tx,
@@ -155,6 +166,7 @@ where
         }
         insert_mail::<DB>(&mut tx, mail, now).await?;
         tx.commit().await?;
+        drop(linked);
         Ok(id)
     }
 

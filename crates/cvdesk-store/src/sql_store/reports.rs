@@ -1,22 +1,28 @@
 //! Reports: intake writes, lookups by tracking token and reference, attachments.
 
 use async_trait::async_trait;
-use cvdesk_domain::report::{AttachmentMeta, Report};
+use cvdesk_domain::attachment::{human_bytes, AttachmentError};
+use cvdesk_domain::report::{AttachmentMeta, Report, ReportState};
 use cvdesk_domain::{Reference, TrackingTokenHash};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
+use time::OffsetDateTime;
 
 use super::outbox::insert_mail;
-use super::{Blobs, SqlStore, StoredTime};
+use super::{SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, ReportRow};
-use crate::{AttachmentContent, ComposeMail, NewAttachment, NewReport, ReportStore, StoreError};
+use super::audit::AuditRow;
+use crate::{
+    AttachmentContent, AuditOf, BlobSweep, BlobWriter, ComposeMail, NewAttachment, NewReport,
+    PurgedReport, ReportStore, StoreError,
+};
 
-const INSERT_BLOB: &str =
-    "INSERT INTO blobs (sha256, content) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING";
 /// Records a challenge as used; returns no row when it already was.
 const SPEND_CHALLENGE: &str = "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
      ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
 
-const BLOB_CONTENT: &str = "SELECT content FROM blobs WHERE sha256 = $1";
+/// Counts a report's files into its running total (the report form's, at intake).
+const ADD_ATTACHMENT_BYTES: &str =
+    "UPDATE reports SET attachment_bytes = attachment_bytes + $2 WHERE id = $1";
 
 impl<DB> SqlStore<DB>
 where
@@ -49,67 +55,109 @@ where
     }
 }
 
-/// Storing supporting files, whether sent with the report form or with a reply.
+/// Recording supporting files, whether sent with the report form or with a reply.
 impl<DB> SqlStore<DB>
 where
     DB: Database,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Decode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     usize: ColumnIndex<DB::Row>,
 {
-    /// Writes the files' bytes where the blobs live, when that is outside the database,
-    /// and returns each file's hash. Called before the transaction that names them, so
-    /// once a row commits, every file it names is already on disk.
-    pub(super) fn put_blobs(&self, files: &[NewAttachment]) -> Result<Vec<String>, StoreError> {
-        match &self.blobs {
-            Blobs::Files(dir) => files.iter().map(|file| dir.put(&file.content)).collect(),
-            Blobs::Table => Ok(files
-                .iter()
-                .map(|file| rows::sha256_hex(&file.content))
-                .collect()),
-        }
-    }
-
-    /// Records the files (hashed by `put_blobs`) as the report's, sent with the message
-    /// `message_id` when there is one; the bytes too when blobs live in the database.
+    /// Records the staged files as the report's, sent with the message `message_id` when
+    /// there is one. Files were linked by `link_files` before the transaction began;
+    /// uploads in the database are linked here.
     pub(super) async fn insert_attachments(
         &self,
         connection: &mut DB::Connection,
         report_id: i64,
         message_id: Option<i64>,
         files: &[NewAttachment],
-        hashes: Vec<String>,
     ) -> Result<Vec<AttachmentMeta>, StoreError> {
-        let mut attachments = Vec::with_capacity(hashes.len());
-        for (file, sha256) in files.iter().zip(hashes) {
-            if let Blobs::Table = self.blobs {
-                sqlx::query(INSERT_BLOB)
-                    .bind(sha256.as_str())
-                    .bind(file.content.as_slice())
-                    .execute(&mut *connection)
-                    .await?;
-            }
+        let mut attachments = Vec::with_capacity(files.len());
+        for file in files {
+            self.link_row(&mut *connection, &file.blob).await?;
+            let size = i64::try_from(file.blob.size_bytes).map_err(|_| too_large())?;
             let id: i64 = sqlx::query_scalar(rows::INSERT_ATTACHMENT)
                 .bind(report_id)
                 .bind(file.name.as_str())
-                .bind(rows::size_of(&file.content)?)
-                .bind(sha256.as_str())
+                .bind(size)
+                .bind(file.blob.sha256.as_str())
                 .bind(message_id)
                 .fetch_one(&mut *connection)
                 .await?;
             attachments.push(AttachmentMeta {
                 id,
                 file_name: file.name.as_str().to_owned(),
-                size_bytes: file.content.len() as u64,
-                sha256,
+                size_bytes: file.blob.size_bytes,
+                sha256: file.blob.sha256.clone(),
             });
         }
         Ok(attachments)
     }
+}
+
+fn too_large() -> StoreError {
+    StoreError::Corrupt("attachment larger than the store can record".to_owned())
+}
+
+/// The bytes of `files` together.
+pub(super) fn total_bytes(files: &[NewAttachment]) -> Result<i64, StoreError> {
+    let total: u64 = files.iter().map(|file| file.blob.size_bytes).sum();
+    i64::try_from(total).map_err(|_| too_large())
+}
+
+/// Counts `adding` bytes of files into the report's running total, inside the
+/// transaction that stores them, or refuses them: the report is closed, or would pass
+/// `max_report_bytes`. The report's row stays locked until the transaction ends, so
+/// replies arriving at once are counted one after the other.
+pub(super) async fn count_files<DB>(
+    connection: &mut DB::Connection,
+    report_id: i64,
+    adding: i64,
+    max_report_bytes: u64,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'r> (String, i64): FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let (state, received): (String, i64) = sqlx::query_as(
+        "UPDATE reports SET attachment_bytes = attachment_bytes WHERE id = $1 \
+         RETURNING state, attachment_bytes",
+    )
+    .bind(report_id)
+    .fetch_one(&mut *connection)
+    .await?;
+    let state: ReportState = state
+        .parse()
+        .map_err(|_| StoreError::Corrupt(format!("report {report_id} has an unknown state")))?;
+    if !state.is_open() {
+        return Err(StoreError::FilesRefused(AttachmentError::ReportClosed));
+    }
+    let after = u64::try_from(received.saturating_add(adding)).unwrap_or(u64::MAX);
+    if after > max_report_bytes {
+        return Err(StoreError::FilesRefused(AttachmentError::ReportFull {
+            limit: human_bytes(max_report_bytes),
+        }));
+    }
+    sqlx::query(ADD_ATTACHMENT_BYTES)
+        .bind(report_id)
+        .bind(adding)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -124,13 +172,17 @@ where
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
-    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
     for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Decode<'q, DB> + Type<DB>,
     for<'r> ReportRow: FromRow<'r, DB::Row>,
     for<'r> AttachmentRow: FromRow<'r, DB::Row>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, i64): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn ping(&self) -> Result<(), StoreError> {
@@ -143,7 +195,8 @@ where
         new: NewReport<'_>,
         compose: &ComposeMail<'_>,
     ) -> Result<Report, StoreError> {
-        let file_hashes = self.put_blobs(new.attachments)?;
+        // Held until the commit, so no sweep removes a file this report names.
+        let linked = self.link_files(new.attachments).await?;
         let year = i64::from(new.received_at.year());
         let mut tx = self.writer.begin().await?;
         if let Some(challenge) = new.challenge {
@@ -170,11 +223,19 @@ where
         .fetch_one(&mut *tx)
         .await?;
         let attachments = self
-            .insert_attachments(&mut tx, report_id, None, new.attachments, file_hashes)
+            .insert_attachments(&mut tx, report_id, None, new.attachments)
             .await?;
+        if !new.attachments.is_empty() {
+            sqlx::query(ADD_ATTACHMENT_BYTES)
+                .bind(report_id)
+                .bind(total_bytes(new.attachments)?)
+                .execute(&mut *tx)
+                .await?;
+        }
         let report = rows::accepted_report(&new, report_id, sequence, attachments)?;
         insert_mail::<DB>(&mut tx, &compose(&report), new.received_at).await?;
         tx.commit().await?;
+        drop(linked);
         Ok(report)
     }
 
@@ -216,15 +277,33 @@ where
             return Ok(None);
         };
         let meta = row.into_meta()?;
-        let content = match &self.blobs {
-            Blobs::Files(dir) => dir.get(&meta.sha256)?,
-            Blobs::Table => {
-                sqlx::query_scalar(BLOB_CONTENT)
-                    .bind(meta.sha256.as_str())
-                    .fetch_one(&self.readers)
-                    .await?
-            }
-        };
+        let content = self.read_blob(&meta.sha256, meta.size_bytes).await?;
         Ok(Some(AttachmentContent { meta, content }))
+    }
+
+    async fn begin_blob(&self) -> Result<BlobWriter, StoreError> {
+        self.begin_blob_writer().await
+    }
+
+    async fn attachment_bytes(&self, report_id: i64) -> Result<u64, StoreError> {
+        let bytes: i64 = sqlx::query_scalar("SELECT attachment_bytes FROM reports WHERE id = $1")
+            .bind(report_id)
+            .fetch_one(&self.readers)
+            .await?;
+        u64::try_from(bytes).map_err(|_| {
+            StoreError::Corrupt(format!("report {report_id} has {bytes} bytes of files"))
+        })
+    }
+
+    async fn sweep_blobs(&self, now: OffsetDateTime) -> Result<BlobSweep, StoreError> {
+        self.sweep(now).await
+    }
+
+    async fn purge_spam_report(
+        &self,
+        report_id: i64,
+        audit: &AuditOf<'_, PurgedReport>,
+    ) -> Result<PurgedReport, StoreError> {
+        self.purge_spam(report_id, audit).await
     }
 }

@@ -52,10 +52,13 @@ async fn report(store: &dyn Store, token: u8, attachments: &[NewAttachment]) -> 
         .id
 }
 
-fn file(name: &str, content: &[u8]) -> NewAttachment {
+/// What a report may receive in files over its life, as the desk's default.
+const MAX_REPORT_BYTES: u64 = 100 * 1024 * 1024;
+
+async fn file(store: &dyn Store, name: &str, content: &[u8]) -> NewAttachment {
     NewAttachment {
         name: AttachmentName::sanitize(name),
-        content: content.to_vec(),
+        blob: store.stage_blob(content).await.expect("staged"),
     }
 }
 
@@ -84,6 +87,7 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
                 id,
                 "My own test account.",
                 &[],
+                MAX_REPORT_BYTES,
                 &[mail(MailKind::StaffFinderReplied, id)],
                 at + Duration::hours(2),
             )
@@ -137,6 +141,7 @@ async fn both_sides_write_and_an_answer_clears_needs_info() {
                 id,
                 "Also: it works on mobile.",
                 &[],
+                MAX_REPORT_BYTES,
                 &[],
                 at + Duration::hours(3),
             )
@@ -237,10 +242,11 @@ async fn files_sent_with_a_reply_belong_to_the_message() {
     for backend in backends().await {
         let store = backend.open().await;
         let at = datetime!(2026-11-03 09:00 UTC);
-        let id = report(store.as_ref(), 6, &[file("intake.txt", b"from the form")]).await;
+        let intake = file(store.as_ref(), "intake.txt", b"from the form").await;
+        let id = report(store.as_ref(), 6, &[intake]).await;
         let other = report(store.as_ref(), 7, &[]).await;
         store
-            .add_finder_message(id, "No files here.", &[], &[], at)
+            .add_finder_message(id, "No files here.", &[], MAX_REPORT_BYTES, &[], at)
             .await
             .expect("received");
         let with_files = store
@@ -248,9 +254,10 @@ async fn files_sent_with_a_reply_belong_to_the_message() {
                 id,
                 "The proof of concept, and the form's file again.",
                 &[
-                    file("poc.py", b"print('pwned')"),
-                    file("again.txt", b"from the form"),
+                    file(store.as_ref(), "poc.py", b"print('pwned')").await,
+                    file(store.as_ref(), "again.txt", b"from the form").await,
                 ],
+                MAX_REPORT_BYTES,
                 &[mail(MailKind::StaffFinderReplied, id)],
                 at + Duration::minutes(5),
             )

@@ -34,6 +34,14 @@ fn token(seed: u8) -> TrackingToken {
     TrackingToken::from_random_bytes([seed; 32])
 }
 
+/// A supporting file, its bytes staged in `store`.
+async fn file(store: &dyn Store, name: &str, content: &[u8]) -> NewAttachment {
+    NewAttachment {
+        name: AttachmentName::sanitize(name),
+        blob: store.stage_blob(content).await.expect("staged"),
+    }
+}
+
 async fn create(
     store: &dyn Store,
     prefix: &ReferencePrefix,
@@ -62,14 +70,8 @@ async fn a_report_reads_back_as_it_was_written() {
         let store = backend.open().await;
         let prefix = ReferencePrefix::default();
         let files = [
-            NewAttachment {
-                name: AttachmentName::sanitize("poc.py"),
-                content: b"print('pwned')".to_vec(),
-            },
-            NewAttachment {
-                name: AttachmentName::sanitize("empty.txt"),
-                content: Vec::new(),
-            },
+            file(&*store, "poc.py", b"print('pwned')").await,
+            file(&*store, "empty.txt", b"").await,
         ];
         let at = datetime!(2026-03-04 05:06:07 UTC);
         let created = create(&*store, &prefix, at, &token(1), &files).await;
@@ -192,13 +194,17 @@ async fn identical_files_are_stored_once_and_stay_readable() {
     for backend in backends().await {
         let store = backend.open().await;
         let prefix = ReferencePrefix::default();
-        let file = || NewAttachment {
-            name: AttachmentName::sanitize("same.bin"),
-            content: vec![0xAB; 4096],
-        };
+        let same = || file(&*store, "same.bin", &[0xAB; 4096]);
         let at = datetime!(2026-02-02 02:02 UTC);
-        let first = create(&*store, &prefix, at, &token(1), &[file()]).await;
-        let second = create(&*store, &prefix, at, &token(2), &[file(), file()]).await;
+        let first = create(&*store, &prefix, at, &token(1), &[same().await]).await;
+        let second = create(
+            &*store,
+            &prefix,
+            at,
+            &token(2),
+            &[same().await, same().await],
+        )
+        .await;
         assert_eq!(first.attachments[0].sha256, second.attachments[1].sha256);
         for report in [&first, &second] {
             for meta in &report.attachments {

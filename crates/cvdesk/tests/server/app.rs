@@ -42,13 +42,30 @@ impl TestApp {
         app
     }
 
+    /// The server started from a shell that first sets `umask` (such as "022"), as an
+    /// operator's shell would.
+    pub fn start_under_umask(umask: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data = dir.path().join("data");
+        let mut shell = Command::new("sh");
+        shell.args(["-c", &format!("umask {umask} && exec \"$0\" \"$@\"")]);
+        shell.arg(env!("CARGO_BIN_EXE_cvdesk"));
+        let mut app = Self::launch_from(shell, &data, &[], true);
+        app._dir = Some(dir);
+        app
+    }
+
     fn spawn(data: &Path, args: &[&str]) -> Self {
         Self::launch(data, args, true)
     }
 
     /// Starts the server; `relaxed` turns off the intake challenge and the rate limits.
     fn launch(data: &Path, args: &[&str], relaxed: bool) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_cvdesk"));
+        Self::launch_from(Command::new(env!("CARGO_BIN_EXE_cvdesk")), data, args, relaxed)
+    }
+
+    /// Starts the server with `command` (the binary, or something that runs it).
+    fn launch_from(mut command: Command, data: &Path, args: &[&str], relaxed: bool) -> Self {
         command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0", "--data"])
@@ -128,6 +145,29 @@ impl TestApp {
 
     pub fn data_dir(&self) -> &Path {
         &self.data
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Asks the server to stop (SIGTERM) and waits up to `limit` for it to exit; whether
+    /// it did.
+    pub fn terminate_within(&mut self, limit: std::time::Duration) -> bool {
+        let signalled = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(signalled.success(), "SIGTERM sent");
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if self.child.try_wait().expect("waited").is_some() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
     }
 
     pub fn at(&self, path: &str) -> String {

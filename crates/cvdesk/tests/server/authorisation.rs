@@ -184,6 +184,13 @@ fn matrix() -> Vec<Row> {
             // not sent encrypted.
             [SignIn, SignIn, NotFound, Status(409)],
         ),
+        // Admins only; another team does not learn the report exists.
+        row(
+            "POST",
+            "/staff/reports/{reference}/purge",
+            "confirm=yes",
+            PAGE_CHANGE,
+        ),
         row("GET", "/staff/policy", "", PAGE_ADMIN),
         row(
             "POST",
@@ -286,6 +293,7 @@ fn matrix() -> Vec<Row> {
             API_CHANGE,
         ),
         row("GET", "/api/v1/reports/{reference}/history", "", API_READ),
+        row("POST", "/api/v1/reports/{reference}/purge", "", API_CHANGE),
     ]
 }
 

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`.
 
 mod openapi;
+mod purge;
 pub mod reports;
 pub mod staff_reports;
 mod track;
@@ -49,6 +50,7 @@ pub fn routes() -> RouteTable {
             "/reports/{reference}/history",
             get(staff_reports::get_history),
         )
+        .route("/reports/{reference}/purge", post(purge::post_purge))
         .route("/challenge", get(reports::get_challenge))
         .route("/track/{token}", get(track::get_track))
         .route("/track/{token}/messages", post(track::post_message))

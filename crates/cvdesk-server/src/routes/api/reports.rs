@@ -16,7 +16,8 @@ use time::OffsetDateTime;
 use crate::auth::api_token::ApiStaff;
 use crate::client_address::ClientAddress;
 use crate::error::{ApiError, WebError};
-use crate::intake::{accept_report, admit, IntakeError, Origin, ReceivedFiles};
+use crate::intake::{accept_report, admit, IntakeError, Origin};
+use crate::uploads::ReceivedFiles;
 use crate::AppState;
 
 #[derive(Deserialize)]

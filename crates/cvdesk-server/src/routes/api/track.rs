@@ -106,7 +106,14 @@ pub async fn post_message(
     let mail = NewsMail::of(&state).to_staff(&report, StaffNews::FinderReplied, &staff);
     let id = state
         .store
-        .add_finder_message(report.id, &body, &[], &mail, now)
+        .add_finder_message(
+            report.id,
+            &body,
+            &[],
+            state.settings.attachment_limits.max_report_bytes,
+            &mail,
+            now,
+        )
         .await?;
     state.mailer.wake();
     Ok((

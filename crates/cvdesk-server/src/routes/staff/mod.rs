@@ -52,6 +52,7 @@ pub fn routes() -> RouteTable {
         .route("/reports/{reference}/messages", post(report::post_message))
         .route("/reports/{reference}/decrypt", post(report::post_decrypt))
         .route("/cvss", get(report::get_cvss))
+        .route("/reports/{reference}/purge", post(report::post_purge))
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))

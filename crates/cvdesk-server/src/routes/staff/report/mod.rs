@@ -7,6 +7,7 @@ mod changes;
 mod conversation;
 mod cvss;
 mod page;
+mod purge;
 mod reading;
 
 use cvdesk_domain::access::StaffAction;
@@ -22,6 +23,7 @@ pub use changes::{
 };
 pub use conversation::{post_message, post_note};
 pub use cvss::get_cvss;
+pub use purge::post_purge;
 pub use reading::{get_attachment, get_report, post_decrypt};
 
 /// Loads the report for a change, checking the form's CSRF token first.

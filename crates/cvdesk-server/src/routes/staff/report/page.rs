@@ -9,6 +9,8 @@ use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::priority::{self, Exploitability, Priority, PriorityInputs};
 use cvdesk_domain::report::{Report, ReportState};
 use cvdesk_domain::similarity::{self, Candidate, ReportText, Suggestion};
+use cvdesk_domain::spam;
+use cvdesk_domain::staff::Actor;
 use cvdesk_domain::workflow::{self, CurrentReport};
 use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cwe;
@@ -43,6 +45,8 @@ pub(super) struct ReportPage {
     may_change: bool,
     may_note: bool,
     may_message: bool,
+    /// An admin looking at a report closed as spam, which may be purged.
+    may_purge: bool,
     messages: Vec<MessageView>,
     notes: Vec<Note>,
     events: Vec<ReportEvent>,
@@ -188,7 +192,7 @@ pub(super) async fn report_page(
         5,
         SUGGESTION_THRESHOLD,
     );
-    let page = ReportPage {
+    let mut page = ReportPage {
         layout: StaffLayout::of(state, staff),
         received: utc_minute(report.created_at),
         notice,
@@ -255,10 +259,23 @@ pub(super) async fn report_page(
             .unwrap_or_default(),
         suggestions,
         draft,
+        may_purge: false,
         report,
         decrypted: None,
     };
+    page.may_purge = may_purge(&actor, &page.report, &page.events);
     Ok(page)
+}
+
+/// Whether `actor` may purge the report: an admin, and a report closed as spam.
+fn may_purge(actor: &Actor, report: &Report, events: &[ReportEvent]) -> bool {
+    let last_reason = events
+        .iter()
+        .rev()
+        .find(|event| event.kind == "transition")
+        .map(|event| event.detail.as_str());
+    access::check(actor, StaffAction::PurgeReport, report.triage.product).is_allowed()
+        && spam::closed_as_spam(report.state, last_reason)
 }
 
 /// Back to the report after a change, or the page again with the refusal and what was
