@@ -116,6 +116,7 @@ async fn create(
                 nonce,
                 expires_at: T0 + Duration::hours(1),
             }),
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
 }

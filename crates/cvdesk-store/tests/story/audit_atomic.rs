@@ -38,6 +38,7 @@ async fn report(store: &dyn Store) -> Report {
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

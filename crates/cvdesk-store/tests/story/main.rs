@@ -10,6 +10,7 @@ mod blobs;
 mod jobs;
 mod backends;
 mod messages;
+mod milestones;
 mod outbox;
 mod policy;
 mod reminders;

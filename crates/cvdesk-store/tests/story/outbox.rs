@@ -70,6 +70,7 @@ async fn create(store: &dyn Store, seed: u8, nonce: &str) -> Result<Report, Stor
                     nonce,
                     expires_at: T0 + Duration::hours(1),
                 }),
+                source: cvdesk_domain::report_source::ReportSource::Form,
             },
             &acknowledgement,
         )

@@ -29,6 +29,7 @@ async fn report(store: &dyn Store, seed: u8, title: &str, summary: &str) -> i64 
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

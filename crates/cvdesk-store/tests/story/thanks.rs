@@ -34,6 +34,7 @@ async fn report(store: &dyn Store, seed: u8, name: Option<&str>, credit: bool) -
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

@@ -50,6 +50,7 @@ async fn create(
             product: None,
             received_from: None,
             challenge,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await?;
     Ok(report.id)

@@ -62,6 +62,7 @@ async fn report(
             product,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

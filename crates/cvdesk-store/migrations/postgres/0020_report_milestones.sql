@@ -1,0 +1,71 @@
+-- What the dashboards count, kept on the report row so that they read one row per report
+-- instead of its history: where the report came from, its root cause, and when each
+-- milestone of its life was reached. A trigger on report_events keeps the milestones, so
+-- every way a report moves (the pages, the API, bulk close, imports) records them in the
+-- move's own transaction.
+--
+-- source: 'form', 'api' or 'staff' (filed with a staff API token) for reports received
+-- by the desk; the rest for findings from elsewhere. Reports stored before count as 'form'.
+ALTER TABLE reports ADD COLUMN source TEXT NOT NULL DEFAULT 'form' CHECK (source IN
+    ('form', 'api', 'staff', 'internal', 'pentest', 'scanner', 'supplier', 'bug_bounty', 'other'));
+-- Why the vulnerability existed, once known.
+ALTER TABLE reports ADD COLUMN root_cause TEXT CHECK (root_cause IN
+    ('design', 'implementation', 'configuration', 'dependency', 'process', 'other'));
+-- The first message to the finder or change of state (the first-response clock stops).
+ALTER TABLE reports ADD COLUMN first_response_at TIMESTAMPTZ;
+-- When the report first left 'new' (the triage clock stops, the fix clock starts).
+ALTER TABLE reports ADD COLUMN triaged_at TIMESTAMPTZ;
+-- When it last became 'assigned'.
+ALTER TABLE reports ADD COLUMN assigned_at TIMESTAMPTZ;
+-- When it first became 'remediated' (the fix clock stops).
+ALTER TABLE reports ADD COLUMN remediated_at TIMESTAMPTZ;
+-- When it was closed, while it is; reopening clears it.
+ALTER TABLE reports ADD COLUMN closed_at TIMESTAMPTZ;
+-- Closed as not applicable for the reason 'spam' (cvdesk-domain's spam rule).
+ALTER TABLE reports ADD COLUMN closed_as_spam BOOLEAN NOT NULL DEFAULT FALSE;
+
+UPDATE reports SET
+    first_response_at = (SELECT MIN(e.at) FROM report_events e
+        WHERE e.report_id = reports.id AND e.kind IN ('message.sent', 'transition')),
+    triaged_at = (SELECT MIN(e.at) FROM report_events e
+        WHERE e.report_id = reports.id AND e.kind = 'transition' AND e.from_state = 'new'),
+    assigned_at = (SELECT MAX(e.at) FROM report_events e
+        WHERE e.report_id = reports.id AND e.kind = 'transition' AND e.to_state = 'assigned'),
+    remediated_at = (SELECT MIN(e.at) FROM report_events e
+        WHERE e.report_id = reports.id AND e.kind = 'transition' AND e.to_state = 'remediated'),
+    closed_at = CASE WHEN state IN ('duplicate', 'remediated', 'informative', 'not_applicable')
+        THEN (SELECT MAX(e.at) FROM report_events e
+              WHERE e.report_id = reports.id AND e.kind = 'transition' AND e.to_state = reports.state)
+        END,
+    closed_as_spam = state = 'not_applicable' AND COALESCE((SELECT lower(trim(e.detail)) = 'spam'
+        FROM report_events e WHERE e.report_id = reports.id AND e.kind = 'transition'
+        ORDER BY e.id DESC LIMIT 1), FALSE);
+
+CREATE FUNCTION report_milestones() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE reports SET
+        first_response_at = COALESCE(first_response_at, NEW.at),
+        triaged_at = CASE WHEN NEW.kind = 'transition' AND NEW.from_state = 'new'
+            THEN COALESCE(triaged_at, NEW.at) ELSE triaged_at END,
+        assigned_at = CASE WHEN NEW.kind = 'transition' AND NEW.to_state = 'assigned'
+            THEN NEW.at ELSE assigned_at END,
+        remediated_at = CASE WHEN NEW.kind = 'transition' AND NEW.to_state = 'remediated'
+            THEN COALESCE(remediated_at, NEW.at) ELSE remediated_at END,
+        closed_at = CASE WHEN NEW.kind <> 'transition' THEN closed_at
+            WHEN NEW.to_state IN ('duplicate', 'remediated', 'informative', 'not_applicable')
+            THEN NEW.at ELSE NULL END,
+        closed_as_spam = CASE WHEN NEW.kind <> 'transition' THEN closed_as_spam
+            ELSE NEW.to_state = 'not_applicable' AND lower(trim(NEW.detail)) = 'spam' END
+    WHERE id = NEW.report_id AND (NEW.kind = 'transition' OR first_response_at IS NULL);
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER report_milestones AFTER INSERT ON report_events
+    FOR EACH ROW WHEN (NEW.kind IN ('message.sent', 'transition'))
+    EXECUTE FUNCTION report_milestones();
+
+-- The dashboards select the reports received in a period (of one product), and those
+-- closed after a period began; statistics of the open reports read the state index.
+CREATE INDEX reports_created ON reports (created_at);
+CREATE INDEX reports_product_created ON reports (product_id, created_at);
+CREATE INDEX reports_closed ON reports (closed_at);

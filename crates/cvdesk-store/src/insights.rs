@@ -1,0 +1,117 @@
+//! What the dashboards and the operator's metrics ask of the store: aggregates over the
+//! reports, counted in the database (one row per group, bucket or week, never one per
+//! report). The statistics themselves are cvdesk-domain's `insights`.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use cvdesk_domain::access::ProductScope;
+use cvdesk_domain::insights::{ClockCounts, Deadlines, DurationSummary, Period, SlaClock};
+use cvdesk_domain::staff::ProductId;
+use time::OffsetDateTime;
+
+use crate::StoreError;
+
+/// The reports a dashboard counts: those received within the period, of one product or
+/// all, limited to the products the person may see.
+#[derive(Debug, Clone, Copy)]
+pub struct InsightScope<'a> {
+    pub period: &'a Period,
+    pub product: Option<ProductId>,
+    pub visible: &'a ProductScope,
+}
+
+/// A group of reports the duration figures are given for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ReportGroup {
+    All,
+    /// By CVSS rating (`critical` … `none`); `None` for reports nobody scored.
+    Rating(Option<String>),
+    /// By product; `None` for reports not assigned to one.
+    Product(Option<ProductId>),
+}
+
+/// How many reports of one state and rating became open (`change` > 0) or stopped being
+/// open in that state (`change` < 0) in a week of the period (as `Period::week_of`
+/// numbers them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenChange {
+    /// `new`, `triaged` or `assigned`.
+    pub state: String,
+    pub rating: Option<String>,
+    pub week: i64,
+    pub change: i64,
+}
+
+/// Reports received per week and source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arrivals {
+    pub week: i64,
+    pub source: String,
+    pub count: u64,
+}
+
+/// How the reports received ended up, for the duplicate and spam shares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcomes {
+    pub received: u64,
+    pub duplicates: u64,
+    pub spam: u64,
+}
+
+#[async_trait]
+pub trait InsightsStore: Send + Sync {
+    /// The median and 90th percentile of the time from receipt to the clock's stop (the
+    /// first response, leaving `new`, becoming `remediated`) of the reports in scope that
+    /// reached it: for all of them, by rating and by product. Counted in buckets, then
+    /// read exactly from the few buckets the figures fall in, in one snapshot.
+    async fn duration_summaries(
+        &self,
+        scope: InsightScope<'_>,
+        clock: SlaClock,
+    ) -> Result<BTreeMap<ReportGroup, DurationSummary>, StoreError>;
+
+    /// How the clocks of the reports in scope stand at `now` against `deadlines`; for the
+    /// remediation clock only reports of the given ratings (`None` for unscored ones) and
+    /// only those that were triaged and then remediated or are still open.
+    async fn clock_counts(
+        &self,
+        scope: InsightScope<'_>,
+        clock: SlaClock,
+        deadlines: &Deadlines,
+        ratings: &[Option<&str>],
+        now: OffsetDateTime,
+    ) -> Result<ClockCounts, StoreError>;
+
+    /// The changes that give the open reports (of the product and visible products, whenever
+    /// received) at the end of each week of the period, per state and rating.
+    async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError>;
+
+    /// Reports received per week of the period and source.
+    async fn arrivals(&self, scope: InsightScope<'_>) -> Result<Vec<Arrivals>, StoreError>;
+
+    /// The most frequent weaknesses (CWE ids) of the reports in scope, most frequent first.
+    async fn top_weaknesses(
+        &self,
+        scope: InsightScope<'_>,
+        limit: u32,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// The reports in scope per root cause; `None` for those without one yet.
+    async fn root_causes(
+        &self,
+        scope: InsightScope<'_>,
+    ) -> Result<Vec<(Option<String>, u64)>, StoreError>;
+
+    async fn outcomes(&self, scope: InsightScope<'_>) -> Result<Outcomes, StoreError>;
+
+    /// The credits proposed to the finders of reports in scope, per consent (`proposed`,
+    /// `accepted`, `changed`, `declined`, `withdrawn`).
+    async fn credit_answers(
+        &self,
+        scope: InsightScope<'_>,
+    ) -> Result<Vec<(String, u64)>, StoreError>;
+
+    /// Open reports per state, for the operator's metrics.
+    async fn open_reports_by_state(&self) -> Result<Vec<(String, u64)>, StoreError>;
+}
