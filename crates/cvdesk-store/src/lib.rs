@@ -9,6 +9,7 @@ mod audit;
 mod blobs;
 mod data_folder;
 mod error;
+mod findings;
 mod inventory;
 mod jobs;
 mod messages;
@@ -44,6 +45,7 @@ pub use accounts::{AccountStore, User};
 pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
 pub use error::StoreError;
+pub use findings::{FindingStore, ImportOutcome, NewFindings};
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 pub use messages::{Message, MessageStore};
@@ -136,6 +138,7 @@ pub trait Store:
     + MessageStore
     + ReminderStore
     + JobStore
+    + FindingStore
 {
 }
 
@@ -154,6 +157,7 @@ impl<T> Store for T where
         + OutboxStore
         + ReminderStore
         + JobStore
+        + FindingStore
 {
 }
 

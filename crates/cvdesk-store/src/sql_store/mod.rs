@@ -10,6 +10,7 @@ mod advisory_credits;
 mod advisory_rows;
 mod audit;
 mod blobs;
+mod findings;
 mod inventory;
 mod jobs;
 mod messages;
