@@ -124,6 +124,20 @@ async fn a_closed_report_takes_no_more_files_but_still_takes_words() {
         "Known and accepted.",
     )
     .await;
+    let page = app
+        .client
+        .get(&link)
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        !page.contains("name=\"attachments\""),
+        "no file field on a closed report"
+    );
+    assert!(page.contains("takes no more files"), "{page}");
 
     let (status, page) = reply(
         &app,
