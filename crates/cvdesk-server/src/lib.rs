@@ -8,12 +8,14 @@ mod clock;
 mod connections;
 mod error;
 mod http_limits;
+pub mod inbound_mail;
 mod intake;
 mod intake_challenge;
 mod jobs;
 mod mail;
 mod markdown;
 pub mod openpgp;
+pub mod outbound;
 mod percent;
 mod purge;
 mod queue;
@@ -103,6 +105,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the background job runner when work is queued for now.
     pub jobs: Arc<JobSignal>,
+    /// The researcher's side: who reports, which deadlines, where replies come back.
+    pub outbound: Arc<outbound::OutboundSettings>,
 }
 
 /// How often this instance forgets the in-memory rate-limit buckets that refilled.

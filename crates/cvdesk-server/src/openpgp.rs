@@ -9,6 +9,7 @@
 //! sign and one that can decrypt whose secret parts are present and unlock. Certifications
 //! made by other keys are kept and published but never relied on.
 
+mod inbound;
 mod signer;
 pub(crate) mod validity;
 
@@ -27,6 +28,7 @@ use pgp::types::{CompressionAlgorithm, KeyDetails, KeyVersion, Password, Signing
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
 
+pub use self::inbound::SignatureCheck;
 pub use self::signer::{MessageSigner, OrganizationSigner};
 use self::validity::Signer;
 

@@ -153,4 +153,8 @@ pub struct ServeOptions {
         value_delimiter = ','
     )]
     pub mail_staff_recipients: Vec<String>,
+    /// "on" lets contact discovery fetch over http and from private addresses (intranet
+    /// vendors, tests) [default: off]
+    #[arg(long, env = "CVDESK_OUTBOUND_ALLOW_PRIVATE", value_name = "on|off")]
+    pub outbound_allow_private: Option<String>,
 }

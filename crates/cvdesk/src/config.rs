@@ -64,6 +64,8 @@ struct ConfigFile {
     sla: SlaFile,
     #[serde(default)]
     mail: MailFile,
+    #[serde(default)]
+    outbound: crate::outbound_config::OutboundFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -146,6 +148,9 @@ pub struct ServeConfig {
     pub pgp_passphrase: Option<Passphrase>,
     pub mail: MailSettings,
     pub calendar: Calendar,
+    /// The researcher's side of disclosure; its policy address is filled in from the
+    /// public URL when none is configured.
+    pub outbound: cvdesk_server::outbound::OutboundSettings,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -330,6 +335,10 @@ impl ServeConfig {
             pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
             calendar: calendar(&file.sla)?,
             mail,
+            outbound: crate::outbound_config::resolve(
+                &file.outbound,
+                options.outbound_allow_private.as_deref(),
+            )?,
         })
     }
 }

@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod cvss_command;
 mod http_config;
+mod outbound_config;
 mod pgp_command;
 mod securitytxt_command;
 mod serve;

@@ -31,6 +31,19 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let store = cvdesk_store::open(&config.store)
         .await
         .context("cannot open the store")?;
+    // Mail to finders and vendors names its reply address once inbound mail is set up.
+    let mailer = match &config.outbound.inbound_address {
+        Some(base) => mailer.with_replies(cvdesk_server::inbound_mail::ReplyAddresses {
+            base: base.clone(),
+            key: cvdesk_server::outbound::settings::reply_key(
+                store.as_ref(),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await
+            .context("cannot prepare the reply-address key")?,
+        }),
+        None => mailer,
+    };
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -67,6 +80,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     // Tests and scripts read this line to learn the port when listening on port 0.
     announce(&format!("cvdesk listening on http://{address}"));
     offer_first_admin_setup(&*store, &settings.public_url).await?;
+    let outbound = crate::outbound_config::with_public_url(config.outbound, &settings.public_url);
     let state = AppState {
         store,
         settings: Arc::new(settings),
@@ -77,6 +91,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         organization_signer: Arc::default(),
         mailer: Arc::new(mailer),
         jobs: Arc::default(),
+        outbound: Arc::new(outbound),
     };
     cvdesk_server::serve(listener, state, config.http_limits, shutdown_signal()).await;
     tracing::info!("stopped");

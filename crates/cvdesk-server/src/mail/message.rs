@@ -20,7 +20,13 @@ pub enum BuildError {
     ContentType(&'static str),
 }
 
-pub fn build(mail: &OutboxMail, from: &Mailbox) -> Result<Message, BuildError> {
+/// `reply_to`, when given, is the address answers should go to: one that carries the
+/// reply token of the case or report the mail is about.
+pub fn build(
+    mail: &OutboxMail,
+    from: &Mailbox,
+    reply_to: Option<&str>,
+) -> Result<Message, BuildError> {
     let to: Mailbox = mail
         .recipient
         .parse()
@@ -31,8 +37,14 @@ pub fn build(mail: &OutboxMail, from: &Mailbox) -> Result<Message, BuildError> {
         mail.created_at.unix_timestamp(),
         from.email.domain()
     );
-    let builder = Message::builder()
-        .from(from.clone())
+    let mut builder = Message::builder().from(from.clone());
+    if let Some(reply_to) = reply_to {
+        let reply_to: Mailbox = reply_to
+            .parse()
+            .map_err(|_| BuildError::Recipient(reply_to.to_owned()))?;
+        builder = builder.reply_to(reply_to);
+    }
+    let builder = builder
         .to(to)
         .subject(mail.subject.clone())
         .date(SystemTime::from(mail.created_at))
@@ -95,7 +107,7 @@ mod tests {
     }
 
     fn formatted(mail: &OutboxMail) -> String {
-        let message = build(mail, &from()).expect("built");
+        let message = build(mail, &from(), None).expect("built");
         String::from_utf8(message.formatted()).expect("utf-8")
     }
 
@@ -142,10 +154,25 @@ mod tests {
     }
 
     #[test]
+    fn replies_go_to_the_address_given() {
+        let message = build(
+            &mail(MailBody::Plain("x".into())),
+            &from(),
+            Some("security+r7-abc@example.org"),
+        )
+        .expect("built");
+        let text = String::from_utf8(message.formatted()).expect("utf-8");
+        assert!(
+            text.contains("Reply-To: security+r7-abc@example.org\r\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn a_bad_recipient_is_refused() {
         let mut bad = mail(MailBody::Plain("x".into()));
         bad.recipient = "not an address".into();
-        let error = build(&bad, &from()).expect_err("refused");
+        let error = build(&bad, &from(), None).expect_err("refused");
         assert!(
             error.to_string().contains("not an e-mail address"),
             "{error}"

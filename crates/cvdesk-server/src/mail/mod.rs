@@ -114,6 +114,8 @@ pub struct Mailer {
     transport: Option<Transport>,
     staff_recipients: Vec<Address>,
     wake: Notify,
+    /// Where answers come back, when inbound mail is configured.
+    replies: Option<crate::inbound_mail::ReplyAddresses>,
 }
 
 impl Mailer {
@@ -151,7 +153,15 @@ impl Mailer {
             transport,
             staff_recipients,
             wake: Notify::new(),
+            replies: None,
         })
+    }
+
+    /// Mail to finders and vendors then carries a `Reply-To` with the reply token of
+    /// its report or case, so answers find their way back (`cvdesk mail receive`).
+    pub fn with_replies(mut self, replies: crate::inbound_mail::ReplyAddresses) -> Self {
+        self.replies = Some(replies);
+        self
     }
 
     pub fn staff_recipients(&self) -> &[Address] {

@@ -13,7 +13,11 @@ use cvdesk_store::{Failure, OutboxMail, Retry, Store};
 use lettre::AsyncTransport;
 use tokio::sync::watch;
 
+use cvdesk_domain::reply_address::ReplyTarget;
+use cvdesk_store::MailKind;
+
 use super::{message, Mailer, Transport};
+use crate::inbound_mail::ReplyAddresses;
 use crate::Clock;
 
 /// Longest a send may take before it counts as a transient failure.
@@ -43,7 +47,15 @@ pub async fn run(
     };
     tracing::info!(smtp = %transport.url, "sending mail");
     loop {
-        let full_batch = match send_due(store.as_ref(), clock.as_ref(), transport, &stop).await {
+        let full_batch = match send_due(
+            store.as_ref(),
+            clock.as_ref(),
+            transport,
+            mailer.replies.as_ref(),
+            &stop,
+        )
+        .await
+        {
             Ok(sent) => sent == BATCH as usize,
             Err(error) => {
                 tracing::warn!(%error, "could not read or update the outbox");
@@ -69,6 +81,7 @@ async fn send_due(
     store: &dyn Store,
     clock: &dyn Clock,
     transport: &Transport,
+    replies: Option<&ReplyAddresses>,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, cvdesk_store::StoreError> {
     let claimed = store.claim_mail(clock.now(), LEASE, BATCH).await?;
@@ -78,7 +91,7 @@ async fn send_due(
         if *stop.borrow() {
             break;
         }
-        send_one(store, clock, transport, &mail).await?;
+        send_one(store, clock, transport, replies, &mail).await?;
     }
     Ok(count)
 }
@@ -87,9 +100,11 @@ async fn send_one(
     store: &dyn Store,
     clock: &dyn Clock,
     transport: &Transport,
+    replies: Option<&ReplyAddresses>,
     mail: &OutboxMail,
 ) -> Result<(), cvdesk_store::StoreError> {
-    let outcome = match message::build(mail, &transport.from) {
+    let reply_to = reply_address(replies, mail);
+    let outcome = match message::build(mail, &transport.from, reply_to.as_deref()) {
         Err(error) => Err((Failure::Permanent, error.to_string())),
         Ok(message) => {
             match tokio::time::timeout(SEND_DEADLINE, transport.smtp.send(message)).await {
@@ -145,4 +160,25 @@ async fn send_one(
         }
     }
     Ok(())
+}
+
+/// Where answers to `mail` should go: the case's or report's own reply address, for mail
+/// to a vendor about a case and for mail to a finder, when inbound mail is configured.
+fn reply_address(replies: Option<&ReplyAddresses>, mail: &OutboxMail) -> Option<String> {
+    let replies = replies?;
+    let to_finder = matches!(
+        mail.kind,
+        MailKind::FinderAcknowledgement
+            | MailKind::FinderStaffMessage
+            | MailKind::FinderNeedsInfo
+            | MailKind::FinderTriaged
+            | MailKind::FinderRemediated
+            | MailKind::FinderClosed
+    );
+    let target = match (mail.case_id, mail.report_id) {
+        (Some(case), _) if mail.kind == MailKind::VendorInquiry => ReplyTarget::Case(case),
+        (None, Some(report)) if to_finder => ReplyTarget::Report(report),
+        _ => return None,
+    };
+    replies.key.address(&replies.base, target)
 }

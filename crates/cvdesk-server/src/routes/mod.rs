@@ -1,6 +1,6 @@
 //! The route table. One module per resource; handlers are named verb_noun.
 
-mod api;
+pub(crate) mod api;
 mod health;
 mod pages;
 pub mod policy;
@@ -21,6 +21,7 @@ use axum::Router;
 
 use crate::error::{PageError, WebError};
 use crate::http_limits::{take_upload_slot, HttpLimits};
+use crate::outbound::public as outbound;
 use crate::security_headers::set_security_headers;
 use crate::AppState;
 use table::{get, post, Methods, RouteTable};
@@ -89,6 +90,10 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
         .route("/.well-known/security.txt", get(policy::get_security_txt))
         .route("/security.txt", get(policy::get_legacy_security_txt))
         .route("/thanks", get(policy::get_thanks))
+        .route("/disclosure-policy", get(outbound::get_disclosure_policy))
+        .route("/disclosures", get(outbound::get_disclosures))
+        .route("/disclosures.atom", get(outbound::get_disclosures_atom))
+        .route("/disclosures/{case_id}", get(outbound::get_disclosure))
         .route("/track/{token}", get(track::get_track))
         .route(
             "/track/{token}/update-request",

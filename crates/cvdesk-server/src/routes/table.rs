@@ -55,6 +55,16 @@ where
 }
 
 impl Methods {
+    pub fn patch<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.patch(handler);
+        self.methods.push(Method::PATCH);
+        self
+    }
+
     pub fn get<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, AppState>,

@@ -13,7 +13,9 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Client, Method, Response};
 
 use crate::app::{anonymous_report, TestApp};
-use crate::staff::{api_token, browser, cli, create_first_admin, csrf_token, signed_in_account};
+use crate::staff::{
+    api_token, browser, cli, create_first_admin, csrf_token, signed_in_account, ADMIN_EMAIL,
+};
 
 /// Routes anyone may use, and why. The tracking routes take the tracking token in the path
 /// as their credential; the sign-in routes are how a person becomes staff.
@@ -33,6 +35,14 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/.well-known/security.txt", "security.txt"),
     ("GET", "/security.txt", "security.txt"),
     ("GET", "/thanks", "hall of fame"),
+    (
+        "GET",
+        "/disclosure-policy",
+        "the researcher's disclosure policy",
+    ),
+    ("GET", "/disclosures", "published disclosures"),
+    ("GET", "/disclosures.atom", "published disclosures"),
+    ("GET", "/disclosures/{case_id}", "published disclosures"),
     ("GET", "/track/{token}", "tracking token"),
     ("POST", "/track/{token}/messages", "tracking token"),
     ("POST", "/track/{token}/update-request", "tracking token"),
@@ -114,6 +124,12 @@ const PAGE_STAFF: [Answer; 4] = [SignIn, SignIn, Status(200), Status(200)];
 const API_READ: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Status(200)];
 const API_CHANGE: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Forbidden];
 const API_STAFF: [Answer; 4] = [Unauthorised, Unauthorised, Status(200), Status(200)];
+/// Outbound disclosure: the security team's; viewers read, product teams' members may not.
+const API_OUTBOUND_READ: [Answer; 4] = [Unauthorised, Unauthorised, Forbidden, Status(200)];
+const API_OUTBOUND_CHANGE: [Answer; 4] = [Unauthorised, Unauthorised, Forbidden, Forbidden];
+
+/// A case the matrix's case routes are called with (vendor 1 exists).
+const CASE_BODY: &str = r#"{"vendor_id": 1, "title": "RCE", "product": "Acme Router", "versions_tested": ["4.2.1"], "vulnerability_type": "Remote Code Execution", "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "attack_vector": "POST /upload", "ease_of_exploitation": "Trivial", "technical_details": "The file name reaches a shell."}"#;
 
 fn matrix() -> Vec<Row> {
     vec![
@@ -293,6 +309,53 @@ fn matrix() -> Vec<Row> {
             API_CHANGE,
         ),
         row("GET", "/api/v1/reports/{reference}/history", "", API_READ),
+        row("GET", "/api/v1/vendors", "", API_OUTBOUND_READ),
+        row(
+            "POST",
+            "/api/v1/vendors",
+            r#"{"name": "Globex"}"#,
+            API_OUTBOUND_CHANGE,
+        ),
+        row("GET", "/api/v1/vendors/{id}", "", API_OUTBOUND_READ),
+        row(
+            "PATCH",
+            "/api/v1/vendors/{id}",
+            r#"{"notes": "x"}"#,
+            API_OUTBOUND_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/vendors/{id}/discover",
+            "{}",
+            API_OUTBOUND_CHANGE,
+        ),
+        row("GET", "/api/v1/cases", "", API_OUTBOUND_READ),
+        row("POST", "/api/v1/cases", CASE_BODY, API_OUTBOUND_CHANGE),
+        row("GET", "/api/v1/cases/{case_id}", "", API_OUTBOUND_READ),
+        row(
+            "POST",
+            "/api/v1/cases/{case_id}/send",
+            r#"{"confirm_unencrypted": true}"#,
+            API_OUTBOUND_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/cases/{case_id}/events",
+            r#"{"kind": "note", "body": "hello"}"#,
+            API_OUTBOUND_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/cases/{case_id}/transition",
+            r#"{"to": "closed"}"#,
+            API_OUTBOUND_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/cases/{case_id}/publish",
+            "{}",
+            API_OUTBOUND_CHANGE,
+        ),
         row("POST", "/api/v1/reports/{reference}/purge", "", API_CHANGE),
     ]
 }
@@ -310,6 +373,7 @@ struct Caller<'a> {
 /// The concrete values the path parameters take.
 struct Values {
     reference: String,
+    case_id: String,
     attachment_id: String,
     product_id: String,
 }
@@ -319,6 +383,7 @@ impl Values {
         let filled = self
             .body(pattern)
             .replace("{attachment_id}", &self.attachment_id)
+            .replace("{case_id}", &self.case_id)
             .replace("{id}", &self.product_id);
         assert!(
             !filled.contains('{'),
@@ -356,7 +421,7 @@ async fn ask(app: &TestApp, values: &Values, row: &Row, caller: &Caller<'_>) -> 
         if let Some(token) = &caller.bearer {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
-        if method == Method::POST {
+        if method == Method::POST || method == Method::PATCH {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
     } else if method == Method::POST {
@@ -459,6 +524,32 @@ async fn report_with_attachment(app: &TestApp) -> (String, String) {
     (reference, token)
 }
 
+/// Vendor 1 and a draft case against it, written by the admin.
+async fn outbound_case(app: &TestApp) -> String {
+    let token = api_token(app, ADMIN_EMAIL);
+    let mut created = serde_json::Value::Null;
+    for (path, body) in [
+        (
+            "/api/v1/vendors",
+            r#"{"name": "Acme", "domains": ["acme.example"]}"#,
+        ),
+        ("/api/v1/cases", CASE_BODY),
+    ] {
+        let response = app
+            .client
+            .post(app.at(path))
+            .bearer_auth(&token)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(response.status(), 201, "{path}");
+        created = response.json().await.expect("json");
+    }
+    created["id"].as_str().expect("a case id").to_owned()
+}
+
 /// The id of the first file listed on a staff report page.
 fn first_attachment_id(html: &str) -> String {
     let start = html.find("/attachments/").expect("an attachment link") + 13;
@@ -520,7 +611,9 @@ async fn nobody_reaches_what_they_may_not() {
     let viewer = signed_in_account(&app, "viewer@example.org", "viewer", &[]).await;
     let shop_member = signed_in_account(&app, "shop@example.org", "member", &["Shop"]).await;
     let report_page = page(&app, &viewer, &format!("/staff/reports/{reference}")).await;
+    let case_id = outbound_case(&app).await;
     let values = Values {
+        case_id,
         attachment_id: first_attachment_id(&report_page),
         reference: reference.clone(),
         product_id: "1".to_owned(),

@@ -68,9 +68,13 @@ async fn the_document_is_openapi_3_1_and_lists_every_route() {
 
 #[tokio::test]
 async fn every_documented_operation_answers_as_documented() {
-    let app = TestApp::start();
+    // The researcher the inquiry names, so a case can be sent.
+    let config = researcher_config();
+    let app = TestApp::start_with(&["--config", config.path().to_str().expect("utf-8 path")]);
     create_first_admin(&app).await;
     let token = api_token(&app, ADMIN_EMAIL);
+    // Vendor 1, a draft for the operations on one case, and a fixed case to publish.
+    let (draft_case, fixed_case) = outbound_cases(&app, &token).await;
     // Product 1, for `postProduct`'s sample body.
     add_product(&app, "Shop", "shop.example.org");
     // The form is the way to send a file, so the report read below has an attachment.
@@ -134,9 +138,16 @@ async fn every_documented_operation_answers_as_documented() {
         } else {
             &reference
         };
+        let case = if operation_id == "postCasePublish" {
+            &fixed_case
+        } else {
+            &draft_case
+        };
         let url = path
             .replace("{reference}", subject)
-            .replace("{token}", tracking_token);
+            .replace("{token}", tracking_token)
+            .replace("{case_id}", case)
+            .replace("{id}", "1");
         let call = Call {
             method: method.to_uppercase().parse().expect("an HTTP method"),
             path: url,
@@ -599,8 +610,99 @@ fn sample_body(operation_id: &str) -> Option<Value> {
         "postNote" => Some(json!({"body": "Reproduced on staging."})),
         "postMessage" => Some(json!({"body": "Thank you: **reproduced**, fix in progress."})),
         "postReply" => Some(json!({"body": "Happy to retest."})),
+        "postVendor" => Some(json!({
+            "name": "Globex",
+            "domains": ["globex.example"],
+            "contacts": [{"kind": "email", "value": "security@globex.example"}]
+        })),
+        "patchVendor" => Some(json!({"notes": "Prefers encrypted mail."})),
+        "postDiscover" => Some(json!({})),
+        "postCase" => Some(case_request()),
+        "postCaseSend" => Some(json!({"confirm_unencrypted": true})),
+        "postCaseEvent" => Some(json!({"kind": "note", "body": "Called the main number."})),
+        "postCaseTransition" => Some(json!({"to": "acknowledged"})),
+        "postCasePublish" => Some(json!({"include_communication": true})),
         _ => None,
     }
+}
+
+fn case_request() -> Value {
+    json!({
+        "vendor_id": 1,
+        "title": "Remote code execution in the upload handler",
+        "product": "Acme Router",
+        "versions_tested": ["4.2.1"],
+        "vulnerability_type": "Remote Code Execution",
+        "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "attack_vector": "An unauthenticated POST to /upload.",
+        "ease_of_exploitation": "Trivial: one request.",
+        "technical_details": "The file name reaches a shell."
+    })
+}
+
+/// A configuration naming the researcher, which sending an inquiry needs.
+fn researcher_config() -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    std::fs::write(
+        file.path(),
+        "[outbound]\nresearcher_name = \"Ada Lovelace\"\nresearcher_email = \"ada@research.example\"\n",
+    )
+    .expect("written");
+    file
+}
+
+/// Vendor 1 (without a key), a draft case and a case sent in clear whose fix was released.
+async fn outbound_cases(app: &TestApp, token: &str) -> (String, String) {
+    let vendor = app
+        .client
+        .post(app.at("/api/v1/vendors"))
+        .bearer_auth(token)
+        .json(&json!({
+            "name": "Acme",
+            "domains": ["acme.example"],
+            "contacts": [{"kind": "email", "value": "psirt@acme.example"}]
+        }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(vendor.status(), 201);
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let created = app
+            .client
+            .post(app.at("/api/v1/cases"))
+            .bearer_auth(token)
+            .json(&case_request())
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(created.status(), 201);
+        let created: Value = created.json().await.expect("json");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    let fixed = ids[1].clone();
+    for (step, body) in [
+        ("send", json!({"confirm_unencrypted": true})),
+        (
+            "events",
+            json!({"kind": "fix_released", "version": "4.2.2"}),
+        ),
+    ] {
+        let response = app
+            .client
+            .post(app.at(&format!("/api/v1/cases/{fixed}/{step}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("sent");
+        assert!(
+            response.status().is_success(),
+            "{step}: {}",
+            response.status()
+        );
+    }
+    (ids[0].clone(), fixed)
 }
 
 fn add_product(app: &TestApp, name: &str, hostname: &str) {

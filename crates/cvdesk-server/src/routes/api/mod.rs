@@ -10,6 +10,7 @@ use axum::extract::DefaultBodyLimit;
 
 use super::table::{get, post, RouteTable};
 use crate::error::{ApiError, WebError};
+use crate::outbound::{api as cases, vendor_api as vendors};
 
 /// Largest JSON body: the text limits with room for escaping.
 const JSON_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -51,6 +52,21 @@ pub fn routes() -> RouteTable {
             get(staff_reports::get_history),
         )
         .route("/reports/{reference}/purge", post(purge::post_purge))
+        .route(
+            "/vendors",
+            post(vendors::post_vendor).get(vendors::list_vendors),
+        )
+        .route(
+            "/vendors/{id}",
+            get(vendors::get_vendor).patch(vendors::patch_vendor),
+        )
+        .route("/vendors/{id}/discover", post(vendors::post_discover))
+        .route("/cases", post(cases::post_case).get(cases::list_cases))
+        .route("/cases/{case_id}", get(cases::get_case))
+        .route("/cases/{case_id}/send", post(cases::post_send))
+        .route("/cases/{case_id}/events", post(cases::post_event))
+        .route("/cases/{case_id}/transition", post(cases::post_transition))
+        .route("/cases/{case_id}/publish", post(cases::post_publish))
         .route("/challenge", get(reports::get_challenge))
         .route("/track/{token}", get(track::get_track))
         .route("/track/{token}/messages", post(track::post_message))
