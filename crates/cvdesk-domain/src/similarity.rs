@@ -1,11 +1,13 @@
 //! Duplicate suggestions: which earlier reports look like a new one, how much, and why.
 //!
 //! The method is meant to be explained to the triager who reads the suggestion:
-//! - Each report's title, summary and steps become words: lowercased, split on spaces and
-//!   punctuation but keeping identifiers whole (`cve-2021-44228`, `api/v1/login`,
-//!   `redirect_uri`). An identifier also stands for its parts, and a URL for its host and
-//!   path, so `https://shop.example.com/api/v1/login`, `/api/v1/login` and "login" meet.
-//!   Common English words and one-letter words are dropped. Title words count twice.
+//! - Each report's title, summary and steps (the first 4,000 characters of each, counted
+//!   once when the report arrives and stored with it) become words: lowercased, split on
+//!   spaces and punctuation but keeping identifiers whole (`cve-2021-44228`,
+//!   `api/v1/login`, `redirect_uri`). An identifier also stands for its parts, and a URL
+//!   for its host and path, so `https://shop.example.com/api/v1/login`, `/api/v1/login`
+//!   and "login" meet. Common English words and one-letter words are dropped. Title words
+//!   count twice.
 //! - Words are weighted by TF-IDF over the new report and the candidates: a word found in
 //!   every report says little, a rare one (a parameter name, a CVE id) says a lot.
 //! - The text score is the cosine of the two weighted word sets, from 0 (nothing in common)
@@ -14,12 +16,19 @@
 //!   asset scores fully, the same host half, a different one nothing. When either has no
 //!   asset, the text score is the whole score.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 
 use crate::draft::ReportDraft;
 use crate::reference::Reference;
+
+mod terms;
+
+#[cfg(test)]
+use terms::words;
+use terms::{forms, Word};
+pub use terms::{InvalidTerms, TermVector, Terms, COMPARED_CHARS, TERMS_VERSION};
 
 /// The parts of a report compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,6 +58,15 @@ pub struct Candidate<'a> {
     pub text: ReportText<'a>,
 }
 
+/// An earlier report as stored for comparison: its words, already counted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CountedCandidate<'a> {
+    pub id: i64,
+    pub reference: &'a Reference,
+    pub terms: Terms<'a>,
+    pub asset: Option<&'a str>,
+}
+
 /// A likely original, with a score from 0.0 to 1.0 and short reasons a person can check.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
@@ -60,24 +78,8 @@ pub struct Suggestion {
 
 /// How much of the score the asset carries when both reports name one.
 const ASSET_SHARE: f64 = 0.2;
-const TITLE_WEIGHT: f64 = 2.0;
 /// How many shared words a reason lists.
 const WORDS_IN_REASON: usize = 4;
-
-/// Words too common to say anything about a vulnerability.
-const STOP_WORDS: &[&str] = &[
-    "about", "after", "all", "also", "an", "and", "any", "are", "as", "at", "be", "been", "before",
-    "being", "both", "but", "by", "can", "could", "did", "do", "does", "each", "for", "from",
-    "had", "has", "have", "he", "her", "here", "his", "how", "http", "https", "if", "in", "into",
-    "is", "it", "its", "just", "may", "me", "might", "more", "most", "must", "my", "no", "not",
-    "of", "on", "only", "or", "other", "our", "out", "over", "same", "she", "should", "so", "some",
-    "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this",
-    "those", "to", "too", "under", "up", "us", "very", "via", "was", "we", "were", "what", "when",
-    "where", "which", "while", "who", "will", "with", "would", "www", "you", "your",
-];
-
-/// Characters that join the parts of an identifier, a path or a URL.
-const JOINERS: &[char] = &['_', '-', '.', '/', ':'];
 
 /// The `limit` candidates most similar to `new` that score at least `threshold`, best
 /// first (ties by id). A candidate with nothing in common is never suggested.
@@ -87,22 +89,63 @@ pub fn suggest_duplicates(
     limit: usize,
     threshold: f64,
 ) -> Vec<Suggestion> {
-    let new_terms = terms(new);
-    let candidate_terms: Vec<Terms> = candidates.iter().map(|c| terms(&c.text)).collect();
-    let idf = inverse_document_frequency(
-        std::iter::once(&new_terms).chain(&candidate_terms),
-        candidates.len() + 1,
-    );
-    let new_vector = weigh(&new_terms.all, &idf);
-    let new_asset = new.asset.and_then(Asset::parse);
-
-    let mut suggestions: Vec<Suggestion> = candidates
+    let new_vector = TermVector::of(new);
+    let vectors: Vec<TermVector> = candidates.iter().map(|c| TermVector::of(&c.text)).collect();
+    let counted: Vec<CountedCandidate> = candidates
         .iter()
-        .zip(&candidate_terms)
-        .filter_map(|(candidate, candidate_terms)| {
-            let vector = weigh(&candidate_terms.all, &idf);
-            let text_score = cosine(&new_vector, &vector);
-            let asset = candidate.text.asset.and_then(Asset::parse);
+        .zip(&vectors)
+        .map(|(candidate, vector)| CountedCandidate {
+            id: candidate.id,
+            reference: candidate.reference,
+            terms: vector.terms(),
+            asset: candidate.text.asset,
+        })
+        .collect();
+    suggest_among_counted(&new_vector.terms(), new.asset, &counted, limit, threshold)
+}
+
+/// `suggest_duplicates` for candidates whose words were counted when they were received.
+pub fn suggest_among_counted(
+    new: &Terms,
+    new_asset: Option<&str>,
+    candidates: &[CountedCandidate],
+    limit: usize,
+    threshold: f64,
+) -> Vec<Suggestion> {
+    let documents: Vec<&Terms> = std::iter::once(new)
+        .chain(candidates.iter().map(|c| &c.terms))
+        .collect();
+    let (rarity, interned) = Rarity::over(&documents);
+    // Sublinear term frequency times IDF, so a word repeated ten times does not drown the
+    // rest.
+    let weight = |&(id, count): &(usize, f64)| (1.0 + count.ln()) * rarity.idf[id];
+    let new_words = interned.first().map_or(&[][..], Vec::as_slice);
+    let candidate_words = interned.get(1..).unwrap_or_default();
+    let mut new_weights = vec![0.0; rarity.idf.len()];
+    for word in new_words {
+        new_weights[word.0] = weight(word);
+    }
+    let new_norm = norm(new_words.iter().map(|word| new_weights[word.0]));
+    let new_asset = new_asset.and_then(Asset::parse);
+
+    let mut scored: Vec<(f64, Option<AssetMatch>, &CountedCandidate)> = candidates
+        .iter()
+        .zip(candidate_words)
+        .filter_map(|(candidate, words)| {
+            let mut dot = 0.0;
+            let mut squares = 0.0;
+            for word in words {
+                let weight = weight(word);
+                squares += weight * weight;
+                dot += weight * new_weights[word.0];
+            }
+            let norms = new_norm * squares.sqrt();
+            let text_score = if norms > 0.0 {
+                (dot / norms).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let asset = candidate.asset.and_then(Asset::parse);
             let asset_match = match (&new_asset, &asset) {
                 (Some(new_asset), Some(asset)) => Some(new_asset.compare(asset)),
                 _ => None,
@@ -112,153 +155,98 @@ pub fn suggest_duplicates(
                 None => text_score,
             }
             .clamp(0.0, 1.0);
-            if score <= 0.0 || score < threshold {
-                return None;
-            }
+            (score > 0.0 && score >= threshold).then_some((score, asset_match, candidate))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.id.cmp(&b.2.id)));
+    scored.truncate(limit);
+    // Reasons only for what is shown: they are the costly part per candidate.
+    scored
+        .into_iter()
+        .map(|(score, asset_match, candidate)| {
             let mut reasons = Vec::new();
             if let Some(reason) = asset_match.and_then(AssetMatch::reason) {
                 reasons.push(reason);
             }
-            reasons.extend(word_reasons(&new_terms, candidate_terms, &idf));
-            Some(Suggestion {
+            reasons.extend(word_reasons(new, &candidate.terms, &rarity));
+            Suggestion {
                 id: candidate.id,
                 reference: candidate.reference.clone(),
                 score,
                 reasons,
-            })
-        })
-        .collect();
-    suggestions.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-    suggestions.truncate(limit);
-    suggestions
-}
-
-/// A report's words: weighted counts over all compared fields, and the title's words.
-struct Terms {
-    all: HashMap<String, f64>,
-    title: HashSet<String>,
-}
-
-fn terms(text: &ReportText) -> Terms {
-    let mut all = HashMap::new();
-    let title: HashSet<String> = words(text.title).into_iter().collect();
-    for (field, weight) in [
-        (text.title, TITLE_WEIGHT),
-        (text.summary, 1.0),
-        (text.steps, 1.0),
-    ] {
-        for word in words(field) {
-            *all.entry(word).or_insert(0.0) += weight;
-        }
-    }
-    Terms { all, title }
-}
-
-/// Splits text into the words compared; see the module documentation.
-fn words(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let pieces = lower.split(|c: char| !(c.is_alphanumeric() || JOINERS.contains(&c)));
-    pieces
-        .flat_map(forms)
-        .filter(|word| word.chars().count() >= 2 && !STOP_WORDS.contains(word))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Joiners at the edges are punctuation ("login." or "/search"); an underscore at an edge
-/// belongs to the name (`__proto__`).
-fn trim_joiners(form: &str) -> &str {
-    form.trim_matches(|c: char| JOINERS.contains(&c) && c != '_')
-}
-
-/// The words one piece of text stands for: itself and, for an identifier, a URL or a path,
-/// its host, its path and each of its parts, so `https://shop.example.com/api/v1/login`
-/// meets `/api/v1/login`, `shop.example.com` and "login".
-fn forms(piece: &str) -> Vec<&str> {
-    let whole = trim_joiners(piece);
-    let mut forms = vec![whole];
-    if whole.contains(JOINERS) {
-        let without_scheme = whole.split_once("://").map_or(whole, |(_, rest)| rest);
-        forms.push(without_scheme);
-        if let Some((host, path)) = without_scheme.split_once('/') {
-            if host.contains('.') {
-                forms.extend([host, trim_joiners(path)]);
             }
-        }
-        forms.extend(whole.split(JOINERS));
-    }
-    let mut distinct: Vec<&str> = Vec::with_capacity(forms.len());
-    for form in forms {
-        if !distinct.contains(&form) {
-            distinct.push(form);
-        }
-    }
-    distinct
-}
-
-fn inverse_document_frequency<'a>(
-    documents: impl Iterator<Item = &'a Terms>,
-    count: usize,
-) -> HashMap<&'a str, f64> {
-    let mut frequency: HashMap<&str, usize> = HashMap::new();
-    for document in documents {
-        for word in document.all.keys() {
-            *frequency.entry(word.as_str()).or_insert(0) += 1;
-        }
-    }
-    // Smoothed so a word in every report still weighs a little and none weighs zero.
-    let documents = count as f64;
-    frequency
-        .into_iter()
-        .map(|(word, found_in)| {
-            let idf = ((1.0 + documents) / (1.0 + found_in as f64)).ln() + 1.0;
-            (word, idf)
         })
         .collect()
 }
 
-/// Sublinear term frequency times IDF, so a word repeated ten times does not drown the rest.
-fn weigh<'a>(counts: &'a HashMap<String, f64>, idf: &HashMap<&str, f64>) -> HashMap<&'a str, f64> {
-    counts
-        .iter()
-        .map(|(word, &count)| {
-            let rarity = idf.get(word.as_str()).copied().unwrap_or(1.0);
-            (word.as_str(), (1.0 + count.ln()) * rarity)
-        })
-        .collect()
+/// How rare each word of the compared reports is: its inverse document frequency, every
+/// word interned once so the comparison itself hashes no word again.
+struct Rarity<'a> {
+    ids: HashMap<&'a str, usize>,
+    idf: Vec<f64>,
 }
 
-fn cosine(a: &HashMap<&str, f64>, b: &HashMap<&str, f64>) -> f64 {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let dot: f64 = small
-        .iter()
-        .filter_map(|(word, weight)| large.get(word).map(|other| weight * other))
-        .sum();
-    let norm = |v: &HashMap<&str, f64>| v.values().map(|w| w * w).sum::<f64>().sqrt();
-    let norms = norm(a) * norm(b);
-    if norms > 0.0 {
-        (dot / norms).clamp(0.0, 1.0)
-    } else {
-        0.0
+/// Each compared report's words as (word id, count).
+type Interned = Vec<Vec<(usize, f64)>>;
+
+impl<'a> Rarity<'a> {
+    /// The rarity of every word of `documents`, and each document's words by id.
+    fn over(documents: &[&Terms<'a>]) -> (Self, Interned) {
+        let mut ids: HashMap<&str, usize> = HashMap::new();
+        let mut found_in: Vec<u32> = Vec::new();
+        let interned = documents
+            .iter()
+            .map(|document| {
+                document
+                    .words
+                    .iter()
+                    .map(|word| {
+                        let next = ids.len();
+                        let id = *ids.entry(word.text).or_insert(next);
+                        if id == found_in.len() {
+                            found_in.push(0);
+                        }
+                        found_in[id] += 1;
+                        (id, word.count)
+                    })
+                    .collect()
+            })
+            .collect();
+        // Smoothed so a word in every report still weighs a little and none weighs zero.
+        let count = documents.len() as f64;
+        let idf = found_in
+            .iter()
+            .map(|&found| ((1.0 + count) / (1.0 + f64::from(found))).ln() + 1.0)
+            .collect();
+        (Rarity { ids, idf }, interned)
     }
+
+    fn of(&self, word: &str) -> f64 {
+        self.ids.get(word).map_or(1.0, |&id| self.idf[id])
+    }
+}
+
+fn norm(weights: impl Iterator<Item = f64>) -> f64 {
+    weights.map(|w| w * w).sum::<f64>().sqrt()
 }
 
 /// "title words in common: …" and "also in common: …", rarest words first.
-fn word_reasons(new: &Terms, candidate: &Terms, idf: &HashMap<&str, f64>) -> Vec<String> {
+fn word_reasons(new: &Terms, candidate: &Terms, rarity: &Rarity) -> Vec<String> {
+    let theirs: HashMap<&str, &Word> = candidate.words.iter().map(|w| (w.text, w)).collect();
     let in_titles = rarest_first(
-        idf,
-        new.title
+        rarity,
+        new.words
             .iter()
-            .filter(|word| candidate.title.contains(*word))
-            .map(String::as_str)
+            .filter(|word| word.in_title && theirs.get(word.text).is_some_and(|w| w.in_title))
+            .map(|word| word.text)
             .collect(),
     );
     let elsewhere = rarest_first(
-        idf,
-        new.all
-            .keys()
-            .filter(|word| candidate.all.contains_key(*word) && !in_titles.contains(&word.as_str()))
-            .map(String::as_str)
+        rarity,
+        new.words
+            .iter()
+            .filter(|word| theirs.contains_key(word.text) && !in_titles.contains(&word.text))
+            .map(|word| word.text)
             .collect(),
     );
     let mut reasons = Vec::new();
@@ -273,11 +261,11 @@ fn word_reasons(new: &Terms, candidate: &Terms, idf: &HashMap<&str, f64>) -> Vec
 
 /// The most telling shared words: rarest first, longer first among equals, and no word
 /// that is only a part of one already listed (`cve` next to `cve-2021-44228`).
-fn rarest_first<'a>(idf: &HashMap<&str, f64>, mut shared: Vec<&'a str>) -> Vec<&'a str> {
-    let rarity = |word: &str| idf.get(word).copied().unwrap_or(1.0);
+fn rarest_first<'a>(rarity: &Rarity, mut shared: Vec<&'a str>) -> Vec<&'a str> {
     shared.sort_by(|a, b| {
-        rarity(b)
-            .total_cmp(&rarity(a))
+        rarity
+            .of(b)
+            .total_cmp(&rarity.of(a))
             .then(b.len().cmp(&a.len()))
             .then(a.cmp(b))
     });

@@ -5,6 +5,7 @@
 mod auth;
 mod client_address;
 mod clock;
+mod duplicates;
 mod connections;
 mod error;
 mod http_limits;

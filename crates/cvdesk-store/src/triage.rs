@@ -174,11 +174,10 @@ pub struct Note {
 pub struct ComparableReport {
     pub id: i64,
     pub reference: Reference,
-    pub title: String,
-    pub summary: String,
-    pub steps_to_reproduce: String,
     pub asset: Option<String>,
     pub product: Option<ProductId>,
+    /// Its counted words, as `cvdesk_domain::similarity::Terms::decode` reads them.
+    pub terms: String,
 }
 
 /// What the deadline clocks of an open report start and stop on.

@@ -9,6 +9,7 @@ mod advisories;
 mod advisory_credits;
 mod advisory_rows;
 mod audit;
+mod comparable;
 mod blobs;
 mod findings;
 mod inventory;

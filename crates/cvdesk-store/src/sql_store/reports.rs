@@ -3,10 +3,12 @@
 use async_trait::async_trait;
 use cvdesk_domain::attachment::{human_bytes, AttachmentError};
 use cvdesk_domain::report::{AttachmentMeta, Report, ReportState};
+use cvdesk_domain::similarity::TERMS_VERSION;
 use cvdesk_domain::{Reference, TrackingTokenHash};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::comparable;
 use super::outbox::insert_mail;
 use super::{SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, ReportRow};
@@ -222,6 +224,13 @@ where
         )
         .fetch_one(&mut *tx)
         .await?;
+        // Counted now, so showing the report later compares words, not full texts.
+        sqlx::query(comparable::UPSERT_TERMS)
+            .bind(report_id)
+            .bind(i64::from(TERMS_VERSION))
+            .bind(comparable::encoded_terms(new.content).as_str())
+            .execute(&mut *tx)
+            .await?;
         let attachments = self
             .insert_attachments(&mut tx, report_id, None, new.attachments)
             .await?;

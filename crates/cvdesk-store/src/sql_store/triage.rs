@@ -12,6 +12,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArgumen
 use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};
+use super::comparable::{ComparableRow, UncountedRow};
 use super::outbox::insert_mail;
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::outbox::NewMail;
@@ -59,19 +60,6 @@ pub struct NoteRow {
 }
 
 #[derive(FromRow)]
-pub struct ComparableRow {
-    id: i64,
-    reference_prefix: String,
-    reference_year: i64,
-    reference_sequence: i64,
-    title: String,
-    summary: String,
-    steps_to_reproduce: String,
-    asset: Option<String>,
-    product_id: Option<i64>,
-}
-
-#[derive(FromRow)]
 pub struct OpenTimesRow {
     id: i64,
     reference_prefix: String,
@@ -100,7 +88,11 @@ fn rating(text: &str) -> Option<cvdesk_formats::cvss::Severity> {
     .find(|severity| severity.as_str() == text)
 }
 
-fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
+pub(super) fn reference(
+    prefix: &str,
+    year: i64,
+    sequence: i64,
+) -> Result<Reference, StoreError> {
     let corrupt =
         |what: String| StoreError::Corrupt(format!("reference {prefix}-{year}-{sequence}: {what}"));
     Ok(Reference::new(
@@ -184,6 +176,7 @@ where
     for<'r> EventRow: FromRow<'r, DB::Row>,
     for<'r> NoteRow: FromRow<'r, DB::Row>,
     for<'r> ComparableRow: FromRow<'r, DB::Row>,
+    for<'r> UncountedRow: FromRow<'r, DB::Row>,
     for<'r> (String, OffsetDateTime): FromRow<'r, DB::Row>,
     for<'r> OpenTimesRow: FromRow<'r, DB::Row>,
     for<'r> AuditRow: FromRow<'r, DB::Row>,
@@ -643,34 +636,6 @@ where
         asset: Option<&str>,
         limit: u32,
     ) -> Result<Vec<ComparableReport>, StoreError> {
-        let rows: Vec<ComparableRow> = sqlx::query_as(
-            "SELECT id, reference_prefix, reference_year, reference_sequence, title, summary, \
-             steps_to_reproduce, asset, product_id FROM reports \
-             WHERE id < $1 AND (id IN (SELECT id FROM reports WHERE id < $1 ORDER BY id DESC LIMIT $2) \
-             OR (asset IS NOT NULL AND asset = $3)) ORDER BY id DESC LIMIT $4",
-        )
-        .bind(report_id)
-        .bind(i64::from(limit))
-        .bind(asset)
-        .bind(i64::from(limit) * 2)
-        .fetch_all(&self.readers)
-        .await?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(ComparableReport {
-                    reference: reference(
-                        &row.reference_prefix,
-                        row.reference_year,
-                        row.reference_sequence,
-                    )?,
-                    id: row.id,
-                    title: row.title,
-                    summary: row.summary,
-                    steps_to_reproduce: row.steps_to_reproduce,
-                    asset: row.asset,
-                    product: row.product_id.map(ProductId),
-                })
-            })
-            .collect()
+        self.comparable_with_terms(report_id, asset, limit).await
     }
 }

@@ -7,6 +7,7 @@ mod audit;
 mod audit_atomic;
 mod audit_batches;
 mod blobs;
+mod duplicates;
 mod findings;
 mod jobs;
 mod backends;

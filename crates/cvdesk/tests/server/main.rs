@@ -10,6 +10,7 @@ mod cli_securitytxt;
 mod config;
 mod data_at_rest;
 mod deadlines;
+mod duplicates;
 mod durability;
 mod edge;
 mod example_config;

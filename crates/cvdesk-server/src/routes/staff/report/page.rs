@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::priority::{self, Exploitability, Priority, PriorityInputs};
 use cvdesk_domain::report::{Report, ReportState};
-use cvdesk_domain::similarity::{self, Candidate, ReportText, Suggestion};
+use cvdesk_domain::similarity::Suggestion;
 use cvdesk_domain::spam;
 use cvdesk_domain::staff::Actor;
 use cvdesk_domain::workflow::{self, CurrentReport};
@@ -17,15 +17,12 @@ use cvdesk_formats::cwe;
 use cvdesk_store::{Note, ReportEvent};
 
 use crate::auth::StaffUser;
+use crate::duplicates;
 use crate::error::PageError;
 use crate::routes::staff::layout::StaffLayout;
 use crate::triage::ActionError;
 use crate::views::{render, utc_minute, MessageView};
 use crate::AppState;
-
-/// How many earlier reports are compared, and how alike they must be to be suggested.
-const COMPARED_REPORTS: u32 = 500;
-const SUGGESTION_THRESHOLD: f64 = 0.25;
 
 #[derive(Template)]
 #[template(path = "staff/report.html")]
@@ -166,32 +163,7 @@ pub(super) async fn report_page(
         attack_complexity_high: cvss.as_ref().map(priority::attack_complexity_high),
     });
     let effective = assessment.effective(report.triage.priority_override.as_ref());
-    let comparable = state
-        .store
-        .comparable_reports(report.id, report.content.asset.as_deref(), COMPARED_REPORTS)
-        .await?;
-    // Only reports this person may see are compared, so suggestions never reveal another
-    // team's reports.
-    let candidates: Vec<Candidate> = comparable
-        .iter()
-        .filter(|c| access::check(&actor, StaffAction::ViewReport, c.product).is_allowed())
-        .map(|c| Candidate {
-            id: c.id,
-            reference: &c.reference,
-            text: ReportText {
-                title: &c.title,
-                summary: &c.summary,
-                steps: &c.steps_to_reproduce,
-                asset: c.asset.as_deref(),
-            },
-        })
-        .collect();
-    let suggestions = similarity::suggest_duplicates(
-        &ReportText::of_draft(&report.content),
-        &candidates,
-        5,
-        SUGGESTION_THRESHOLD,
-    );
+    let suggestions = duplicates::suggestions(state, &actor, &report).await?;
     let mut page = ReportPage {
         layout: StaffLayout::of(state, staff),
         received: utc_minute(report.created_at),
