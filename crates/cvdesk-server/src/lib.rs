@@ -2,6 +2,7 @@
 //! Handlers are thin: they turn HTTP into typed input, call the domain and the store, and
 //! render the result.
 
+pub mod advisories;
 mod auth;
 mod client_address;
 mod clock;
@@ -38,6 +39,7 @@ use cvdesk_store::Store;
 use tokio::net::TcpListener;
 
 pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
+pub use advisories::AdvisorySettings;
 pub use clock::{Clock, SystemClock};
 pub use http_limits::HttpLimits;
 pub use intake_challenge::{ChallengeSettings, Challenges};
@@ -65,6 +67,8 @@ pub struct ServerSettings {
     pub pgp_passphrase: Option<openpgp::Passphrase>,
     /// The working days that deadlines are counted in.
     pub calendar: cvdesk_domain::sla::Calendar,
+    /// The organization as advisories name it: contact, CVE Numbering Authority.
+    pub advisories: AdvisorySettings,
 }
 
 impl ServerSettings {
@@ -106,6 +110,8 @@ pub struct AppState {
     pub mailer: Arc<Mailer>,
     /// Wakes the background job runner when work is queued for now.
     pub jobs: Arc<JobSignal>,
+    /// Each published CSAF document's bytes, hashes and signature, written once.
+    pub csaf: Arc<advisories::CsafCache>,
     /// The researcher's side: who reports, which deadlines, where replies come back.
     pub outbound: Arc<outbound::OutboundSettings>,
 }
@@ -131,7 +137,12 @@ pub async fn serve(
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(
         state.clone(),
-        jobs::JobKinds::new(jobs::standard_kinds()),
+        jobs::JobKinds::new(
+            jobs::standard_kinds()
+                .into_iter()
+                .chain([std::sync::Arc::new(advisories::job::PublishScheduled) as _])
+                .collect(),
+        ),
         jobs_stopped,
         JOBS_STOP_GRACE,
     ));

@@ -54,7 +54,8 @@ pub fn for_host(
         canonical,
         policy: vec![format!("{base}/policy")],
         hiring: policy.hiring_url.iter().cloned().collect(),
-        csaf: Vec::new(),
+        // The CSAF provider's metadata (CSAF 2.0 requirement 8).
+        csaf: vec![format!("{base}/.well-known/csaf/provider-metadata.json")],
     }
 }
 
@@ -210,6 +211,7 @@ mod tests {
             security_txt_hosts: vec!["www.acme.example".into()],
             pgp_passphrase: None,
             calendar: cvdesk_domain::sla::Calendar::default(),
+            advisories: Default::default(),
         }
     }
 
@@ -286,7 +288,8 @@ mod tests {
             Preferred-Languages: en, de\n\
             Canonical: https://www.acme.example/.well-known/security.txt\n\
             Policy: https://security.acme.example/policy\n\
-            Hiring: https://acme.example/jobs\n";
+            Hiring: https://acme.example/jobs\n\
+            CSAF: https://security.acme.example/.well-known/csaf/provider-metadata.json\n";
         assert_eq!(text, expected);
     }
 

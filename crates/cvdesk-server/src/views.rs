@@ -261,6 +261,8 @@ pub struct TrackPage {
     pub update_notice: Option<String>,
     /// Whether the "ask for an update" button is offered now.
     pub may_request_update: bool,
+    /// Credits proposed to the finder, for their answer.
+    pub credits: Vec<crate::advisories::credits::FinderCreditView>,
 }
 
 /// One message of a report's conversation, ready to show.
@@ -343,6 +345,7 @@ impl TrackPage {
             max_total_size: human_bytes(limits.max_total_bytes),
             update_notice: None,
             may_request_update: false,
+            credits: Vec::new(),
         }
     }
 

@@ -39,10 +39,12 @@ pub enum MailKind {
     StaffDeadlineReminder,
     /// To a staff address: the finder is owed an update on an assigned report.
     StaffUpdateReminder,
+    /// To the finder: a credit in an advisory is proposed for their agreement.
+    FinderCreditProposed,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 11] = [
+    pub const ALL: [MailKind; 12] = [
         MailKind::FinderAcknowledgement,
         MailKind::StaffNewReport,
         MailKind::FinderStaffMessage,
@@ -54,6 +56,7 @@ impl MailKind {
         MailKind::StaffUpdateRequested,
         MailKind::StaffDeadlineReminder,
         MailKind::StaffUpdateReminder,
+        MailKind::FinderCreditProposed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl MailKind {
             MailKind::StaffUpdateRequested => "staff_update_requested",
             MailKind::StaffDeadlineReminder => "staff_deadline_reminder",
             MailKind::StaffUpdateReminder => "staff_update_reminder",
+            MailKind::FinderCreditProposed => "finder_credit_proposed",
         }
     }
 

@@ -66,6 +66,8 @@ struct ConfigFile {
     mail: MailFile,
     #[serde(default)]
     outbound: crate::outbound_config::OutboundFile,
+    #[serde(default)]
+    advisories: crate::advisory_config::AdvisoriesFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +153,8 @@ pub struct ServeConfig {
     /// The researcher's side of disclosure; its policy address is filled in from the
     /// public URL when none is configured.
     pub outbound: cvdesk_server::outbound::OutboundSettings,
+    /// How advisories name the organization (contact, CVE Numbering Authority).
+    pub advisories: cvdesk_server::AdvisorySettings,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -339,6 +343,7 @@ impl ServeConfig {
                 &file.outbound,
                 options.outbound_allow_private.as_deref(),
             )?,
+            advisories: crate::advisory_config::resolve(&file.advisories)?,
         })
     }
 }

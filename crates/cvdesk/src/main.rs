@@ -1,5 +1,6 @@
 //! The `cvdesk` command: parses the command line and hands each subcommand its settings.
 
+mod advisory_config;
 mod cli;
 mod config;
 mod cvss_command;

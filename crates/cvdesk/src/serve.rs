@@ -62,6 +62,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         security_txt_hosts: config.security_txt_hosts,
         pgp_passphrase: config.pgp_passphrase,
         calendar: config.calendar,
+        advisories: config.advisories,
     };
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.
@@ -91,6 +92,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         organization_signer: Arc::default(),
         mailer: Arc::new(mailer),
         jobs: Arc::default(),
+        csaf: Arc::default(),
         outbound: Arc::new(outbound),
     };
     cvdesk_server::serve(listener, state, config.http_limits, shutdown_signal()).await;

@@ -35,6 +35,8 @@ pub enum FinderNews<'a> {
     Remediated,
     /// Closed after triage as a duplicate, informative or not applicable.
     Closed(Outcome<'a>),
+    /// A credit in an advisory is proposed; its text goes only into encrypted mail.
+    CreditProposed(&'a str),
 }
 
 /// The state a report moved to, and why; the why goes only into encrypted mail.
@@ -76,6 +78,7 @@ impl<'a> FinderNews<'a> {
             FinderNews::Triaged(_) => MailKind::FinderTriaged,
             FinderNews::Remediated => MailKind::FinderRemediated,
             FinderNews::Closed(_) => MailKind::FinderClosed,
+            FinderNews::CreditProposed(_) => MailKind::FinderCreditProposed,
         }
     }
 
@@ -86,6 +89,7 @@ impl<'a> FinderNews<'a> {
             FinderNews::Triaged(_) => Topic::Triaged,
             FinderNews::Remediated => Topic::Remediated,
             FinderNews::Closed(_) => Topic::Closed,
+            FinderNews::CreditProposed(_) => Topic::CreditProposed,
         }
     }
 
@@ -97,13 +101,17 @@ impl<'a> FinderNews<'a> {
             FinderNews::Triaged(_) => "The triage of your report is done",
             FinderNews::Remediated => "The issue you reported is remediated",
             FinderNews::Closed(_) => "Your report is closed",
+            FinderNews::CreditProposed(_) => "May we thank you by name?",
         }
     }
 
     fn outcome(self) -> Option<Outcome<'a>> {
         match self {
             FinderNews::Triaged(outcome) | FinderNews::Closed(outcome) => Some(outcome),
-            FinderNews::Message(_) | FinderNews::NeedsInfo | FinderNews::Remediated => None,
+            FinderNews::Message(_)
+            | FinderNews::NeedsInfo
+            | FinderNews::Remediated
+            | FinderNews::CreditProposed(_) => None,
         }
     }
 }
@@ -139,6 +147,7 @@ enum Topic {
     Triaged,
     Remediated,
     Closed,
+    CreditProposed,
 }
 
 /// The templates' view of `StaffNews`.
@@ -305,7 +314,7 @@ impl<'a> NewsMail<'a> {
             explanation,
             title: &report.content.title,
             message: match news {
-                FinderNews::Message(text) => Some(text),
+                FinderNews::Message(text) | FinderNews::CreditProposed(text) => Some(text),
                 _ => None,
             },
             reason: outcome.and_then(|outcome| outcome.reason),

@@ -10,10 +10,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use cvdesk_store::{Store, ORGANIZATION_PGP_KEY};
-use pgp::composed::{ArmorOptions, Encryption, MessageBuilder, SubpacketConfig};
+use pgp::composed::{ArmorOptions, DetachedSignature, Encryption, MessageBuilder, SubpacketConfig};
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{SecretKey, SecretSubkey};
 use pgp::types::{Password, SigningKey};
+use rand::rngs::OsRng;
 use time::{Duration, OffsetDateTime};
 
 use super::validity::Signer;
@@ -83,6 +84,36 @@ impl MessageSigner {
             SubpacketConfig::UserDefined { hashed, unhashed },
         );
         Ok(())
+    }
+
+    /// A detached, ASCII-armoured signature of `data` made at `now` (a binary signature
+    /// with SHA-512), as a CSAF provider publishes beside each document (`.asc`).
+    pub fn sign_detached(&self, data: &[u8], now: OffsetDateTime) -> Result<String, SignError> {
+        let (hashed, unhashed) =
+            signature_subpackets(self.key(), now).map_err(|error| SignError(error.to_string()))?;
+        let config = SubpacketConfig::UserDefined { hashed, unhashed };
+        let password = Password::empty();
+        let signed = match &self.component {
+            Component::Primary(key) => DetachedSignature::sign_binary_data_with_subpackets(
+                OsRng,
+                key,
+                &password,
+                HashAlgorithm::Sha512,
+                data,
+                config,
+            ),
+            Component::Subkey(key) => DetachedSignature::sign_binary_data_with_subpackets(
+                OsRng,
+                key,
+                &password,
+                HashAlgorithm::Sha512,
+                data,
+                config,
+            ),
+        };
+        signed
+            .and_then(|signature| signature.to_armored_string(ArmorOptions::default()))
+            .map_err(|error| SignError(error.to_string()))
     }
 
     /// `text` in the cleartext signature framework, as `OrganizationKey::sign_cleartext`
@@ -219,7 +250,7 @@ impl OrganizationSigner {
 
 #[cfg(test)]
 mod tests {
-    use pgp::composed::Message;
+    use pgp::composed::{Deserializable, Message};
     use pgp::types::KeyDetails;
     use time::macros::datetime;
 
@@ -269,6 +300,19 @@ mod tests {
                 .is_err(),
             "not the finder's"
         );
+    }
+
+    #[test]
+    fn a_detached_signature_verifies_over_the_exact_bytes() {
+        let organization = key("Example Security", Some("correct horse"));
+        let signer = organization.message_signer().expect("unlocks");
+        let document = br#"{"document":{"title":"Example"}}"#;
+        let armored = signer.sign_detached(document, NOW).expect("signed");
+        assert!(armored.starts_with("-----BEGIN PGP SIGNATURE-----"));
+        let (signature, _) = DetachedSignature::from_string(&armored).expect("readable");
+        let public = organization.secret.primary_key.public_key();
+        signature.verify(public, document).expect("verifies");
+        assert!(signature.verify(public, b"{}").is_err(), "not other bytes");
     }
 
     #[test]

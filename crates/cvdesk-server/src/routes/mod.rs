@@ -6,7 +6,7 @@ mod pages;
 pub mod policy;
 mod report_form;
 pub(crate) mod staff;
-mod table;
+pub(crate) mod table;
 
 pub use staff::second_factor_required;
 pub use table::RegisteredRoute;
@@ -89,7 +89,7 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
         )
         .route("/.well-known/security.txt", get(policy::get_security_txt))
         .route("/security.txt", get(policy::get_legacy_security_txt))
-        .route("/thanks", get(policy::get_thanks))
+        .route("/thanks", get(crate::advisories::credits::get_thanks))
         .route("/disclosure-policy", get(outbound::get_disclosure_policy))
         .route("/disclosures", get(outbound::get_disclosures))
         .route("/disclosures.atom", get(outbound::get_disclosures_atom))
@@ -103,6 +103,7 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
             "/track/{token}/attachments/{attachment_id}",
             get(track::get_track_attachment),
         )
+        .merge(crate::advisories::public_routes())
         .nest("/api/v1", api::routes())
         .nest("/staff", staff::routes())
         // Every route above must be answered within the request timeout; the uploads

@@ -70,41 +70,6 @@ pub async fn has_encryption_key(state: &AppState) -> Result<bool, WebError> {
     Ok(state.store.setting(ORGANIZATION_PGP_KEY).await?.is_some())
 }
 
-/// Most names the thanks page lists.
-const THANKS_LISTED: u32 = 500;
-
-#[derive(Template)]
-#[template(path = "thanks.html")]
-struct ThanksPage {
-    layout: Layout,
-    /// Name and the month its report was fixed, newest first.
-    finders: Vec<(String, String)>,
-}
-
-/// `/thanks`: the finders who asked to be credited, once their report is fixed; 404 when
-/// the policy does not thank finders by name.
-pub async fn get_thanks(State(state): State<AppState>) -> Result<Html<String>, PageError> {
-    let thanks_by_name = state
-        .store
-        .current_policy()
-        .await?
-        .is_some_and(|p| p.settings.acknowledgements);
-    if !thanks_by_name {
-        return Err(WebError::NotFound.into());
-    }
-    let finders = state
-        .store
-        .acknowledgements(THANKS_LISTED)
-        .await?
-        .into_iter()
-        .map(|(name, fixed)| (name, format!("{} {}", fixed.month(), fixed.year())))
-        .collect();
-    Ok(render(&ThanksPage {
-        layout: Layout::of(&state.settings),
-        finders,
-    })?)
-}
-
 /// `/.well-known/security.txt`, for whichever host name the request named.
 pub async fn get_security_txt(
     State(state): State<AppState>,

@@ -135,6 +135,14 @@ impl RouteTable {
         self
     }
 
+    /// Serves `table`'s routes beside these, as `Router::merge`: a capability keeps its
+    /// routes in its own folder and the router takes them whole.
+    pub fn merge(mut self, table: RouteTable) -> Self {
+        self.routes.extend(table.routes);
+        self.router = self.router.merge(table.router);
+        self
+    }
+
     /// Answers what no route matches, as `Router::fallback`.
     pub fn fallback<H, T>(mut self, handler: H) -> Self
     where

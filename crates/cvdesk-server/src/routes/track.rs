@@ -52,6 +52,7 @@ async fn track_page(
     let last = state.store.last_update_request(report.id).await?;
     let open = report.state.is_open();
     let mut page = TrackPage::new(&state.settings, report, token, &messages);
+    page.credits = crate::advisories::credits::for_tracking_page(state, page.report.id).await?;
     if open {
         match may_request_update(last, state.clock.now()) {
             Ok(()) => page.may_request_update = true,

@@ -35,6 +35,20 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/.well-known/security.txt", "security.txt"),
     ("GET", "/security.txt", "security.txt"),
     ("GET", "/thanks", "hall of fame"),
+    ("GET", "/advisories", "public advisories"),
+    ("GET", "/advisories.atom", "public advisories"),
+    ("GET", "/advisories/{advisory}", "public advisories"),
+    ("GET", "/advisories/{advisory}/osv.json", "public advisories"),
+    ("GET", "/advisories/{advisory}/cve/{file}", "public advisories"),
+    ("POST", "/track/{token}/credits/{credit}", "tracking token"),
+    ("GET", "/.well-known/csaf/provider-metadata.json", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/index.txt", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/changes.csv", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/csaf-feed-tlp-white.json", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/{year}/", "CSAF provider"),
+    ("GET", "/.well-known/csaf/white/{year}/{file}", "CSAF provider"),
+    ("GET", "/.well-known/csaf/openpgp/{file}", "CSAF provider"),
     (
         "GET",
         "/disclosure-policy",
@@ -309,6 +323,57 @@ fn matrix() -> Vec<Row> {
             API_CHANGE,
         ),
         row("GET", "/api/v1/reports/{reference}/history", "", API_READ),
+        // Advisories: the one in the matrix names the Shop product, so the other team's
+        // member does not learn it exists; only publishers and admins write.
+        row("GET", "/staff/advisories", "", PAGE_STAFF),
+        row("POST", "/staff/advisories", "title=Rogue", PAGE_ADMIN),
+        row("GET", "/staff/advisories/new", "", PAGE_ADMIN),
+        row("GET", "/staff/advisories/{advisory}", "", PAGE_READ),
+        row("GET", "/staff/advisories/{advisory}/preview", "", PAGE_READ),
+        row("GET", "/staff/advisories/{advisory}/edit", "", PAGE_CHANGE),
+        row("POST", "/staff/advisories/{advisory}/edit", "title=Rogue", PAGE_CHANGE),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/schedule",
+            "at=2030-01-01T10:00&time_zone=UTC",
+            PAGE_CHANGE,
+        ),
+        row("POST", "/staff/advisories/{advisory}/unschedule", "", PAGE_CHANGE),
+        row("POST", "/staff/advisories/{advisory}/publish", "summary=x", PAGE_CHANGE),
+        row("POST", "/staff/advisories/{advisory}/withdraw", "reason=x", PAGE_CHANGE),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/credits",
+            "name=Rogue&role=finder",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/credits/{credit}/remove",
+            "",
+            PAGE_CHANGE,
+        ),
+        row("GET", "/api/v1/advisories", "", API_STAFF),
+        row(
+            "POST",
+            "/api/v1/advisories",
+            r#"{"title": "Rogue"}"#,
+            [Unauthorised, Unauthorised, Forbidden, Forbidden],
+        ),
+        row("GET", "/api/v1/advisories/{advisory}", "", API_READ),
+        row("PATCH", "/api/v1/advisories/{advisory}", r#"{"title": "x"}"#, API_CHANGE),
+        row(
+            "POST",
+            "/api/v1/advisories/{advisory}/publish",
+            r#"{"summary": "x"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/advisories/{advisory}/withdraw",
+            r#"{"reason": "x"}"#,
+            API_CHANGE,
+        ),
         row("GET", "/api/v1/vendors", "", API_OUTBOUND_READ),
         row(
             "POST",
@@ -376,6 +441,7 @@ struct Values {
     case_id: String,
     attachment_id: String,
     product_id: String,
+    advisory: String,
 }
 
 impl Values {
@@ -384,7 +450,9 @@ impl Values {
             .body(pattern)
             .replace("{attachment_id}", &self.attachment_id)
             .replace("{case_id}", &self.case_id)
-            .replace("{id}", &self.product_id);
+            .replace("{id}", &self.product_id)
+            .replace("{advisory}", &self.advisory)
+            .replace("{credit}", "1");
         assert!(
             !filled.contains('{'),
             "{pattern}: a path parameter the matrix has no value for"
@@ -550,6 +618,27 @@ async fn outbound_case(app: &TestApp) -> String {
     created["id"].as_str().expect("a case id").to_owned()
 }
 
+/// A draft advisory about the Shop product (product 1), by the admin.
+async fn advisory_about_shop(app: &TestApp) -> String {
+    let drafted = app
+        .client
+        .post(app.at("/api/v1/advisories"))
+        .header(AUTHORIZATION, format!("Bearer {}", api_token(app, ADMIN_EMAIL)))
+        .json(&serde_json::json!({
+            "title": "Shop: stored XSS", "summary": "s", "description": "d", "impact": "i",
+            "remediation": "r", "tlp": "TLP:CLEAR",
+            "vulnerabilities": [{"cwe": "CWE-79",
+                "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:L/I:L/A:N",
+                "products": [{"product_id": 1, "affected": ["< 2.0"]}]}]
+        }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(drafted.status(), 201);
+    let drafted: serde_json::Value = drafted.json().await.expect("json");
+    drafted["id"].as_str().expect("id").to_owned()
+}
+
 /// The id of the first file listed on a staff report page.
 fn first_attachment_id(html: &str) -> String {
     let start = html.find("/attachments/").expect("an attachment link") + 13;
@@ -617,6 +706,7 @@ async fn nobody_reaches_what_they_may_not() {
         attachment_id: first_attachment_id(&report_page),
         reference: reference.clone(),
         product_id: "1".to_owned(),
+        advisory: advisory_about_shop(&app).await,
     };
 
     // A finder holds the tracking link and has used it in this browser.

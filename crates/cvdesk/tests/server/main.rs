@@ -2,6 +2,7 @@
 //! temporary data folder and talks HTTP to it.
 
 mod abuse;
+mod advisories;
 mod admin_pages;
 mod app;
 mod authorisation;

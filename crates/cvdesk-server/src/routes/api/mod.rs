@@ -71,6 +71,7 @@ pub fn routes() -> RouteTable {
         .route("/track/{token}", get(track::get_track))
         .route("/track/{token}/messages", post(track::post_message))
         .route("/openapi.json", get(openapi::get_openapi))
+        .merge(crate::advisories::api_routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -23,4 +23,17 @@ impl StaffLayout {
             csrf_token: staff.session.csrf_token.clone(),
         }
     }
+
+    /// Whether this person drafts and publishes advisories (publishers and admins).
+    pub fn writes_advisories(&self) -> bool {
+        cvdesk_domain::access::check_role(
+            &cvdesk_domain::staff::Actor {
+                user_id: cvdesk_domain::staff::UserId(0),
+                role: self.role,
+                products: Default::default(),
+            },
+            cvdesk_domain::access::StaffAction::WriteAdvisory,
+        )
+        .is_allowed()
+    }
 }

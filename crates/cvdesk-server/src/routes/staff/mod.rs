@@ -84,6 +84,7 @@ pub fn routes() -> RouteTable {
             "/account/require-two-factor",
             post(account::post_require_second_factor),
         )
+        .merge(crate::advisories::staff_routes())
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",

@@ -1,0 +1,63 @@
+//! Scheduled publication as a job of the one runner: queued with the schedule (in the
+//! same transaction), claimed with a lease by one instance, and publishing only an
+//! advisory that is still scheduled, so it happens exactly once however many instances
+//! run and whatever a publisher did meanwhile.
+
+use async_trait::async_trait;
+use cvdesk_domain::advisory::{AdvisoryId, AdvisoryState};
+use cvdesk_store::{ClaimedJob, PUBLISH_JOB};
+use time::Duration;
+
+use super::service::{self, ActionError};
+use crate::jobs::JobKind;
+use crate::AppState;
+
+pub struct PublishScheduled;
+
+#[async_trait]
+impl JobKind for PublishScheduled {
+    fn name(&self) -> &'static str {
+        PUBLISH_JOB
+    }
+
+    fn every(&self) -> Option<Duration> {
+        None
+    }
+
+    async fn run(&self, state: &AppState, job: &ClaimedJob) -> Result<(), String> {
+        let id: AdvisoryId = job
+            .subject
+            .parse()
+            .map_err(|error| format!("the job names no advisory: {error}"))?;
+        let advisory = state
+            .store
+            .advisory(&id)
+            .await
+            .map_err(|error| format!("could not read advisory {id}: {error}"))?;
+        let Some(advisory) = advisory else {
+            return Ok(());
+        };
+        // Called off, moved to a later time, or published by hand meanwhile.
+        let due = advisory
+            .schedule
+            .as_ref()
+            .is_some_and(|schedule| schedule.at <= state.clock.now());
+        if advisory.state != AdvisoryState::Scheduled || !due {
+            return Ok(());
+        }
+        match service::publish(state, None, &advisory, "Initial version.").await {
+            Ok(revision) => {
+                tracing::info!(advisory = %id, version = revision.number(), "published as scheduled");
+                Ok(())
+            }
+            // Another claim published it first: nothing is left to do.
+            Err(ActionError::Refused(_)) => Ok(()),
+            Err(ActionError::Invalid(fields)) => {
+                Err(format!("advisory {id} could not be published: {fields:?}"))
+            }
+            Err(ActionError::Web(error)) => {
+                Err(format!("advisory {id} could not be published: {error}"))
+            }
+        }
+    }
+}

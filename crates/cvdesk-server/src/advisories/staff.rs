@@ -1,0 +1,708 @@
+//! The staff pages: the list, the editor (new, from a report, or an existing advisory),
+//! the preview exactly as it will read, and each advisory's page with its schedule,
+//! publication, revision, withdrawal and credits. Publishers and admins write; others read
+//! what their role and teams allow. Every form carries the session's CSRF token and every
+//! change its audit entry.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use cvdesk_domain::access::{self, ProductScope, StaffAction};
+use cvdesk_domain::advisory::credit::CreditTextInput;
+use cvdesk_domain::advisory::{
+    AdvisoryInput, AdvisoryState, Credit, CreditRole, CreditText, ScheduleZone,
+};
+use cvdesk_domain::Reference;
+use cvdesk_store::{Advisory, Product};
+use serde::Deserialize;
+
+use super::editor::{form_errors, Editor, RawForm};
+use super::service::{self, ActionError, Published};
+use super::views::{AdvisoryPage, AdvisoryView};
+use crate::auth::{audit, StaffUser};
+use crate::error::{PageError, WebError};
+use crate::mail::{FinderNews, NewsMail};
+use crate::routes::staff::layout::StaffLayout;
+use crate::views::{render, utc_minute, Layout};
+use crate::AppState;
+
+const LIST_LIMIT: u32 = 500;
+
+fn read_form<T>(submitted: Result<Form<T>, FormRejection>) -> Result<T, PageError> {
+    crate::routes::staff::form(submitted)
+}
+
+#[derive(Template)]
+#[template(path = "staff/advisories.html")]
+struct ListPage {
+    layout: StaffLayout,
+    advisories: Vec<(String, String, &'static str, String)>,
+    may_write: bool,
+}
+
+pub async fn get_list(
+    State(state): State<AppState>,
+    staff: StaffUser,
+) -> Result<Response, PageError> {
+    let actor = staff.user.actor();
+    let scope = match access::visible_products(&actor) {
+        ProductScope::All => None,
+        ProductScope::Only(products) => Some(products.into_iter().collect::<Vec<_>>()),
+    };
+    let listed = state.store.advisories(scope.as_deref(), LIST_LIMIT).await?;
+    let page = ListPage {
+        layout: StaffLayout::of(&state, &staff),
+        advisories: listed
+            .into_iter()
+            .map(|a| {
+                (
+                    a.id.to_string(),
+                    a.title,
+                    a.state.as_str(),
+                    utc_minute(a.updated_at),
+                )
+            })
+            .collect(),
+        may_write: service::may_write(&actor).is_ok(),
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "staff/advisory_edit.html")]
+struct EditPage {
+    layout: StaffLayout,
+    /// `None` for a new advisory.
+    id: Option<String>,
+    editor: Editor,
+    errors: BTreeMap<String, String>,
+    products: Vec<Product>,
+}
+
+/// A slot number as the template hands it over (by reference, at any depth).
+trait Slot {
+    fn slot(&self) -> usize;
+}
+
+impl Slot for usize {
+    fn slot(&self) -> usize {
+        *self
+    }
+}
+
+impl<T: Slot + ?Sized> Slot for &T {
+    fn slot(&self) -> usize {
+        (**self).slot()
+    }
+}
+
+impl EditPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    fn product_selected(&self, v: impl Slot, p: impl Slot, id: &i64) -> bool {
+        self.product(v.slot(), p.slot())
+            .and_then(|product| product.product_id)
+            .is_some_and(|chosen| chosen == *id)
+    }
+
+    fn product(
+        &self,
+        v: usize,
+        p: usize,
+    ) -> Option<&cvdesk_domain::advisory::content::ProductInput> {
+        self.editor.input.vulnerabilities.get(v)?.products.get(p)
+    }
+
+    fn vulnerability_text(&self, v: impl Slot, field: &str) -> String {
+        let Some(vulnerability) = self.editor.input.vulnerabilities.get(v.slot()) else {
+            return String::new();
+        };
+        match field {
+            "title" => vulnerability.title.clone().unwrap_or_default(),
+            "cwe" => vulnerability.cwe.clone(),
+            "severity" => match &vulnerability.severity {
+                cvdesk_domain::advisory::content::SeverityInput::One(one) => one.clone(),
+                cvdesk_domain::advisory::content::SeverityInput::Many(many) => many.join("\n"),
+            },
+            "cves" => vulnerability.cves.join("\n"),
+            "remediation" => vulnerability.remediation.clone().unwrap_or_default(),
+            "workaround" => vulnerability.workaround.clone().unwrap_or_default(),
+            _ => String::new(),
+        }
+    }
+
+    fn product_text(&self, v: impl Slot, p: impl Slot, field: &str) -> String {
+        let Some(product) = self.product(v.slot(), p.slot()) else {
+            return String::new();
+        };
+        match field {
+            "name" => product.name.clone().unwrap_or_default(),
+            "vendor" => product.vendor.clone().unwrap_or_default(),
+            "purl" => product.purl.clone().unwrap_or_default(),
+            "cpe" => product.cpe.clone().unwrap_or_default(),
+            "affected" => product.affected.join("\n"),
+            "fixed" => product.fixed.join("\n"),
+            _ => String::new(),
+        }
+    }
+}
+
+async fn edit_page(
+    state: &AppState,
+    staff: &StaffUser,
+    id: Option<String>,
+    editor: Editor,
+    errors: BTreeMap<String, String>,
+) -> Result<Response, PageError> {
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let page = EditPage {
+        layout: StaffLayout::of(state, staff),
+        id,
+        editor,
+        errors,
+        products: state.store.products().await?,
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    report: String,
+}
+
+/// A draft pre-filled from a report: its title, summary, impact, weakness, score and
+/// product, and a credit proposal for its finder on the advisory's page once saved.
+fn from_report(report: &cvdesk_domain::report::Report, products: &[Product]) -> AdvisoryInput {
+    let content = &report.content;
+    let product = report
+        .triage
+        .product
+        .and_then(|id| products.iter().find(|p| p.id == id));
+    let vulnerability = cvdesk_domain::advisory::content::VulnerabilityInput {
+        title: Some(content.title.clone()),
+        cwe: content.weakness.map(|w| w.to_string()).unwrap_or_default(),
+        severity: cvdesk_domain::advisory::content::SeverityInput::Many(
+            content.severity.iter().map(|s| s.vector.clone()).collect(),
+        ),
+        products: vec![cvdesk_domain::advisory::content::ProductInput {
+            product_id: product.map(|p| p.id.0),
+            name: match product {
+                Some(_) => None,
+                None => content.asset.clone(),
+            },
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    AdvisoryInput {
+        title: content.title.clone(),
+        summary: content.summary.chars().take(1_000).collect(),
+        description: content.summary.clone(),
+        impact: content.impact.clone(),
+        remediation: content.mitigation.clone().unwrap_or_default(),
+        tlp: "TLP:CLEAR".to_owned(),
+        reports: vec![report.reference.to_string()],
+        vulnerabilities: vec![vulnerability],
+        ..Default::default()
+    }
+}
+
+pub async fn get_new(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    query: Result<Query<NewQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    service::may_write(&staff.user.actor())?;
+    let reference = query
+        .ok()
+        .map(|Query(q)| q.report)
+        .filter(|r| !r.is_empty());
+    let input = match reference {
+        Some(text) => {
+            let report = crate::report_access::permitted_report(
+                &state,
+                &staff.user,
+                &text,
+                StaffAction::ViewReport,
+            )
+            .await?;
+            from_report(&report, &state.store.products().await?)
+        }
+        None => AdvisoryInput {
+            tlp: "TLP:CLEAR".to_owned(),
+            ..Default::default()
+        },
+    };
+    edit_page(&state, &staff, None, Editor::of(input), BTreeMap::new()).await
+}
+
+pub async fn post_new(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    submitted: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, PageError> {
+    service::may_write(&staff.user.actor())?;
+    let form: RawForm = read_form(submitted)?.into_iter().collect();
+    staff.check_csrf(form.get("csrf_token").map_or("", String::as_str))?;
+    let editor = Editor::read(&form);
+    if Editor::wants_more(&form) {
+        return edit_page(&state, &staff, None, editor, BTreeMap::new()).await;
+    }
+    match service::create(&state, &staff.user, &editor.input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/staff/advisories/{id}?saved=1")).into_response()),
+        Err(ActionError::Invalid(fields)) => {
+            edit_page(&state, &staff, None, editor, form_errors(&fields)).await
+        }
+        Err(other) => Err(WebError::from(other).into()),
+    }
+}
+
+pub async fn get_edit(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let advisory =
+        service::load(&state, &staff.user.actor(), &id, StaffAction::WriteAdvisory).await?;
+    let editor = Editor::of(advisory.content.to_input());
+    edit_page(&state, &staff, Some(id), editor, BTreeMap::new()).await
+}
+
+pub async fn post_edit(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: Result<Form<Vec<(String, String)>>, FormRejection>,
+) -> Result<Response, PageError> {
+    let advisory =
+        service::load(&state, &staff.user.actor(), &id, StaffAction::WriteAdvisory).await?;
+    let form: RawForm = read_form(submitted)?.into_iter().collect();
+    staff.check_csrf(form.get("csrf_token").map_or("", String::as_str))?;
+    let editor = Editor::read(&form);
+    if Editor::wants_more(&form) {
+        return edit_page(&state, &staff, Some(id), editor, BTreeMap::new()).await;
+    }
+    match service::update(&state, &staff.user, &advisory, &editor.input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/advisories/{id}?saved=1")).into_response()),
+        Err(ActionError::Invalid(fields)) => {
+            edit_page(&state, &staff, Some(id), editor, form_errors(&fields)).await
+        }
+        Err(other) => Err(WebError::from(other).into()),
+    }
+}
+
+/// The public page as the next publication would make it.
+pub async fn get_preview(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let advisory =
+        service::load(&state, &staff.user.actor(), &id, StaffAction::ViewAdvisory).await?;
+    let summary = if advisory.history.revisions().is_empty() {
+        "Initial version."
+    } else {
+        "(the summary of change given when publishing)"
+    };
+    let history =
+        service::next_history(&advisory, summary, state.clock.now()).map_err(WebError::from)?;
+    let published =
+        Published::with_history(&state, &advisory, history).ok_or(WebError::NotFound)?;
+    let view = AdvisoryView::of(&published, Vec::new()).ok_or(WebError::NotFound)?;
+    Ok(render(&AdvisoryPage {
+        layout: Layout::of(&state.settings),
+        advisory: view,
+        preview: true,
+        public_files: false,
+    })?)
+}
+
+pub struct StaffCreditView {
+    pub id: i64,
+    pub report: String,
+    pub name: String,
+    pub organization: String,
+    pub role: &'static str,
+    pub consent: &'static str,
+    pub removable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/advisory.html")]
+struct AdvisoryStaffPage {
+    layout: StaffLayout,
+    id: String,
+    title: String,
+    state: &'static str,
+    may_write: bool,
+    is_public: bool,
+    schedule: Option<(String, String)>,
+    revisions: Vec<(u32, String, String)>,
+    credits: Vec<StaffCreditView>,
+    reports: Vec<String>,
+    roles: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    problem: Option<String>,
+    errors: BTreeMap<String, String>,
+    /// What was typed into the action forms, kept when refused.
+    typed: BTreeMap<String, String>,
+    can_schedule: bool,
+    can_unschedule: bool,
+    can_publish: bool,
+    can_revise: bool,
+    can_withdraw: bool,
+}
+
+impl AdvisoryStaffPage {
+    fn error(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    fn typed(&self, field: &str) -> &str {
+        self.typed.get(field).map_or("", String::as_str)
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SavedQuery {
+    saved: String,
+}
+
+async fn advisory_page(
+    state: &AppState,
+    staff: &StaffUser,
+    advisory: &Advisory,
+    notice: Option<String>,
+    refusal: Option<ActionError>,
+    typed: BTreeMap<String, String>,
+) -> Result<Response, PageError> {
+    let (status, problem, errors) = match refusal {
+        None => (StatusCode::OK, None, BTreeMap::new()),
+        Some(ActionError::Invalid(fields)) => (StatusCode::UNPROCESSABLE_ENTITY, None, fields),
+        Some(ActionError::Refused(message)) => {
+            (StatusCode::CONFLICT, Some(message), BTreeMap::new())
+        }
+        Some(ActionError::Web(error)) => return Err(error.into()),
+    };
+    let may_write =
+        service::authorise(&staff.user.actor(), StaffAction::WriteAdvisory, advisory).is_ok();
+    let use_state = |action| advisory.state.apply(action).is_ok();
+    use cvdesk_domain::advisory::AdvisoryAction as A;
+    let page = AdvisoryStaffPage {
+        layout: StaffLayout::of(state, staff),
+        id: advisory.id.to_string(),
+        title: advisory.content.title.clone(),
+        state: advisory.state.as_str(),
+        may_write,
+        is_public: advisory.state.is_public()
+            && advisory.content.tlp == cvdesk_formats::tlp::Tlp::Clear,
+        schedule: advisory.schedule.as_ref().map(|schedule| {
+            let local = schedule
+                .zone
+                .parse::<ScheduleZone>()
+                .map(|zone| zone.local_display(schedule.at))
+                .unwrap_or_else(|_| schedule.zone.clone());
+            (utc_minute(schedule.at), local)
+        }),
+        revisions: advisory
+            .history
+            .revisions()
+            .iter()
+            .rev()
+            .map(|r| (r.number(), utc_minute(r.date()), r.summary().to_owned()))
+            .collect(),
+        credits: advisory
+            .credits
+            .iter()
+            .map(|stored| StaffCreditView {
+                id: stored.id,
+                report: stored.report.to_string(),
+                name: stored.credit.text.name.clone(),
+                organization: stored.credit.text.organization.clone().unwrap_or_default(),
+                role: stored.credit.role.label(),
+                consent: stored.credit.consent.as_str(),
+                removable: !stored.credit.consent.is_publishable(),
+            })
+            .collect(),
+        reports: advisory
+            .content
+            .reports
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        roles: CreditRole::ALL
+            .iter()
+            .map(|r| (r.as_str(), r.label()))
+            .collect(),
+        notice,
+        problem,
+        errors,
+        typed,
+        can_schedule: use_state(A::Schedule) || advisory.state == AdvisoryState::Scheduled,
+        can_unschedule: use_state(A::Unschedule),
+        can_publish: use_state(A::Publish),
+        can_revise: use_state(A::Revise),
+        can_withdraw: use_state(A::Withdraw),
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn get_advisory(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    query: Result<Query<SavedQuery>, QueryRejection>,
+) -> Result<Response, PageError> {
+    let advisory =
+        service::load(&state, &staff.user.actor(), &id, StaffAction::ViewAdvisory).await?;
+    let notice = query
+        .ok()
+        .filter(|Query(q)| !q.saved.is_empty())
+        .map(|_| "Saved.".to_owned());
+    advisory_page(&state, &staff, &advisory, notice, None, BTreeMap::new()).await
+}
+
+/// Runs an action from the advisory's page and shows the page again with its outcome.
+async fn act(
+    state: &AppState,
+    staff: &StaffUser,
+    advisory: &Advisory,
+    outcome: Result<String, ActionError>,
+    typed: BTreeMap<String, String>,
+) -> Result<Response, PageError> {
+    match outcome {
+        Ok(done) => {
+            let advisory = state
+                .store
+                .advisory(&advisory.id)
+                .await?
+                .ok_or(WebError::NotFound)?;
+            advisory_page(state, staff, &advisory, Some(done), None, BTreeMap::new()).await
+        }
+        Err(refusal) => advisory_page(state, staff, advisory, None, Some(refusal), typed).await,
+    }
+}
+
+async fn acting(
+    state: &AppState,
+    staff: &StaffUser,
+    id: &str,
+    form: &BTreeMap<String, String>,
+) -> Result<Advisory, PageError> {
+    let advisory =
+        service::load(state, &staff.user.actor(), id, StaffAction::WriteAdvisory).await?;
+    staff.check_csrf(form.get("csrf_token").map_or("", String::as_str))?;
+    Ok(advisory)
+}
+
+type FormMap = Result<Form<BTreeMap<String, String>>, FormRejection>;
+
+pub async fn post_schedule(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let at = form.get("at").cloned().unwrap_or_default();
+    let zone = form.get("time_zone").cloned().unwrap_or_default();
+    let outcome = service::schedule(&state, &staff.user, &advisory, &at, &zone)
+        .await
+        .map(|()| "Publication is scheduled.".to_owned());
+    act(&state, &staff, &advisory, outcome, form).await
+}
+
+pub async fn post_unschedule(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let outcome = service::unschedule(&state, &staff.user, &advisory)
+        .await
+        .map(|()| "The schedule is called off: the advisory is a draft again.".to_owned());
+    act(&state, &staff, &advisory, outcome, form).await
+}
+
+pub async fn post_publish(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let summary = form.get("summary").cloned().unwrap_or_default();
+    let summary = if summary.trim().is_empty() && advisory.history.revisions().is_empty() {
+        "Initial version.".to_owned()
+    } else {
+        summary
+    };
+    let outcome = service::publish(&state, Some(&staff.user), &advisory, &summary)
+        .await
+        .map(|revision| format!("Version {} is published.", revision.number()));
+    act(&state, &staff, &advisory, outcome, form).await
+}
+
+pub async fn post_withdraw(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let reason = form.get("reason").cloned().unwrap_or_default();
+    let outcome = service::withdraw(&state, &staff.user, &advisory, &reason)
+        .await
+        .map(|_| "The advisory is withdrawn.".to_owned());
+    act(&state, &staff, &advisory, outcome, form).await
+}
+
+/// Proposes a credit to the finder of one of the reports the advisory answers, and tells
+/// them by mail (encrypted with the proposed text when they gave a key).
+pub async fn post_credit(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path(id): Path<String>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let field = |name: &str| form.get(name).cloned().unwrap_or_default();
+    let mut errors = BTreeMap::new();
+    let role = CreditRole::parse(&field("role"));
+    if role.is_none() {
+        errors.insert("credit_role".to_owned(), "choose a role".to_owned());
+    }
+    let text = CreditText::parse(&CreditTextInput {
+        name: field("name"),
+        organization: Some(field("organization")),
+        url: Some(field("url")),
+    });
+    if let Err(error) = &text {
+        let message = error.to_string();
+        let (name, rest) = message.split_once(": ").unwrap_or(("name", &message));
+        errors.insert(format!("credit_{name}"), rest.to_owned());
+    }
+    let reference: Option<Reference> = field("report").parse().ok();
+    let report = match reference {
+        Some(reference) if advisory.content.reports.contains(&reference) => {
+            state.store.report_by_reference(&reference).await?
+        }
+        _ => None,
+    };
+    if report.is_none() {
+        errors.insert(
+            "credit_report".to_owned(),
+            "choose one of the reports this advisory answers".to_owned(),
+        );
+    }
+    let (Some(role), Ok(text), Some(report)) = (role, text, report) else {
+        return act(
+            &state,
+            &staff,
+            &advisory,
+            Err(ActionError::Invalid(errors)),
+            form,
+        )
+        .await;
+    };
+    let credit = Credit::propose(text, role);
+    let now = state.clock.now();
+    let signer = state
+        .organization_signer
+        .for_mail(&*state.store, state.settings.pgp_passphrase.as_ref(), now)
+        .await;
+    let proposal = format!("{} — {}", credit_line(&credit), advisory.id);
+    let mail = NewsMail::of(&state).to_finder(
+        &report,
+        FinderNews::CreditProposed(&proposal),
+        signer.as_deref(),
+        now,
+    );
+    let entry = audit::event(
+        &state,
+        Some(&staff.user),
+        "",
+        "credit.propose",
+        Some(&advisory.id.to_string()),
+        format!("{} for {}", credit_line(&credit), report.reference),
+    );
+    let outcome = state
+        .store
+        .propose_credit(
+            &advisory.id,
+            report.id,
+            &credit,
+            &staff.user.email,
+            &mail,
+            &entry,
+            now,
+        )
+        .await
+        .map(|_| {
+            state.mailer.wake();
+            "The credit is proposed to the finder.".to_owned()
+        })
+        .map_err(ActionError::from);
+    act(&state, &staff, &advisory, outcome, form).await
+}
+
+fn credit_line(credit: &Credit) -> String {
+    match &credit.text.organization {
+        Some(organization) => format!(
+            "{} ({organization}), {}",
+            credit.text.name,
+            credit.role.label()
+        ),
+        None => format!("{}, {}", credit.text.name, credit.role.label()),
+    }
+}
+
+pub async fn post_remove_credit(
+    State(state): State<AppState>,
+    staff: StaffUser,
+    Path((id, credit)): Path<(String, String)>,
+    submitted: FormMap,
+) -> Result<Response, PageError> {
+    let form = read_form(submitted)?;
+    let advisory = acting(&state, &staff, &id, &form).await?;
+    let credit: i64 = credit.parse().map_err(|_| WebError::NotFound)?;
+    let entry = audit::event(
+        &state,
+        Some(&staff.user),
+        "",
+        "credit.remove",
+        Some(&advisory.id.to_string()),
+        format!("credit {credit}"),
+    );
+    let outcome = match state
+        .store
+        .remove_credit(&advisory.id, credit, &entry)
+        .await
+    {
+        Ok(true) => Ok("The credit is removed.".to_owned()),
+        Ok(false) => Err(ActionError::Refused(
+            "only a credit the finder has not agreed to can be removed".to_owned(),
+        )),
+        Err(error) => Err(ActionError::from(error)),
+    };
+    act(&state, &staff, &advisory, outcome, form).await
+}
