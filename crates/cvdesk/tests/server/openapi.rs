@@ -119,6 +119,18 @@ async fn every_documented_operation_answers_as_documented() {
         .expect("sent");
     assert_eq!(closed.status(), 200);
     let document = fetch_document(&app).await;
+    // A draft for the operations on one advisory (read, patched, published, withdrawn).
+    let drafted = app
+        .client
+        .post(app.at("/api/v1/advisories"))
+        .bearer_auth(&token)
+        .json(&advisory_request())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(drafted.status(), 201);
+    let drafted: Value = drafted.json().await.expect("json");
+    let advisory = drafted["id"].as_str().expect("id").to_owned();
 
     let mut answers = BTreeMap::new();
     for (method, path) in operations(&document) {
@@ -147,6 +159,7 @@ async fn every_documented_operation_answers_as_documented() {
             .replace("{reference}", subject)
             .replace("{token}", tracking_token)
             .replace("{case_id}", case)
+            .replace("{advisory}", &advisory)
             .replace("{id}", "1");
         let call = Call {
             method: method.to_uppercase().parse().expect("an HTTP method"),
@@ -595,6 +608,10 @@ fn operations(document: &Value) -> BTreeSet<(String, String)> {
 fn sample_body(operation_id: &str) -> Option<Value> {
     match operation_id {
         "postReport" => Some(full_report()),
+        "postAdvisory" => Some(advisory_request()),
+        "patchAdvisory" => Some(json!({"title": "Example Shop: SQL injection in search"})),
+        "publishAdvisory" => Some(json!({"summary": "Initial version."})),
+        "withdrawAdvisory" => Some(json!({"reason": "The product named is not affected."})),
         "postTransition" => Some(json!({"to": "triaged"})),
         "postNeedsInfo" => Some(json!({"needs_info": true})),
         "postProduct" => Some(json!({"product_id": 1})),
@@ -624,6 +641,23 @@ fn sample_body(operation_id: &str) -> Option<Value> {
         "postCasePublish" => Some(json!({"include_communication": true})),
         _ => None,
     }
+}
+
+fn advisory_request() -> Value {
+    json!({
+        "title": "Shop: SQL injection in product search",
+        "summary": "The search box exposes the customer database.",
+        "description": "The `q` parameter is concatenated into SQL.",
+        "impact": "Read access to customer data.",
+        "remediation": "Upgrade to 4.2.1.",
+        "tlp": "TLP:CLEAR",
+        "vulnerabilities": [{
+            "cwe": "CWE-89",
+            "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+            "cves": ["CVE-2026-12345"],
+            "products": [{"product_id": 1, "affected": ["< 4.2.1"], "fixed": ["4.2.1"]}]
+        }]
+    })
 }
 
 fn case_request() -> Value {
