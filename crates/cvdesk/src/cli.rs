@@ -42,6 +42,9 @@ pub enum Command {
     /// Manage the organization's OpenPGP key.
     #[command(subcommand)]
     Pgp(crate::pgp_command::PgpCommand),
+    /// Import findings from a scanner's SARIF log or a CSV table.
+    #[command(subcommand)]
+    Import(crate::import_command::ImportCommand),
 }
 
 /// Where the data lives; shared by every command that touches it.

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod cvss_command;
 mod http_config;
+mod import_command;
 mod outbound_config;
 mod pgp_command;
 mod securitytxt_command;
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Product(command) => staff_commands::product(command),
         Command::Audit(command) => staff_commands::audit(command),
         Command::Pgp(command) => pgp_command::run(command),
+        Command::Import(command) => import_command::run(command),
     };
     match outcome {
         Ok(code) => code,

@@ -135,6 +135,8 @@ const PAGE_CHANGE: [Answer; 4] = [SignIn, SignIn, NotFound, Forbidden];
 const PAGE_ADMIN: [Answer; 4] = [SignIn, SignIn, Forbidden, Forbidden];
 /// Any signed-in staff member, each seeing only what they may.
 const PAGE_STAFF: [Answer; 4] = [SignIn, SignIn, Status(200), Status(200)];
+/// Filing findings: any role that changes reports; viewers may not.
+const PAGE_FILE: [Answer; 4] = [SignIn, SignIn, Status(200), Forbidden];
 const API_READ: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Status(200)];
 const API_CHANGE: [Answer; 4] = [Unauthorised, Unauthorised, NotFound, Forbidden];
 const API_STAFF: [Answer; 4] = [Unauthorised, Unauthorised, Status(200), Status(200)];
@@ -422,6 +424,55 @@ fn matrix() -> Vec<Row> {
             API_OUTBOUND_CHANGE,
         ),
         row("POST", "/api/v1/reports/{reference}/purge", "", API_CHANGE),
+        row(
+            "POST",
+            "/staff/reports/{reference}/root-cause",
+            "root_cause=design",
+            PAGE_CHANGE,
+        ),
+        row("GET", "/api/v1/reports/{reference}/root-cause", "", API_READ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/root-cause",
+            r#"{"category": "design"}"#,
+            API_CHANGE,
+        ),
+        // Findings: whoever may change reports files them, a member only about their
+        // teams' products (the matrix's member names none: the form comes back with that);
+        // viewers may not.
+        row("GET", "/staff/findings/new", "", PAGE_FILE),
+        row(
+            "POST",
+            "/staff/findings",
+            "source=internal&title=T&summary=S&steps_to_reproduce=R&impact=I",
+            [SignIn, SignIn, Status(422), Forbidden],
+        ),
+        row("GET", "/staff/imports", "", PAGE_FILE),
+        // The preview takes a file upload; the matrix's plain form is refused as such.
+        row(
+            "POST",
+            "/staff/imports/preview",
+            "format=csv",
+            [SignIn, SignIn, Status(400), Forbidden],
+        ),
+        row(
+            "POST",
+            "/staff/imports",
+            "format=csv&content=source%2Ctitle%2Csummary%2Csteps_to_reproduce%2Cimpact%0Ainternal%2CT%2CS%2CR%2CI%0A",
+            [SignIn, SignIn, Status(422), Forbidden],
+        ),
+        row(
+            "POST",
+            "/api/v1/findings",
+            r#"{"source": "internal", "title": "T", "summary": "S", "steps_to_reproduce": "R", "impact": "I"}"#,
+            [Unauthorised, Unauthorised, Forbidden, Forbidden],
+        ),
+        row(
+            "POST",
+            "/api/v1/imports",
+            r#"{"format": "csv", "content": "source,title,summary,steps_to_reproduce,impact\ninternal,T,S,R,I\n", "dry_run": true}"#,
+            [Unauthorised, Unauthorised, Status(422), Forbidden],
+        ),
     ]
 }
 

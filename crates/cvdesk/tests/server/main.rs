@@ -16,6 +16,7 @@ mod durability;
 mod edge;
 mod example_config;
 mod finder_keys;
+mod findings;
 mod form;
 mod gnupg;
 mod headers;

@@ -639,6 +639,24 @@ fn sample_body(operation_id: &str) -> Option<Value> {
         "postCaseEvent" => Some(json!({"kind": "note", "body": "Called the main number."})),
         "postCaseTransition" => Some(json!({"to": "acknowledged"})),
         "postCasePublish" => Some(json!({"include_communication": true})),
+        "postFinding" => Some(json!({
+            "source": "pentest",
+            "title": "Session cookie without Secure",
+            "summary": "The session cookie is also sent over plain HTTP.",
+            "steps_to_reproduce": "Open http://shop.example.org and read the cookie.",
+            "impact": "A network attacker can take over sessions.",
+            "product_id": 1
+        })),
+        "postImport" => Some(json!({
+            "format": "csv",
+            "content": "source,title,summary,steps_to_reproduce,impact,external_id\nscanner,Outdated TLS,TLS 1.0 offered,Run a TLS scan,Downgrade,SCAN-1\n",
+            "product_id": 1
+        })),
+        "postRootCause" => Some(json!({
+            "category": "implementation",
+            "detail": "The search term reached the page without escaping.",
+            "lessons_learned": "Render through the template engine only."
+        })),
         _ => None,
     }
 }

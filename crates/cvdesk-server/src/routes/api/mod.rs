@@ -3,6 +3,7 @@
 mod openapi;
 mod purge;
 pub mod reports;
+mod root_cause;
 pub mod staff_reports;
 mod track;
 
@@ -53,6 +54,10 @@ pub fn routes() -> RouteTable {
         )
         .route("/reports/{reference}/purge", post(purge::post_purge))
         .route(
+            "/reports/{reference}/root-cause",
+            get(root_cause::get_root_cause).post(root_cause::post_root_cause),
+        )
+        .route(
             "/vendors",
             post(vendors::post_vendor).get(vendors::list_vendors),
         )
@@ -72,6 +77,7 @@ pub fn routes() -> RouteTable {
         .route("/track/{token}/messages", post(track::post_message))
         .route("/openapi.json", get(openapi::get_openapi))
         .merge(crate::advisories::api_routes())
+        .merge(crate::findings::api_routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

@@ -53,6 +53,10 @@ pub fn routes() -> RouteTable {
         .route("/reports/{reference}/decrypt", post(report::post_decrypt))
         .route("/cvss", get(report::get_cvss))
         .route("/reports/{reference}/purge", post(report::post_purge))
+        .route(
+            "/reports/{reference}/root-cause",
+            post(report::post_root_cause),
+        )
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
@@ -85,6 +89,7 @@ pub fn routes() -> RouteTable {
             post(account::post_require_second_factor),
         )
         .merge(crate::advisories::staff_routes())
+        .merge(crate::findings::staff_routes())
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",

@@ -9,6 +9,7 @@ mod cvss;
 mod page;
 mod purge;
 mod reading;
+mod root_cause;
 
 use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::report::Report;
@@ -25,6 +26,7 @@ pub use conversation::{post_message, post_note};
 pub use cvss::get_cvss;
 pub use purge::post_purge;
 pub use reading::{get_attachment, get_report, post_decrypt};
+pub use root_cause::post_root_cause;
 
 /// Loads the report for a change, checking the form's CSRF token first.
 async fn for_change(

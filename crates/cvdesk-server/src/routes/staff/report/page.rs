@@ -8,6 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::priority::{self, Exploitability, Priority, PriorityInputs};
 use cvdesk_domain::report::{Report, ReportState};
+use cvdesk_domain::root_cause::RootCause;
+use cvdesk_domain::root_cause_analysis::RootCauseAnalysis;
 use cvdesk_domain::similarity::Suggestion;
 use cvdesk_domain::spam;
 use cvdesk_domain::staff::Actor;
@@ -57,6 +59,8 @@ pub(super) struct ReportPage {
     override_value: &'static str,
     override_reason: String,
     suggestions: Vec<Suggestion>,
+    root_cause: RootCauseAnalysis,
+    root_cause_options: Vec<(&'static str, &'static str)>,
     draft: MoveDraft,
     /// The report body decrypted with the organization key, shown once, never stored.
     pub(super) decrypted: Option<String>,
@@ -73,6 +77,12 @@ impl ReportPage {
 
     fn is_draft_target(&self, target: &ReportState) -> bool {
         self.draft.to == target.as_str()
+    }
+
+    fn is_root_cause(&self, option: &str) -> bool {
+        self.root_cause
+            .category
+            .is_some_and(|category| category.as_str() == option)
     }
 
     fn percent(&self, score: &f64) -> String {
@@ -230,6 +240,11 @@ pub(super) async fn report_page(
             .map(|o| o.reason.clone())
             .unwrap_or_default(),
         suggestions,
+        root_cause: state.store.root_cause(report.id).await?,
+        root_cause_options: RootCause::ALL
+            .iter()
+            .map(|category| (category.as_str(), category.label()))
+            .collect(),
         draft,
         may_purge: false,
         report,
