@@ -10,6 +10,7 @@ pub mod discovery;
 pub mod fetch;
 pub mod public;
 pub mod publish;
+pub mod reminders;
 pub mod send;
 pub mod settings;
 pub mod vendor_api;

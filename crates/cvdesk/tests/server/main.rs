@@ -2,8 +2,8 @@
 //! temporary data folder and talks HTTP to it.
 
 mod abuse;
-mod advisories;
 mod admin_pages;
+mod advisories;
 mod app;
 mod authorisation;
 mod cli_cvss;
@@ -20,14 +20,15 @@ mod findings;
 mod form;
 mod gnupg;
 mod headers;
-mod jobs;
 mod intake_api;
+mod jobs;
 mod mail;
 mod mail_news;
 mod mail_teams;
 mod messages;
 mod openapi;
 mod openpgp;
+mod outbound;
 mod policy;
 mod postgres;
 mod proxies;
