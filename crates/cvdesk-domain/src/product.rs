@@ -1,7 +1,9 @@
 //! The product and asset inventory: what the organization runs, who owns it, how much it
 //! matters, and the host names, URLs and names by which a report can be routed to it. This
 //! module turns the inventory form into a `ProductSpec`, or a message per field saying what
-//! to fix; `routing` uses the same host rules to suggest a product for a report.
+//! to fix; `routing` uses the same host rules to suggest a product for a report. The owning
+//! team is named: a name no team has yet creates that team with the product, and only once
+//! every field is right, so a refused form creates nothing.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -9,13 +11,14 @@ use std::net::Ipv4Addr;
 use url::{Host, Position, Url};
 
 use crate::priority::Criticality;
-use crate::staff::{ProductId, TeamId};
+use crate::staff::ProductId;
 
 mod routing;
 
 pub use routing::{route, ProductRoute, RouteMatch};
 
 pub const NAME_MAX_CHARS: usize = 100;
+pub const TEAM_NAME_MAX_CHARS: usize = 100;
 pub const BUSINESS_CONTEXT_MAX_CHARS: usize = 2_000;
 pub const ALIAS_MAX_CHARS: usize = 100;
 pub const URL_PREFIX_MAX_CHARS: usize = 2_000;
@@ -27,7 +30,8 @@ pub const MAX_ENTRIES: usize = 100;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProductInput {
     pub name: String,
-    pub team: Option<TeamId>,
+    /// The owning team's name; empty for none.
+    pub team: String,
     pub business_context: String,
     pub criticality: String,
     pub hostnames: String,
@@ -41,7 +45,8 @@ pub struct ProductInput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductSpec {
     pub name: String,
-    pub team: Option<TeamId>,
+    /// The owning team's name, created with the product when no team has it yet.
+    pub team: Option<String>,
     pub business_context: Option<String>,
     pub criticality: Criticality,
     pub hostnames: Vec<String>,
@@ -66,6 +71,7 @@ impl ProductSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ProductField {
     Name,
+    Team,
     BusinessContext,
     Criticality,
     Hostnames,
@@ -78,6 +84,7 @@ impl ProductField {
     pub fn form_name(self) -> &'static str {
         match self {
             ProductField::Name => "name",
+            ProductField::Team => "team",
             ProductField::BusinessContext => "business_context",
             ProductField::Criticality => "criticality",
             ProductField::Hostnames => "hostnames",
@@ -127,6 +134,7 @@ impl ProductFieldErrors {
 pub fn parse_product(input: &ProductInput) -> Result<ProductSpec, ProductFieldErrors> {
     let mut errors = ProductFieldErrors::default();
     let name = errors.take(ProductField::Name, parse_name(&input.name));
+    let team = errors.take(ProductField::Team, parse_team(&input.team));
     let business_context = errors.take(
         ProductField::BusinessContext,
         parse_business_context(&input.business_context),
@@ -162,6 +170,7 @@ pub fn parse_product(input: &ProductInput) -> Result<ProductSpec, ProductFieldEr
     );
     match (
         name,
+        team,
         business_context,
         criticality,
         hostnames,
@@ -170,6 +179,7 @@ pub fn parse_product(input: &ProductInput) -> Result<ProductSpec, ProductFieldEr
     ) {
         (
             Some(name),
+            Some(team),
             Some(business_context),
             Some(criticality),
             Some(hostnames),
@@ -177,7 +187,7 @@ pub fn parse_product(input: &ProductInput) -> Result<ProductSpec, ProductFieldEr
             Some(aliases),
         ) => Ok(ProductSpec {
             name,
-            team: input.team,
+            team,
             business_context,
             criticality,
             hostnames,
@@ -202,6 +212,19 @@ fn parse_name(raw: &str) -> Result<String, String> {
         return Err("Write the name on one line, without control characters.".to_owned());
     }
     Ok(name.to_owned())
+}
+
+fn parse_team(raw: &str) -> Result<Option<String>, String> {
+    let name = raw.trim();
+    if name.chars().count() > TEAM_NAME_MAX_CHARS {
+        return Err(format!(
+            "A team name has at most {TEAM_NAME_MAX_CHARS} characters."
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("Write the team's name on one line, without control characters.".to_owned());
+    }
+    Ok((!name.is_empty()).then(|| name.to_owned()))
 }
 
 fn parse_business_context(raw: &str) -> Result<Option<String>, String> {

@@ -54,6 +54,26 @@ impl Role {
             Role::Publisher => "publisher",
         }
     }
+
+    /// Refuses team memberships that would have no effect for this role, saying why,
+    /// rather than accept them and leave the account seeing more than was asked. Only a
+    /// member's reach depends on its teams; the other roles see every product's reports.
+    pub fn check_products(self, products: &[String]) -> Result<(), String> {
+        let who = match self {
+            Role::Member => return Ok(()),
+            Role::Admin => "an admin sees and manages every product",
+            Role::Triager => "a triager sees and triages every product's reports",
+            Role::Viewer => "a viewer reads every product's reports",
+            Role::Publisher => "a publisher writes advisories for every product",
+        };
+        if products.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "products would change nothing for the {self} role: {who}; only a member is \
+             limited to the products of its teams"
+        ))
+    }
 }
 
 impl fmt::Display for Role {
@@ -89,6 +109,23 @@ pub struct Actor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_members_are_given_products() {
+        let shop = vec!["Shop".to_owned()];
+        for (role, with_products) in [
+            (Role::Admin, false),
+            (Role::Triager, false),
+            (Role::Member, true),
+            (Role::Viewer, false),
+            (Role::Publisher, false),
+        ] {
+            assert_eq!(role.check_products(&shop).is_ok(), with_products, "{role}");
+            assert!(role.check_products(&[]).is_ok(), "{role} without products");
+        }
+        let refused = Role::Triager.check_products(&shop).expect_err("refused");
+        assert!(refused.contains("every product") && refused.contains("only a member"));
+    }
 
     #[test]
     fn roles_round_trip() {

@@ -48,6 +48,7 @@ pub use intake_challenge::{ChallengeSettings, Challenges};
 pub use jobs::JobSignal;
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
+pub use views::utc_minute;
 pub use routes::{registered_routes, RegisteredRoute};
 
 /// What the web edge needs to know about the deployment.

@@ -1,9 +1,11 @@
-//! Staff accounts as the store keeps them: sign-in secrets (hashed), second factor, API
-//! tokens and team membership.
+//! Staff accounts as the store keeps them: sign-in secrets (hashed), second factor, team
+//! membership, and whether the account may sign in at all. Each change on behalf of a
+//! person appends its audit entry in the change's own transaction.
 
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::staff::{Actor, ProductId, Role, UserId};
 use time::OffsetDateTime;
 
@@ -23,6 +25,25 @@ pub struct User {
     pub products: BTreeSet<ProductId>,
 }
 
+/// An account about to be made on the command line.
+pub struct NewAccount<'a> {
+    pub email: &'a str,
+    pub role: Role,
+    /// Products whose owning teams the account joins.
+    pub products: &'a [String],
+    pub password_link_hash: &'a str,
+    pub password_link_expires_at: OffsetDateTime,
+    pub created_at: OffsetDateTime,
+}
+
+/// A second factor confirmed by its first code.
+pub struct NewSecondFactor<'a> {
+    pub secret: &'a [u8],
+    pub recovery_code_hashes: &'a [String],
+    /// The time step of the code that confirmed it, so that code cannot sign in again.
+    pub confirmed_step: i64,
+}
+
 impl User {
     pub fn actor(&self) -> Actor {
         Actor {
@@ -35,12 +56,14 @@ impl User {
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    /// Creates an account without a password; `Conflict` when the e-mail is taken.
-    async fn create_user(
+    /// Creates an account without a password, a member of the teams owning `products`,
+    /// with the one-time link that lets it choose a password: all or nothing.
+    /// `Conflict` when the e-mail is taken, `Missing` for an unknown product or one
+    /// without a team.
+    async fn create_account(
         &self,
-        email: &str,
-        role: Role,
-        now: OffsetDateTime,
+        account: &NewAccount<'_>,
+        audit: &AuditEvent,
     ) -> Result<UserId, StoreError>;
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
@@ -49,6 +72,20 @@ pub trait AccountStore: Send + Sync {
 
     async fn user_count(&self) -> Result<i64, StoreError>;
 
+    /// Every account, by e-mail address.
+    async fn users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// Disables (or enables) the account. Disabling ends its sessions and revokes its API
+    /// tokens at once, and is refused (`Conflict`) for the only enabled admin; enabling
+    /// also lifts any sign-in lock. `Missing` when there is no such account.
+    async fn set_user_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
     /// Records a one-time link that creates the first admin.
     async fn create_setup_link(
         &self,
@@ -56,36 +93,45 @@ pub trait AccountStore: Send + Sync {
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError>;
 
-    /// Creates the first admin with a password, using up the link; `None` when the link is
-    /// unknown, used or expired, or an account exists already.
+    /// Creates the first admin with a password, using up the link, with `audit` in the
+    /// same transaction; `None`, changing nothing, when the link is unknown, used or
+    /// expired, or an account exists already.
     async fn create_first_admin(
         &self,
         token_hash: &str,
         email: &str,
         password_hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError>;
 
-    /// Makes the account a member of the team that owns `product`.
-    async fn grant_product(&self, user: UserId, product: &str) -> Result<(), StoreError>;
-
-    async fn create_password_link(
+    /// Whose password an unused, unexpired password link sets.
+    async fn password_link_owner(
         &self,
-        user: UserId,
         token_hash: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError>;
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError>;
 
-    /// Sets the password if the link is unused and unexpired, using it up; returns whose
-    /// password was set.
+    /// Sets the password if the link is unused and unexpired, using it up, ending the
+    /// account's sessions and forgetting its sign-in failures, with `audit` in the same
+    /// transaction; returns whose password was set.
     async fn set_password_with_link(
         &self,
         token_hash: &str,
         password_hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError>;
 
-    async fn set_password(&self, user: UserId, password_hash: &str) -> Result<(), StoreError>;
+    /// Replaces the password and ends every other session of the account (`keep` is the
+    /// session making the change).
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 
     /// Whether a password link (`setup = false`) or set-up link (`setup = true`) is still
     /// unused and unexpired, so the page can say so before anyone types.
@@ -96,12 +142,23 @@ pub trait AccountStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Stores (or, with `None`, removes) the second factor and its recovery codes.
-    async fn set_totp(
+    /// Turns the second factor on with its recovery codes, clears the secret the session
+    /// `keep` was offered, and ends every other session of the account.
+    async fn enable_second_factor(
         &self,
         user: UserId,
-        secret: Option<&[u8]>,
-        recovery_code_hashes: &[String],
+        factor: &NewSecondFactor<'_>,
+        keep: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+
+    /// Turns the second factor off, with its recovery codes, and ends every other session
+    /// of the account.
+    async fn disable_second_factor(
+        &self,
+        user: UserId,
+        keep: &str,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError>;
 
     /// Records the time step of an accepted code; false when that step (or a later one)
@@ -115,19 +172,4 @@ pub trait AccountStore: Send + Sync {
         code_hash: &str,
         now: OffsetDateTime,
     ) -> Result<bool, StoreError>;
-
-    async fn create_api_token(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        label: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError>;
-
-    /// The enabled account holding this API token, noting its use.
-    async fn user_by_api_token(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<User>, StoreError>;
 }

@@ -1,6 +1,9 @@
-//! The product inventory and the teams that own products.
+//! The product inventory and the teams that own products. A product and the team it names
+//! are saved together, with the audit entry, in one transaction: a refused product
+//! creates no team.
 
 use async_trait::async_trait;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::priority::Criticality;
 use cvdesk_domain::product::{ProductRoute, ProductSpec};
 use cvdesk_domain::staff::{ProductId, TeamId};
@@ -42,27 +45,29 @@ impl Product {
 
 #[async_trait]
 pub trait InventoryStore: Send + Sync {
-    /// `Conflict` when the name is taken.
-    async fn create_team(&self, name: &str, now: OffsetDateTime) -> Result<TeamId, StoreError>;
-
     async fn teams(&self) -> Result<Vec<Team>, StoreError>;
 
-    /// Replaces the addresses the team's staff notices go to (checked by the caller);
-    /// `Missing` when there is no such team.
-    async fn set_team_recipients(
-        &self,
-        team: TeamId,
-        recipients: &[String],
-    ) -> Result<(), StoreError>;
-
-    /// `Conflict` when the name is taken.
+    /// Adds a product, creating its team when no team has that name yet. With
+    /// `team_recipients`, the team's staff notices go to those addresses (checked by the
+    /// caller) from now on; `Missing` when the product names no team. `Conflict` when the
+    /// product's name is taken.
     async fn create_product(
         &self,
         spec: &ProductSpec,
+        team_recipients: Option<&[String]>,
         now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<ProductId, StoreError>;
 
-    async fn update_product(&self, id: ProductId, spec: &ProductSpec) -> Result<(), StoreError>;
+    /// Changes a product, creating its team when new; `Missing` when there is no such
+    /// product, `Conflict` when the new name is taken.
+    async fn update_product(
+        &self,
+        id: ProductId,
+        spec: &ProductSpec,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 
     async fn products(&self) -> Result<Vec<Product>, StoreError>;
 

@@ -5,6 +5,7 @@
 mod abuse;
 mod accounts;
 mod advisories;
+mod api_tokens;
 mod audit;
 mod blobs;
 mod data_folder;
@@ -41,7 +42,8 @@ pub use advisories::{
     Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, FinderCredit, NewAdvisory,
     NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
 };
-pub use accounts::{AccountStore, User};
+pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
+pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
 pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
 pub use error::StoreError;
@@ -127,6 +129,7 @@ pub trait Store:
     ReportStore
     + AdvisoryStore
     + AccountStore
+    + ApiTokenStore
     + SessionStore
     + AuditStore
     + TriageStore
@@ -146,6 +149,7 @@ impl<T> Store for T where
     T: ReportStore
         + AdvisoryStore
         + AccountStore
+        + ApiTokenStore
         + SessionStore
         + AuditStore
         + TriageStore

@@ -1,6 +1,7 @@
 //! Organisation-wide settings that admins change at run time, stored by key as text.
 
 use async_trait::async_trait;
+use cvdesk_domain::audit::AuditEvent;
 use time::OffsetDateTime;
 
 use crate::StoreError;
@@ -29,5 +30,15 @@ pub trait SettingsStore: Send + Sync {
         key: &str,
         value: &str,
         now: OffsetDateTime,
+    ) -> Result<(), StoreError>;
+
+    /// `put_setting` on behalf of a person: the audit entry is appended in the same
+    /// transaction, so a change that cannot be recorded does not happen.
+    async fn change_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError>;
 }

@@ -1,51 +1,12 @@
-//! The command-line surface. Every `serve` setting is also an environment variable and a
-//! key of the configuration file; the command line wins over the environment, which wins
-//! over the file, which wins over the defaults.
+//! The settings as flags. Every `serve` setting is also an environment variable and a key
+//! of the configuration file; the command line wins over the environment, which wins over
+//! the file, which wins over the defaults. Every command that touches data takes the same
+//! flags as `serve`.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
-
-#[derive(Parser)]
-#[command(
-    name = "cvdesk",
-    version,
-    about = "A self-hosted coordinated vulnerability disclosure desk"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand)]
-pub enum Command {
-    /// Run the desk: public pages, report intake, tracking and the API.
-    Serve(Box<ServeOptions>),
-    /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
-    Cvss(crate::cvss_command::CvssOptions),
-    /// Work with security.txt files (RFC 9116).
-    #[command(subcommand)]
-    Securitytxt(crate::securitytxt_command::SecuritytxtCommand),
-    /// Manage staff accounts.
-    #[command(subcommand)]
-    User(crate::staff_commands::UserCommand),
-    /// Manage the product inventory.
-    #[command(subcommand)]
-    Product(crate::staff_commands::ProductCommand),
-    /// Manage API tokens.
-    #[command(subcommand)]
-    Token(crate::staff_commands::TokenCommand),
-    /// Work with the audit log.
-    #[command(subcommand)]
-    Audit(crate::staff_commands::AuditCommand),
-    /// Manage the organization's OpenPGP key.
-    #[command(subcommand)]
-    Pgp(crate::pgp_command::PgpCommand),
-    /// Import findings from a scanner's SARIF log or a CSV table.
-    #[command(subcommand)]
-    Import(crate::import_command::ImportCommand),
-}
+use clap::Args;
 
 /// Where the data lives; shared by every command that touches it.
 #[derive(Args, Debug, Clone, Default)]

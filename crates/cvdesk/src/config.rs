@@ -336,7 +336,7 @@ impl ServeConfig {
             client_address,
             security_txt_hosts,
             policy,
-            pgp_passphrase: crate::pgp_command::passphrase()?.map(Passphrase::new),
+            pgp_passphrase: crate::passphrase::passphrase()?.map(Passphrase::new),
             calendar: calendar(&file.sla)?,
             mail,
             outbound: crate::outbound_config::resolve(

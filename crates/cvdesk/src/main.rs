@@ -1,22 +1,77 @@
 //! The `cvdesk` command: parses the command line and hands each subcommand its settings.
+//! Each command module depends only on the shared command context and the configuration;
+//! this file alone knows them all.
 
 mod advisory_config;
+mod audit_command;
 mod cli;
+mod command_context;
 mod config;
 mod cvss_command;
 mod http_config;
 mod import_command;
+mod mail_command;
 mod outbound_config;
+mod passphrase;
 mod pgp_command;
+mod product_command;
 mod securitytxt_command;
 mod serve;
-mod staff_commands;
+mod token_command;
+mod user_command;
+mod vendor_command;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-use crate::cli::{Cli, Command};
+use crate::cli::ServeOptions;
+
+#[derive(Parser)]
+#[command(
+    name = "cvdesk",
+    version,
+    about = "A self-hosted coordinated vulnerability disclosure desk"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the desk: public pages, report intake, tracking and the API.
+    Serve(Box<ServeOptions>),
+    /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
+    Cvss(cvss_command::CvssOptions),
+    /// Work with security.txt files (RFC 9116).
+    #[command(subcommand)]
+    Securitytxt(securitytxt_command::SecuritytxtCommand),
+    /// Manage staff accounts.
+    #[command(subcommand)]
+    User(user_command::UserCommand),
+    /// Manage the product inventory.
+    #[command(subcommand)]
+    Product(product_command::ProductCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(token_command::TokenCommand),
+    /// Work with the audit log.
+    #[command(subcommand)]
+    Audit(audit_command::AuditCommand),
+    /// Manage the organization's OpenPGP key.
+    #[command(subcommand)]
+    Pgp(pgp_command::PgpCommand),
+    /// The vendor directory: add vendors, discover their security contacts, list them.
+    #[command(subcommand)]
+    Vendor(vendor_command::VendorCommand),
+    /// Inbound mail: replies from vendors and finders, from an MTA or a Maildir.
+    #[command(subcommand)]
+    Mail(mail_command::MailCommand),
+    /// Import findings from a scanner's SARIF log or a CSV table.
+    #[command(subcommand)]
+    Import(import_command::ImportCommand),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -24,11 +79,13 @@ fn main() -> ExitCode {
         Command::Serve(options) => serve::run(*options),
         Command::Cvss(options) => cvss_command::run(options),
         Command::Securitytxt(command) => securitytxt_command::run(command),
-        Command::User(command) => staff_commands::user(command),
-        Command::Token(command) => staff_commands::token(command),
-        Command::Product(command) => staff_commands::product(command),
-        Command::Audit(command) => staff_commands::audit(command),
+        Command::User(command) => user_command::run(command),
+        Command::Token(command) => token_command::run(command),
+        Command::Product(command) => product_command::run(command),
+        Command::Audit(command) => audit_command::run(command),
         Command::Pgp(command) => pgp_command::run(command),
+        Command::Vendor(command) => vendor_command::run(command),
+        Command::Mail(command) => mail_command::run(command),
         Command::Import(command) => import_command::run(command),
     };
     match outcome {

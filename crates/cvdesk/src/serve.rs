@@ -116,7 +116,7 @@ async fn offer_first_admin_setup(
     if store.user_count().await? > 0 {
         return Ok(());
     }
-    let token = crate::staff_commands::secret()?;
+    let token = crate::command_context::secret()?;
     let expires_at = time::OffsetDateTime::now_utc() + SETUP_LINK_LIFETIME;
     store.create_setup_link(&token.hash(), expires_at).await?;
     announce(&format!(

@@ -6,7 +6,7 @@ use super::*;
 fn input() -> ProductInput {
     ProductInput {
         name: "  Web shop ".to_owned(),
-        team: Some(TeamId(3)),
+        team: " Payments ".to_owned(),
         business_context: "Takes payments.".to_owned(),
         criticality: "High".to_owned(),
         hostnames: "Shop.Example.org\n*.shop.example.org, shop.example.org\r\n\n".to_owned(),
@@ -27,7 +27,7 @@ fn a_complete_form_is_normalised() {
         parse_product(&input()),
         Ok(ProductSpec {
             name: "Web shop".to_owned(),
-            team: Some(TeamId(3)),
+            team: Some("Payments".to_owned()),
             business_context: Some("Takes payments.".to_owned()),
             criticality: Criticality::High,
             hostnames: vec![
@@ -234,6 +234,28 @@ fn lists_are_bounded() {
 }
 
 #[test]
+fn the_team_is_named_on_one_short_line_or_not_at_all() {
+    let spec = parse_product(&ProductInput {
+        team: "   ".to_owned(),
+        ..input()
+    });
+    assert_eq!(spec.map(|spec| spec.team), Ok(None));
+    let errors = refused(|input| input.team = "t".repeat(101));
+    assert_eq!(
+        errors.get(ProductField::Team),
+        Some("A team name has at most 100 characters.")
+    );
+    assert!(refused(|input| input.team = "Web\nOps".to_owned())
+        .get(ProductField::Team)
+        .is_some());
+    assert!(parse_product(&ProductInput {
+        team: "é".repeat(100),
+        ..input()
+    })
+    .is_ok());
+}
+
+#[test]
 fn every_bad_field_is_reported_at_once() {
     let errors = parse_product(&ProductInput::default())
         .err()
@@ -274,7 +296,7 @@ proptest::proptest! {
     ) {
         let input = ProductInput {
             name,
-            team: None,
+            team: String::new(),
             business_context: String::new(),
             criticality,
             hostnames,

@@ -1,5 +1,6 @@
 //! Staff on the JSON API: `Authorization: Bearer TOKEN`, a token made by
-//! `cvdesk token create`. Without a valid token: 401.
+//! `cvdesk token create`. Without a valid token (unknown, expired, revoked, or held by a
+//! disabled account): 401.
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;

@@ -9,7 +9,8 @@ use axum::extract::{FromRequestParts, OriginalUri};
 use axum::http::header::{COOKIE, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::secret::SecretToken;
 use cvdesk_store::{Session, User};
 use time::Duration;
@@ -32,6 +33,16 @@ pub struct StaffUser {
 }
 
 impl StaffUser {
+    /// Refuses (403, with `refusal`) what this person's role may not do, whatever report
+    /// it concerns; the rule is cvdesk-domain's `access`.
+    pub fn require(&self, action: StaffAction, refusal: &str) -> Result<(), PageError> {
+        if access::check(&self.user.actor(), action, None).is_allowed() {
+            Ok(())
+        } else {
+            Err(PageError(WebError::Forbidden(refusal.to_owned())))
+        }
+    }
+
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, presented: &str) -> Result<(), PageError> {
         if constant_time_eq(presented.as_bytes(), self.session.csrf_token.as_bytes()) {
@@ -46,41 +57,49 @@ impl StaffUser {
     }
 }
 
-pub fn cookie_name(state: &AppState) -> &'static str {
-    // The __Host- prefix makes browsers refuse the cookie unless it is Secure, has no
-    // Domain and has Path=/.
+/// The session cookie; its token is the credential.
+pub const SESSION_COOKIE: &str = "cvdesk_session";
+
+/// What this desk calls a cookie: `base`, with the `__Host-` prefix when the public URL is
+/// https, which makes browsers refuse the cookie unless it is Secure, has no Domain and has
+/// Path=/ (so no other host or path can plant or read it).
+pub fn cookie_name(state: &AppState, base: &str) -> String {
     if state.settings.uses_tls() {
-        "__Host-cvdesk_session"
+        format!("__Host-{base}")
     } else {
-        "cvdesk_session"
+        base.to_owned()
     }
+}
+
+/// The `Set-Cookie` value for a cookie of this desk: for the whole site, never sent by
+/// another site's requests, out of reach of scripts, and over https only when the desk is
+/// served over https.
+pub fn cookie(state: &AppState, base: &str, value: &str, max_age: Duration) -> String {
+    let secure = if state.settings.uses_tls() {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        cookie_name(state, base),
+        max_age.whole_seconds()
+    )
 }
 
 /// The `Set-Cookie` value that installs the token of `session`, for as long as it lives.
 pub fn session_cookie(state: &AppState, token: &SecretToken, session: &Session) -> String {
-    let secure = if state.settings.uses_tls() {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
-        cookie_name(state),
+    cookie(
+        state,
+        SESSION_COOKIE,
         token.as_str(),
-        (session.expires_at - session.created_at).whole_seconds()
+        session.expires_at - session.created_at,
     )
 }
 
-pub fn clear_cookie(state: &AppState) -> String {
-    let secure = if state.settings.uses_tls() {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
-        cookie_name(state)
-    )
+/// The `Set-Cookie` value that makes the browser forget a cookie of this desk.
+pub fn clear_cookie(state: &AppState, base: &str) -> String {
+    cookie(state, base, "", Duration::ZERO)
 }
 
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -125,7 +144,7 @@ pub async fn current_session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<(Session, User)>, WebError> {
-    let Some(token) = read_cookie(headers, cookie_name(state)) else {
+    let Some(token) = read_cookie(headers, &cookie_name(state, SESSION_COOKIE)) else {
         return Ok(None);
     };
     let Some(session) = state.store.session(&SecretToken::hash_of(token)).await? else {
@@ -204,6 +223,14 @@ impl FromRequestParts<AppState> for StaffUser {
 
 pub fn set_cookie_header(value: String) -> [(axum::http::HeaderName, String); 1] {
     [(SET_COOKIE, value)]
+}
+
+/// Two `Set-Cookie` headers in one answer.
+pub fn set_cookie_headers(
+    first: String,
+    second: String,
+) -> AppendHeaders<[(axum::http::HeaderName, String); 2]> {
+    AppendHeaders([(SET_COOKIE, first), (SET_COOKIE, second)])
 }
 
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

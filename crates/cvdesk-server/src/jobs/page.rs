@@ -6,7 +6,7 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::access::StaffAction;
 use cvdesk_store::JobEntry;
 use serde::Deserialize;
 
@@ -19,6 +19,8 @@ use crate::AppState;
 
 /// Finished one-off jobs shown beside the ones still in the queue.
 const RECENT_DONE: u32 = 50;
+
+const REFUSAL: &str = "Only admins see and retry background jobs.";
 
 #[derive(Template)]
 #[template(path = "staff/jobs.html")]
@@ -40,20 +42,12 @@ pub struct JobsQuery {
     retried: Option<String>,
 }
 
-fn admins_only(staff: &StaffUser) -> Result<(), PageError> {
-    if access::check(&staff.user.actor(), StaffAction::ManageSettings, None).is_allowed() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden("Only admins see and retry background jobs.".into()).into())
-    }
-}
-
 pub async fn get_jobs(
     State(state): State<AppState>,
     staff: StaffUser,
     axum::extract::Query(query): axum::extract::Query<JobsQuery>,
 ) -> Result<Response, PageError> {
-    admins_only(&staff)?;
+    staff.require(StaffAction::ManageSettings, REFUSAL)?;
     let page = JobsPage {
         layout: StaffLayout::of(&state, &staff),
         jobs: state.store.jobs(RECENT_DONE).await?,
@@ -73,7 +67,7 @@ pub async fn post_retry_job(
 ) -> Result<Response, PageError> {
     let submitted = form(submitted)?;
     staff.check_csrf(&submitted.csrf_token)?;
-    admins_only(&staff)?;
+    staff.require(StaffAction::ManageSettings, REFUSAL)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let subject = format!("job {id}");
     let entry = audit::event(&state, Some(&staff.user), "", "job.retry", Some(&subject), "");

@@ -1,13 +1,19 @@
-//! Accounts, one-time links, the second factor and API tokens.
+//! Accounts, one-time links and the second factor.
 
 use std::collections::BTreeSet;
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
+use cvdesk_domain::audit::AuditEvent;
 use cvdesk_domain::staff::{ProductId, Role, UserId};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::audit::{append_audit_in, AuditRow};
+use super::sessions::{clear_second_factor_failures, delete_other_sessions};
 use super::{SqlStore, StoredTime};
+use crate::accounts::{NewAccount, NewSecondFactor};
 use crate::{AccountStore, StoreError, User};
 
 const USER_COLUMNS: &str = "SELECT id, email, role, password_hash, totp_secret, totp_last_step, \
@@ -34,7 +40,7 @@ where
     for<'r> UserRow: FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn user_where(
+    pub(super) async fn user_where(
         &self,
         condition: &str,
         value: Bound<'_>,
@@ -57,24 +63,28 @@ where
         .bind(row.id)
         .fetch_all(&self.readers)
         .await?;
-        let role: Role = row
-            .role
-            .parse()
-            .map_err(|e| StoreError::Corrupt(format!("user {}: {e}", row.id)))?;
-        Ok(Some(User {
-            id: UserId(row.id),
-            email: row.email,
-            role,
-            password_hash: row.password_hash,
-            totp_secret: row.totp_secret,
-            totp_last_step: row.totp_last_step,
-            disabled: row.disabled,
-            products: products.into_iter().map(ProductId).collect::<BTreeSet<_>>(),
-        }))
+        user_from(row, products.into_iter().map(ProductId).collect()).map(Some)
     }
 }
 
-enum Bound<'a> {
+fn user_from(row: UserRow, products: BTreeSet<ProductId>) -> Result<User, StoreError> {
+    let role: Role = row
+        .role
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("user {}: {e}", row.id)))?;
+    Ok(User {
+        id: UserId(row.id),
+        email: row.email,
+        role,
+        password_hash: row.password_hash,
+        totp_secret: row.totp_secret,
+        totp_last_step: row.totp_last_step,
+        disabled: row.disabled,
+        products,
+    })
+}
+
+pub(super) enum Bound<'a> {
     Text(&'a str),
     Id(i64),
 }
@@ -96,28 +106,72 @@ where
     for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'r> UserRow: FromRow<'r, DB::Row>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
+    for<'r> (i64, i64): FromRow<'r, DB::Row>,
+    for<'r> (String, bool): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    async fn create_user(
+    async fn create_account(
         &self,
-        email: &str,
-        role: Role,
-        now: OffsetDateTime,
+        account: &NewAccount<'_>,
+        audit: &AuditEvent,
     ) -> Result<UserId, StoreError> {
-        let email = normalise_email(email);
+        let email = normalise_email(account.email);
+        let mut tx = self.writer.begin().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, role, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
         .bind(email.as_str())
-        .bind(role.as_str())
-        .bind(StoredTime(now))
-        .fetch_one(&self.writer)
+        .bind(account.role.as_str())
+        .bind(StoredTime(account.created_at))
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
             StoreError::conflict_on_unique(e, format!("an account for {email} exists already"))
         })?;
+        for product in account.products {
+            let team: Option<Option<i64>> =
+                sqlx::query_scalar("SELECT team_id FROM products WHERE name = $1")
+                    .bind(product.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let team = match team {
+                None => {
+                    return Err(StoreError::Missing(format!(
+                        "there is no product named {product:?}"
+                    )))
+                }
+                Some(None) => {
+                    return Err(StoreError::Missing(format!(
+                        "product {product:?} has no owning team yet"
+                    )))
+                }
+                Some(Some(team)) => team,
+            };
+            sqlx::query(
+                "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) \
+                 ON CONFLICT (team_id, user_id) DO NOTHING",
+            )
+            .bind(team)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO password_links (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(account.password_link_hash)
+        .bind(id)
+        .bind(StoredTime(account.password_link_expires_at))
+        .execute(&mut *tx)
+        .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(UserId(id))
     }
 
@@ -134,6 +188,90 @@ where
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
             .fetch_one(&self.readers)
             .await?)
+    }
+
+    async fn users(&self) -> Result<Vec<User>, StoreError> {
+        let rows: Vec<UserRow> = sqlx::query_as(&format!("{USER_COLUMNS} ORDER BY email"))
+            .fetch_all(&self.readers)
+            .await?;
+        let memberships: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT m.user_id, p.id FROM products p JOIN team_members m ON m.team_id = p.team_id",
+        )
+        .fetch_all(&self.readers)
+        .await?;
+        let mut products: BTreeMap<i64, BTreeSet<ProductId>> = BTreeMap::new();
+        for (user, product) in memberships {
+            products.entry(user).or_default().insert(ProductId(product));
+        }
+        rows.into_iter()
+            .map(|row| {
+                let own = products.remove(&row.id).unwrap_or_default();
+                user_from(row, own)
+            })
+            .collect()
+    }
+
+    async fn set_user_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        // The entry first: it takes the audit head's lock, so two admins disabled at once
+        // are decided one after the other and the last enabled admin is never disabled.
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        let found: Option<(String, bool)> =
+            sqlx::query_as("SELECT role, disabled FROM users WHERE id = $1")
+                .bind(user.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((role, was_disabled)) = found else {
+            return Err(StoreError::Missing(format!(
+                "there is no account {}",
+                user.0
+            )));
+        };
+        if disabled && !was_disabled && role == Role::Admin.as_str() {
+            let other_admins: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled = FALSE AND id <> $1",
+            )
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if other_admins == 0 {
+                return Err(StoreError::Conflict(
+                    "this is the only enabled admin; enable or add another admin first".into(),
+                ));
+            }
+        }
+        sqlx::query("UPDATE users SET disabled = $2 WHERE id = $1")
+            .bind(user.0)
+            .bind(disabled)
+            .execute(&mut *tx)
+            .await?;
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+            )
+            .bind(user.0)
+            .bind(StoredTime(now))
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query("DELETE FROM password_failures WHERE user_id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            clear_second_factor_failures(&mut tx, user).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn create_setup_link(
@@ -155,6 +293,7 @@ where
         email: &str,
         password_hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError> {
         let email = normalise_email(email);
         let mut tx = self.writer.begin().await?;
@@ -181,55 +320,9 @@ where
         .bind(StoredTime(now))
         .fetch_one(&mut *tx)
         .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(UserId(id)))
-    }
-
-    async fn grant_product(&self, user: UserId, product: &str) -> Result<(), StoreError> {
-        let team: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT team_id FROM products WHERE name = $1")
-                .bind(product)
-                .fetch_optional(&self.writer)
-                .await?;
-        let team = match team {
-            None => {
-                return Err(StoreError::Missing(format!(
-                    "there is no product named {product:?}"
-                )))
-            }
-            Some(None) => {
-                return Err(StoreError::Missing(format!(
-                    "product {product:?} has no owning team yet"
-                )))
-            }
-            Some(Some(team)) => team,
-        };
-        sqlx::query(
-            "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2) \
-             ON CONFLICT (team_id, user_id) DO NOTHING",
-        )
-        .bind(team)
-        .bind(user.0)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
-    async fn create_password_link(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        expires_at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO password_links (token_hash, user_id, expires_at) VALUES ($1, $2, $3)",
-        )
-        .bind(token_hash)
-        .bind(user.0)
-        .bind(StoredTime(expires_at))
-        .execute(&self.writer)
-        .await?;
-        Ok(())
     }
 
     async fn set_password_with_link(
@@ -237,6 +330,7 @@ where
         token_hash: &str,
         password_hash: &str,
         now: OffsetDateTime,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError> {
         let mut tx = self.writer.begin().await?;
         let user: Option<i64> = sqlx::query_scalar(
@@ -264,8 +358,25 @@ where
             .bind(user)
             .execute(&mut *tx)
             .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(Some(UserId(user)))
+    }
+
+    async fn password_link_owner(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<UserId>, StoreError> {
+        let user: Option<i64> = sqlx::query_scalar(
+            "SELECT user_id FROM password_links \
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(StoredTime(now))
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(user.map(UserId))
     }
 
     async fn link_usable(
@@ -296,38 +407,69 @@ where
         Ok(found.is_some())
     }
 
-    async fn set_password(&self, user: UserId, password_hash: &str) -> Result<(), StoreError> {
+    async fn change_password(
+        &self,
+        user: UserId,
+        password_hash: &str,
+        keep: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
             .bind(user.0)
             .bind(password_hash)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM password_failures WHERE user_id = $1")
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
+        delete_other_sessions(&mut tx, user, keep).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 
-    async fn set_totp(
+    async fn enable_second_factor(
         &self,
         user: UserId,
-        secret: Option<&[u8]>,
-        recovery_code_hashes: &[String],
+        factor: &NewSecondFactor<'_>,
+        keep: &str,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret = $2, totp_last_step = NULL WHERE id = $1")
+        sqlx::query("UPDATE users SET totp_secret = $2, totp_last_step = $3 WHERE id = $1")
             .bind(user.0)
-            .bind(secret)
+            .bind(factor.secret)
+            .bind(factor.confirmed_step)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        replace_recovery_codes(&mut tx, user, factor.recovery_code_hashes).await?;
+        clear_second_factor_failures(&mut tx, user).await?;
+        sqlx::query("UPDATE sessions SET pending_totp = NULL WHERE token_hash = $1")
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+        delete_other_sessions(&mut tx, user, keep).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn disable_second_factor(
+        &self,
+        user: UserId,
+        keep: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE users SET totp_secret = NULL, totp_last_step = NULL WHERE id = $1")
             .bind(user.0)
             .execute(&mut *tx)
             .await?;
-        for hash in recovery_code_hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
-                .bind(user.0)
-                .bind(hash.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        replace_recovery_codes(&mut tx, user, &[]).await?;
+        delete_other_sessions(&mut tx, user, keep).await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -361,44 +503,30 @@ where
         .await?;
         Ok(updated.is_some())
     }
+}
 
-    async fn create_api_token(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        label: &str,
-        now: OffsetDateTime,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES ($1, $2, $3, $4)",
-        )
-        .bind(token_hash)
+async fn replace_recovery_codes<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user: UserId,
+    hashes: &[String],
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user.0)
-        .bind(label)
-        .bind(StoredTime(now))
-        .execute(&self.writer)
+        .execute(&mut **tx)
         .await?;
-        Ok(())
+    for hash in hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(user.0)
+            .bind(hash.as_str())
+            .execute(&mut **tx)
+            .await?;
     }
-
-    async fn user_by_api_token(
-        &self,
-        token_hash: &str,
-        now: OffsetDateTime,
-    ) -> Result<Option<User>, StoreError> {
-        let user: Option<i64> = sqlx::query_scalar(
-            "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 RETURNING user_id",
-        )
-        .bind(token_hash)
-        .bind(StoredTime(now))
-        .fetch_optional(&self.writer)
-        .await?;
-        match user {
-            Some(id) => Ok(self
-                .user_where("id = $1", Bound::Id(id))
-                .await?
-                .filter(|user| !user.disabled)),
-            None => Ok(None),
-        }
-    }
+    Ok(())
 }

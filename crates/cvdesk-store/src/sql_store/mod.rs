@@ -8,6 +8,7 @@ mod accounts;
 mod advisories;
 mod advisory_credits;
 mod advisory_rows;
+mod api_tokens;
 mod audit;
 mod comparable;
 mod blobs;

@@ -262,7 +262,7 @@ where
     }
 }
 
-async fn clear_second_factor_failures<DB>(
+pub(super) async fn clear_second_factor_failures<DB>(
     tx: &mut sqlx::Transaction<'_, DB>,
     user: UserId,
 ) -> Result<(), StoreError>
@@ -303,6 +303,27 @@ where
         .bind(StoredTime(session.created_at))
         .bind(StoredTime(session.last_seen_at))
         .bind(StoredTime(session.expires_at))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Signs the account out everywhere but the session `keep`.
+pub(super) async fn delete_other_sessions<DB>(
+    tx: &mut sqlx::Transaction<'_, DB>,
+    user: UserId,
+    keep: &str,
+) -> Result<(), StoreError>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+{
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user.0)
+        .bind(keep)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -1,12 +1,17 @@
 //! Settings by key.
 
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Type};
+use cvdesk_domain::audit::AuditEvent;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::audit::{append_audit_in, AuditRow};
 use super::{SqlStore, StoredTime};
 use crate::settings::SettingsStore;
 use crate::StoreError;
+
+const UPSERT: &str = "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+     ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 
 #[async_trait]
 impl<DB> SettingsStore for SqlStore<DB>
@@ -17,6 +22,11 @@ where
     for<'q> &'q str: Encode<'q, DB> + Type<DB>,
     for<'q> String: Decode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Type<DB>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -57,15 +67,31 @@ where
         value: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(value)
-        .bind(StoredTime(now))
-        .execute(&self.writer)
-        .await?;
+        sqlx::query(UPSERT)
+            .bind(key)
+            .bind(value)
+            .bind(StoredTime(now))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn change_setting(
+        &self,
+        key: &str,
+        value: &str,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(UPSERT)
+            .bind(key)
+            .bind(value)
+            .bind(StoredTime(now))
+            .execute(&mut *tx)
+            .await?;
+        append_audit_in::<DB>(&mut tx, audit).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

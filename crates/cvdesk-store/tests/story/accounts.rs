@@ -1,27 +1,77 @@
-//! Accounts: creation, one-time password links, lockout, second factor, sessions and API
-//! tokens.
+//! Accounts: creation with their teams and password link, one-time links, the second
+//! factor, disabling and enabling, and settings.
+
+use std::collections::BTreeSet;
 
 use cvdesk_domain::audit::AuditEvent;
-use cvdesk_domain::sign_in::{self, Charge};
 use cvdesk_domain::staff::{Role, UserId};
-use cvdesk_store::{Session, StoreError};
+use cvdesk_store::{NewAccount, NewSecondFactor, Session, Store, StoreError};
 use time::macros::datetime;
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 use crate::backends::backends;
+
+pub const NOW: OffsetDateTime = datetime!(2026-05-05 10:00 UTC);
+
+/// The audit entry a change in these stories writes.
+pub fn event(action: &str) -> AuditEvent {
+    AuditEvent {
+        at: NOW,
+        actor: None,
+        actor_label: "cli".into(),
+        action: action.into(),
+        subject: None,
+        detail: String::new(),
+    }
+}
+
+/// Makes an account, member of the teams owning `products`, whose password link's hash is
+/// `link-` and its e-mail address.
+pub async fn account(
+    store: &dyn Store,
+    email: &str,
+    role: Role,
+    products: &[String],
+) -> Result<UserId, StoreError> {
+    store
+        .create_account(
+            &NewAccount {
+                email,
+                role,
+                products,
+                password_link_hash: &format!("link-{email}"),
+                password_link_expires_at: NOW + Duration::days(7),
+                created_at: NOW,
+            },
+            &event("user.create"),
+        )
+        .await
+}
+
+/// A session of `user` with this token hash.
+pub fn session(token_hash: &str, user_id: UserId, second_factor: bool) -> Session {
+    Session {
+        token_hash: token_hash.into(),
+        user_id,
+        csrf_token: "csrf".into(),
+        second_factor,
+        pending_totp: None,
+        created_at: NOW,
+        last_seen_at: NOW,
+        expires_at: NOW + Duration::minutes(if second_factor { 720 } else { 5 }),
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_are_unique_by_e_mail_whatever_the_case() {
     for backend in backends().await {
         let store = backend.open().await;
         let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("Ada@Example.org", Role::Triager, now)
+        let _ = now;
+        let id = account(&*store, "Ada@Example.org", Role::Triager, &[])
             .await
             .expect("created");
-        let again = store
-            .create_user(" ada@example.ORG ", Role::Admin, now)
-            .await;
+        let again = account(&*store, " ada@example.ORG ", Role::Admin, &[]).await;
         assert!(
             matches!(again, Err(StoreError::Conflict(_))),
             "{}: {again:?}",
@@ -50,35 +100,70 @@ async fn accounts_are_unique_by_e_mail_whatever_the_case() {
 async fn a_password_link_works_once_and_not_after_it_expires() {
     for backend in backends().await {
         let store = backend.open().await;
-        let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("a@example.org", Role::Admin, now)
+        let id = account(&*store, "a@example.org", Role::Admin, &[])
+            .await
+            .expect("created");
+        let late = account(&*store, "late@example.org", Role::Viewer, &[])
             .await
             .expect("created");
         store
-            .create_password_link(id, "link-1", now + Duration::hours(24))
+            .sign_in(
+                &session("a-session", id, true),
+                "192.0.2.1",
+                &event("user.login"),
+            )
             .await
-            .expect("link");
-        store
-            .create_password_link(id, "link-2", now + Duration::hours(1))
-            .await
-            .expect("link");
+            .expect("signed in");
 
+        assert_eq!(
+            store
+                .password_link_owner("link-a@example.org", NOW)
+                .await
+                .expect("read"),
+            Some(id)
+        );
         let used = store
-            .set_password_with_link("link-1", "$argon2id$one", now)
+            .set_password_with_link(
+                "link-a@example.org",
+                "$argon2id$one",
+                NOW,
+                &event("user.password_set"),
+            )
             .await
             .expect("set");
         assert_eq!(used, Some(id), "{}", backend.name);
         let user = store.user_by_id(id).await.expect("read").expect("found");
         assert_eq!(user.password_hash.as_deref(), Some("$argon2id$one"));
+        assert_eq!(
+            store.session("a-session").await.expect("read"),
+            None,
+            "{}: a new password ends every session",
+            backend.name
+        );
         let reused = store
-            .set_password_with_link("link-1", "$argon2id$two", now)
+            .set_password_with_link(
+                "link-a@example.org",
+                "$argon2id$two",
+                NOW,
+                &event("user.password_set"),
+            )
             .await
             .expect("ran");
         assert_eq!(reused, None, "{}: a link works once", backend.name);
-        let late = now + Duration::hours(2);
+        assert_eq!(
+            store
+                .password_link_owner("link-a@example.org", NOW)
+                .await
+                .expect("read"),
+            None
+        );
         let expired = store
-            .set_password_with_link("link-2", "$argon2id$two", late)
+            .set_password_with_link(
+                "link-late@example.org",
+                "$argon2id$two",
+                NOW + Duration::days(8),
+                &event("user.password_set"),
+            )
             .await
             .expect("ran");
         assert_eq!(
@@ -86,219 +171,223 @@ async fn a_password_link_works_once_and_not_after_it_expires() {
             "{}: an expired link does nothing",
             backend.name
         );
-        let user = store.user_by_id(id).await.expect("read").expect("found");
-        assert_eq!(user.password_hash.as_deref(), Some("$argon2id$one"));
+        let user = store.user_by_id(late).await.expect("read").expect("found");
+        assert_eq!(user.password_hash, None);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_passwords_lock_the_account_for_their_address_only() {
+async fn an_account_is_made_with_its_teams_and_link_or_not_at_all() {
     for backend in backends().await {
         let store = backend.open().await;
-        let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("m@example.org", Role::Member, now)
-            .await
-            .expect("created");
-        let charge = |client: &'static str| {
-            let store = store.clone();
-            async move {
-                store
-                    .charge_password_attempt(id, client, &sign_in::PASSWORD, now)
-                    .await
-                    .expect("charged")
-            }
+        let shop = crate::triage::spec("Shop", &[]);
+        let shop = cvdesk_domain::product::ProductSpec {
+            team: Some("Web".into()),
+            ..shop
         };
-        for attempt in 1..=4 {
-            assert!(
-                matches!(charge("192.0.2.1").await, Charge::Check { locks: false, record } if record.count == attempt),
-                "{}: attempt {attempt}",
-                backend.name
-            );
-        }
-        assert!(
-            matches!(charge("192.0.2.1").await, Charge::Check { locks: true, .. }),
-            "{}: the fifth attempt locks when wrong",
-            backend.name
-        );
-        assert_eq!(
-            charge("192.0.2.1").await,
-            Charge::Refused {
-                until: now + Duration::minutes(15)
-            },
-            "{}: locked for that address",
-            backend.name
-        );
-        assert!(
-            matches!(charge("198.51.100.7").await, Charge::Check { record, .. } if record.count == 1),
-            "{}: another address is not locked",
-            backend.name
-        );
-        let session = pending("other-address", id, now);
-        store
-            .sign_in(&session, "198.51.100.7", &event("user.password_accepted"))
+        let product = store
+            .create_product(&shop, None, NOW, &event("product.create"))
             .await
-            .expect("signed in");
-        assert!(
-            matches!(charge("198.51.100.7").await, Charge::Check { record, .. } if record.count == 1),
-            "{}: a correct password clears its address's count",
-            backend.name
-        );
-        assert!(
-            matches!(charge("192.0.2.1").await, Charge::Refused { .. }),
-            "{}: and no other",
-            backend.name
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn racing_attempts_are_all_counted() {
-    for backend in backends().await {
-        let store = backend.open().await;
-        let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("r@example.org", Role::Member, now)
+            .expect("product");
+        let products = ["Shop".to_owned()];
+        let member = account(&*store, "m@example.org", Role::Member, &products)
             .await
             .expect("created");
-        let attempts = (0..20).map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                store
-                    .charge_second_factor_attempt(id, &sign_in::SECOND_FACTOR, now)
-                    .await
-                    .expect("charged")
-            })
-        });
-        let mut checked = 0;
-        for attempt in attempts {
-            if matches!(attempt.await.expect("joined"), Charge::Check { .. }) {
-                checked += 1;
-            }
-        }
-        assert_eq!(
-            checked, 5,
-            "{}: only five of twenty racing codes are checked",
-            backend.name
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_a_complete_sign_in_clears_second_factor_failures() {
-    for backend in backends().await {
-        let store = backend.open().await;
-        let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("c@example.org", Role::Member, now)
-            .await
-            .expect("created");
-        for _ in 0..3 {
-            store
-                .charge_second_factor_attempt(id, &sign_in::SECOND_FACTOR, now)
-                .await
-                .expect("charged");
-        }
-        let first = pending("pending-1", id, now);
-        store
-            .sign_in(&first, "192.0.2.1", &event("user.password_accepted"))
-            .await
-            .expect("password accepted");
-        let fourth = store
-            .charge_second_factor_attempt(id, &sign_in::SECOND_FACTOR, now)
-            .await
-            .expect("charged");
-        assert!(
-            matches!(fourth, Charge::Check { record, .. } if record.count == 4),
-            "{}: a correct password does not reset the codes' count: {fourth:?}",
-            backend.name
-        );
-
-        let second = pending("pending-2", id, now);
-        store
-            .sign_in(&second, "192.0.2.1", &event("user.password_accepted"))
-            .await
-            .expect("password accepted again");
-        assert_eq!(
-            store.session("pending-1").await.expect("read"),
-            None,
-            "{}: one waiting session per account",
-            backend.name
-        );
-        let complete = Session {
-            token_hash: "complete".into(),
-            second_factor: true,
-            ..second.clone()
-        };
-        assert!(
-            !store
-                .complete_second_factor("pending-1", &complete, &event("user.login"))
-                .await
-                .expect("ran"),
-            "{}: a replaced session cannot complete",
-            backend.name
-        );
-        assert!(store
-            .complete_second_factor("pending-2", &complete, &event("user.login"))
-            .await
-            .expect("completed"));
-        assert_eq!(
-            store.session("pending-2").await.expect("read"),
-            None,
-            "{}: the waiting token is gone",
-            backend.name
-        );
-        assert!(store
-            .session("complete")
+        let user = store
+            .user_by_id(member)
             .await
             .expect("read")
-            .is_some_and(|session| session.second_factor));
-        let after = store
-            .charge_second_factor_attempt(id, &sign_in::SECOND_FACTOR, now)
-            .await
-            .expect("charged");
+            .expect("found");
+        assert_eq!(user.products, BTreeSet::from([product]), "{}", backend.name);
+
+        let unknown = ["Shop".to_owned(), "Nope".to_owned()];
+        let refused = account(&*store, "n@example.org", Role::Member, &unknown).await;
         assert!(
-            matches!(after, Charge::Check { record, .. } if record.count == 1),
-            "{}: cleared by the complete sign-in",
+            matches!(refused, Err(StoreError::Missing(_))),
+            "{}: {refused:?}",
             backend.name
         );
+        assert_eq!(
+            store.user_by_email("n@example.org").await.expect("read"),
+            None,
+            "{}: a refused grant leaves no account behind",
+            backend.name
+        );
+        assert!(!store
+            .link_usable("link-n@example.org", false, NOW)
+            .await
+            .expect("read"));
+        assert_eq!(store.users().await.expect("list").len(), 1);
+    }
+}
 
-        let third = pending("pending-3", id, now);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn disabling_ends_sessions_and_tokens_and_spares_the_last_admin() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let admin = account(&*store, "root@example.org", Role::Admin, &[])
+            .await
+            .expect("admin");
+        let triager = account(&*store, "t@example.org", Role::Triager, &[])
+            .await
+            .expect("triager");
         store
-            .sign_in(&third, "192.0.2.1", &event("user.password_accepted"))
+            .sign_in(
+                &session("t-session", triager, true),
+                "192.0.2.1",
+                &event("user.login"),
+            )
             .await
-            .expect("password accepted");
-        store.delete_pending_sessions_of(id).await.expect("ended");
-        assert_eq!(store.session("pending-3").await.expect("read"), None);
-        assert!(
-            store.session("complete").await.expect("read").is_some(),
-            "{}: complete sessions stay",
+            .expect("signed in");
+        store
+            .create_api_token(
+                &cvdesk_store::NewApiToken {
+                    user: triager,
+                    token_hash: "t-token",
+                    label: "ci",
+                    created_at: NOW,
+                    expires_at: Some(NOW + Duration::days(90)),
+                },
+                &event("token.create"),
+            )
+            .await
+            .expect("token");
+        store
+            .set_user_disabled(triager, true, NOW, &event("user.disable"))
+            .await
+            .expect("disabled");
+        assert_eq!(store.session("t-session").await.expect("read"), None);
+        assert_eq!(
+            store.user_by_api_token("t-token", NOW).await.expect("read"),
+            None,
+            "{}",
             backend.name
         );
+        let tokens = store.api_tokens(Some(triager)).await.expect("tokens");
+        assert_eq!(tokens[0].state(NOW), cvdesk_store::TokenState::Revoked);
+        store
+            .set_user_disabled(triager, false, NOW, &event("user.enable"))
+            .await
+            .expect("enabled");
+        assert_eq!(
+            store.user_by_api_token("t-token", NOW).await.expect("read"),
+            None,
+            "{}: enabling again does not bring revoked tokens back",
+            backend.name
+        );
+        assert!(
+            !store
+                .user_by_id(triager)
+                .await
+                .expect("read")
+                .expect("found")
+                .disabled
+        );
+
+        let last = store
+            .set_user_disabled(admin, true, NOW, &event("user.disable"))
+            .await;
+        assert!(
+            matches!(last, Err(StoreError::Conflict(_))),
+            "{}: {last:?}",
+            backend.name
+        );
+        assert!(
+            !store
+                .user_by_id(admin)
+                .await
+                .expect("read")
+                .expect("found")
+                .disabled
+        );
+        assert!(matches!(
+            store
+                .set_user_disabled(UserId(admin.0 + 100), true, NOW, &event("user.disable"))
+                .await,
+            Err(StoreError::Missing(_))
+        ));
     }
 }
 
-fn pending(token_hash: &str, user_id: UserId, now: time::OffsetDateTime) -> Session {
-    Session {
-        token_hash: token_hash.into(),
-        user_id,
-        csrf_token: "csrf".into(),
-        second_factor: false,
-        pending_totp: None,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: now + Duration::minutes(5),
-    }
-}
-
-fn event(action: &str) -> AuditEvent {
-    AuditEvent {
-        at: datetime!(2026-05-05 10:00 UTC),
-        actor: None,
-        actor_label: "test".into(),
-        action: action.into(),
-        subject: None,
-        detail: String::new(),
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_password_or_second_factor_ends_the_other_sessions() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        let id = account(&*store, "p@example.org", Role::Viewer, &[])
+            .await
+            .expect("created");
+        for hash in ["here", "elsewhere"] {
+            store
+                .sign_in(&session(hash, id, true), "192.0.2.1", &event("user.login"))
+                .await
+                .expect("signed in");
+        }
+        let still_here = |what: &'static str| {
+            let store = store.clone();
+            let name = backend.name;
+            async move {
+                assert!(
+                    store.session("here").await.expect("read").is_some(),
+                    "{name}: {what}"
+                );
+                assert_eq!(
+                    store.session("elsewhere").await.expect("read"),
+                    None,
+                    "{name}: {what}"
+                );
+            }
+        };
+        store
+            .change_password(id, "$argon2id$new", "here", &event("user.password_change"))
+            .await
+            .expect("changed");
+        still_here("password").await;
+        store
+            .sign_in(
+                &session("elsewhere", id, true),
+                "192.0.2.1",
+                &event("user.login"),
+            )
+            .await
+            .expect("signed in");
+        store
+            .set_pending_totp("here", Some(&[7u8; 20]))
+            .await
+            .expect("offered");
+        let factor = NewSecondFactor {
+            secret: &[7u8; 20],
+            recovery_code_hashes: &["hash-a".to_owned()],
+            confirmed_step: 42,
+        };
+        store
+            .enable_second_factor(id, &factor, "here", &event("user.second_factor_on"))
+            .await
+            .expect("on");
+        still_here("second factor on").await;
+        let here = store.session("here").await.expect("read").expect("found");
+        assert_eq!(here.pending_totp, None, "the offered secret is used up");
+        let user = store.user_by_id(id).await.expect("read").expect("found");
+        assert_eq!(
+            (user.totp_secret.as_deref(), user.totp_last_step),
+            (Some(&[7u8; 20][..]), Some(42))
+        );
+        store
+            .sign_in(
+                &session("elsewhere", id, true),
+                "192.0.2.1",
+                &event("user.login"),
+            )
+            .await
+            .expect("signed in");
+        store
+            .disable_second_factor(id, "here", &event("user.second_factor_off"))
+            .await
+            .expect("off");
+        still_here("second factor off").await;
+        assert!(!store
+            .use_recovery_code(id, "hash-a", NOW)
+            .await
+            .expect("ran"));
     }
 }
 
@@ -307,18 +396,27 @@ async fn second_factor_steps_and_recovery_codes_are_single_use() {
     for backend in backends().await {
         let store = backend.open().await;
         let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("t@example.org", Role::Viewer, now)
+        let id = account(&*store, "t@example.org", Role::Viewer, &[])
             .await
             .expect("created");
         let codes = vec!["hash-a".to_owned(), "hash-b".to_owned()];
+        let factor = NewSecondFactor {
+            secret: &[7u8; 20],
+            recovery_code_hashes: &codes,
+            confirmed_step: 99,
+        };
         store
-            .set_totp(id, Some(&[7u8; 20]), &codes)
+            .enable_second_factor(id, &factor, "no-session", &event("user.second_factor_on"))
             .await
             .expect("enrolled");
         let user = store.user_by_id(id).await.expect("read").expect("found");
         assert_eq!(user.totp_secret, Some(vec![7u8; 20]));
 
+        assert!(
+            !store.use_totp_step(id, 99).await.expect("ran"),
+            "{}: the confirming code's step is used",
+            backend.name
+        );
         assert!(store.use_totp_step(id, 100).await.expect("ran"));
         assert!(
             !store.use_totp_step(id, 100).await.expect("ran"),
@@ -326,7 +424,7 @@ async fn second_factor_steps_and_recovery_codes_are_single_use() {
             backend.name
         );
         assert!(
-            !store.use_totp_step(id, 99).await.expect("ran"),
+            !store.use_totp_step(id, 98).await.expect("ran"),
             "{}: older step",
             backend.name
         );
@@ -345,91 +443,16 @@ async fn second_factor_steps_and_recovery_codes_are_single_use() {
             .await
             .expect("ran"));
 
-        store.set_totp(id, None, &[]).await.expect("removed");
+        store
+            .disable_second_factor(id, "no-session", &event("user.second_factor_off"))
+            .await
+            .expect("removed");
         let user = store.user_by_id(id).await.expect("read").expect("found");
         assert_eq!((user.totp_secret, user.totp_last_step), (None, None));
         assert!(!store
             .use_recovery_code(id, "hash-b", now)
             .await
             .expect("ran"));
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_and_api_tokens() {
-    for backend in backends().await {
-        let store = backend.open().await;
-        let now = datetime!(2026-05-05 10:00 UTC);
-        let id = store
-            .create_user("s@example.org", Role::Triager, now)
-            .await
-            .expect("created");
-        let session = Session {
-            token_hash: "session-hash".into(),
-            user_id: id,
-            csrf_token: "csrf".into(),
-            second_factor: false,
-            pending_totp: None,
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + Duration::hours(12),
-        };
-        store
-            .sign_in(&session, "192.0.2.1", &event("user.password_accepted"))
-            .await
-            .expect("created");
-        assert_eq!(
-            store.session("session-hash").await.expect("read"),
-            Some(session.clone())
-        );
-        let complete = Session {
-            token_hash: "session-hash-2".into(),
-            second_factor: true,
-            ..session.clone()
-        };
-        assert!(store
-            .complete_second_factor("session-hash", &complete, &event("user.login"))
-            .await
-            .expect("done"));
-        store
-            .set_pending_totp("session-hash-2", Some(&[1u8; 20]))
-            .await
-            .expect("kept");
-        store
-            .touch_session("session-hash-2", now + Duration::minutes(5))
-            .await
-            .expect("touched");
-        let read = store
-            .session("session-hash-2")
-            .await
-            .expect("read")
-            .expect("found");
-        assert!(read.second_factor);
-        assert_eq!(read.pending_totp, Some(vec![1u8; 20]));
-        assert_eq!(read.last_seen_at, now + Duration::minutes(5));
-        store.delete_sessions_of(id).await.expect("deleted");
-        assert_eq!(
-            store.session("session-hash-2").await.expect("read"),
-            None,
-            "{}",
-            backend.name
-        );
-
-        store
-            .create_api_token(id, "api-hash", "ci", now)
-            .await
-            .expect("token");
-        let holder = store
-            .user_by_api_token("api-hash", now)
-            .await
-            .expect("read")
-            .expect("found");
-        assert_eq!(holder.id, id);
-        assert!(store
-            .user_by_api_token("other", now)
-            .await
-            .expect("read")
-            .is_none());
     }
 }
 
@@ -449,7 +472,13 @@ async fn a_setup_link_creates_the_first_admin_only() {
         let late = now + Duration::hours(25);
         assert_eq!(
             store
-                .create_first_admin("setup-1", "root@example.org", "$argon2id$x", late)
+                .create_first_admin(
+                    "setup-1",
+                    "root@example.org",
+                    "$argon2id$x",
+                    late,
+                    &event("user.create_first_admin")
+                )
                 .await
                 .expect("ran"),
             None,
@@ -461,7 +490,13 @@ async fn a_setup_link_creates_the_first_admin_only() {
             .await
             .expect("link");
         let admin = store
-            .create_first_admin("setup-3", "Root@Example.org", "$argon2id$x", late)
+            .create_first_admin(
+                "setup-3",
+                "Root@Example.org",
+                "$argon2id$x",
+                late,
+                &event("user.create_first_admin"),
+            )
             .await
             .expect("ran")
             .expect("created");
@@ -472,7 +507,13 @@ async fn a_setup_link_creates_the_first_admin_only() {
         );
         assert_eq!(
             store
-                .create_first_admin("setup-2", "two@example.org", "$argon2id$y", now)
+                .create_first_admin(
+                    "setup-2",
+                    "two@example.org",
+                    "$argon2id$y",
+                    now,
+                    &event("user.create_first_admin")
+                )
                 .await
                 .expect("ran"),
             None,
@@ -489,7 +530,10 @@ async fn settings_are_kept_by_key() {
         let now = datetime!(2026-05-05 10:00 UTC);
         let key = cvdesk_store::REQUIRE_SECOND_FACTOR;
         assert_eq!(store.setting(key).await.expect("read"), None);
-        store.put_setting(key, "true", now).await.expect("put");
+        store
+            .change_setting(key, "true", now, &event("settings.require_second_factor"))
+            .await
+            .expect("put");
         store
             .put_setting(key, "false", now)
             .await

@@ -2,7 +2,9 @@
 
 mod abuse;
 mod accounts;
+mod accounts_audit;
 mod advisories;
+mod api_tokens;
 mod audit;
 mod audit_atomic;
 mod audit_batches;
@@ -19,6 +21,7 @@ mod reminders;
 mod report_files;
 mod reports;
 mod search;
+mod sign_in;
 mod staff;
 mod thanks;
 mod times;

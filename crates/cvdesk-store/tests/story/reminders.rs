@@ -213,7 +213,24 @@ async fn a_team_keeps_its_notice_addresses() {
     for backend in backends().await {
         let store = backend.open().await;
         let now = datetime!(2026-05-04 09:00 UTC);
-        let team = store.create_team("Payments", now).await.expect("team");
+        let product = |name: &str, team: Option<&str>| cvdesk_domain::product::ProductSpec {
+            name: name.to_owned(),
+            team: team.map(str::to_owned),
+            business_context: None,
+            criticality: cvdesk_domain::priority::Criticality::Medium,
+            hostnames: Vec::new(),
+            url_prefixes: Vec::new(),
+            aliases: Vec::new(),
+        };
+        store
+            .create_product(
+                &product("Checkout", Some("Payments")),
+                None,
+                now,
+                &triager(),
+            )
+            .await
+            .expect("product");
         let listed = store.teams().await.expect("teams");
         assert!(listed[0].recipients.is_empty(), "{}", backend.name);
         let addresses = [
@@ -221,16 +238,22 @@ async fn a_team_keeps_its_notice_addresses() {
             "oncall@example.org".to_owned(),
         ];
         store
-            .set_team_recipients(team, &addresses)
+            .create_product(
+                &product("Wallet", Some("Payments")),
+                Some(&addresses),
+                now,
+                &triager(),
+            )
             .await
             .expect("set");
         let listed = store.teams().await.expect("teams");
         assert_eq!(listed[0].recipients, addresses, "{}", backend.name);
         assert!(matches!(
             store
-                .set_team_recipients(cvdesk_domain::staff::TeamId(team.0 + 100), &addresses)
+                .create_product(&product("Loose", None), Some(&addresses), now, &triager())
                 .await,
             Err(StoreError::Missing(_))
         ));
+        assert_eq!(store.products().await.expect("list").len(), 2);
     }
 }

@@ -19,7 +19,7 @@ use time::Duration;
 use crate::backends::backends;
 use crate::staff::triager;
 
-fn spec(name: &str, hostnames: &[&str]) -> ProductSpec {
+pub fn spec(name: &str, hostnames: &[&str]) -> ProductSpec {
     ProductSpec {
         name: name.to_owned(),
         team: None,
@@ -74,18 +74,23 @@ async fn products_and_teams() {
     for backend in backends().await {
         let store = backend.open().await;
         let now = datetime!(2026-01-01 00:00 UTC);
-        let team = store.create_team("Web", now).await.expect("team");
-        assert!(matches!(
-            store.create_team("Web", now).await,
-            Err(StoreError::Conflict(_))
-        ));
         let mut shop = spec("Shop", &["shop.example.org", "*.shop.example.org"]);
-        shop.team = Some(team);
-        let id = store.create_product(&shop, now).await.expect("product");
+        shop.team = Some("Web".to_owned());
+        let id = store
+            .create_product(&shop, None, now, &triager())
+            .await
+            .expect("product");
         assert!(matches!(
-            store.create_product(&shop, now).await,
+            store.create_product(&shop, None, now, &triager()).await,
             Err(StoreError::Conflict(_))
         ));
+        let mut blog = spec("Blog", &[]);
+        blog.team = Some("Web".to_owned());
+        let blog = store
+            .create_product(&blog, None, now, &triager())
+            .await
+            .expect("a second product of the same team");
+        assert_eq!(store.teams().await.expect("teams").len(), 1);
         let product = store.product(id).await.expect("read").expect("found");
         assert_eq!(
             product.hostnames,
@@ -95,25 +100,42 @@ async fn products_and_teams() {
         assert_eq!(product.criticality, Criticality::High);
         shop.criticality = Criticality::Critical;
         shop.aliases.clear();
-        store.update_product(id, &shop).await.expect("updated");
-        let products = store.products().await.expect("list");
-        assert_eq!(products.len(), 1);
-        assert_eq!(products[0].criticality, Criticality::Critical);
-        assert!(products[0].aliases.is_empty(), "{}", backend.name);
-
-        let member = store
-            .create_user("m@example.org", cvdesk_domain::staff::Role::Member, now)
+        store
+            .update_product(id, &shop, now, &triager())
             .await
-            .expect("user");
-        store.grant_product(member, "Shop").await.expect("granted");
+            .expect("updated");
+        let products = store.products().await.expect("list");
+        assert_eq!(products.len(), 2);
+        assert_eq!(products[1].criticality, Criticality::Critical);
+        assert!(products[1].aliases.is_empty(), "{}", backend.name);
+
+        let member = crate::accounts::account(
+            &*store,
+            "m@example.org",
+            cvdesk_domain::staff::Role::Member,
+            &["Shop".to_owned()],
+        )
+        .await
+        .expect("user");
         let user = store
             .user_by_id(member)
             .await
             .expect("read")
             .expect("found");
-        assert_eq!(user.products, BTreeSet::from([id]), "{}", backend.name);
+        assert_eq!(
+            user.products,
+            BTreeSet::from([id, blog]),
+            "{}: the team's products",
+            backend.name
+        );
         assert!(matches!(
-            store.grant_product(member, "Nope").await,
+            crate::accounts::account(
+                &*store,
+                "n@example.org",
+                cvdesk_domain::staff::Role::Member,
+                &["Nope".to_owned()],
+            )
+            .await,
             Err(StoreError::Missing(_))
         ));
     }
@@ -125,11 +147,11 @@ async fn the_queue_filters_searches_and_pages() {
         let store = backend.open().await;
         let now = datetime!(2026-01-01 00:00 UTC);
         let shop = store
-            .create_product(&spec("Shop", &[]), now)
+            .create_product(&spec("Shop", &[]), None, now, &triager())
             .await
             .expect("product");
         let blog = store
-            .create_product(&spec("Blog", &[]), now)
+            .create_product(&spec("Blog", &[]), None, now, &triager())
             .await
             .expect("product");
         let critical = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";

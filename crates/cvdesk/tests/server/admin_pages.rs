@@ -35,6 +35,44 @@ async fn admins_keep_the_inventory_that_routes_reports() {
         "each field named"
     );
     assert!(html.contains("value=\"Router\""), "input kept");
+    let refused = admin
+        .post(app.at("/staff/products"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Router"),
+            ("team", "Firmware"),
+            ("criticality", "extreme"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 422);
+    assert!(
+        !refused
+            .text()
+            .await
+            .expect("html")
+            .contains("<option value=\"Firmware\">"),
+        "a refused product creates no team"
+    );
+    let long_team = "t".repeat(101);
+    let refused = admin
+        .post(app.at("/staff/products"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Router"),
+            ("team", long_team.as_str()),
+            ("criticality", "high"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .expect("html")
+        .contains("href=\"#team\""));
     let good = admin
         .post(app.at("/staff/products"))
         .form(&[

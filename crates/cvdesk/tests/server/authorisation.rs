@@ -242,6 +242,10 @@ fn matrix() -> Vec<Row> {
             PAGE_ADMIN,
         ),
         row("GET", "/staff/products/{id}", "", PAGE_ADMIN),
+        row("GET", "/staff/users", "", PAGE_ADMIN),
+        row("POST", "/staff/users/{id}/disable", "", PAGE_ADMIN),
+        row("POST", "/staff/users/{id}/enable", "", PAGE_ADMIN),
+        row("POST", "/staff/tokens/{id}/revoke", "", PAGE_ADMIN),
         row(
             "POST",
             "/staff/products/{id}",

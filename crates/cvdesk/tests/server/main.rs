@@ -2,6 +2,7 @@
 //! temporary data folder and talks HTTP to it.
 
 mod abuse;
+mod accounts;
 mod admin_pages;
 mod advisories;
 mod app;

@@ -366,3 +366,78 @@ async fn an_overlong_e_mail_is_refused_and_recorded_short() {
         "the label is cut to an e-mail address's length"
     );
 }
+
+/// Every `Set-Cookie` header of an answer.
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_sign_in_form_cookie_is_host_only_over_https_and_forgotten_after_sign_in() {
+    let app = TestApp::start_with(&["--public-url", "https://desk.example.org"]);
+    let line = app.printed_line("/staff/setup/");
+    let path = &line[line.find("/staff/setup/").expect("path")..];
+    let setup = browser()
+        .post(app.at(path.trim()))
+        .form(&[
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+            ("confirmation", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(setup.status(), 303);
+    // The test talks plain HTTP to the desk, so it carries the Secure cookies by hand.
+    let client = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let page = client
+        .get(app.at("/staff/login"))
+        .send()
+        .await
+        .expect("sent");
+    let cookies = set_cookies(&page);
+    let login = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-cvdesk_login="))
+        .unwrap_or_else(|| panic!("{cookies:?}"));
+    assert!(
+        login.contains("; Path=/;") && login.ends_with("; Secure"),
+        "{login}"
+    );
+    let pair = login.split(';').next().expect("pair").to_owned();
+    let token = csrf_token(&page.text().await.expect("html"));
+    let signed_in = client
+        .post(app.at("/staff/login"))
+        .header("cookie", pair)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", ADMIN_EMAIL),
+            ("password", ADMIN_PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(signed_in.status(), 303);
+    let cookies = set_cookies(&signed_in);
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-cvdesk_session=") && c.ends_with("; Secure")),
+        "{cookies:?}"
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-cvdesk_login=;") && c.contains("Max-Age=0")),
+        "the form's cookie is forgotten: {cookies:?}"
+    );
+}

@@ -175,14 +175,19 @@ async fn an_admin_can_require_two_factors() {
 async fn admin_with_second_factor(app: &TestApp) -> TotpSecret {
     create_first_admin(app).await;
     let (admin, _) = sign_in(app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let token = csrf_token(&html(&admin, app.at("/staff/account")).await);
+    enrol(app, &admin).await
+}
+
+/// Enrols a second factor for the signed-in `admin` and returns its secret.
+async fn enrol(app: &TestApp, admin: &Client) -> TotpSecret {
+    let token = csrf_token(&html(admin, app.at("/staff/account")).await);
     admin
         .post(app.at("/staff/account/two-factor/start"))
         .form(&[("csrf_token", token.as_str())])
         .send()
         .await
         .expect("sent");
-    let page = html(&admin, app.at("/staff/account")).await;
+    let page = html(admin, app.at("/staff/account")).await;
     let secret = TotpSecret::from_bytes(base32_decode(between(&page, "id=\"totp-secret\">", "<")))
         .expect("secret");
     let code = totp::code_at(
@@ -344,4 +349,40 @@ async fn the_waiting_session_is_short_single_and_replaced_on_success() {
     assert_eq!(stale.status(), 303, "the waiting token never signs in");
     let signed_in = second.get(app.at("/staff")).send().await.expect("sent");
     assert_eq!(signed_in.status(), 200, "the new token is signed in");
+}
+
+#[tokio::test]
+async fn turning_two_factor_on_or_off_signs_out_the_other_sessions() {
+    let app = TestApp::start();
+    create_first_admin(&app).await;
+    let (elsewhere, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let (here, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    enrol(&app, &here).await;
+    let home = |client: Client| {
+        let url = app.at("/staff");
+        async move { client.get(url).send().await.expect("sent").status() }
+    };
+    assert_eq!(home(here.clone()).await, 200, "this session stays");
+    assert_eq!(home(elsewhere).await, 303, "the other one ends");
+    let (waiting, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(status, 303, "a new sign-in waits for the code");
+    let token = csrf_token(&html(&here, app.at("/staff/account")).await);
+    let off = here
+        .post(app.at("/staff/account/two-factor/remove"))
+        .form(&[("csrf_token", token.as_str()), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(off.status(), 303);
+    assert_eq!(home(here).await, 200);
+    let code_page = waiting
+        .get(app.at("/staff/login/code"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        code_page.headers()["location"],
+        "/staff/login",
+        "the waiting sign-in ended too"
+    );
 }

@@ -1,6 +1,8 @@
 //! The signed-in person's own account: password change and two-factor sign-in (enrolment
 //! by QR code or key, recovery codes shown once), and for admins the rule that every
-//! account must use two factors.
+//! account must use two factors. Each change is one store call that records its audit
+//! entry in the same transaction, and a new password or second factor signs the account
+//! out everywhere else.
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -8,9 +10,9 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cvdesk_domain::staff::Role;
+use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::totp::{self, TotpSecret};
-use cvdesk_store::REQUIRE_SECOND_FACTOR;
+use cvdesk_store::{NewSecondFactor, REQUIRE_SECOND_FACTOR};
 use qrcode::render::svg;
 use qrcode::QrCode;
 use serde::Deserialize;
@@ -149,16 +151,18 @@ pub async fn post_password(
         .await;
     }
     let hash = password::hash(submitted.password).await?;
-    state.store.set_password(staff.user.id, &hash).await?;
-    audit::record(
+    let entry = audit::event(
         &state,
         Some(&staff.user),
         "",
         "user.password_change",
         None,
-        "",
-    )
-    .await?;
+        "other sessions ended",
+    );
+    state
+        .store
+        .change_password(staff.user.id, &hash, &staff.session.token_hash, &entry)
+        .await?;
     Ok(Redirect::to("/staff/account?done=password").into_response())
 }
 
@@ -219,24 +223,23 @@ pub async fn post_two_factor_confirm(
         }
     };
     let codes = totp::recovery_codes(&random_bytes()?);
-    state
-        .store
-        .set_totp(staff.user.id, Some(secret.as_bytes()), &codes.hashes)
-        .await?;
-    state.store.use_totp_step(staff.user.id, step).await?;
-    state
-        .store
-        .set_pending_totp(&staff.session.token_hash, None)
-        .await?;
-    audit::record(
+    let factor = NewSecondFactor {
+        secret: secret.as_bytes(),
+        recovery_code_hashes: &codes.hashes,
+        confirmed_step: step,
+    };
+    let entry = audit::event(
         &state,
         Some(&staff.user),
         "",
         "user.second_factor_on",
         None,
-        "",
-    )
-    .await?;
+        "other sessions ended",
+    );
+    state
+        .store
+        .enable_second_factor(staff.user.id, &factor, &staff.session.token_hash, &entry)
+        .await?;
     staff.user.totp_secret = Some(secret.as_bytes().to_vec());
     staff.session.pending_totp = None;
     show(&state, &staff, None, None, codes.display, StatusCode::OK).await
@@ -280,16 +283,18 @@ pub async fn post_two_factor_remove(
         )
         .await;
     }
-    state.store.set_totp(staff.user.id, None, &[]).await?;
-    audit::record(
+    let entry = audit::event(
         &state,
         Some(&staff.user),
         "",
         "user.second_factor_off",
         None,
-        "",
-    )
-    .await?;
+        "other sessions ended",
+    );
+    state
+        .store
+        .disable_second_factor(staff.user.id, &staff.session.token_hash, &entry)
+        .await?;
     Ok(Redirect::to("/staff/account?done=off").into_response())
 }
 
@@ -307,28 +312,26 @@ pub async fn post_require_second_factor(
 ) -> Result<Response, PageError> {
     let submitted = form(submitted)?;
     staff.check_csrf(&submitted.csrf_token)?;
-    if staff.user.role != Role::Admin {
-        return Err(
-            WebError::Forbidden("Only an admin changes the desk's security rules.".into()).into(),
-        );
-    }
+    staff.require(
+        StaffAction::ManageSettings,
+        "Only an admin changes the desk's security rules.",
+    )?;
     let value = if submitted.value == "yes" {
         "true"
     } else {
         "false"
     };
-    state
-        .store
-        .put_setting(REQUIRE_SECOND_FACTOR, value, state.clock.now())
-        .await?;
-    audit::record(
+    let entry = audit::event(
         &state,
         Some(&staff.user),
         "",
         "settings.require_second_factor",
         None,
         value,
-    )
-    .await?;
+    );
+    state
+        .store
+        .change_setting(REQUIRE_SECOND_FACTOR, value, state.clock.now(), &entry)
+        .await?;
     Ok(Redirect::to("/staff/account?done=rule").into_response())
 }

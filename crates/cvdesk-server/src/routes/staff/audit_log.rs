@@ -5,12 +5,12 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::audit::ChainedEntry;
 use serde::Deserialize;
 
 use crate::auth::{audit as record, StaffUser};
-use crate::error::{PageError, WebError};
+use crate::error::PageError;
 use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::views::render;
@@ -19,6 +19,8 @@ use crate::AppState;
 const PAGE_SIZE: i64 = 100;
 /// Entries read at a time while verifying: the memory verification takes.
 const VERIFY_BATCH: i64 = 1_000;
+
+const REFUSAL: &str = "Only admins read the audit log.";
 
 #[derive(Template)]
 #[template(path = "staff/audit.html")]
@@ -36,14 +38,6 @@ struct AuditPage {
 #[serde(default)]
 pub struct AuditQuery {
     before: Option<i64>,
-}
-
-fn admin_only(staff: &StaffUser) -> Result<(), PageError> {
-    if access::check(&staff.user.actor(), StaffAction::ViewAuditLog, None).is_allowed() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden("Only admins read the audit log.".into()).into())
-    }
 }
 
 async fn show(
@@ -78,7 +72,7 @@ pub async fn get_audit(
     staff: StaffUser,
     Query(query): Query<AuditQuery>,
 ) -> Result<Response, PageError> {
-    admin_only(&staff)?;
+    staff.require(StaffAction::ViewAuditLog, REFUSAL)?;
     record::record(&state, Some(&staff.user), "", "audit.view", None, "").await?;
     show(&state, &staff, query.before, None).await
 }
@@ -96,7 +90,7 @@ pub async fn post_verify(
 ) -> Result<Response, PageError> {
     let submitted = form(submitted)?;
     staff.check_csrf(&submitted.csrf_token)?;
-    admin_only(&staff)?;
+    staff.require(StaffAction::ViewAuditLog, REFUSAL)?;
     let outcome = match state.store.verify_audit_chain(VERIFY_BATCH).await? {
         Ok(verified) => (
             true,

@@ -1,5 +1,6 @@
 //! What every signed-in staff page shows around its content.
 
+use cvdesk_domain::access::{self, StaffAction};
 use cvdesk_domain::staff::Role;
 
 use crate::auth::StaffUser;
@@ -9,6 +10,7 @@ pub struct StaffLayout {
     pub organization_name: String,
     pub email: String,
     pub role: Role,
+    /// Whether the admin pages are this person's to use (and so in the navigation).
     pub is_admin: bool,
     pub csrf_token: String,
 }
@@ -19,7 +21,8 @@ impl StaffLayout {
             organization_name: state.settings.organization_name.clone(),
             email: staff.user.email.clone(),
             role: staff.user.role,
-            is_admin: staff.user.role == Role::Admin,
+            is_admin: access::check(&staff.user.actor(), StaffAction::ManageSettings, None)
+                .is_allowed(),
             csrf_token: staff.session.csrf_token.clone(),
         }
     }

@@ -154,23 +154,22 @@ pub async fn post_setup(
     }
     let hash = password::hash(submitted.password).await?;
     let now = state.clock.now();
+    let label = email.to_lowercase();
+    let entry = audit::event(
+        &state,
+        None,
+        &label,
+        "user.create_first_admin",
+        Some(&label),
+        "with the set-up link",
+    );
     let created = state
         .store
-        .create_first_admin(&SecretToken::hash_of(&token), email, &hash, now)
+        .create_first_admin(&SecretToken::hash_of(&token), email, &hash, now, &entry)
         .await?;
-    let Some(admin) = created else {
+    if created.is_none() {
         return setup_page(&state, &token, email, Some(LINK_USED));
-    };
-    let user = state.store.user_by_id(admin).await?;
-    audit::record(
-        &state,
-        user.as_ref(),
-        email,
-        "user.create_first_admin",
-        Some(email),
-        "",
-    )
-    .await?;
+    }
     Ok(Redirect::to("/staff/login?done=password").into_response())
 }
 
@@ -192,30 +191,36 @@ pub async fn post_password_link(
 ) -> Result<Response, PageError> {
     throttle(&state, &client).await?;
     let submitted = form(submitted)?;
-    if !usable(&state, &token, false).await? {
+    let token_hash = SecretToken::hash_of(&token);
+    let owner = match state
+        .store
+        .password_link_owner(&token_hash, state.clock.now())
+        .await?
+    {
+        Some(owner) => state.store.user_by_id(owner).await?,
+        None => None,
+    };
+    let Some(owner) = owner else {
         return password_page(&state, &token, Some(LINK_USED));
-    }
+    };
     if let Err(message) = password::check_new(&submitted.password, &submitted.confirmation) {
         return password_page(&state, &token, Some(&message));
     }
     let hash = password::hash(submitted.password).await?;
-    let now = state.clock.now();
-    let Some(user_id) = state
-        .store
-        .set_password_with_link(&SecretToken::hash_of(&token), &hash, now)
-        .await?
-    else {
-        return password_page(&state, &token, Some(LINK_USED));
-    };
-    let user = state.store.user_by_id(user_id).await?;
-    audit::record(
+    let entry = audit::event(
         &state,
-        user.as_ref(),
+        Some(&owner),
         "",
         "user.password_set",
         None,
         "with a one-time link",
-    )
-    .await?;
+    );
+    let set = state
+        .store
+        .set_password_with_link(&token_hash, &hash, state.clock.now(), &entry)
+        .await?;
+    if set.is_none() {
+        return password_page(&state, &token, Some(LINK_USED));
+    }
     Ok(Redirect::to("/staff/login?done=password").into_response())
 }

@@ -12,6 +12,7 @@ mod products;
 mod queue;
 mod report;
 mod sign_in;
+mod users;
 
 use axum::extract::rejection::FormRejection;
 use axum::Form;
@@ -52,6 +53,10 @@ pub fn routes() -> RouteTable {
         .route("/reports/{reference}/messages", post(report::post_message))
         .route("/reports/{reference}/decrypt", post(report::post_decrypt))
         .route("/cvss", get(report::get_cvss))
+        .route("/users", get(users::get_users))
+        .route("/users/{id}/disable", post(users::post_disable))
+        .route("/users/{id}/enable", post(users::post_enable))
+        .route("/tokens/{id}/revoke", post(users::post_revoke_token))
         .route("/reports/{reference}/purge", post(report::post_purge))
         .route(
             "/reports/{reference}/root-cause",

@@ -7,19 +7,21 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::policy::{PolicyErrors, PolicyInput, PolicySettings};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::auth::{audit, StaffUser};
-use crate::error::{PageError, WebError};
+use crate::error::PageError;
 use crate::routes::policy::has_encryption_key;
 use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::security_txt;
 use crate::views::render;
 use crate::AppState;
+
+const REFUSAL: &str = "Only admins edit the disclosure policy.";
 
 #[derive(Template)]
 #[template(path = "staff/policy.html")]
@@ -85,20 +87,12 @@ pub struct Published {
     version: String,
 }
 
-fn admin_only(staff: &StaffUser) -> Result<(), PageError> {
-    if access::check(&staff.user.actor(), StaffAction::ManageSettings, None).is_allowed() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden("Only admins edit the disclosure policy.".into()).into())
-    }
-}
-
 pub async fn get_policy(
     State(state): State<AppState>,
     staff: StaffUser,
     published: Result<Query<Published>, QueryRejection>,
 ) -> Result<Response, PageError> {
-    admin_only(&staff)?;
+    staff.require(StaffAction::ManageSettings, REFUSAL)?;
     let current = state
         .store
         .current_policy()
@@ -125,7 +119,7 @@ pub async fn post_policy(
     staff: StaffUser,
     submitted: Result<Form<PolicyForm>, FormRejection>,
 ) -> Result<Response, PageError> {
-    admin_only(&staff)?;
+    staff.require(StaffAction::ManageSettings, REFUSAL)?;
     let submitted = form(submitted)?;
     staff.check_csrf(&submitted.csrf_token)?;
     let input = PolicyInput {

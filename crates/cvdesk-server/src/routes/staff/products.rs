@@ -1,6 +1,7 @@
 //! The product inventory for admins: name, owning team, business context and criticality
 //! (triage stage one, "understanding"), and the host names, URL prefixes and aliases that
-//! route incoming reports.
+//! route incoming reports. A new team name creates the team with the product, in the
+//! product's transaction, once the whole form is right.
 
 use askama::Template;
 use axum::extract::rejection::FormRejection;
@@ -8,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use cvdesk_domain::access::{self, StaffAction};
+use cvdesk_domain::access::StaffAction;
 use cvdesk_domain::priority::Criticality;
 use cvdesk_domain::product::{parse_product, ProductInput};
 use cvdesk_domain::staff::ProductId;
@@ -21,6 +22,8 @@ use crate::routes::staff::form;
 use crate::routes::staff::layout::StaffLayout;
 use crate::views::render;
 use crate::AppState;
+
+const REFUSAL: &str = "Only admins manage the product inventory.";
 
 #[derive(Template)]
 #[template(path = "staff/products.html")]
@@ -60,14 +63,6 @@ pub struct ProductForm {
 #[serde(default)]
 pub struct ProductsQuery {
     done: String,
-}
-
-fn admin_only(staff: &StaffUser) -> Result<(), PageError> {
-    if access::check(&staff.user.actor(), StaffAction::ManageProducts, None).is_allowed() {
-        Ok(())
-    } else {
-        Err(WebError::Forbidden("Only admins manage the product inventory.".into()).into())
-    }
 }
 
 async fn show(
@@ -110,7 +105,7 @@ pub async fn get_products(
     staff: StaffUser,
     Query(query): Query<ProductsQuery>,
 ) -> Result<Response, PageError> {
-    admin_only(&staff)?;
+    staff.require(StaffAction::ManageProducts, REFUSAL)?;
     let notice = (query.done == "saved").then_some("Saved.");
     let input = ProductForm {
         criticality: "medium".into(),
@@ -124,7 +119,7 @@ pub async fn get_product(
     staff: StaffUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    admin_only(&staff)?;
+    staff.require(StaffAction::ManageProducts, REFUSAL)?;
     let id = ProductId(id.parse().map_err(|_| WebError::NotFound)?);
     let product = state.store.product(id).await?.ok_or(WebError::NotFound)?;
     let input = ProductForm {
@@ -165,32 +160,10 @@ async fn save(
     submitted: ProductForm,
 ) -> Result<Response, PageError> {
     staff.check_csrf(&submitted.csrf_token)?;
-    admin_only(&staff)?;
-    let now = state.clock.now();
-    let team_name = submitted.team.trim();
-    let team = if team_name.is_empty() {
-        None
-    } else {
-        match state
-            .store
-            .teams()
-            .await?
-            .into_iter()
-            .find(|t| t.name == team_name)
-        {
-            Some(team) => Some(team.id),
-            None if team_name.chars().count() <= 100 => {
-                Some(state.store.create_team(team_name, now).await?)
-            }
-            None => {
-                let errors = vec![("team", "A team name has at most 100 characters.".to_owned())];
-                return show(&state, &staff, editing, submitted, errors, None).await;
-            }
-        }
-    };
+    staff.require(StaffAction::ManageProducts, REFUSAL)?;
     let input = ProductInput {
         name: submitted.name.clone(),
-        team,
+        team: submitted.team.clone(),
         business_context: submitted.business_context.clone(),
         criticality: submitted.criticality.clone(),
         hostnames: submitted.hostnames.clone(),
@@ -207,13 +180,31 @@ async fn save(
             return show(&state, &staff, editing, submitted, errors, None).await;
         }
     };
-    let saved = match editing {
-        Some(id) => state.store.update_product(id, &spec).await.map(|()| id),
-        None => state.store.create_product(&spec, now).await,
+    let now = state.clock.now();
+    let (action, detail) = match editing {
+        Some(id) => ("product.update", format!("{{\"id\":{}}}", id.0)),
+        None => ("product.create", String::new()),
     };
-    let id = match saved {
-        Ok(id) => id,
-        Err(StoreError::Conflict(message) | StoreError::Missing(message)) => {
+    let entry = audit::event(
+        &state,
+        Some(&staff.user),
+        "",
+        action,
+        Some(&spec.name),
+        detail,
+    );
+    // The product, the team it names and the audit entry are saved together or not at all.
+    let saved = match editing {
+        Some(id) => state.store.update_product(id, &spec, now, &entry).await,
+        None => state
+            .store
+            .create_product(&spec, None, now, &entry)
+            .await
+            .map(drop),
+    };
+    match saved {
+        Ok(()) => {}
+        Err(StoreError::Conflict(message)) => {
             return show(
                 &state,
                 &staff,
@@ -224,16 +215,8 @@ async fn save(
             )
             .await;
         }
+        Err(StoreError::Missing(_)) => return Err(WebError::NotFound.into()),
         Err(other) => return Err(other.into()),
-    };
-    audit::record(
-        &state,
-        Some(&staff.user),
-        "",
-        "product.save",
-        Some(&spec.name),
-        id.0.to_string(),
-    )
-    .await?;
+    }
     Ok(Redirect::to("/staff/products?done=saved").into_response())
 }

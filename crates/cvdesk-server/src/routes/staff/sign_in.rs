@@ -13,9 +13,11 @@ use cvdesk_domain::secret::SecretToken;
 use cvdesk_domain::sign_in::{self, Charge};
 use cvdesk_domain::totp::{self, TotpSecret};
 use serde::Deserialize;
+use time::Duration;
 
 use crate::auth::session::{
-    self, current_session, new_session, read_cookie, session_cookie, set_cookie_header,
+    self, clear_cookie, cookie, cookie_name, current_session, new_session, read_cookie,
+    session_cookie, set_cookie_header, set_cookie_headers, SESSION_COOKIE,
 };
 use crate::auth::{audit, password};
 use crate::client_address::ClientAddress;
@@ -26,7 +28,10 @@ use crate::routes::staff::form;
 use crate::views::render;
 use crate::AppState;
 
-const LOGIN_CSRF_COOKIE: &str = "cvdesk_login";
+/// Carries the sign-in form's CSRF token; forgotten once the password is accepted.
+const LOGIN_COOKIE: &str = "cvdesk_login";
+/// How long a sign-in form stays usable.
+const LOGIN_FORM_LIFETIME: Duration = Duration::hours(1);
 /// The longest e-mail address there can be (RFC 5321's path limit less its brackets).
 pub const EMAIL_MAX_BYTES: usize = 254;
 const SIGN_IN_FAILED: &str = "The e-mail or password is wrong, or the account is locked for \
@@ -82,14 +87,11 @@ fn login_page(
     notice: Option<&str>,
 ) -> Result<Response, PageError> {
     let csrf_token = random::secret_token()?;
-    let secure = if state.settings.uses_tls() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={}; Path=/staff; HttpOnly; SameSite=Strict; Max-Age=3600{secure}",
-        csrf_token.as_str()
+    let cookie = cookie(
+        state,
+        LOGIN_COOKIE,
+        csrf_token.as_str(),
+        LOGIN_FORM_LIFETIME,
     );
     let page = render(&LoginPage {
         organization_name: &state.settings.organization_name,
@@ -126,7 +128,7 @@ pub async fn post_login(
 ) -> Result<Response, PageError> {
     throttle(&state, &client).await?;
     let submitted = form(submitted)?;
-    let expected = read_cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = read_cookie(&headers, &cookie_name(&state, LOGIN_COOKIE)).unwrap_or_default();
     if expected.is_empty()
         || !session::constant_time_eq(expected.as_bytes(), submitted.csrf_token.as_bytes())
     {
@@ -168,7 +170,7 @@ pub async fn post_login(
         Some(user) if password_matches && !locked => user,
         other => return sign_in_failed(&state, other.as_ref(), &submitted.email, &client).await,
     };
-    if let Some(token) = read_cookie(&headers, session::cookie_name(&state)) {
+    if let Some(token) = read_cookie(&headers, &cookie_name(&state, SESSION_COOKIE)) {
         // A new session at every sign-in: an old cookie never becomes a signed-in one.
         state
             .store
@@ -192,7 +194,10 @@ pub async fn post_login(
     );
     state.store.sign_in(&new, client.as_str(), &entry).await?;
     Ok((
-        set_cookie_header(session_cookie(&state, &token, &new)),
+        set_cookie_headers(
+            session_cookie(&state, &token, &new),
+            clear_cookie(&state, LOGIN_COOKIE),
+        ),
         Redirect::to(next),
     )
         .into_response())
@@ -401,7 +406,7 @@ pub async fn post_logout(
         audit::record(&state, Some(&user), "", "user.logout", None, "").await?;
     }
     Ok((
-        set_cookie_header(session::clear_cookie(&state)),
+        set_cookie_header(clear_cookie(&state, SESSION_COOKIE)),
         Redirect::to("/staff/login?done=signed-out"),
     )
         .into_response())
