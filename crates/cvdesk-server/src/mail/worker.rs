@@ -182,3 +182,63 @@ fn reply_address(replies: Option<&ReplyAddresses>, mail: &OutboxMail) -> Option<
     };
     replies.key.address(&replies.base, target)
 }
+
+#[cfg(test)]
+mod tests {
+    use cvdesk_domain::reply_address::ReplyKey;
+    use cvdesk_store::MailBody;
+    use time::macros::datetime;
+
+    use super::*;
+
+    fn mail(kind: MailKind, report_id: Option<i64>, case_id: Option<i64>) -> OutboxMail {
+        OutboxMail {
+            id: 1,
+            created_at: datetime!(2026-03-02 10:00 UTC),
+            kind,
+            report_id,
+            case_id,
+            recipient: "someone@example.org".into(),
+            subject: "s".into(),
+            body: MailBody::Plain("b".into()),
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn finders_and_vendors_get_their_reply_address_and_staff_none() {
+        let replies = ReplyAddresses {
+            base: "security@example.org".into(),
+            key: ReplyKey::new([3; 32]),
+        };
+        let finder = reply_address(
+            Some(&replies),
+            &mail(MailKind::FinderStaffMessage, Some(7), None),
+        )
+        .expect("an address");
+        assert_eq!(
+            replies.key.target_of(&replies.base, &finder),
+            Some(ReplyTarget::Report(7))
+        );
+        let vendor = reply_address(
+            Some(&replies),
+            &mail(MailKind::VendorInquiry, None, Some(4)),
+        )
+        .expect("an address");
+        assert_eq!(
+            replies.key.target_of(&replies.base, &vendor),
+            Some(ReplyTarget::Case(4))
+        );
+        assert_eq!(
+            reply_address(
+                Some(&replies),
+                &mail(MailKind::StaffNewReport, Some(7), None)
+            ),
+            None
+        );
+        assert_eq!(
+            reply_address(None, &mail(MailKind::FinderStaffMessage, Some(7), None)),
+            None
+        );
+    }
+}

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod cases;
+pub mod csaf;
 pub mod discovery;
 pub mod fetch;
 pub mod public;
@@ -13,6 +14,7 @@ pub mod publish;
 pub mod reminders;
 pub mod send;
 pub mod settings;
+pub mod staff;
 pub mod vendor_api;
 
 pub use settings::OutboundSettings;

@@ -1,5 +1,5 @@
 //! The public side of outbound disclosure: the published write-ups (`/disclosures`,
-//! `/disclosures/{id}`, `/disclosures.atom`) and the researcher's own policy
+//! `/disclosures/{id}`, its CSAF document, `/disclosures.atom`) and the researcher's own policy
 //! (`/disclosure-policy`), generated from the same deadline settings the cases follow so
 //! the inquiry can link it (item a).
 
@@ -148,6 +148,41 @@ pub async fn get_disclosures_atom(State(state): State<AppState>) -> Result<Respo
         xml,
     )
         .into_response())
+}
+
+/// The write-up as a CSAF 2.0 document, publisher category `discoverer`.
+pub async fn get_disclosure_csaf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let id = id.parse().map_err(|_| WebError::NotFound)?;
+    let case = state
+        .store
+        .case_by_id(&id)
+        .await?
+        .ok_or(WebError::NotFound)?;
+    let writeup = writeup_of(&case)?.ok_or(WebError::NotFound)?;
+    let base = &state.settings.public_url;
+    let html_url = format!("{base}/disclosures/{}", writeup.id);
+    let csaf_url = format!("{html_url}/csaf.json");
+    let researcher = state.outbound.researcher.as_ref();
+    let name = researcher
+        .and_then(|r| r.organization.clone().or_else(|| Some(r.name.clone())))
+        .unwrap_or_else(|| state.settings.organization_name.clone());
+    let document = super::csaf::document(
+        &writeup,
+        &super::csaf::Issuer {
+            name: &name,
+            namespace: base,
+            contact: researcher.map(|r| r.email.as_str()),
+            html_url: &html_url,
+            csaf_url: &csaf_url,
+        },
+        state.clock.now(),
+        env!("CARGO_PKG_VERSION"),
+    );
+    let json = serde_json::to_string_pretty(&document).map_err(WebError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], json).into_response())
 }
 
 pub async fn get_disclosure_policy(

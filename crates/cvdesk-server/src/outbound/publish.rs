@@ -90,6 +90,7 @@ pub struct Published {
 pub struct PublishedUrls {
     pub html: String,
     pub atom: String,
+    pub csaf: String,
 }
 
 /// Where a published case is found, under `public_url`.
@@ -97,6 +98,7 @@ pub fn urls(public_url: &str, id: &str) -> PublishedUrls {
     PublishedUrls {
         html: format!("{public_url}/disclosures/{id}"),
         atom: format!("{public_url}/disclosures.atom"),
+        csaf: format!("{public_url}/disclosures/{id}/csaf.json"),
     }
 }
 

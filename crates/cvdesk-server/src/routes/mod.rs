@@ -94,6 +94,10 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
         .route("/disclosures", get(outbound::get_disclosures))
         .route("/disclosures.atom", get(outbound::get_disclosures_atom))
         .route("/disclosures/{case_id}", get(outbound::get_disclosure))
+        .route(
+            "/disclosures/{case_id}/csaf.json",
+            get(outbound::get_disclosure_csaf),
+        )
         .route("/track/{token}", get(track::get_track))
         .route(
             "/track/{token}/update-request",

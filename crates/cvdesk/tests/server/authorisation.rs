@@ -38,16 +38,40 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/advisories", "public advisories"),
     ("GET", "/advisories.atom", "public advisories"),
     ("GET", "/advisories/{advisory}", "public advisories"),
-    ("GET", "/advisories/{advisory}/osv.json", "public advisories"),
-    ("GET", "/advisories/{advisory}/cve/{file}", "public advisories"),
+    (
+        "GET",
+        "/advisories/{advisory}/osv.json",
+        "public advisories",
+    ),
+    (
+        "GET",
+        "/advisories/{advisory}/cve/{file}",
+        "public advisories",
+    ),
     ("POST", "/track/{token}/credits/{credit}", "tracking token"),
-    ("GET", "/.well-known/csaf/provider-metadata.json", "CSAF provider"),
+    (
+        "GET",
+        "/.well-known/csaf/provider-metadata.json",
+        "CSAF provider",
+    ),
     ("GET", "/.well-known/csaf/white/", "CSAF provider"),
     ("GET", "/.well-known/csaf/white/index.txt", "CSAF provider"),
-    ("GET", "/.well-known/csaf/white/changes.csv", "CSAF provider"),
-    ("GET", "/.well-known/csaf/white/csaf-feed-tlp-white.json", "CSAF provider"),
+    (
+        "GET",
+        "/.well-known/csaf/white/changes.csv",
+        "CSAF provider",
+    ),
+    (
+        "GET",
+        "/.well-known/csaf/white/csaf-feed-tlp-white.json",
+        "CSAF provider",
+    ),
     ("GET", "/.well-known/csaf/white/{year}/", "CSAF provider"),
-    ("GET", "/.well-known/csaf/white/{year}/{file}", "CSAF provider"),
+    (
+        "GET",
+        "/.well-known/csaf/white/{year}/{file}",
+        "CSAF provider",
+    ),
     ("GET", "/.well-known/csaf/openpgp/{file}", "CSAF provider"),
     (
         "GET",
@@ -57,6 +81,11 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/disclosures", "published disclosures"),
     ("GET", "/disclosures.atom", "published disclosures"),
     ("GET", "/disclosures/{case_id}", "published disclosures"),
+    (
+        "GET",
+        "/disclosures/{case_id}/csaf.json",
+        "published disclosures",
+    ),
     ("GET", "/track/{token}", "tracking token"),
     ("POST", "/track/{token}/messages", "tracking token"),
     ("POST", "/track/{token}/update-request", "tracking token"),
@@ -143,6 +172,8 @@ const API_STAFF: [Answer; 4] = [Unauthorised, Unauthorised, Status(200), Status(
 /// Outbound disclosure: the security team's; viewers read, product teams' members may not.
 const API_OUTBOUND_READ: [Answer; 4] = [Unauthorised, Unauthorised, Forbidden, Status(200)];
 const API_OUTBOUND_CHANGE: [Answer; 4] = [Unauthorised, Unauthorised, Forbidden, Forbidden];
+const PAGE_OUTBOUND_READ: [Answer; 4] = [SignIn, SignIn, Forbidden, Status(200)];
+const PAGE_OUTBOUND_CHANGE: [Answer; 4] = [SignIn, SignIn, Forbidden, Forbidden];
 
 /// A case the matrix's case routes are called with (vendor 1 exists).
 const CASE_BODY: &str = r#"{"vendor_id": 1, "title": "RCE", "product": "Acme Router", "versions_tested": ["4.2.1"], "vulnerability_type": "Remote Code Execution", "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "attack_vector": "POST /upload", "ease_of_exploitation": "Trivial", "technical_details": "The file name reaches a shell."}"#;
@@ -380,6 +411,30 @@ fn matrix() -> Vec<Row> {
             r#"{"reason": "x"}"#,
             API_CHANGE,
         ),
+        row("GET", "/staff/cases", "", PAGE_OUTBOUND_READ),
+        row("GET", "/staff/cases/{case_id}", "", PAGE_OUTBOUND_READ),
+        row("POST", "/staff/cases/{case_id}/send", "", PAGE_OUTBOUND_CHANGE),
+        row(
+            "POST",
+            "/staff/cases/{case_id}/events",
+            "kind=note&body=hello",
+            PAGE_OUTBOUND_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/cases/{case_id}/transition",
+            "to=closed",
+            PAGE_OUTBOUND_CHANGE,
+        ),
+        row("POST", "/staff/cases/{case_id}/publish", "", PAGE_OUTBOUND_CHANGE),
+        row("GET", "/staff/mail/quarantine", "", PAGE_OUTBOUND_READ),
+        // No message is quarantined: the viewer, who may read the quarantine, finds none.
+        row(
+            "GET",
+            "/staff/mail/quarantine/{mail_id}",
+            "",
+            [SignIn, SignIn, Forbidden, NotFound],
+        ),
         row("GET", "/api/v1/vendors", "", API_OUTBOUND_READ),
         row(
             "POST",
@@ -505,6 +560,7 @@ impl Values {
             .body(pattern)
             .replace("{attachment_id}", &self.attachment_id)
             .replace("{case_id}", &self.case_id)
+            .replace("{mail_id}", "1")
             .replace("{id}", &self.product_id)
             .replace("{advisory}", &self.advisory)
             .replace("{credit}", "1");
@@ -678,7 +734,10 @@ async fn advisory_about_shop(app: &TestApp) -> String {
     let drafted = app
         .client
         .post(app.at("/api/v1/advisories"))
-        .header(AUTHORIZATION, format!("Bearer {}", api_token(app, ADMIN_EMAIL)))
+        .header(
+            AUTHORIZATION,
+            format!("Bearer {}", api_token(app, ADMIN_EMAIL)),
+        )
         .json(&serde_json::json!({
             "title": "Shop: stored XSS", "summary": "s", "description": "d", "impact": "i",
             "remediation": "r", "tlp": "TLP:CLEAR",

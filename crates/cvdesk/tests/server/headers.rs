@@ -315,6 +315,7 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
             .replace("{attachment_id}", &attachment_id)
             .replace("{id}", "1")
             .replace("{case_id}", "CVD-OUT-2026-0001")
+            .replace("{mail_id}", "1")
             .replace("{version}", "1");
         assert!(!path.contains('{'), "{pattern}: no value for a parameter");
         (path, public || !pattern.starts_with("/staff"))

@@ -528,6 +528,27 @@ async fn a_case_from_inquiry_to_published_write_up() {
     ] {
         assert!(page.contains(row), "{row:?} in the write-up");
     }
+    let csaf: Value = app
+        .get(&format!("/disclosures/{id}/csaf.json"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        csaf["document"]["publisher"]["category"], "discoverer",
+        "{csaf}"
+    );
+    assert_eq!(csaf["document"]["tracking"]["id"], id.as_str());
+    assert_eq!(
+        csaf["vulnerabilities"][0]["remediations"][0]["category"], "vendor_fix",
+        "{csaf}"
+    );
+    assert_eq!(
+        csaf["vulnerabilities"][0]["product_status"]["known_affected"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
     let feed = app
         .get("/disclosures.atom")
         .await
@@ -542,4 +563,119 @@ async fn a_case_from_inquiry_to_published_write_up() {
         .await
         .expect("html");
     assert!(policy.contains("5 business days"), "{policy}");
+}
+
+#[tokio::test]
+async fn staff_pages_show_the_case_and_the_quarantine() {
+    let config = config();
+    let config_path = config.path().to_str().expect("utf-8").to_owned();
+    let app = TestApp::start_with(&["--config", &config_path]);
+    create_first_admin(&app).await;
+    let token = api_token(&app, ADMIN_EMAIL);
+    let (_, vendor) = call(
+        &app,
+        &token,
+        "POST",
+        "/api/v1/vendors",
+        Some(
+            json!({"name": "Acme", "contacts": [{"kind": "email", "value": "psirt@acme.example"}]}),
+        ),
+    )
+    .await;
+    let (status, case) = call(
+        &app,
+        &token,
+        "POST",
+        "/api/v1/cases",
+        Some(json!({
+            "vendor_id": vendor["id"],
+            "title": "Stored XSS in the ticket view",
+            "product": "Acme Desk",
+            "versions_tested": ["2.0"],
+            "vulnerability_type": "Cross-site scripting",
+            "severity": "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:P/VC:L/VI:L/VA:N/SC:N/SI:N/SA:N",
+            "attack_vector": "A ticket body with a script.",
+            "ease_of_exploitation": "Easy.",
+            "technical_details": "The body is rendered unescaped."
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{case}");
+    let id = case["id"].as_str().expect("id").to_owned();
+    let triager =
+        crate::staff::signed_in_account(&app, "triager@example.org", "triager", &[]).await;
+    let list = triager
+        .get(app.at("/staff/cases"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(list.status(), 200);
+    assert!(list.text().await.expect("html").contains(&id));
+    let page = triager
+        .get(app.at(&format!("/staff/cases/{id}")))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("k) Technical details"),
+        "the inquiry for review"
+    );
+    assert!(page.contains("no OpenPGP key"), "{page}");
+    let csrf = crate::staff::csrf_token(&page);
+    // Sending in clear needs the box ticked: without it the page says why.
+    let refused = triager
+        .post(app.at(&format!("/staff/cases/{id}/send")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(refused.status(), 422);
+    assert!(refused
+        .text()
+        .await
+        .expect("html")
+        .contains("confirm sending unencrypted"));
+    let sent = triager
+        .post(app.at(&format!("/staff/cases/{id}/send")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("confirm_unencrypted", "yes"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(sent.status(), 303, "back to the case page");
+    let (_, case) = call(&app, &token, "GET", &format!("/api/v1/cases/{id}"), None).await;
+    assert_eq!(case["state"], "reported", "{case}");
+    let sent_entry = case["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .find(|entry| entry["kind"] == "sent")
+        .expect("sent")
+        .clone();
+    assert_eq!(sent_entry["encrypted"], false, "the choice is recorded");
+
+    let data = app.data_dir().to_str().expect("utf-8").to_owned();
+    let (code, out) = run_cli(
+        &["mail", "receive", "--data", &data, "--config", &config_path],
+        &reply(INBOUND, "stranger@elsewhere.example", "Hi", None),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let quarantine = triager
+        .get(app.at("/staff/mail/quarantine"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        quarantine.contains("stranger@elsewhere.example"),
+        "{quarantine}"
+    );
+    assert!(quarantine.contains("no reply token"), "{quarantine}");
 }

@@ -65,6 +65,32 @@ pub fn routes() -> RouteTable {
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
+        .route("/cases", get(crate::outbound::staff::get_cases))
+        .route("/cases/{case_id}", get(crate::outbound::staff::get_case))
+        .route(
+            "/cases/{case_id}/send",
+            post(crate::outbound::staff::post_send),
+        )
+        .route(
+            "/cases/{case_id}/events",
+            post(crate::outbound::staff::post_event),
+        )
+        .route(
+            "/cases/{case_id}/transition",
+            post(crate::outbound::staff::post_transition),
+        )
+        .route(
+            "/cases/{case_id}/publish",
+            post(crate::outbound::staff::post_publish),
+        )
+        .route(
+            "/mail/quarantine",
+            get(crate::outbound::staff::get_quarantine),
+        )
+        .route(
+            "/mail/quarantine/{mail_id}",
+            get(crate::outbound::staff::get_quarantined_message),
+        )
         .route("/jobs", get(crate::jobs::get_jobs))
         .route("/jobs/{id}/retry", post(crate::jobs::post_retry_job))
         .route(
