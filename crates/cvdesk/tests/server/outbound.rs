@@ -234,6 +234,22 @@ async fn without_the_private_setting_loopback_is_not_fetched() {
     );
 }
 
+/// The reply address of case `case_row`, made with the key the desk keeps in its store.
+async fn reply_address(connection: &mut sqlx::SqliteConnection, case_row: i64) -> String {
+    let key_hex: String =
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'reply_address_key'")
+            .fetch_one(&mut *connection)
+            .await
+            .expect("a reply key");
+    let mut key = [0u8; 32];
+    for (index, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&key_hex[index * 2..index * 2 + 2], 16).expect("hex");
+    }
+    ReplyKey::new(key)
+        .address(INBOUND, ReplyTarget::Case(case_row))
+        .expect("address")
+}
+
 fn reply(to: &str, from: &str, body: &str, in_reply_to: Option<&str>) -> String {
     let mut mail = format!(
         "From: Acme PSIRT <{from}>\r\nTo: {to}\r\nSubject: Re: vulnerability report\r\n\
@@ -382,18 +398,7 @@ async fn a_case_from_inquiry_to_published_write_up() {
     }
 
     // The vendor answers the case's reply address.
-    let key_hex: String =
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = 'reply_address_key'")
-            .fetch_one(&mut connection)
-            .await
-            .expect("a reply key");
-    let mut key = [0u8; 32];
-    for (index, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&key_hex[index * 2..index * 2 + 2], 16).expect("hex");
-    }
-    let reply_to = ReplyKey::new(key)
-        .address(INBOUND, ReplyTarget::Case(case_row))
-        .expect("address");
+    let reply_to = reply_address(&mut connection, case_row).await;
     let data = app.data_dir().to_str().expect("utf-8").to_owned();
     let receive = |mail: &str| {
         run_cli(
@@ -678,4 +683,180 @@ async fn staff_pages_show_the_case_and_the_quarantine() {
         "{quarantine}"
     );
     assert!(quarantine.contains("no reply token"), "{quarantine}");
+}
+
+#[tokio::test]
+async fn an_encrypted_signed_reply_is_decrypted_and_its_signature_checked() {
+    let Some(gpg) = crate::gnupg::Gpg::new() else {
+        return;
+    };
+    let config = config();
+    let config_path = config.path().to_str().expect("utf-8").to_owned();
+    let app = TestApp::start_with(&["--config", &config_path]);
+    create_first_admin(&app).await;
+    let token = api_token(&app, ADMIN_EMAIL);
+    let (code, out) = crate::staff::cli(
+        &app,
+        &[
+            "pgp",
+            "generate",
+            "--name",
+            "Research Desk",
+            "--email",
+            "ada@research.example",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    // The vendor's own key, made by GnuPG, and the desk's public key imported beside it.
+    let made = gpg.run(
+        &[
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Acme PSIRT <psirt@acme.example>",
+            "default",
+            "default",
+            "0",
+        ],
+        b"",
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let vendor_key = gpg
+        .run(&["--armor", "--export", "psirt@acme.example"], b"")
+        .stdout;
+    let desk_key = app.get("/pgp-key.txt").await.bytes().await.expect("key");
+    assert!(gpg.run(&["--import"], &desk_key).status.success());
+    let (status, vendor) = call(
+        &app,
+        &token,
+        "POST",
+        "/api/v1/vendors",
+        Some(json!({
+            "name": "Acme",
+            "contacts": [{"kind": "email", "value": "psirt@acme.example"}],
+            "pgp_key": String::from_utf8(vendor_key).expect("armoured")
+        })),
+    )
+    .await;
+    assert_eq!(status, 201, "{vendor}");
+    let (_, case) = call(
+        &app,
+        &token,
+        "POST",
+        "/api/v1/cases",
+        Some(json!({
+            "vendor_id": vendor["id"],
+            "title": "Path traversal in the backup download",
+            "product": "Acme NAS",
+            "versions_tested": ["7.1"],
+            "vulnerability_type": "Information Disclosure",
+            "severity": "AV:N/AC:L/Au:N/C:C/I:N/A:N",
+            "attack_vector": "GET /backup?file=../../etc/shadow",
+            "ease_of_exploitation": "Trivial.",
+            "technical_details": "The file parameter is joined to the backup folder unchecked."
+        })),
+    )
+    .await;
+    let id = case["id"].as_str().expect("id").to_owned();
+    let (status, sent) = call(
+        &app,
+        &token,
+        "POST",
+        &format!("/api/v1/cases/{id}/send"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+
+    // The queued inquiry decrypts with the vendor's key in GnuPG, signed by the desk.
+    let database = app.data_dir().join("cvdesk.db");
+    let url = format!("sqlite://{}", database.display());
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("open the database");
+    let (body, case_row): (String, i64) =
+        sqlx::query_as("SELECT body, case_id FROM outbox WHERE kind = 'vendor_inquiry'")
+            .fetch_one(&mut connection)
+            .await
+            .expect("queued");
+    let decrypted = gpg.run(&["--decrypt"], body.as_bytes());
+    assert!(
+        decrypted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&decrypted.stderr)
+    );
+    let inquiry = String::from_utf8_lossy(&decrypted.stdout).into_owned();
+    assert!(inquiry.contains("k) Technical details"), "{inquiry}");
+    assert!(
+        String::from_utf8_lossy(&decrypted.stderr).contains("Good signature"),
+        "{}",
+        String::from_utf8_lossy(&decrypted.stderr)
+    );
+
+    // The vendor answers encrypted to the desk and signed with its own key.
+    let entity =
+        "Content-Type: text/plain; charset=utf-8\r\n\r\nConfirmed and reproduced, thanks.\r\n";
+    let encrypted = gpg.run(
+        &[
+            "--armor",
+            "--trust-model",
+            "always",
+            "--encrypt",
+            "--sign",
+            "--local-user",
+            "psirt@acme.example",
+            "--recipient",
+            "ada@research.example",
+        ],
+        entity.as_bytes(),
+    );
+    assert!(
+        encrypted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&encrypted.stderr)
+    );
+    let armored = String::from_utf8(encrypted.stdout).expect("armoured");
+    let to = reply_address(&mut connection, case_row).await;
+    let mail = format!(
+        "From: Acme PSIRT <psirt@acme.example>\r\nTo: {to}\r\nSubject: Re: report\r\n\
+         Message-ID: <encrypted-1@acme.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=\"e\"\r\n\r\n\
+         --e\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\
+         --e\r\nContent-Type: application/octet-stream\r\n\r\n{armored}\r\n--e--\r\n"
+    );
+    let data = app.data_dir().to_str().expect("utf-8").to_owned();
+    let (code, out) = run_cli(
+        &["mail", "receive", "--data", &data, "--config", &config_path],
+        &mail,
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains(&format!("recorded in case {id}")), "{out}");
+    let (_, case) = call(&app, &token, "GET", &format!("/api/v1/cases/{id}"), None).await;
+    let reply = case["log"]
+        .as_array()
+        .expect("log")
+        .iter()
+        .find(|entry| entry["kind"] == "vendor_reply")
+        .expect("the reply")
+        .clone();
+    assert!(
+        reply["body"]
+            .as_str()
+            .expect("body")
+            .contains("Confirmed and reproduced"),
+        "{reply}"
+    );
+    assert_eq!(reply["encrypted"], true, "{reply}");
+    assert!(
+        reply["signature"]
+            .as_str()
+            .expect("signature")
+            .starts_with("good signature"),
+        "{reply}"
+    );
+    assert_eq!(case["state"], "acknowledged");
 }
