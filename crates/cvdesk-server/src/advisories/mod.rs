@@ -7,6 +7,7 @@
 pub mod api;
 pub mod credits;
 pub mod csaf;
+pub mod edit_pages;
 pub mod editor;
 pub mod job;
 pub mod public;
@@ -50,12 +51,15 @@ pub fn api_routes() -> RouteTable {
 /// The staff pages under `/staff`.
 pub fn staff_routes() -> RouteTable {
     RouteTable::new()
-        .route("/advisories", get(staff::get_list).post(staff::post_new))
-        .route("/advisories/new", get(staff::get_new))
+        .route(
+            "/advisories",
+            get(staff::get_list).post(edit_pages::post_new),
+        )
+        .route("/advisories/new", get(edit_pages::get_new))
         .route("/advisories/{advisory}", get(staff::get_advisory))
         .route(
             "/advisories/{advisory}/edit",
-            get(staff::get_edit).post(staff::post_edit),
+            get(edit_pages::get_edit).post(edit_pages::post_edit),
         )
         .route("/advisories/{advisory}/preview", get(staff::get_preview))
         .route(

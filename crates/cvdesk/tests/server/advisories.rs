@@ -396,3 +396,35 @@ async fn a_published_advisory_is_served_in_every_format_and_revised_in_place() {
         .expect("osv");
     assert!(osv["withdrawn"].is_string());
 }
+
+#[tokio::test]
+async fn the_csaf_files_are_served_to_anyone_without_limits() {
+    // As shipped: rate limits and the intake challenge on.
+    let app = TestApp::start_with_defaults();
+    for _ in 0..60 {
+        for path in [
+            "/.well-known/csaf/provider-metadata.json",
+            "/.well-known/csaf/white/index.txt",
+            "/.well-known/csaf/white/changes.csv",
+            "/.well-known/csaf/white/csaf-feed-tlp-white.json",
+        ] {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            assert_eq!(
+                response.headers()["access-control-allow-origin"],
+                "*",
+                "{path}"
+            );
+        }
+    }
+    assert_eq!(
+        app.get("/.well-known/csaf/white/2026/nothing.json")
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.get("/.well-known/csaf/openpgp/ABC.asc").await.status(),
+        404
+    );
+}

@@ -5,6 +5,7 @@ mod abuse;
 mod accounts;
 mod admin_pages;
 mod advisories;
+mod advisories_flow;
 mod app;
 mod authorisation;
 mod cli_cvss;
