@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod advisory;
+pub mod appeal;
 pub mod attachment;
 pub mod audit;
 pub mod challenge;
@@ -21,6 +22,7 @@ pub mod report;
 pub mod report_source;
 pub mod report_state;
 pub mod reply_address;
+pub mod retention;
 pub mod root_cause;
 pub mod root_cause_analysis;
 pub mod secret;

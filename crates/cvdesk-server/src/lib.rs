@@ -3,11 +3,13 @@
 //! render the result.
 
 pub mod advisories;
+mod appeals;
 mod auth;
 mod client_address;
 mod clock;
 mod duplicates;
 mod connections;
+mod contact_removal;
 mod error;
 pub mod findings;
 mod http_limits;
@@ -25,6 +27,7 @@ mod queue;
 mod random;
 mod rate_limit;
 mod reminders;
+pub mod retention;
 mod root_cause;
 mod report_access;
 mod routes;
@@ -72,6 +75,8 @@ pub struct ServerSettings {
     pub calendar: cvdesk_domain::sla::Calendar,
     /// The organization as advisories name it: contact, CVE Numbering Authority.
     pub advisories: AdvisorySettings,
+    /// How long personal data and spent records are kept.
+    pub retention: cvdesk_domain::retention::RetentionSettings,
 }
 
 impl ServerSettings {

@@ -212,6 +212,7 @@ mod tests {
             pgp_passphrase: None,
             calendar: cvdesk_domain::sla::Calendar::default(),
             advisories: Default::default(),
+            retention: Default::default(),
         }
     }
 

@@ -267,6 +267,10 @@ pub struct TrackPage {
 
 /// One message of a report's conversation, ready to show.
 pub struct MessageView {
+    /// Whether the finder may ask, or has asked, to have their contact details removed.
+    pub contact_removal: crate::contact_removal::ContactRemoval,
+    /// The finder's appeal of a closing outcome: offered, filed, decided.
+    pub appeal: crate::appeals::AppealView,
     pub from_finder: bool,
     pub author: String,
     pub at: String,
@@ -350,6 +354,8 @@ impl TrackPage {
     }
 
     fn size_of(&self, bytes: &u64) -> String {
+            contact_removal: Default::default(),
+            appeal: Default::default(),
         human_bytes(*bytes)
     }
 }

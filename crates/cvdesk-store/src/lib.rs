@@ -5,6 +5,7 @@
 mod abuse;
 mod accounts;
 mod advisories;
+mod appeals;
 mod api_tokens;
 mod audit;
 mod blobs;
@@ -18,6 +19,7 @@ mod outbox;
 mod policy;
 mod postgres;
 mod reminders;
+mod retention;
 mod rows;
 mod sessions;
 mod settings;
@@ -38,6 +40,7 @@ use cvdesk_formats::redaction::redact_url;
 use time::OffsetDateTime;
 
 pub use abuse::{AbuseStore, Bucket};
+pub use appeals::{AppealStore, NewAppeal};
 pub use advisories::{
     Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, FinderCredit, NewAdvisory,
     NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
@@ -57,6 +60,7 @@ pub use outbox::{
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use reminders::{ReminderStore, UpdateTimes};
+pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
@@ -142,6 +146,8 @@ pub trait Store:
     + ReminderStore
     + JobStore
     + FindingStore
+    + RetentionStore
+    + AppealStore
 {
 }
 
@@ -162,6 +168,8 @@ impl<T> Store for T where
         + ReminderStore
         + JobStore
         + FindingStore
+        + RetentionStore
+        + AppealStore
 {
 }
 

@@ -35,6 +35,8 @@ pub enum MailKind {
     StaffFinderReplied,
     /// To a staff address: the finder asked for a status update.
     StaffUpdateRequested,
+    /// To a staff address: the finder contested the outcome of a closed report.
+    StaffAppealFiled,
     /// To a staff address: a first-response, triage or fix deadline is at risk or passed.
     StaffDeadlineReminder,
     /// To a staff address: the finder is owed an update on an assigned report.
@@ -64,6 +66,7 @@ impl MailKind {
             MailKind::FinderAcknowledgement => "finder_acknowledgement",
             MailKind::StaffNewReport => "staff_new_report",
             MailKind::FinderStaffMessage => "finder_staff_message",
+        MailKind::StaffAppealFiled,
             MailKind::FinderNeedsInfo => "finder_needs_info",
             MailKind::FinderTriaged => "finder_triaged",
             MailKind::FinderRemediated => "finder_remediated",
@@ -85,6 +88,7 @@ impl MailKind {
 /// mail queued before SMTP was configured goes out with the configured sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailBody {
+            MailKind::StaffAppealFiled => "staff_appeal_filed",
     /// UTF-8 text.
     Plain(String),
     /// An ASCII-armored OpenPGP message, sent as RFC 3156 `multipart/encrypted`.

@@ -68,6 +68,8 @@ struct ConfigFile {
     outbound: crate::outbound_config::OutboundFile,
     #[serde(default)]
     advisories: crate::advisory_config::AdvisoriesFile,
+    #[serde(default)]
+    retention: crate::retention_config::RetentionFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -155,6 +157,8 @@ pub struct ServeConfig {
     pub outbound: cvdesk_server::outbound::OutboundSettings,
     /// How advisories name the organization (contact, CVE Numbering Authority).
     pub advisories: cvdesk_server::AdvisorySettings,
+    /// How long personal data and spent records are kept.
+    pub retention: cvdesk_domain::retention::RetentionSettings,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -344,6 +348,7 @@ impl ServeConfig {
                 options.outbound_allow_private.as_deref(),
             )?,
             advisories: crate::advisory_config::resolve(&file.advisories)?,
+            retention: crate::retention_config::resolve(&file.retention)?,
         })
     }
 }

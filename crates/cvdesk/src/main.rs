@@ -17,6 +17,8 @@ mod pgp_command;
 mod product_command;
 mod securitytxt_command;
 mod serve;
+mod retention_command;
+mod retention_config;
 mod token_command;
 mod user_command;
 mod vendor_command;
@@ -73,6 +75,9 @@ enum Command {
     Import(import_command::ImportCommand),
 }
 
+    /// Apply the retention rules now (the server also does, once an hour).
+    #[command(subcommand)]
+    Retention(retention_command::RetentionCommand),
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -89,6 +94,7 @@ fn main() -> ExitCode {
         Command::Import(command) => import_command::run(command),
     };
     match outcome {
+        Command::Retention(command) => retention_command::run(command),
         Ok(code) => code,
         Err(error) => {
             eprintln!("cvdesk: {error:#}");

@@ -63,6 +63,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         pgp_passphrase: config.pgp_passphrase,
         calendar: config.calendar,
         advisories: config.advisories,
+        retention: config.retention,
     };
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.

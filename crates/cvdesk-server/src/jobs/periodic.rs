@@ -15,6 +15,7 @@ pub fn standard_kinds() -> Vec<Arc<dyn JobKind>> {
         Arc::new(Reminders),
         Arc::new(ForgetAbuseState),
         Arc::new(SweepAttachmentBytes),
+        Arc::new(crate::retention::RetentionJob),
         Arc::new(crate::outbound::reminders::CaseDeadlines),
     ]
 }

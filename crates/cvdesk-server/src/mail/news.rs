@@ -121,6 +121,7 @@ impl<'a> FinderNews<'a> {
 pub enum StaffNews {
     FinderReplied,
     UpdateRequested,
+    AppealFiled,
 }
 
 impl StaffNews {
@@ -128,6 +129,7 @@ impl StaffNews {
         match self {
             StaffNews::FinderReplied => MailKind::StaffFinderReplied,
             StaffNews::UpdateRequested => MailKind::StaffUpdateRequested,
+            StaffNews::AppealFiled => MailKind::StaffAppealFiled,
         }
     }
 
@@ -135,6 +137,7 @@ impl StaffNews {
         match self {
             StaffNews::FinderReplied => "The finder replied",
             StaffNews::UpdateRequested => "The finder asked for an update",
+            StaffNews::AppealFiled => "The finder contested the outcome",
         }
     }
 }
@@ -155,6 +158,7 @@ enum Topic {
 enum StaffTopic {
     FinderReplied,
     UpdateRequested,
+    AppealFiled,
 }
 
 #[derive(Template)]
@@ -343,6 +347,7 @@ impl<'a> NewsMail<'a> {
             topic: match news {
                 StaffNews::FinderReplied => StaffTopic::FinderReplied,
                 StaffNews::UpdateRequested => StaffTopic::UpdateRequested,
+                StaffNews::AppealFiled => StaffTopic::AppealFiled,
             },
             reference: &reference,
             report_url: format!("{}/staff/reports/{reference}", self.public_url),

@@ -107,6 +107,11 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
             "/track/{token}/attachments/{attachment_id}",
             get(track::get_track_attachment),
         )
+        .route(
+            "/track/{token}/contact-removal",
+            post(crate::contact_removal::post_request),
+        )
+        .route("/track/{token}/appeal", post(crate::appeals::post_appeal))
         .merge(crate::advisories::public_routes())
         .nest("/api/v1", api::routes())
         .nest("/staff", staff::routes())

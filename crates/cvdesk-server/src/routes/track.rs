@@ -53,6 +53,8 @@ async fn track_page(
     let open = report.state.is_open();
     let mut page = TrackPage::new(&state.settings, report, token, &messages);
     page.credits = crate::advisories::credits::for_tracking_page(state, page.report.id).await?;
+    page.contact_removal = crate::contact_removal::for_tracking_page(state, &page.report).await?;
+    page.appeal = crate::appeals::for_tracking_page(state, &page.report).await?;
     if open {
         match may_request_update(last, state.clock.now()) {
             Ok(()) => page.may_request_update = true,

@@ -8,6 +8,7 @@ mod accounts;
 mod advisories;
 mod advisory_credits;
 mod advisory_rows;
+mod appeals;
 mod api_tokens;
 mod audit;
 mod comparable;
@@ -26,6 +27,7 @@ mod settings;
 mod stored_time;
 mod triage;
 
+mod retention;
 use std::fmt::Write;
 
 use sqlx::{Database, Pool};

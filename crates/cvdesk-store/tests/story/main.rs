@@ -1,6 +1,7 @@
 //! One story of the store, told on every backend.
 
 mod abuse;
+mod appeals;
 mod accounts;
 mod accounts_audit;
 mod advisories;
@@ -24,5 +25,6 @@ mod search;
 mod sign_in;
 mod staff;
 mod thanks;
+mod retention;
 mod times;
 mod triage;

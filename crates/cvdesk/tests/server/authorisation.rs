@@ -57,6 +57,8 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/.well-known/csaf/white/", "CSAF provider"),
     ("GET", "/.well-known/csaf/white/index.txt", "CSAF provider"),
     (
+    ("POST", "/track/{token}/contact-removal", "tracking token"),
+    ("POST", "/track/{token}/appeal", "tracking token"),
         "GET",
         "/.well-known/csaf/white/changes.csv",
         "CSAF provider",
@@ -445,6 +447,18 @@ fn matrix() -> Vec<Row> {
         row("GET", "/api/v1/vendors/{id}", "", API_OUTBOUND_READ),
         row(
             "PATCH",
+        row(
+            "POST",
+            "/staff/reports/{reference}/contact-removal",
+            "",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/appeal",
+            "outcome=confirm&reason=No",
+            PAGE_CHANGE,
+        ),
             "/api/v1/vendors/{id}",
             r#"{"notes": "x"}"#,
             API_OUTBOUND_CHANGE,

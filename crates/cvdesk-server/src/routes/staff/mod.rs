@@ -62,6 +62,14 @@ pub fn routes() -> RouteTable {
             "/reports/{reference}/root-cause",
             post(report::post_root_cause),
         )
+        .route(
+            "/reports/{reference}/contact-removal",
+            post(report::post_contact_removal),
+        )
+        .route(
+            "/reports/{reference}/appeal",
+            post(report::post_appeal_decision),
+        )
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))

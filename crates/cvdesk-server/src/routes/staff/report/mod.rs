@@ -3,7 +3,9 @@
 //! authorisation, is recorded in the report's history and the audit log, and comes back
 //! to this page.
 
+mod appeal;
 mod changes;
+mod contact_removal;
 mod conversation;
 mod cvss;
 mod page;
@@ -22,6 +24,8 @@ use crate::AppState;
 pub use changes::{
     post_assessment, post_classification, post_needs_info, post_product, post_transition,
 };
+pub use appeal::post_appeal_decision;
+pub use contact_removal::post_contact_removal;
 pub use conversation::{post_message, post_note};
 pub use cvss::get_cvss;
 pub use purge::post_purge;

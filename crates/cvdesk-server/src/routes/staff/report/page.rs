@@ -60,6 +60,10 @@ pub(super) struct ReportPage {
     override_reason: String,
     suggestions: Vec<Suggestion>,
     root_cause: RootCauseAnalysis,
+    /// When the finder asked to have their contact details removed, if they are waiting.
+    contact_removal_requested: Option<String>,
+    /// The finder's appeal of the outcome, if there is one.
+    appeal: Option<crate::appeals::AppealPanel>,
     root_cause_options: Vec<(&'static str, &'static str)>,
     draft: MoveDraft,
     /// The report body decrypted with the organization key, shown once, never stored.
@@ -261,6 +265,12 @@ fn may_purge(actor: &Actor, report: &Report, events: &[ReportEvent]) -> bool {
         .rev()
         .find(|event| event.kind == "transition")
         .map(|event| event.detail.as_str());
+        contact_removal_requested: state
+            .store
+            .contact_removal_requested(report.id)
+            .await?
+            .map(utc_minute),
+        appeal: crate::appeals::for_report_page(state, &staff.user, &report).await?,
     access::check(actor, StaffAction::PurgeReport, report.triage.product).is_allowed()
         && spam::closed_as_spam(report.state, last_reason)
 }
