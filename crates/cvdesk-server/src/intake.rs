@@ -36,6 +36,8 @@ pub enum IntakeError {
 pub struct Origin {
     pub client: ClientAddress,
     pub challenge: Option<Solved>,
+    /// How it arrived, as the dashboards count arrivals.
+    pub source: cvdesk_domain::report_source::ReportSource,
 }
 
 /// Counts a submission against its client's rate limit: 429 when over it.
@@ -197,6 +199,7 @@ pub async fn accept_report(
                     nonce: &solved.nonce,
                     expires_at: solved.expires_at,
                 }),
+                source: origin.source,
             },
             &|report| mail.compose(report),
         )

@@ -12,6 +12,7 @@ mod blobs;
 mod data_folder;
 mod error;
 mod findings;
+mod insights;
 mod inventory;
 mod jobs;
 mod messages;
@@ -51,6 +52,9 @@ pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
 pub use error::StoreError;
 pub use findings::{FindingStore, ImportOutcome, NewFindings};
+pub use insights::{
+    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReportGroup,
+};
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 pub use messages::{Message, MessageStore};
@@ -92,6 +96,8 @@ pub struct NewReport<'a> {
     /// The intake challenge the finder solved; spent in the same transaction, so a
     /// replayed challenge stores nothing.
     pub challenge: Option<SpentChallenge<'a>>,
+    /// How the report arrived (the form, the API, staff filing it).
+    pub source: cvdesk_domain::report_source::ReportSource,
 }
 
 /// Writes the mail to queue about a report just stored, in the report's transaction.
@@ -138,6 +144,7 @@ pub trait Store:
     + AuditStore
     + TriageStore
     + InventoryStore
+    + InsightsStore
     + SettingsStore
     + AbuseStore
     + PolicyStore
@@ -160,6 +167,7 @@ impl<T> Store for T where
         + AuditStore
         + TriageStore
         + InventoryStore
+        + InsightsStore
         + SettingsStore
         + AbuseStore
         + PolicyStore

@@ -22,8 +22,10 @@ pub const NEXT_SEQUENCE: &str = "INSERT INTO reference_counters (prefix, year, l
 pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, reference_year, \
      reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
      cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
-     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, received_from) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, received_from, \
+     source) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+     $23) \
      RETURNING id";
 
 /// `$5` is the message that carried the file, NULL for the report form's files.
@@ -245,6 +247,7 @@ where
         .bind(content.credit)
         .bind(new.product.map(|product| product.0))
         .bind(new.received_from)
+        .bind(new.source.as_str())
 }
 
 /// The report just inserted, assembled from what was written rather than read back.

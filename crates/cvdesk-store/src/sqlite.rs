@@ -82,4 +82,12 @@ impl Dialect for Sqlite {
             .bind(Value::Text(query))
             .push(")");
     }
+
+    fn epoch_micros(column: &str) -> String {
+        // Stored times are fixed-width text (`StoredTime`): whole seconds, then the six
+        // fraction digits from the 21st character.
+        format!("(unixepoch({column}) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))")
+    }
+
+    const SNAPSHOT: Option<&'static str> = None;
 }

@@ -5,6 +5,7 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cvdesk_domain::challenge::{Challenge, ChallengeError, Response as ChallengeResponse, Solved};
+use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput};
 
 use crate::client_address::ClientAddress;
@@ -80,7 +81,11 @@ pub async fn post_report_form(
         }
         Err(QuestionRefusal { error, .. }) => return Err(error.into()),
     }
-    let origin = Origin { client, challenge };
+    let origin = Origin {
+        client,
+        challenge,
+        source: ReportSource::Form,
+    };
     match accept_report(&state, &input, form.files, &origin).await {
         Ok(accepted) => {
             let page = ReceiptPage {

@@ -14,6 +14,7 @@ mod audit;
 mod comparable;
 mod blobs;
 mod findings;
+mod insights;
 mod inventory;
 mod jobs;
 mod messages;
@@ -58,6 +59,14 @@ pub trait Dialect: Database {
     /// Appends a condition that every one of `words` occurs in the report `r`'s title,
     /// summary, steps or impact. Words are data, never query syntax.
     fn push_text_match(sql: &mut SqlText, words: &[String]);
+
+    /// An integer expression: the microseconds since the Unix epoch of the stored time in
+    /// `column` (NULL when it is NULL), so times can be subtracted and compared alike.
+    fn epoch_micros(column: &str) -> String;
+
+    /// Run first in a read transaction whose statements must see one snapshot, where
+    /// beginning the transaction alone does not give one.
+    const SNAPSHOT: Option<&'static str>;
 }
 
 /// A value bound to a `$N` placeholder of a statement assembled at run time.

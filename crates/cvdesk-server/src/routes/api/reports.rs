@@ -7,6 +7,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
+use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::ReportInput;
 use serde::{Deserialize, Serialize};
 
@@ -117,7 +118,16 @@ pub async fn post_report(
         contact_pgp_key: contact.pgp_key,
         credit: submission.credit.unwrap_or(false),
     };
-    let origin = Origin { client, challenge };
+    let source = if is_staff {
+        ReportSource::Staff
+    } else {
+        ReportSource::Api
+    };
+    let origin = Origin {
+        client,
+        challenge,
+        source,
+    };
     match accept_report(&state, &input, ReceivedFiles::default(), &origin).await {
         Ok(accepted) => Ok((
             StatusCode::CREATED,
