@@ -59,8 +59,21 @@ pub struct Outcomes {
     pub spam: u64,
 }
 
+/// When one report reached each milestone its deadline clocks stop at.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Milestones {
+    pub first_response_at: Option<OffsetDateTime>,
+    pub triaged_at: Option<OffsetDateTime>,
+    pub remediated_at: Option<OffsetDateTime>,
+    /// While the report is closed.
+    pub closed_at: Option<OffsetDateTime>,
+}
+
 #[async_trait]
 pub trait InsightsStore: Send + Sync {
+    /// The milestones of one report; `None` when there is no such report.
+    async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError>;
+
     /// The median and 90th percentile of the time from receipt to the clock's stop (the
     /// first response, leaving `new`, becoming `remediated`) of the reports in scope that
     /// reached it: for all of them, by rating and by product. Counted in buckets, then

@@ -16,7 +16,9 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::{Duration, OffsetDateTime};
 
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
-use crate::insights::{Arrivals, InsightScope, InsightsStore, OpenChange, Outcomes, ReportGroup};
+use crate::insights::{
+    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReportGroup,
+};
 use crate::StoreError;
 
 const MICROS: i64 = 1_000_000;
@@ -51,6 +53,14 @@ pub struct KeyedCount {
     key: Option<String>,
     week_number: i64,
     count: i64,
+}
+
+#[derive(FromRow)]
+pub struct MilestonesRow {
+    first_response_at: Option<OffsetDateTime>,
+    triaged_at: Option<OffsetDateTime>,
+    remediated_at: Option<OffsetDateTime>,
+    closed_at: Option<OffsetDateTime>,
 }
 
 #[derive(FromRow)]
@@ -206,9 +216,26 @@ where
     for<'r> ChangeRow: FromRow<'r, DB::Row>,
     for<'r> KeyedCount: FromRow<'r, DB::Row>,
     for<'r> OutcomeRow: FromRow<'r, DB::Row>,
+    for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
     for<'r> (Option<String>, i64): FromRow<'r, DB::Row>,
 {
+    async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError> {
+        let row: Option<MilestonesRow> = sqlx::query_as(
+            "SELECT first_response_at, triaged_at, remediated_at, closed_at FROM reports \
+             WHERE id = $1",
+        )
+        .bind(report_id)
+        .fetch_optional(&self.readers)
+        .await?;
+        Ok(row.map(|row| Milestones {
+            first_response_at: row.first_response_at,
+            triaged_at: row.triaged_at,
+            remediated_at: row.remediated_at,
+            closed_at: row.closed_at,
+        }))
+    }
+
     async fn duration_summaries(
         &self,
         scope: InsightScope<'_>,
