@@ -7,6 +7,7 @@ use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cwe::{self, CweId};
 
 use crate::severity::Severity;
+use crate::third_party::{ThirdParty, ThirdPartyInput};
 
 /// The fields of the clause 5.3.2 report template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -24,6 +25,10 @@ pub enum Field {
     ContactEmail,
     ContactPgpKey,
     Credit,
+    ThirdPartyComponent,
+    ThirdPartyVersion,
+    ThirdPartySupplier,
+    KnownCves,
 }
 
 impl Field {
@@ -43,6 +48,10 @@ impl Field {
             Field::ContactEmail => "contact_email",
             Field::ContactPgpKey => "contact_pgp_key",
             Field::Credit => "credit",
+            Field::ThirdPartyComponent => "third_party_component",
+            Field::ThirdPartyVersion => "third_party_version",
+            Field::ThirdPartySupplier => "third_party_supplier",
+            Field::KnownCves => "known_cves",
         }
     }
 
@@ -52,6 +61,9 @@ impl Field {
             Field::ContactName => "contact.name",
             Field::ContactEmail => "contact.email",
             Field::ContactPgpKey => "contact.pgp_key",
+            Field::ThirdPartyComponent => "third_party.component",
+            Field::ThirdPartyVersion => "third_party.version",
+            Field::ThirdPartySupplier => "third_party.supplier",
             other => other.form_name(),
         }
     }
@@ -114,6 +126,7 @@ pub struct ReportInput {
     pub contact_email: Option<String>,
     pub contact_pgp_key: Option<String>,
     pub credit: bool,
+    pub third_party: ThirdPartyInput,
 }
 
 /// How to reach the finder, all optional: anonymous reports are welcome.
@@ -137,6 +150,8 @@ pub struct ReportDraft {
     pub mitigation: Option<String>,
     pub contact: Contact,
     pub credit: bool,
+    /// A third-party component and known CVE IDs, when the finder named them.
+    pub third_party: ThirdParty,
 }
 
 const MESSAGE_BEGIN: &str = "-----BEGIN PGP MESSAGE-----";
@@ -214,6 +229,9 @@ impl ReportDraft {
         );
         let weakness = text(Field::Weakness, &input.weakness, limits.short, None);
         let severity = text(Field::Severity, &input.severity, limits.short, None);
+        let third_party = ThirdParty::parse(&input.third_party, &mut errors, &|field, value| {
+            clean_text(field, value, limits.short)
+        });
 
         let weakness = weakness.and_then(|id| match cwe::parse_known(&id) {
             Ok(known) => Some(known.id),
@@ -289,6 +307,7 @@ impl ReportDraft {
                         pgp_key: contact_pgp_key,
                     },
                     credit: input.credit,
+                    third_party,
                 })
             }
             _ => Err(errors),

@@ -228,6 +228,10 @@ pub fn label_of(field: Field) -> &'static str {
         Field::ContactEmail => "E-mail",
         Field::ContactPgpKey => "OpenPGP public key",
         Field::Credit => "Credit",
+        Field::ThirdPartyComponent => "Third-party component",
+        Field::ThirdPartyVersion => "Its version",
+        Field::ThirdPartySupplier => "Its supplier",
+        Field::KnownCves => "Known CVE IDs",
     }
 }
 
@@ -263,14 +267,14 @@ pub struct TrackPage {
     pub may_request_update: bool,
     /// Credits proposed to the finder, for their answer.
     pub credits: Vec<crate::advisories::credits::FinderCreditView>,
-}
-
-/// One message of a report's conversation, ready to show.
-pub struct MessageView {
     /// Whether the finder may ask, or has asked, to have their contact details removed.
     pub contact_removal: crate::contact_removal::ContactRemoval,
     /// The finder's appeal of a closing outcome: offered, filed, decided.
     pub appeal: crate::appeals::AppealView,
+}
+
+/// One message of a report's conversation, ready to show.
+pub struct MessageView {
     pub from_finder: bool,
     pub author: String,
     pub at: String,
@@ -350,12 +354,12 @@ impl TrackPage {
             update_notice: None,
             may_request_update: false,
             credits: Vec::new(),
+            contact_removal: Default::default(),
+            appeal: Default::default(),
         }
     }
 
     fn size_of(&self, bytes: &u64) -> String {
-            contact_removal: Default::default(),
-            appeal: Default::default(),
         human_bytes(*bytes)
     }
 }

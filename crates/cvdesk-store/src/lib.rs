@@ -9,14 +9,18 @@ mod appeals;
 mod api_tokens;
 mod audit;
 mod blobs;
+mod coordination;
 mod data_folder;
 mod error;
 mod findings;
+mod inbound_mail;
 mod insights;
 mod inventory;
 mod jobs;
 mod messages;
+mod outbound;
 mod outbox;
+mod outbox_admin;
 mod policy;
 mod postgres;
 mod reminders;
@@ -29,6 +33,7 @@ mod sqlite;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod triage;
+mod vendors;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -50,17 +55,28 @@ pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
 pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
+pub use coordination::{
+    Change, ContactMove, CoordinationMessage, CoordinationStore, Decision, EmbargoProposal,
+    LogEntry, NewCoordinationMessage, NewNomination, NewParticipant, Nomination, Participant,
+    StoredLogEntry, StoredStatus,
+};
 pub use error::StoreError;
 pub use findings::{FindingStore, ImportOutcome, NewFindings};
+pub use inbound_mail::{Delivery, InboundMailStore, NewReceivedMail, ReceivedMail};
 pub use insights::{
     Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReportGroup,
 };
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};
 pub use messages::{Message, MessageStore};
+pub use outbound::{
+    CaseChange, CaseRecord, DraftEdit, NewCase, NewCaseFile, NewLogEntry, OutboundStore,
+    StoredCase, MAX_CASE_FILE_BYTES,
+};
 pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
 };
+pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use reminders::{ReminderStore, UpdateTimes};
@@ -68,6 +84,7 @@ pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
+pub use vendors::{Vendor, VendorStore};
 pub use triage::{
     ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
     ReportPage, ReportSort, ReportSummary, TriageStore,
@@ -145,6 +162,7 @@ pub trait Store:
     + TriageStore
     + InventoryStore
     + InsightsStore
+    + OutboxAdminStore
     + SettingsStore
     + AbuseStore
     + PolicyStore
@@ -152,9 +170,13 @@ pub trait Store:
     + MessageStore
     + ReminderStore
     + JobStore
+    + VendorStore
+    + OutboundStore
+    + InboundMailStore
     + FindingStore
     + RetentionStore
     + AppealStore
+    + CoordinationStore
 {
 }
 
@@ -168,6 +190,7 @@ impl<T> Store for T where
         + TriageStore
         + InventoryStore
         + InsightsStore
+        + OutboxAdminStore
         + SettingsStore
         + AbuseStore
         + PolicyStore
@@ -175,9 +198,13 @@ impl<T> Store for T where
         + OutboxStore
         + ReminderStore
         + JobStore
+        + VendorStore
+        + OutboundStore
+        + InboundMailStore
         + FindingStore
         + RetentionStore
         + AppealStore
+        + CoordinationStore
 {
 }
 

@@ -41,12 +41,22 @@ pub enum MailKind {
     StaffDeadlineReminder,
     /// To a staff address: the finder is owed an update on an assigned report.
     StaffUpdateReminder,
+    /// To a vendor: the initial inquiry of an outbound case, or a follow-up.
+    VendorInquiry,
+    /// To the researcher: a deadline of an outbound case is close or has come.
+    ResearcherReminder,
     /// To the finder: a credit in an advisory is proposed for their agreement.
     FinderCreditProposed,
+    /// To a vendor: an invitation to coordinate a report, with its participant link.
+    ParticipantInvitation,
+    /// To a participant: a message, an embargo change or a deadline reminder.
+    ParticipantNews,
+    /// To a staff address: a participant answered, proposed or missed a deadline.
+    StaffCoordination,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 12] = [
+    pub const ALL: [MailKind; 18] = [
         MailKind::FinderAcknowledgement,
         MailKind::StaffNewReport,
         MailKind::FinderStaffMessage,
@@ -56,9 +66,15 @@ impl MailKind {
         MailKind::FinderClosed,
         MailKind::StaffFinderReplied,
         MailKind::StaffUpdateRequested,
+        MailKind::StaffAppealFiled,
         MailKind::StaffDeadlineReminder,
         MailKind::StaffUpdateReminder,
+        MailKind::VendorInquiry,
+        MailKind::ResearcherReminder,
         MailKind::FinderCreditProposed,
+        MailKind::ParticipantInvitation,
+        MailKind::ParticipantNews,
+        MailKind::StaffCoordination,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -66,16 +82,21 @@ impl MailKind {
             MailKind::FinderAcknowledgement => "finder_acknowledgement",
             MailKind::StaffNewReport => "staff_new_report",
             MailKind::FinderStaffMessage => "finder_staff_message",
-        MailKind::StaffAppealFiled,
             MailKind::FinderNeedsInfo => "finder_needs_info",
             MailKind::FinderTriaged => "finder_triaged",
             MailKind::FinderRemediated => "finder_remediated",
             MailKind::FinderClosed => "finder_closed",
             MailKind::StaffFinderReplied => "staff_finder_replied",
             MailKind::StaffUpdateRequested => "staff_update_requested",
+            MailKind::StaffAppealFiled => "staff_appeal_filed",
             MailKind::StaffDeadlineReminder => "staff_deadline_reminder",
             MailKind::StaffUpdateReminder => "staff_update_reminder",
+            MailKind::VendorInquiry => "vendor_inquiry",
+            MailKind::ResearcherReminder => "researcher_reminder",
             MailKind::FinderCreditProposed => "finder_credit_proposed",
+            MailKind::ParticipantInvitation => "participant_invitation",
+            MailKind::ParticipantNews => "participant_news",
+            MailKind::StaffCoordination => "staff_coordination",
         }
     }
 
@@ -88,7 +109,6 @@ impl MailKind {
 /// mail queued before SMTP was configured goes out with the configured sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MailBody {
-            MailKind::StaffAppealFiled => "staff_appeal_filed",
     /// UTF-8 text.
     Plain(String),
     /// An ASCII-armored OpenPGP message, sent as RFC 3156 `multipart/encrypted`.
@@ -138,6 +158,8 @@ pub struct OutboxMail {
     pub created_at: OffsetDateTime,
     pub kind: MailKind,
     pub report_id: Option<i64>,
+    /// The outbound case the mail is about, if any.
+    pub case_id: Option<i64>,
     pub recipient: String,
     pub subject: String,
     pub body: MailBody,

@@ -4,7 +4,9 @@
 use cvdesk_domain::priority::{Exploitability, Priority, PriorityOverride};
 use cvdesk_domain::report::{AttachmentMeta, Report, ReportState, Severity, Triage};
 use cvdesk_domain::staff::ProductId;
+use cvdesk_domain::third_party::{Component, ThirdParty};
 use cvdesk_domain::{Contact, Reference, ReportDraft};
+use cvdesk_formats::cve_id::CveId;
 use sqlx::query::QueryScalar;
 use sqlx::{Database, Encode, Type};
 use time::OffsetDateTime;
@@ -23,9 +25,9 @@ pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, referenc
      reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
      cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
      mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, received_from, \
-     source) \
+     source, third_party_component, third_party_version, third_party_supplier, known_cves) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-     $23) \
+     $23, $24, $25, $26, $27) \
      RETURNING id";
 
 /// `$5` is the message that carried the file, NULL for the report form's files.
@@ -37,7 +39,8 @@ const REPORT_COLUMNS: &str = "SELECT id, reference_prefix, reference_year, refer
      state, needs_info, created_at, asset, weakness, cvss_vector, cvss_version, cvss_score, \
      cvss_rating, title, summary, steps_to_reproduce, impact, mitigation, contact_name, \
      contact_email, contact_pgp_key, credit, product_id, duplicate_of, exploitability, \
-     priority_override, priority_override_reason, received_from FROM reports";
+     priority_override, priority_override_reason, received_from, third_party_component, \
+     third_party_version, third_party_supplier, known_cves FROM reports";
 
 pub fn report_by_tracking_token() -> String {
     format!("{REPORT_COLUMNS} WHERE tracking_token_hash = $1")
@@ -85,6 +88,10 @@ pub struct ReportRow {
     priority_override: Option<String>,
     priority_override_reason: Option<String>,
     received_from: Option<String>,
+    third_party_component: Option<String>,
+    third_party_version: Option<String>,
+    third_party_supplier: Option<String>,
+    known_cves: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -167,6 +174,28 @@ impl ReportRow {
             (None, None) => None,
             _ => return Err(corrupt("incomplete priority override".to_owned())),
         };
+        let known_cves = self
+            .known_cves
+            .split_whitespace()
+            .map(|cve| cve.parse::<CveId>().map_err(|e| parse("known_cves", &e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let component = match (
+            self.third_party_component,
+            self.third_party_version,
+            self.third_party_supplier,
+        ) {
+            (Some(name), version, supplier) => Some(Component {
+                name,
+                version,
+                supplier,
+            }),
+            (None, None, None) => None,
+            _ => {
+                return Err(corrupt(
+                    "a third-party version or supplier without its component".to_owned(),
+                ))
+            }
+        };
         Ok(Report {
             triage: Triage {
                 product: self.product_id.map(ProductId),
@@ -195,6 +224,10 @@ impl ReportRow {
                     pgp_key: self.contact_pgp_key,
                 },
                 credit: self.credit,
+                third_party: ThirdParty {
+                    component,
+                    known_cves,
+                },
             },
             attachments: attachments
                 .into_iter()
@@ -224,6 +257,7 @@ where
 {
     let content = new.content;
     let severity = content.severity.as_ref();
+    let component = content.third_party.component.as_ref();
     query
         .bind(new.prefix.as_str())
         .bind(year)
@@ -248,6 +282,11 @@ where
         .bind(new.product.map(|product| product.0))
         .bind(new.received_from)
         .bind(new.source.as_str())
+        .bind(component.map(|c| c.name.as_str()))
+        .bind(component.and_then(|c| c.version.as_deref()))
+        .bind(component.and_then(|c| c.supplier.as_deref()))
+        // Never NULL: a report without known CVE IDs has the empty line.
+        .bind(Some(content.third_party.known_cves_text()))
 }
 
 /// The report just inserted, assembled from what was written rather than read back.

@@ -234,6 +234,7 @@ fn draft_fields_are_compared() {
         mitigation: None,
         contact: Default::default(),
         credit: false,
+        third_party: Default::default(),
     };
     let compared = ReportText::of_draft(&draft);
     assert_eq!(

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use cvdesk_domain::challenge::{Challenge, ChallengeError, Response as ChallengeResponse, Solved};
 use cvdesk_domain::report_source::ReportSource;
+use cvdesk_domain::third_party::split_cve_list;
 use cvdesk_domain::{Field, FieldErrors, ReportDraft, ReportInput};
 
 use crate::client_address::ClientAddress;
@@ -197,6 +198,14 @@ async fn read_form(
             "contact_name" => &mut input.contact_name,
             "contact_email" => &mut input.contact_email,
             "contact_pgp_key" => &mut input.contact_pgp_key,
+            "third_party_component" => &mut input.third_party.component,
+            "third_party_version" => &mut input.third_party.version,
+            "third_party_supplier" => &mut input.third_party.supplier,
+            "known_cves" => {
+                let bytes = read_text(part, text_cap).await?.unwrap_or_default();
+                input.third_party.known_cves = split_cve_list(&String::from_utf8_lossy(&bytes));
+                continue;
+            }
             "credit" => {
                 input.credit = read_text(part, 16).await?.is_some();
                 continue;

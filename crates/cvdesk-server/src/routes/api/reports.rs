@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use cvdesk_domain::report_source::ReportSource;
+use cvdesk_domain::third_party::ThirdPartyInput;
 use cvdesk_domain::ReportInput;
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +35,17 @@ struct ReportSubmission {
     mitigation: Option<String>,
     contact: Option<ContactSubmission>,
     credit: Option<bool>,
+    third_party: Option<ThirdPartySubmission>,
+    known_cves: Option<Vec<String>>,
+}
+
+/// The third-party component the report is about, when it is someone else's.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ThirdPartySubmission {
+    component: Option<String>,
+    version: Option<String>,
+    supplier: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -104,6 +116,7 @@ pub async fn post_report(
     };
     let submission: ReportSubmission = parse_json(&headers, body)?;
     let contact = submission.contact.unwrap_or_default();
+    let third_party = submission.third_party.unwrap_or_default();
     let input = ReportInput {
         asset: submission.asset,
         weakness: submission.weakness,
@@ -117,6 +130,12 @@ pub async fn post_report(
         contact_email: contact.email,
         contact_pgp_key: contact.pgp_key,
         credit: submission.credit.unwrap_or(false),
+        third_party: ThirdPartyInput {
+            component: third_party.component,
+            version: third_party.version,
+            supplier: third_party.supplier,
+            known_cves: submission.known_cves.unwrap_or_default(),
+        },
     };
     let source = if is_staff {
         ReportSource::Staff

@@ -18,6 +18,7 @@ use crate::auth::{audit, ApiStaff};
 use crate::error::{ApiError, WebError};
 use crate::queue::QueueQuery;
 use crate::report_access::{permitted_report, viewed_report};
+use crate::report_status::{report_status, ClockDeadline, PriorityStatus, ReportStatus};
 use crate::routes::api::reports::parse_json;
 use crate::triage::{self, ActionError};
 use crate::AppState;
@@ -48,6 +49,14 @@ pub struct ContactJson {
     pgp_key: Option<String>,
 }
 
+/// The third-party component a report is about, as the finder named it.
+#[derive(Serialize)]
+pub struct ThirdPartyJson {
+    component: String,
+    version: Option<String>,
+    supplier: Option<String>,
+}
+
 #[derive(Serialize)]
 pub struct PriorityOverrideJson {
     priority: &'static str,
@@ -71,6 +80,8 @@ pub struct ReportJson {
     mitigation: Option<String>,
     contact: ContactJson,
     credit: bool,
+    third_party: Option<ThirdPartyJson>,
+    known_cves: Vec<String>,
     attachments: Vec<AttachmentMeta>,
     product_id: Option<i64>,
     duplicate_of: Option<String>,
@@ -79,9 +90,13 @@ pub struct ReportJson {
     received_from: Option<String>,
     /// The states this caller may move the report to now.
     allowed_transitions: Vec<ReportState>,
+    /// Each deadline clock: when it is due and where it stands.
+    deadlines: Vec<ClockDeadline>,
+    /// The computed priority with its factors, and the one that applies.
+    priority: PriorityStatus,
 }
 
-fn report_json(report: Report, user: &cvdesk_store::User) -> ReportJson {
+fn report_json(report: Report, user: &cvdesk_store::User, status: ReportStatus) -> ReportJson {
     let current = CurrentReport {
         reference: &report.reference,
         state: report.state,
@@ -108,6 +123,20 @@ fn report_json(report: Report, user: &cvdesk_store::User) -> ReportJson {
             pgp_key: content.contact.pgp_key,
         },
         credit: content.credit,
+        known_cves: content
+            .third_party
+            .known_cves
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        third_party: content
+            .third_party
+            .component
+            .map(|component| ThirdPartyJson {
+                component: component.name,
+                version: component.version,
+                supplier: component.supplier,
+            }),
         attachments: report.attachments,
         product_id: report.triage.product.map(|p| p.0),
         duplicate_of: report.triage.duplicate_of.map(|r| r.to_string()),
@@ -121,6 +150,8 @@ fn report_json(report: Report, user: &cvdesk_store::User) -> ReportJson {
             }),
         received_from: report.received_from,
         allowed_transitions,
+        deadlines: status.deadlines,
+        priority: status.priority,
     }
 }
 
@@ -168,7 +199,8 @@ pub async fn get_report(
     Path(reference): Path<String>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let report = viewed_report(&state, &staff.user, &reference, "api").await?;
-    Ok(Json(report_json(report, &staff.user)))
+    let status = report_status(&state, &report).await?;
+    Ok(Json(report_json(report, &staff.user, status)))
 }
 
 #[derive(Deserialize)]
@@ -201,7 +233,8 @@ async fn reloaded(
 ) -> Result<Json<ReportJson>, ApiError> {
     let subject = report.reference.to_string();
     let updated = permitted_report(state, &staff.user, &subject, StaffAction::ViewReport).await?;
-    Ok(Json(report_json(updated, &staff.user)))
+    let status = report_status(state, &updated).await?;
+    Ok(Json(report_json(updated, &staff.user, status)))
 }
 
 pub async fn post_transition(
