@@ -21,6 +21,7 @@ mod messages;
 mod outbound;
 mod outbox;
 mod outbox_admin;
+mod outbox_admin;
 mod policy;
 mod postgres;
 mod reminders;
@@ -76,6 +77,7 @@ pub use outbound::{
 pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
 };
+pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
 pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
@@ -163,6 +165,7 @@ pub trait Store:
     + InventoryStore
     + InsightsStore
     + OutboxAdminStore
+    + OutboxAdminStore
     + SettingsStore
     + AbuseStore
     + PolicyStore
@@ -190,6 +193,7 @@ impl<T> Store for T where
         + TriageStore
         + InventoryStore
         + InsightsStore
+        + OutboxAdminStore
         + OutboxAdminStore
         + SettingsStore
         + AbuseStore

@@ -24,6 +24,7 @@ mod messages;
 mod outbound;
 mod outbox;
 mod outbox_admin;
+mod outbox_admin;
 mod policy;
 mod purge;
 mod reminders;

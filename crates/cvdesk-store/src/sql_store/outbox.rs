@@ -202,7 +202,15 @@ where
         error: &str,
         now: OffsetDateTime,
     ) -> Result<Retry, StoreError> {
-        let retry = retry_after(mail.attempts, mail.created_at, now, failure);
+        // An admin who queued the mail again gave it a fresh three days.
+        let requeued_at: Option<OffsetDateTime> =
+            sqlx::query_scalar("SELECT requeued_at FROM outbox WHERE id = $1")
+                .bind(mail.id)
+                .fetch_optional(&self.writer)
+                .await?
+                .flatten();
+        let window_from = requeued_at.map_or(mail.created_at, |at| at.max(mail.created_at));
+        let retry = retry_after(mail.attempts, window_from, now, failure);
         let (next_attempt_at, given_up_at) = match retry {
             Retry::At(at) => (at, None),
             Retry::GivenUp => (now, Some(now)),

@@ -21,6 +21,7 @@ mod milestones;
 mod outbound;
 mod outbox;
 mod outbox_admin;
+mod outbox_admin;
 mod policy;
 mod reminders;
 mod report_files;
