@@ -71,7 +71,7 @@ async fn published(state: &AppState) -> Result<Vec<Writeup>, WebError> {
             writeups.push(writeup);
         }
     }
-    writeups.sort_by(|a, b| b.published_at.cmp(&a.published_at));
+    writeups.sort_by_key(|writeup| std::cmp::Reverse(writeup.published_at));
     Ok(writeups)
 }
 
