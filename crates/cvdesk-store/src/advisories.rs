@@ -119,6 +119,16 @@ pub struct Acknowledgement {
     pub first_published_at: OffsetDateTime,
 }
 
+/// A credit about to be proposed to the finder of `report_id`, with the mail to them.
+pub struct NewCredit<'a> {
+    pub report_id: i64,
+    pub credit: &'a Credit,
+    /// Who proposed it (a staff e-mail).
+    pub proposed_by: &'a str,
+    pub mail: &'a [NewMail],
+    pub now: OffsetDateTime,
+}
+
 /// A publication about to be stored: the new revision, the state it leads to, and the
 /// state the advisory must still be in (another publisher may have acted meanwhile).
 pub struct NewRevision<'a> {
@@ -201,17 +211,13 @@ pub trait AdvisoryStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<PublishedSummary>, StoreError>;
 
-    /// Proposes a credit to the finder of `report_id`, queueing `mail` to them, in one
-    /// transaction; returns the credit's id.
+    /// Proposes a credit to the finder of one of the reports the advisory answers,
+    /// queueing the mail that tells them, in one transaction; returns the credit's id.
     async fn propose_credit(
         &self,
         id: &AdvisoryId,
-        report_id: i64,
-        credit: &Credit,
-        proposed_by: &str,
-        mail: &[NewMail],
+        proposal: NewCredit<'_>,
         audit: &AuditEvent,
-        now: OffsetDateTime,
     ) -> Result<i64, StoreError>;
 
     /// Records the finder's answer when the credit belongs to `report_id` and is still

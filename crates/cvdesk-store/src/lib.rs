@@ -5,8 +5,8 @@
 mod abuse;
 mod accounts;
 mod advisories;
-mod appeals;
 mod api_tokens;
+mod appeals;
 mod audit;
 mod blobs;
 mod coordination;
@@ -20,7 +20,6 @@ mod jobs;
 mod messages;
 mod outbound;
 mod outbox;
-mod outbox_admin;
 mod outbox_admin;
 mod policy;
 mod postgres;
@@ -47,13 +46,13 @@ use cvdesk_formats::redaction::redact_url;
 use time::OffsetDateTime;
 
 pub use abuse::{AbuseStore, Bucket};
-pub use appeals::{AppealStore, NewAppeal};
+pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
 pub use advisories::{
     Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, FinderCredit, NewAdvisory,
-    NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
+    NewCredit, NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
 };
-pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
+pub use appeals::{AppealStore, NewAppeal};
 pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
 pub use coordination::{
@@ -78,7 +77,6 @@ pub use outbox::{
     Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail, OutboxStore, Retry,
 };
 pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
-pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
 pub use reminders::{ReminderStore, UpdateTimes};
@@ -86,11 +84,11 @@ pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};
 pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
-pub use vendors::{Vendor, VendorStore};
 pub use triage::{
-    ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter,
-    ReportPage, ReportSort, ReportSummary, TriageStore,
+    ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter, ReportPage,
+    ReportSort, ReportSummary, TriageStore,
 };
+pub use vendors::{Vendor, VendorStore};
 
 /// Where the data lives, chosen at run time.
 #[derive(Debug, Clone)]
@@ -165,7 +163,6 @@ pub trait Store:
     + InventoryStore
     + InsightsStore
     + OutboxAdminStore
-    + OutboxAdminStore
     + SettingsStore
     + AbuseStore
     + PolicyStore
@@ -193,7 +190,6 @@ impl<T> Store for T where
         + TriageStore
         + InventoryStore
         + InsightsStore
-        + OutboxAdminStore
         + OutboxAdminStore
         + SettingsStore
         + AbuseStore

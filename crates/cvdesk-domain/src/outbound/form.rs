@@ -91,7 +91,7 @@ impl fmt::Display for CveRequest {
 }
 
 /// The case form as typed (a JSON body or a staff form).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseInput {
     pub vendor_id: Option<i64>,

@@ -419,12 +419,14 @@ pub async fn post_credit(
         .store
         .propose_credit(
             &advisory.id,
-            report.id,
-            &credit,
-            &staff.user.email,
-            &mail,
+            cvdesk_store::NewCredit {
+                report_id: report.id,
+                credit: &credit,
+                proposed_by: &staff.user.email,
+                mail: &mail,
+                now,
+            },
             &entry,
-            now,
         )
         .await
         .map(|_| {

@@ -93,6 +93,7 @@ mod tests {
             created_at: datetime!(2026-11-23 12:00 UTC),
             kind: MailKind::FinderAcknowledgement,
             report_id: Some(7),
+            case_id: None,
             recipient: "ada@example.org".into(),
             subject: "[CVD-2026-0001] We received your report".into(),
             body,

@@ -12,17 +12,17 @@ use cvdesk_formats::tlp::Tlp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::advisory_rows::{
-    advisory_id, AdvisoryRow, CreditRow, PublishedRow, RevisionRow, SummaryRow,
-    ADVISORY_COLUMNS, CREDIT_COLUMNS, KEY_OF, PUBLISHED_COLUMNS,
-};
 use super::advisory_credits::{AcknowledgedRow, FinderCreditRow};
+use super::advisory_rows::{
+    advisory_id, AdvisoryRow, CreditRow, PublishedRow, RevisionRow, SummaryRow, ADVISORY_COLUMNS,
+    CREDIT_COLUMNS, KEY_OF, PUBLISHED_COLUMNS,
+};
 use super::audit::{append_audit_in, AuditRow};
 use super::jobs::{CANCEL as CANCEL_JOB, SCHEDULE as SCHEDULE_JOB};
 use super::{SqlStore, StoredTime};
 use crate::advisories::{
-    Advisory, AdvisoryStore, AdvisorySummary, NewAdvisory, NewRevision, PublishedSummary,
-    Schedule, PUBLISH_JOB,
+    Advisory, AdvisoryStore, AdvisorySummary, NewAdvisory, NewCredit, NewRevision,
+    PublishedSummary, Schedule, PUBLISH_JOB,
 };
 use crate::{AuditOf, StoreError};
 
@@ -42,7 +42,8 @@ const ID_IS: &str = "prefix = $1 AND year = $2 AND sequence = $3";
 
 /// The content as stored: JSON of the domain's type.
 fn content_json(content: &AdvisoryContent) -> Result<String, StoreError> {
-    serde_json::to_string(content).map_err(|e| StoreError::Corrupt(format!("advisory content: {e}")))
+    serde_json::to_string(content)
+        .map_err(|e| StoreError::Corrupt(format!("advisory content: {e}")))
 }
 
 impl<DB> SqlStore<DB>
@@ -118,7 +119,8 @@ where
                 .bind(i64::from(reference.sequence))
                 .fetch_optional(&mut *connection)
                 .await?;
-            let report = report.ok_or_else(|| StoreError::Missing(format!("no report {reference}")))?;
+            let report =
+                report.ok_or_else(|| StoreError::Missing(format!("no report {reference}")))?;
             sqlx::query("INSERT INTO advisory_reports (advisory_id, report_id) VALUES ($1, $2)")
                 .bind(key)
                 .bind(report)
@@ -192,13 +194,12 @@ where
     }
 
     async fn advisory(&self, id: &AdvisoryId) -> Result<Option<Advisory>, StoreError> {
-        let row: Option<AdvisoryRow> =
-            sqlx::query_as(&format!("{ADVISORY_COLUMNS} WHERE {ID_IS}"))
-                .bind(id.prefix.as_str())
-                .bind(i64::from(id.year))
-                .bind(i64::from(id.sequence))
-                .fetch_optional(&self.readers)
-                .await?;
+        let row: Option<AdvisoryRow> = sqlx::query_as(&format!("{ADVISORY_COLUMNS} WHERE {ID_IS}"))
+            .bind(id.prefix.as_str())
+            .bind(i64::from(id.year))
+            .bind(i64::from(id.sequence))
+            .fetch_optional(&self.readers)
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -209,11 +210,12 @@ where
         .bind(row.key)
         .fetch_all(&self.readers)
         .await?;
-        let credits: Vec<CreditRow> =
-            sqlx::query_as(&format!("{CREDIT_COLUMNS} WHERE c.advisory_id = $1 ORDER BY c.id"))
-                .bind(row.key)
-                .fetch_all(&self.readers)
-                .await?;
+        let credits: Vec<CreditRow> = sqlx::query_as(&format!(
+            "{CREDIT_COLUMNS} WHERE c.advisory_id = $1 ORDER BY c.id"
+        ))
+        .bind(row.key)
+        .fetch_all(&self.readers)
+        .await?;
         row.into_advisory(revisions, credits).map(Some)
     }
 
@@ -439,7 +441,9 @@ where
         .bind(credits)
         .execute(&mut *tx)
         .await
-        .map_err(|e| StoreError::conflict_on_unique(e, format!("revision {number} of {id} exists")))?;
+        .map_err(|e| {
+            StoreError::conflict_on_unique(e, format!("revision {number} of {id} exists"))
+        })?;
         // Published now: a schedule's job has nothing left to do (a running one finds
         // the advisory published and stops).
         sqlx::query(CANCEL_JOB)
@@ -457,7 +461,11 @@ where
         tlp: Option<Tlp>,
         limit: u32,
     ) -> Result<Vec<PublishedSummary>, StoreError> {
-        let filter = if tlp.is_some() { "AND r.tlp = $2" } else { "AND $2 = ''" };
+        let filter = if tlp.is_some() {
+            "AND r.tlp = $2"
+        } else {
+            "AND $2 = ''"
+        };
         let rows: Vec<PublishedRow> = sqlx::query_as(&format!(
             "{PUBLISHED_COLUMNS} WHERE a.latest_revision > 0 {filter} \
              ORDER BY a.first_published_at DESC, a.id DESC LIMIT $1"
@@ -472,15 +480,10 @@ where
     async fn propose_credit(
         &self,
         id: &AdvisoryId,
-        report_id: i64,
-        credit: &cvdesk_domain::advisory::Credit,
-        proposed_by: &str,
-        mail: &[crate::NewMail],
+        proposal: NewCredit<'_>,
         audit: &AuditEvent,
-        now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
-        self.insert_credit(id, report_id, credit, proposed_by, mail, audit, now)
-            .await
+        self.insert_credit(id, proposal, audit).await
     }
 
     async fn answer_credit(

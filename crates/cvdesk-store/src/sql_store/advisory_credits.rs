@@ -11,8 +11,8 @@ use super::advisory_rows::{advisory_id, published_credits, CreditRow, FINDER_CRE
 use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
 use super::{SqlStore, StoredTime};
-use crate::advisories::{Acknowledgement, FinderCredit};
-use crate::{NewMail, StoreError};
+use crate::advisories::{Acknowledgement, FinderCredit, NewCredit};
+use crate::StoreError;
 
 /// The consent states in which staff may take a credit back: the finder has not agreed
 /// to it, so nobody relies on it.
@@ -57,17 +57,19 @@ where
     for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn insert_credit(
         &self,
         id: &AdvisoryId,
-        report_id: i64,
-        credit: &Credit,
-        proposed_by: &str,
-        mail: &[NewMail],
+        proposal: NewCredit<'_>,
         audit: &AuditEvent,
-        now: OffsetDateTime,
     ) -> Result<i64, StoreError> {
+        let NewCredit {
+            report_id,
+            credit,
+            proposed_by,
+            mail,
+            now,
+        } = proposal;
         let mut tx = self.writer.begin().await?;
         let (key, _): (i64, String) = sqlx::query_as(KEY_OF)
             .bind(id.prefix.as_str())
@@ -174,9 +176,9 @@ where
         report_id: i64,
     ) -> Result<Vec<FinderCredit>, StoreError> {
         let rows: Vec<FinderCreditRow> = sqlx::query_as(FINDER_CREDITS)
-        .bind(report_id)
-        .fetch_all(&self.readers)
-        .await?;
+            .bind(report_id)
+            .fetch_all(&self.readers)
+            .await?;
         rows.into_iter()
             .map(|row| {
                 Ok(FinderCredit {

@@ -24,7 +24,8 @@ const CLAIM: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts
          WHERE sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
          ORDER BY next_attempt_at, id LIMIT $3) \
      AND sent_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= $2 \
-     RETURNING id, created_at, kind, report_id, recipient, subject, format, body, attempts";
+     RETURNING id, created_at, kind, report_id, case_id, recipient, subject, format, body, \
+     attempts";
 
 const SENT: &str = "UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL";
 
@@ -40,6 +41,7 @@ pub struct ClaimedRow {
     created_at: OffsetDateTime,
     kind: String,
     report_id: Option<i64>,
+    case_id: Option<i64>,
     recipient: String,
     subject: String,
     format: String,
@@ -80,6 +82,7 @@ impl ClaimedRow {
             created_at: self.created_at,
             kind: kind_of(id, &self.kind)?,
             report_id: self.report_id,
+            case_id: self.case_id,
             recipient: self.recipient,
             subject: self.subject,
             body: MailBody::from_columns(&format, self.body).ok_or_else(|| {

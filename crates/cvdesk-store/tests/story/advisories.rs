@@ -13,7 +13,7 @@ use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
 use cvdesk_formats::tlp::Tlp;
 use cvdesk_store::{
-    NewAdvisory, NewReport, NewRevision, Schedule, Store, StoreError, Withdrawal,
+    NewAdvisory, NewCredit, NewReport, NewRevision, Schedule, Store, StoreError, Withdrawal,
     PUBLISH_JOB,
 };
 use time::macros::datetime;
@@ -152,7 +152,7 @@ async fn drafts_change_only_in_the_state_expected_and_members_see_their_products
                 .advisories_of_report(finder_report.id)
                 .await
                 .expect("linked"),
-            [id.clone()]
+            std::slice::from_ref(&id)
         );
         let edited = content("Stored XSS", &[&finder_report], None);
         let later = NOW + time::Duration::hours(1);
@@ -373,12 +373,14 @@ async fn credits_reach_the_hall_of_fame_only_when_the_finder_agrees() {
         let refused = store
             .propose_credit(
                 &id,
-                other_report.id,
-                &proposed,
-                "p@example.org",
-                &[],
+                NewCredit {
+                    report_id: other_report.id,
+                    credit: &proposed,
+                    proposed_by: "p@example.org",
+                    mail: &[],
+                    now: NOW,
+                },
                 &triager(),
-                NOW,
             )
             .await;
         assert!(
@@ -388,12 +390,14 @@ async fn credits_reach_the_hall_of_fame_only_when_the_finder_agrees() {
         let credit_id = store
             .propose_credit(
                 &id,
-                finder_report.id,
-                &proposed,
-                "p@example.org",
-                &[],
+                NewCredit {
+                    report_id: finder_report.id,
+                    credit: &proposed,
+                    proposed_by: "p@example.org",
+                    mail: &[],
+                    now: NOW,
+                },
                 &triager(),
-                NOW,
             )
             .await
             .expect("proposed");
@@ -478,12 +482,14 @@ async fn credits_reach_the_hall_of_fame_only_when_the_finder_agrees() {
         let second_id = store
             .propose_credit(
                 &id,
-                finder_report.id,
-                &second,
-                "p@example.org",
-                &[],
+                NewCredit {
+                    report_id: finder_report.id,
+                    credit: &second,
+                    proposed_by: "p@example.org",
+                    mail: &[],
+                    now: NOW,
+                },
                 &triager(),
-                NOW,
             )
             .await
             .expect("proposed");

@@ -1,11 +1,11 @@
 //! One story of the store, told on every backend.
 
 mod abuse;
-mod appeals;
 mod accounts;
 mod accounts_audit;
 mod advisories;
 mod api_tokens;
+mod appeals;
 mod audit;
 mod audit_atomic;
 mod audit_batches;
@@ -20,7 +20,6 @@ mod messages;
 mod milestones;
 mod outbound;
 mod outbox;
-mod outbox_admin;
 mod outbox_admin;
 mod policy;
 mod reminders;
