@@ -1,23 +1,105 @@
 //! Business-day calendars: which local days are working days, and deadline arithmetic on
-//! them. The counting rules are in the `sla` module documentation.
+//! them. The counting rules are in the `sla` module documentation. Local days are those of
+//! a fixed UTC offset or of an IANA time zone, whose offset changes with daylight-saving
+//! time (from the tz database compiled into the binary, through `jiff`).
 
 use std::collections::BTreeSet;
 use std::str::FromStr;
 
-use time::{Date, Duration, Month, OffsetDateTime, Time, UtcOffset, Weekday};
+use std::fmt;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use time::{Date, Duration, Month, OffsetDateTime, UtcOffset, Weekday};
 
 /// How many days in a row may be free of work before deadline arithmetic gives up. Ten
 /// years is far beyond any real closure; a holiday list that long is a mistake, and
 /// stopping turns it into an error instead of a search without end.
 pub const MAX_DAYS_WITHOUT_WORK: u32 = 366 * 10;
 
-/// Which days are working days, and in which UTC offset a day begins and ends.
+/// Which days are working days, and in which local time a day begins and ends.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Calendar {
     /// Indexed by days from Monday.
     weekend: [bool; 7],
     holidays: Holidays,
-    offset: UtcOffset,
+    local: LocalTime,
+}
+
+/// The local time of a calendar.
+#[derive(Clone, PartialEq, Eq)]
+pub enum LocalTime {
+    /// The same offset from UTC all year (`utc_offset`).
+    Offset(UtcOffset),
+    /// An IANA time zone (`time_zone`): the offset follows its daylight-saving rules.
+    Zone { name: String, zone: TimeZone },
+}
+
+impl fmt::Debug for LocalTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LocalTime::Offset(offset) => write!(f, "Offset({offset})"),
+            LocalTime::Zone { name, .. } => write!(f, "Zone({name})"),
+        }
+    }
+}
+
+/// A time zone name the tz database does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{0}' is not a time zone of the IANA tz database (e.g. Europe/Berlin, America/New_York, UTC)"
+)]
+pub struct UnknownTimeZone(pub String);
+
+impl LocalTime {
+    /// An IANA time zone by name, as the tz database spells it.
+    pub fn zone(name: &str) -> Result<LocalTime, UnknownTimeZone> {
+        let name = name.trim();
+        // Fixed offsets are `utc_offset`'s; a zone here is a name from the database.
+        if name.is_empty() || name.starts_with(['+', '-']) || name.chars().any(char::is_whitespace)
+        {
+            return Err(UnknownTimeZone(name.to_owned()));
+        }
+        let zone = TimeZone::get(name).map_err(|_| UnknownTimeZone(name.to_owned()))?;
+        Ok(LocalTime::Zone {
+            name: zone.iana_name().unwrap_or(name).to_owned(),
+            zone,
+        })
+    }
+
+    /// The offset from UTC in force at `instant`.
+    pub fn offset_at(&self, instant: OffsetDateTime) -> UtcOffset {
+        match self {
+            LocalTime::Offset(offset) => *offset,
+            LocalTime::Zone { zone, .. } => {
+                let seconds = Timestamp::new(instant.unix_timestamp(), 0)
+                    .map(|timestamp| zone.to_offset(timestamp).seconds())
+                    .unwrap_or(0);
+                UtcOffset::from_whole_seconds(seconds).unwrap_or(UtcOffset::UTC)
+            }
+        }
+    }
+
+    /// The first instant of `date`: its midnight, or, where the clocks jump over
+    /// midnight, the moment the day begins after the jump.
+    fn start_of(&self, date: Date) -> Option<OffsetDateTime> {
+        match self {
+            LocalTime::Offset(offset) => Some(date.midnight().assume_offset(*offset)),
+            LocalTime::Zone { zone, .. } => {
+                let civil = jiff::civil::Date::new(
+                    i16::try_from(date.year()).ok()?,
+                    i8::try_from(u8::from(date.month())).ok()?,
+                    i8::try_from(date.day()).ok()?,
+                )
+                .ok()?
+                .to_datetime(jiff::civil::Time::midnight());
+                let timestamp = zone.to_ambiguous_timestamp(civil).compatible().ok()?;
+                let instant =
+                    OffsetDateTime::from_unix_timestamp_nanos(timestamp.as_nanosecond()).ok()?;
+                instant.checked_to_offset(self.offset_at(instant))
+            }
+        }
+    }
 }
 
 /// A calendar needs at least one working weekday, or no deadline could ever be reached.
@@ -42,6 +124,15 @@ impl Calendar {
         holidays: Holidays,
         offset: UtcOffset,
     ) -> Result<Calendar, NoWorkingWeekday> {
+        Calendar::in_local_time(weekend, holidays, LocalTime::Offset(offset))
+    }
+
+    /// A calendar whose days are those of `local` (a fixed offset or a time zone).
+    pub fn in_local_time(
+        weekend: impl IntoIterator<Item = Weekday>,
+        holidays: Holidays,
+        local: LocalTime,
+    ) -> Result<Calendar, NoWorkingWeekday> {
         let mut weekend_days = [false; 7];
         for day in weekend {
             weekend_days[weekday_index(day)] = true;
@@ -52,8 +143,28 @@ impl Calendar {
         Ok(Calendar {
             weekend: weekend_days,
             holidays,
-            offset,
+            local,
         })
+    }
+
+    /// The calendar's local time.
+    pub fn local_time(&self) -> &LocalTime {
+        &self.local
+    }
+
+    /// `instant` in the calendar's local time, for people: `2026-03-30 17:00
+    /// (Europe/Berlin, UTC+02:00)`, or `2026-03-30 17:00 (UTC+01:00)` for a fixed offset.
+    pub fn local_display(&self, instant: OffsetDateTime) -> String {
+        let offset = self.local.offset_at(instant);
+        let local = instant.checked_to_offset(offset).unwrap_or(instant);
+        let (hours, minutes, _) = offset.as_hms();
+        let sign = if offset.is_negative() { '-' } else { '+' };
+        let when = format!("{} {:02}:{:02}", local.date(), local.hour(), local.minute());
+        let offset = format!("UTC{sign}{:02}:{:02}", hours.abs(), minutes.abs());
+        match &self.local {
+            LocalTime::Offset(_) => format!("{when} ({offset})"),
+            LocalTime::Zone { name, .. } => format!("{when} ({name}, {offset})"),
+        }
     }
 
     /// Whether `date` is neither a weekend day nor a holiday.
@@ -66,9 +177,12 @@ impl Calendar {
         Ok(self.local(instant)?.date())
     }
 
-    /// The local midnight at which `date` begins.
+    /// The instant `date` begins: its local midnight (or, where the clocks jump over
+    /// midnight, the end of the jump).
     pub fn start_of_day(&self, date: Date) -> OffsetDateTime {
-        date.midnight().assume_offset(self.offset)
+        self.local
+            .start_of(date)
+            .unwrap_or_else(|| date.midnight().assume_utc())
     }
 
     /// The end of the n-th working day that begins at or after `start`, as the local
@@ -87,17 +201,36 @@ impl Calendar {
         Ok(self.start_of_day(day))
     }
 
-    /// Exactly `n` × 24 hours after `start`, in the calendar's offset. Weekends and holidays
-    /// make no difference.
+    /// `n` days after `start` at the same local time of day (with a fixed offset, exactly
+    /// `n` × 24 hours; in a time zone, an hour more or less across a change of the
+    /// clocks, and the first valid time after a time the clocks skip). Weekends and
+    /// holidays make no difference.
     pub fn add_calendar_days(
         &self,
         start: OffsetDateTime,
         n: u32,
     ) -> Result<OffsetDateTime, DeadlineError> {
-        start
-            .checked_add(Duration::days(i64::from(n)))
-            .and_then(|due| due.checked_to_offset(self.offset))
-            .ok_or(DeadlineError::OutOfRange)
+        match &self.local {
+            LocalTime::Offset(offset) => start
+                .checked_add(Duration::days(i64::from(n)))
+                .and_then(|due| due.checked_to_offset(*offset))
+                .ok_or(DeadlineError::OutOfRange),
+            LocalTime::Zone { zone, .. } => {
+                let timestamp = Timestamp::new(
+                    start.unix_timestamp(),
+                    i32::try_from(start.nanosecond()).unwrap_or(0),
+                )
+                .map_err(|_| DeadlineError::OutOfRange)?;
+                let due = timestamp
+                    .to_zoned_datetime(zone.clone())
+                    .checked_add(jiff::Span::new().days(i64::from(n)))
+                    .map_err(|_| DeadlineError::OutOfRange)?
+                    .timestamp();
+                let due = OffsetDateTime::from_unix_timestamp_nanos(due.as_nanosecond())
+                    .map_err(|_| DeadlineError::OutOfRange)?;
+                self.local(due)
+            }
+        }
     }
 
     /// How many working days lie wholly between `from` and `to`: those that begin at or
@@ -126,17 +259,17 @@ impl Calendar {
 
     fn local(&self, instant: OffsetDateTime) -> Result<OffsetDateTime, DeadlineError> {
         instant
-            .checked_to_offset(self.offset)
+            .checked_to_offset(self.local.offset_at(instant))
             .ok_or(DeadlineError::OutOfRange)
     }
 
     /// The first local day that begins at or after `instant`.
     fn first_whole_day(&self, instant: OffsetDateTime) -> Result<Date, DeadlineError> {
-        let local = self.local(instant)?;
-        if local.time() == Time::MIDNIGHT {
-            Ok(local.date())
+        let date = self.local(instant)?.date();
+        if self.local.start_of(date) == Some(instant) {
+            Ok(date)
         } else {
-            local.date().next_day().ok_or(DeadlineError::OutOfRange)
+            date.next_day().ok_or(DeadlineError::OutOfRange)
         }
     }
 
@@ -161,7 +294,7 @@ impl Default for Calendar {
         Calendar {
             weekend,
             holidays: Holidays::default(),
-            offset: UtcOffset::UTC,
+            local: LocalTime::Offset(UtcOffset::UTC),
         }
     }
 }

@@ -421,7 +421,7 @@ proptest! {
         n in 1u32..60,
     ) {
         let due = calendar.add_working_days(start, n).expect("in range");
-        prop_assert_eq!(due.offset(), calendar.offset);
+        prop_assert_eq!(Some(due.offset()), fixed_offset(&calendar));
         prop_assert_eq!(due.time(), Time::MIDNIGHT);
         let last_day = due.date().previous_day().expect("in range");
         prop_assert!(calendar.is_working_day(last_day));
@@ -478,6 +478,159 @@ proptest! {
     ) {
         let due = calendar.add_calendar_days(start, n).expect("in range");
         prop_assert_eq!(due - start, Duration::hours(24 * i64::from(n)));
-        prop_assert_eq!(due.offset(), calendar.offset);
+        prop_assert_eq!(Some(due.offset()), fixed_offset(&calendar));
+    }
+}
+
+/// The offset of a calendar with a fixed one.
+fn fixed_offset(calendar: &Calendar) -> Option<UtcOffset> {
+    match calendar.local_time() {
+        LocalTime::Offset(offset) => Some(*offset),
+        LocalTime::Zone { .. } => None,
+    }
+}
+
+fn zoned(name: &str, holidays: &str) -> Calendar {
+    Calendar::in_local_time(
+        [Weekday::Saturday, Weekday::Sunday],
+        holidays.parse().expect("valid holidays"),
+        LocalTime::zone(name).expect("a known zone"),
+    )
+    .expect("a working weekday")
+}
+
+#[test]
+fn time_zones_are_named_as_the_tz_database_spells_them() {
+    assert!(LocalTime::zone("Europe/Berlin").is_ok());
+    assert!(LocalTime::zone("UTC").is_ok());
+    for refused in ["Europe/Atlantis", "+01:00", "", "Europe Berlin", "CEST+2"] {
+        let error = LocalTime::zone(refused).expect_err(refused);
+        assert!(error.to_string().contains("IANA tz database"), "{error}");
+    }
+}
+
+#[test]
+fn berlin_deadlines_follow_summer_time() {
+    // Friday 27 March 2026, 10:00 UTC; the clocks go forward on Sunday 29 March.
+    let berlin = zoned("Europe/Berlin", "");
+    let fixed = calendar(&[Weekday::Saturday, Weekday::Sunday], "", offset!(+1));
+    let start = datetime!(2026-03-27 10:00 UTC);
+    // Two working days: Monday and Tuesday, ending at midnight into Wednesday, local.
+    assert_eq!(
+        berlin.add_working_days(start, 2),
+        Ok(datetime!(2026-04-01 00:00 +2))
+    );
+    // A fixed +01:00 is an hour late in summer: the error the time zone removes.
+    assert_eq!(
+        fixed.add_working_days(start, 2),
+        Ok(datetime!(2026-04-01 00:00 +1))
+    );
+    // In winter, both agree.
+    let winter = datetime!(2026-01-09 10:00 UTC);
+    assert_eq!(
+        berlin.add_working_days(winter, 2),
+        fixed.add_working_days(winter, 2)
+    );
+    // The day of the change is 23 hours long.
+    let sunday = berlin.start_of_day(date!(2026 - 03 - 29));
+    let monday = berlin.start_of_day(date!(2026 - 03 - 30));
+    assert_eq!(monday - sunday, Duration::hours(23));
+    // Calendar days keep the local time across the change: 10:00 CET to 10:00 CEST.
+    let ten = datetime!(2026-03-28 10:00 +1);
+    assert_eq!(
+        berlin.add_calendar_days(ten, 2),
+        Ok(datetime!(2026-03-30 10:00 +2))
+    );
+    assert_eq!(
+        berlin.local_display(datetime!(2026-03-30 15:00 UTC)),
+        "2026-03-30 17:00 (Europe/Berlin, UTC+02:00)"
+    );
+    assert_eq!(
+        fixed.local_display(datetime!(2026-03-30 15:00 UTC)),
+        "2026-03-30 16:00 (UTC+01:00)"
+    );
+}
+
+#[test]
+fn a_day_that_begins_after_a_jump_over_midnight_begins_then() {
+    // Santiago moves its clocks forward at midnight: 2026-09-06 begins at 01:00 local.
+    let santiago = zoned("America/Santiago", "");
+    let start = santiago.start_of_day(date!(2026 - 09 - 06));
+    assert_eq!(start, datetime!(2026-09-06 01:00 -3));
+    assert_eq!(santiago.local_date(start), Ok(date!(2026 - 09 - 06)));
+    // A deadline counted from that very instant counts that day.
+    assert_eq!(
+        santiago.working_days_between(start, santiago.start_of_day(date!(2026 - 09 - 08))),
+        Ok(1)
+    );
+}
+
+/// Zones with daylight-saving time on both hemispheres, and one without.
+fn any_zone() -> impl Strategy<Value = &'static str> {
+    prop_oneof![
+        Just("Europe/Berlin"),
+        Just("America/New_York"),
+        Just("Australia/Sydney"),
+        Just("America/Santiago"),
+        Just("Asia/Kolkata"),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn zoned_days_begin_at_local_midnight_and_last_23_to_25_hours(
+        zone in any_zone(),
+        day in 0i64..1_100,
+    ) {
+        let calendar = zoned(zone, "");
+        let date = date!(2024 - 01 - 01) + Duration::days(day);
+        let start = calendar.start_of_day(date);
+        let next = calendar.start_of_day(date.next_day().expect("in range"));
+        prop_assert_eq!(calendar.local_date(start), Ok(date));
+        prop_assert_eq!(calendar.local_date(start - Duration::nanoseconds(1)), Ok(date.previous_day().expect("in range")));
+        let length = next - start;
+        prop_assert!(length >= Duration::hours(23) && length <= Duration::hours(25), "{zone} {date}: {length}");
+    }
+
+    #[test]
+    fn zoned_working_day_deadlines_end_a_working_day_and_count_exactly(
+        zone in any_zone(),
+        start in any_start(),
+        n in 0u32..60,
+    ) {
+        let calendar = zoned(zone, "2025-12-25\n2026-01-01");
+        let due = calendar.add_working_days(start, n).expect("in range");
+        let day = calendar.local_date(due).expect("in range");
+        prop_assert_eq!(calendar.start_of_day(day), due, "a deadline is the start of a local day");
+        if n > 0 {
+            let last_day = day.previous_day().expect("in range");
+            prop_assert!(calendar.is_working_day(last_day));
+        }
+        prop_assert_eq!(calendar.working_days_between(start, due), Ok(n));
+    }
+
+    #[test]
+    fn zoned_calendar_days_keep_the_local_time_of_day(
+        zone in any_zone(),
+        start in any_start(),
+        n in 0u32..400,
+    ) {
+        let calendar = zoned(zone, "");
+        let due = calendar.add_calendar_days(start, n).expect("in range");
+        let from = calendar.local_date(start).expect("in range");
+        prop_assert_eq!(calendar.local_date(due), Ok(from + Duration::days(i64::from(n))));
+        let hours = (due - start).whole_hours() - 24 * i64::from(n);
+        prop_assert!((-1..=1).contains(&hours), "{zone}: off by {hours} hours");
+    }
+
+    #[test]
+    fn a_zone_without_changes_is_its_fixed_offset(
+        start in any_start(),
+        n in 0u32..60,
+    ) {
+        let kolkata = zoned("Asia/Kolkata", "");
+        let fixed = calendar(&[Weekday::Saturday, Weekday::Sunday], "", offset!(+5:30));
+        prop_assert_eq!(kolkata.add_working_days(start, n), fixed.add_working_days(start, n));
+        prop_assert_eq!(kolkata.add_calendar_days(start, n), fixed.add_calendar_days(start, n));
     }
 }
