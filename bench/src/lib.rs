@@ -1,5 +1,7 @@
 //! Shared measuring tools for the benchmarks: latency summaries and the server under test.
 
+pub mod generated;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

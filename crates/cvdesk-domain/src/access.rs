@@ -92,10 +92,7 @@ impl StaffAction {
 
     /// Whether the action is about one advisory, so the products it names matter.
     pub fn concerns_an_advisory(self) -> bool {
-        matches!(
-            self,
-            StaffAction::ViewAdvisory | StaffAction::WriteAdvisory
-        )
+        matches!(self, StaffAction::ViewAdvisory | StaffAction::WriteAdvisory)
     }
 
     /// Whether the action only reads.
@@ -160,8 +157,7 @@ pub fn check_advisory(
 ) -> Access {
     let scope = visible_products(actor);
     let named = |product: &ProductId| scope.contains(Some(*product));
-    if action.concerns_an_advisory() && scope != ProductScope::All && !products.iter().any(named)
-    {
+    if action.concerns_an_advisory() && scope != ProductScope::All && !products.iter().any(named) {
         return Access::Hidden;
     }
     check_role(actor, action)
@@ -228,18 +224,51 @@ mod tests {
     const TABLE: [(StaffAction, [&str; 5]); 13] = [
         // action, [admin, triager, member, viewer, publisher]
         (StaffAction::ViewReport, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
-        (StaffAction::ChangeReport, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
-        (StaffAction::AddInternalNote, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
-        (StaffAction::MessageFinder, ["AAA", "AAA", "AHH", "FFF", "FFF"]),
-        (StaffAction::ExportReport, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
-        (StaffAction::ManageProducts, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
-        (StaffAction::ManageUsers, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
-        (StaffAction::ManageSettings, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
-        (StaffAction::ViewAuditLog, ["AAA", "FFF", "FFF", "FFF", "FFF"]),
+        (
+            StaffAction::ChangeReport,
+            ["AAA", "AAA", "AHH", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::AddInternalNote,
+            ["AAA", "AAA", "AHH", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::MessageFinder,
+            ["AAA", "AAA", "AHH", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::ExportReport,
+            ["AAA", "AAA", "AHH", "AAA", "AAA"],
+        ),
+        (
+            StaffAction::ManageProducts,
+            ["AAA", "FFF", "FFF", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::ManageUsers,
+            ["AAA", "FFF", "FFF", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::ManageSettings,
+            ["AAA", "FFF", "FFF", "FFF", "FFF"],
+        ),
+        (
+            StaffAction::ViewAuditLog,
+            ["AAA", "FFF", "FFF", "FFF", "FFF"],
+        ),
         (StaffAction::ViewQueue, ["AAA", "AAA", "AAA", "AAA", "AAA"]),
-        (StaffAction::ViewAdvisory, ["AAA", "AAA", "AHH", "AAA", "AAA"]),
-        (StaffAction::WriteAdvisory, ["AAA", "FFF", "FHH", "FFF", "AAA"]),
-        (StaffAction::PurgeReport, ["AAA", "FFF", "FHH", "FFF", "FFF"]),
+        (
+            StaffAction::ViewAdvisory,
+            ["AAA", "AAA", "AHH", "AAA", "AAA"],
+        ),
+        (
+            StaffAction::WriteAdvisory,
+            ["AAA", "FFF", "FHH", "FFF", "AAA"],
+        ),
+        (
+            StaffAction::PurgeReport,
+            ["AAA", "FFF", "FHH", "FFF", "FFF"],
+        ),
     ];
 
     /// The rule an action is decided by: per report, or per advisory with the products
@@ -409,7 +438,10 @@ mod outbound_tests {
     #[test]
     fn outbound_per_role() {
         // [admin, triager, member, viewer] for view, change.
-        let expected = [("AAFA", OutboundAction::View), ("AAFF", OutboundAction::Change)];
+        let expected = [
+            ("AAFA", OutboundAction::View),
+            ("AAFF", OutboundAction::Change),
+        ];
         for (row, action) in expected {
             let roles = [Role::Admin, Role::Triager, Role::Member, Role::Viewer];
             for (role, letter) in roles.into_iter().zip(row.bytes()) {

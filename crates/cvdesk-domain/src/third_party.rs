@@ -7,6 +7,10 @@ use cvdesk_formats::cve_id::CveId;
 
 use crate::draft::{Field, FieldErrors};
 
+/// Trims a text field and checks it as the rest of the report's fields are checked: the
+/// text kept (`None` when blank) or the message saying why it is refused.
+pub(crate) type CleanText<'a> = dyn Fn(Field, Option<&str>) -> Result<Option<String>, String> + 'a;
+
 /// Most CVE IDs one report names.
 pub const MAX_KNOWN_CVES: usize = 20;
 
@@ -56,7 +60,7 @@ impl ThirdParty {
     pub(crate) fn parse(
         input: &ThirdPartyInput,
         errors: &mut FieldErrors,
-        clean: &dyn Fn(Field, Option<&str>) -> Result<Option<String>, String>,
+        clean: &CleanText<'_>,
     ) -> ThirdParty {
         let mut text = |field: Field, value: &Option<String>| match clean(field, value.as_deref()) {
             Ok(value) => value,

@@ -7,18 +7,20 @@ mod appeals;
 mod auth;
 mod client_address;
 mod clock;
-mod duplicates;
 mod connections;
 mod contact_removal;
+mod duplicates;
 mod error;
 pub mod findings;
 mod http_limits;
 pub mod inbound_mail;
+mod insights;
 mod intake;
 mod intake_challenge;
 mod jobs;
 mod mail;
 mod markdown;
+pub mod metrics;
 pub mod openpgp;
 pub mod outbound;
 mod percent;
@@ -27,9 +29,10 @@ mod queue;
 mod random;
 mod rate_limit;
 mod reminders;
+mod report_access;
+mod report_status;
 pub mod retention;
 mod root_cause;
-mod report_access;
 mod routes;
 mod security_headers;
 pub mod security_txt;
@@ -43,16 +46,16 @@ use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
 use cvdesk_store::Store;
 use tokio::net::TcpListener;
 
-pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
 pub use advisories::AdvisorySettings;
+pub use client_address::{ClientAddressHeader, ClientAddressSettingError, ClientAddressSource};
 pub use clock::{Clock, SystemClock};
 pub use http_limits::HttpLimits;
 pub use intake_challenge::{ChallengeSettings, Challenges};
 pub use jobs::JobSignal;
 pub use mail::{parse_recipients, InvalidRecipient, MailConfigError, MailSettings, Mailer};
 pub use rate_limit::{Rate, RateLimits, RateSettings};
-pub use views::utc_minute;
 pub use routes::{registered_routes, RegisteredRoute};
+pub use views::utc_minute;
 
 /// What the web edge needs to know about the deployment.
 #[derive(Debug, Clone)]
@@ -77,6 +80,8 @@ pub struct ServerSettings {
     pub advisories: AdvisorySettings,
     /// How long personal data and spent records are kept.
     pub retention: cvdesk_domain::retention::RetentionSettings,
+    /// Who may read `/metrics` on the desk's own address.
+    pub metrics_access: metrics::MetricsAccess,
 }
 
 impl ServerSettings {
@@ -122,6 +127,8 @@ pub struct AppState {
     pub csaf: Arc<advisories::CsafCache>,
     /// The researcher's side: who reports, which deadlines, where replies come back.
     pub outbound: Arc<outbound::OutboundSettings>,
+    /// The operator's metrics (`GET /metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// How often this instance forgets the in-memory rate-limit buckets that refilled.

@@ -213,6 +213,7 @@ mod tests {
             calendar: cvdesk_domain::sla::Calendar::default(),
             advisories: Default::default(),
             retention: Default::default(),
+            metrics_access: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use cvdesk_domain::coordination::{
     ServiceAgreement, Share,
 };
 use cvdesk_domain::vendor::VendorId;
+use cvdesk_domain::Reference;
 use cvdesk_formats::tlp::Tlp;
 use time::OffsetDateTime;
 
@@ -43,6 +44,7 @@ pub struct NewParticipant<'a> {
 pub struct Participant {
     pub id: i64,
     pub report_id: i64,
+    pub report_reference: Reference,
     pub vendor_id: VendorId,
     pub vendor_name: String,
     pub share: Share,

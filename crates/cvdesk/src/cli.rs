@@ -121,4 +121,8 @@ pub struct ServeOptions {
     /// vendors, tests) [default: off]
     #[arg(long, env = "CVDESK_OUTBOUND_ALLOW_PRIVATE", value_name = "on|off")]
     pub outbound_allow_private: Option<String>,
+    /// A separate address to serve /metrics on without a token, for a monitoring network
+    /// [default: none; on the desk's address /metrics needs CVDESK_METRICS_TOKEN]
+    #[arg(long, env = "CVDESK_METRICS_LISTEN", value_name = "ADDRESS")]
+    pub metrics_listen: Option<SocketAddr>,
 }

@@ -70,6 +70,8 @@ struct ConfigFile {
     advisories: crate::advisory_config::AdvisoriesFile,
     #[serde(default)]
     retention: crate::retention_config::RetentionFile,
+    #[serde(default)]
+    metrics: crate::metrics_config::MetricsFile,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -159,6 +161,8 @@ pub struct ServeConfig {
     pub advisories: cvdesk_server::AdvisorySettings,
     /// How long personal data and spent records are kept.
     pub retention: cvdesk_domain::retention::RetentionSettings,
+    /// Where `/metrics` is served, and who may read it.
+    pub metrics: crate::metrics_config::MetricsConfig,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -349,6 +353,7 @@ impl ServeConfig {
             )?,
             advisories: crate::advisory_config::resolve(&file.advisories)?,
             retention: crate::retention_config::resolve(&file.retention)?,
+            metrics: crate::metrics_config::resolve(options.metrics_listen, &file.metrics)?,
         })
     }
 }

@@ -31,6 +31,9 @@ pub enum MailCommand {
     Receive(ReceiveOptions),
     /// Store every message in a Maildir's new/ folder, moving each to cur/ once kept.
     Import(ImportOptions),
+    /// The outbox: list mail, queue a given-up mail again, discard one.
+    #[command(subcommand)]
+    Outbox(crate::outbox_command::OutboxCommand),
 }
 
 #[derive(Args, Debug)]
@@ -56,6 +59,7 @@ pub fn run(command: MailCommand) -> anyhow::Result<ExitCode> {
     match command {
         MailCommand::Receive(options) => receive_one(options),
         MailCommand::Import(options) => import(options),
+        MailCommand::Outbox(command) => crate::outbox_command::run(command),
     }
 }
 

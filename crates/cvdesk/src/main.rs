@@ -11,14 +11,16 @@ mod cvss_command;
 mod http_config;
 mod import_command;
 mod mail_command;
+mod metrics_config;
 mod outbound_config;
+mod outbox_command;
 mod passphrase;
 mod pgp_command;
 mod product_command;
-mod securitytxt_command;
-mod serve;
 mod retention_command;
 mod retention_config;
+mod securitytxt_command;
+mod serve;
 mod token_command;
 mod user_command;
 mod vendor_command;
@@ -73,11 +75,11 @@ enum Command {
     /// Import findings from a scanner's SARIF log or a CSV table.
     #[command(subcommand)]
     Import(import_command::ImportCommand),
-}
-
     /// Apply the retention rules now (the server also does, once an hour).
     #[command(subcommand)]
     Retention(retention_command::RetentionCommand),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -92,9 +94,9 @@ fn main() -> ExitCode {
         Command::Vendor(command) => vendor_command::run(command),
         Command::Mail(command) => mail_command::run(command),
         Command::Import(command) => import_command::run(command),
+        Command::Retention(command) => retention_command::run(command),
     };
     match outcome {
-        Command::Retention(command) => retention_command::run(command),
         Ok(code) => code,
         Err(error) => {
             eprintln!("cvdesk: {error:#}");

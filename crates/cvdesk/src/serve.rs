@@ -64,6 +64,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         calendar: config.calendar,
         advisories: config.advisories,
         retention: config.retention,
+        metrics_access: config.metrics.access.clone(),
     };
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.
@@ -83,6 +84,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     announce(&format!("cvdesk listening on http://{address}"));
     offer_first_admin_setup(&*store, &settings.public_url).await?;
     let outbound = crate::outbound_config::with_public_url(config.outbound, &settings.public_url);
+    let metrics = Arc::new(cvdesk_server::metrics::Metrics::new(&mailer.counters));
     let state = AppState {
         store,
         settings: Arc::new(settings),
@@ -95,7 +97,18 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         jobs: Arc::default(),
         csaf: Arc::default(),
         outbound: Arc::new(outbound),
+        metrics,
     };
+    if let Some(address) = config.metrics.listen {
+        let listener = TcpListener::bind(address)
+            .await
+            .with_context(|| format!("cannot listen for metrics on {address}"))?;
+        tracing::info!(%address, "serving /metrics without a token");
+        tokio::spawn(cvdesk_server::metrics::serve_metrics(
+            listener,
+            state.clone(),
+        ));
+    }
     cvdesk_server::serve(listener, state, config.http_limits, shutdown_signal()).await;
     tracing::info!("stopped");
     Ok(())

@@ -325,7 +325,11 @@ impl AdvisoryContent {
                     title: vulnerability.title.clone(),
                     cwe: vulnerability.cwe.to_string(),
                     severity: SeverityInput::Many(
-                        vulnerability.scores.iter().map(ToString::to_string).collect(),
+                        vulnerability
+                            .scores
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect(),
                     ),
                     cves: vulnerability.cves.iter().map(ToString::to_string).collect(),
                     products: vulnerability

@@ -131,14 +131,19 @@ impl RevisionHistory {
             }
         }
         let number = self.latest().map_or(1, |latest| latest.number + 1);
-        self.0.push(Revision::new(number, at, summary, content, credits));
+        self.0
+            .push(Revision::new(number, at, summary, content, credits));
         Ok(&self.0[self.0.len() - 1])
     }
 
     /// Withdraws the advisory in a last revision dated `at`: the content and credits stay
     /// as published, and the summary says why, so every document of the advisory carries
     /// a new version that consumers notice.
-    pub fn withdraw(&mut self, reason: &str, at: OffsetDateTime) -> Result<&Revision, RevisionError> {
+    pub fn withdraw(
+        &mut self,
+        reason: &str,
+        at: OffsetDateTime,
+    ) -> Result<&Revision, RevisionError> {
         let reason = checked_summary(reason)?.ok_or(RevisionError::ReasonMissing)?;
         let latest = self.latest().ok_or(RevisionError::NotPublished)?;
         if at < latest.date {

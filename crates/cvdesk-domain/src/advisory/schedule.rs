@@ -36,7 +36,9 @@ pub enum ScheduleError {
     Zone(String),
     #[error("'{0}' is not a date and time: give them as 2026-11-02T10:00")]
     LocalTime(String),
-    #[error("{local} does not exist in {zone}: the clocks skip it when daylight saving time starts")]
+    #[error(
+        "{local} does not exist in {zone}: the clocks skip it when daylight saving time starts"
+    )]
     Skipped { local: String, zone: String },
     #[error("{local} happens twice in {zone} (the clocks go back): give it as an offset, e.g. +01:00, to say which")]
     Repeated { local: String, zone: String },
@@ -85,7 +87,10 @@ fn parse_offset(text: &str) -> Option<i32> {
         return None;
     }
     let hours: i32 = digits.get(..2)?.parse().ok()?;
-    let minutes: i32 = digits.get(2..).filter(|m| !m.is_empty()).map_or(Some(0), |m| m.parse().ok())?;
+    let minutes: i32 = digits
+        .get(2..)
+        .filter(|m| !m.is_empty())
+        .map_or(Some(0), |m| m.parse().ok())?;
     if hours > 18 || minutes > 59 {
         return None;
     }
@@ -247,7 +252,13 @@ mod tests {
             assert!(text.parse::<ScheduleZone>().is_err(), "{text:?}");
         }
         let utc = zone("UTC");
-        for text in ["", "tomorrow", "2026-13-01T10:00", "10:00", "2026-11-02T25:00"] {
+        for text in [
+            "",
+            "tomorrow",
+            "2026-13-01T10:00",
+            "10:00",
+            "2026-11-02T25:00",
+        ] {
             assert!(utc.instant_of(text).is_err(), "{text:?}");
         }
     }

@@ -75,8 +75,12 @@ impl ClockCounts {
         let decided = self.decided();
         (decided > 0).then(|| self.met as f64 / decided as f64)
     }
+}
 
-    pub fn add(self, other: ClockCounts) -> ClockCounts {
+impl std::ops::Add for ClockCounts {
+    type Output = ClockCounts;
+
+    fn add(self, other: ClockCounts) -> ClockCounts {
         ClockCounts {
             met: self.met + other.met,
             missed: self.missed + other.missed,
@@ -166,7 +170,11 @@ impl Deadlines {
 
 /// Where one clock stands, for a reference count over single reports (the store counts
 /// the same in SQL).
-pub fn judge(due: OffsetDateTime, done: Option<OffsetDateTime>, now: OffsetDateTime) -> ClockCounts {
+pub fn judge(
+    due: OffsetDateTime,
+    done: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> ClockCounts {
     let mut counts = ClockCounts::default();
     match done {
         Some(done) if done <= due => counts.met = 1,
@@ -189,7 +197,9 @@ mod tests {
     fn calendar(offset: UtcOffset) -> Calendar {
         Calendar::new(
             [time::Weekday::Saturday, time::Weekday::Sunday],
-            [time::macros::date!(2026 - 01 - 12)].into_iter().collect::<Holidays>(),
+            [time::macros::date!(2026 - 01 - 12)]
+                .into_iter()
+                .collect::<Holidays>(),
             offset,
         )
         .expect("calendar")

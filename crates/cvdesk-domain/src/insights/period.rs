@@ -105,7 +105,10 @@ impl WeekFlows {
         if week > self.weeks {
             return;
         }
-        if let Some(slot) = self.changes.get_mut(usize::try_from(week.max(0)).unwrap_or(0)) {
+        if let Some(slot) = self
+            .changes
+            .get_mut(usize::try_from(week.max(0)).unwrap_or(0))
+        {
             *slot += count;
         }
     }

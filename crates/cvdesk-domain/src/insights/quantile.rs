@@ -235,10 +235,7 @@ mod tests {
         let values: Vec<i64> = (1..=10).map(|i| i * 1000).collect();
         let plan = QuantilePlan::new(&histogram(&values));
         let wanted: Vec<i64> = plan.buckets().into_iter().collect();
-        assert_eq!(
-            wanted,
-            [bucket_of(5000), bucket_of(6000), bucket_of(9000)]
-        );
+        assert_eq!(wanted, [bucket_of(5000), bucket_of(6000), bucket_of(9000)]);
         let needed: Vec<i64> = [5000, 6000, 9000].into();
         assert_eq!(plan.finish(&needed), Ok(figures(&values)));
     }

@@ -237,7 +237,10 @@ fn content_survives_the_store_and_the_editor() {
     input.vulnerabilities[0].products[0].product_id = Some(7);
     let with_inventory = AdvisoryContent::parse(&input, &inventory).expect("valid");
     assert_eq!(
-        with_inventory.inventory_products().into_iter().collect::<Vec<_>>(),
+        with_inventory
+            .inventory_products()
+            .into_iter()
+            .collect::<Vec<_>>(),
         [ProductId(7)]
     );
     let again = AdvisoryContent::parse(&with_inventory.to_input(), &inventory).expect("valid");
@@ -271,7 +274,10 @@ fn a_withdrawal_is_a_last_revision_that_says_why() {
         .withdraw("The product named is not affected.", later)
         .expect("withdrawn");
     assert_eq!(withdrawn.number(), 2);
-    assert_eq!(withdrawn.summary(), "Withdrawn: The product named is not affected.");
+    assert_eq!(
+        withdrawn.summary(),
+        "Withdrawn: The product named is not affected."
+    );
     assert_eq!(withdrawn.content(), &sample_content());
     let revisions = history.revisions();
     assert!(diff(&revisions[0], &revisions[1]).is_empty());

@@ -165,7 +165,10 @@ async fn ensure_periodic(state: &AppState, kinds: &JobKinds) {
 async fn run_one(state: AppState, kinds: JobKinds, job: ClaimedJob) -> i64 {
     let ran = match kinds.get(&job.kind) {
         // Another instance may be a newer version that knows the kind.
-        None => Err(format!("this instance does not know jobs of kind {:?}", job.kind)),
+        None => Err(format!(
+            "this instance does not know jobs of kind {:?}",
+            job.kind
+        )),
         Some(kind) => {
             let work = kind.run(&state, &job);
             tokio::pin!(work);
@@ -182,6 +185,13 @@ async fn run_one(state: AppState, kinds: JobKinds, job: ClaimedJob) -> i64 {
     let now = state.clock.now();
     let every = kinds.get(&job.kind).and_then(|kind| kind.every());
     let outcome = outcome(&job, every, ran, now);
+    state.metrics.observe_job(
+        &job.kind,
+        matches!(
+            outcome,
+            JobOutcome::RetryAt { .. } | JobOutcome::GivenUp { .. }
+        ),
+    );
     match &outcome {
         JobOutcome::RetryAt { error, at } => {
             tracing::warn!(job = job.id, kind = job.kind, %error, next_attempt = %at, "background job failed; will retry");
@@ -194,7 +204,11 @@ async fn run_one(state: AppState, kinds: JobKinds, job: ClaimedJob) -> i64 {
     match state.store.finish_job(&job, &outcome, now).await {
         Ok(true) => {}
         Ok(false) => {
-            tracing::warn!(job = job.id, kind = job.kind, "a background job outlived its lease; another instance took it over");
+            tracing::warn!(
+                job = job.id,
+                kind = job.kind,
+                "a background job outlived its lease; another instance took it over"
+            );
         }
         Err(error) => {
             tracing::warn!(%error, job = job.id, "could not record a background job's outcome; its lease will hand it on");
@@ -210,8 +224,14 @@ async fn renew(state: &AppState, job: &ClaimedJob) {
         .await
     {
         Ok(true) => {}
-        Ok(false) => tracing::warn!(job = job.id, kind = job.kind, "lost the lease of a running background job"),
-        Err(error) => tracing::warn!(%error, job = job.id, "could not renew a background job's lease"),
+        Ok(false) => tracing::warn!(
+            job = job.id,
+            kind = job.kind,
+            "lost the lease of a running background job"
+        ),
+        Err(error) => {
+            tracing::warn!(%error, job = job.id, "could not renew a background job's lease")
+        }
     }
 }
 

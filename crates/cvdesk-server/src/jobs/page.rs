@@ -70,15 +70,17 @@ pub async fn post_retry_job(
     staff.require(StaffAction::ManageSettings, REFUSAL)?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound)?;
     let subject = format!("job {id}");
-    let entry = audit::event(&state, Some(&staff.user), "", "job.retry", Some(&subject), "");
-    if !state
-        .store
-        .retry_job(id, &entry, state.clock.now())
-        .await?
-    {
+    let entry = audit::event(
+        &state,
+        Some(&staff.user),
+        "",
+        "job.retry",
+        Some(&subject),
+        "",
+    );
+    if !state.store.retry_job(id, &entry, state.clock.now()).await? {
         return Err(WebError::Conflict(
-            "Only a job that was given up can be queued again; this one is not (any more)."
-                .into(),
+            "Only a job that was given up can be queued again; this one is not (any more).".into(),
         )
         .into());
     }

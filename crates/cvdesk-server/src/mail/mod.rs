@@ -11,6 +11,7 @@
 mod encrypt;
 mod message;
 mod news;
+pub mod outbox_page;
 mod recipients;
 mod reminder;
 mod smtp;
@@ -116,6 +117,8 @@ pub struct Mailer {
     wake: Notify,
     /// Where answers come back, when inbound mail is configured.
     replies: Option<crate::inbound_mail::ReplyAddresses>,
+    /// Mail sent and failed, for the operator's metrics.
+    pub counters: crate::metrics::MailCounters,
 }
 
 impl Mailer {
@@ -154,6 +157,7 @@ impl Mailer {
             staff_recipients,
             wake: Notify::new(),
             replies: None,
+            counters: crate::metrics::MailCounters::default(),
         })
     }
 

@@ -18,6 +18,7 @@ use cvdesk_store::MailKind;
 
 use super::{message, Mailer, Transport};
 use crate::inbound_mail::ReplyAddresses;
+use crate::metrics::MailCounters;
 use crate::Clock;
 
 /// Longest a send may take before it counts as a transient failure.
@@ -52,6 +53,7 @@ pub async fn run(
             clock.as_ref(),
             transport,
             mailer.replies.as_ref(),
+            &mailer.counters,
             &stop,
         )
         .await
@@ -82,6 +84,7 @@ async fn send_due(
     clock: &dyn Clock,
     transport: &Transport,
     replies: Option<&ReplyAddresses>,
+    counters: &MailCounters,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, cvdesk_store::StoreError> {
     let claimed = store.claim_mail(clock.now(), LEASE, BATCH).await?;
@@ -91,7 +94,7 @@ async fn send_due(
         if *stop.borrow() {
             break;
         }
-        send_one(store, clock, transport, replies, &mail).await?;
+        send_one(store, clock, transport, replies, counters, &mail).await?;
     }
     Ok(count)
 }
@@ -101,6 +104,7 @@ async fn send_one(
     clock: &dyn Clock,
     transport: &Transport,
     replies: Option<&ReplyAddresses>,
+    counters: &MailCounters,
     mail: &OutboxMail,
 ) -> Result<(), cvdesk_store::StoreError> {
     let reply_to = reply_address(replies, mail);
@@ -128,6 +132,7 @@ async fn send_one(
     };
     match outcome {
         Ok(_) => {
+            counters.sent.inc();
             store.mark_mail_sent(mail.id, clock.now()).await?;
             tracing::info!(
                 mail = mail.id,
@@ -137,6 +142,7 @@ async fn send_one(
             );
         }
         Err((failure, error)) => {
+            counters.failed.inc();
             let retry = store
                 .mark_mail_failed(mail, failure, &error, clock.now())
                 .await?;

@@ -42,7 +42,10 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
     routes(form_body_limit, limits)
         .into_router()
         .fallback(fallback)
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state.metrics),
+            log_request,
+        ))
         .layer(middleware::from_fn_with_state(
             uses_tls,
             set_security_headers,
@@ -71,6 +74,7 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
     };
     RouteTable::new()
         .route("/healthz", get(health::get_healthz))
+        .route("/metrics", get(crate::metrics::get_metrics))
         .route("/", get(pages::get_home))
         .route("/static/style.css", get(pages::get_stylesheet))
         .route("/static/cvss-live.js", get(pages::get_cvss_script))
@@ -104,14 +108,14 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
             post(track::post_update_request),
         )
         .route(
-            "/track/{token}/attachments/{attachment_id}",
-            get(track::get_track_attachment),
-        )
-        .route(
             "/track/{token}/contact-removal",
             post(crate::contact_removal::post_request),
         )
         .route("/track/{token}/appeal", post(crate::appeals::post_appeal))
+        .route(
+            "/track/{token}/attachments/{attachment_id}",
+            get(track::get_track_attachment),
+        )
         .merge(crate::advisories::public_routes())
         .nest("/api/v1", api::routes())
         .nest("/staff", staff::routes())
@@ -129,8 +133,12 @@ async fn fallback() -> PageError {
     PageError(WebError::NotFound)
 }
 
-/// Logs the route pattern, never the path itself: paths carry tracking tokens.
-async fn log_request(request: Request, next: Next) -> Response {
+/// Logs and counts the route pattern, never the path itself: paths carry tracking tokens.
+async fn log_request(
+    axum::extract::State(metrics): axum::extract::State<std::sync::Arc<crate::metrics::Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -139,6 +147,12 @@ async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
+    metrics.observe_request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     tracing::info!(
         %method,
         route,

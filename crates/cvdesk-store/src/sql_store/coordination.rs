@@ -166,25 +166,9 @@ where
         insert_mail::<DB>(&mut tx, change.mail, change.now).await?;
         append_audit_in::<DB>(&mut tx, &audit(&id)).await?;
         tx.commit().await?;
-        Ok(Participant {
-            id,
-            report_id: new.report_id,
-            vendor_id: new.vendor_id,
-            vendor_name,
-            share: new.share.clone(),
-            tlp: new.tlp,
-            contact: new.contact,
-            sees_participants: new.sees_participants,
-            talks_to_all: new.talks_to_all,
-            time_zone: new.time_zone.map(str::to_owned),
-            deadlines,
-            answered_at: None,
-            first_status_at: None,
-            resolved_at: None,
-            nominated_by,
-            created_at: change.now,
-            statuses: Vec::new(),
-        })
+        self.participant(id)
+            .await?
+            .ok_or_else(|| StoreError::Missing(format!("participant {id} vanished")))
     }
 
     async fn participants(&self, report_id: i64) -> Result<Vec<Participant>, StoreError> {

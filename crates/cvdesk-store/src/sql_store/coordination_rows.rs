@@ -21,8 +21,9 @@ use crate::StoreError;
 pub const PARTICIPANT_COLUMNS: &str = "SELECT p.id, p.report_id, p.vendor_id, \
      v.name AS vendor_name, p.shared, p.tlp, p.contact, p.sees_participants, p.talks_to_all, \
      p.time_zone, p.acknowledge_by, p.status_by, p.fix_by, p.answered_at, p.first_status_at, \
-     p.resolved_at, p.nominated_by, p.created_at \
-     FROM participants p JOIN vendors v ON v.id = p.vendor_id";
+     p.resolved_at, p.nominated_by, p.created_at, r.reference_prefix, r.reference_year, \
+     r.reference_sequence FROM participants p JOIN vendors v ON v.id = p.vendor_id \
+     JOIN reports r ON r.id = p.report_id";
 
 pub const STATUS_COLUMNS: &str = "SELECT s.id, s.participant_id, s.vulnerability, s.product, \
      s.status, s.fixed_version, s.statement, s.refs, s.stated_at, s.approved_by, s.approved_at \
@@ -51,6 +52,9 @@ pub struct ParticipantRow {
     resolved_at: Option<OffsetDateTime>,
     nominated_by: Option<i64>,
     created_at: OffsetDateTime,
+    reference_prefix: String,
+    reference_year: i64,
+    reference_sequence: i64,
 }
 
 #[derive(FromRow)]
@@ -140,6 +144,11 @@ impl ParticipantRow {
         Ok(Participant {
             id: self.id,
             report_id: self.report_id,
+            report_reference: super::triage::reference(
+                &self.reference_prefix,
+                self.reference_year,
+                self.reference_sequence,
+            )?,
             vendor_id: VendorId(self.vendor_id),
             vendor_name: self.vendor_name,
             share: Share::from_stored(&self.shared).map_err(corrupt)?,

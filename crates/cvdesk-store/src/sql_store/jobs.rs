@@ -13,7 +13,8 @@ use crate::StoreError;
 const ENSURE: &str = "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
      VALUES ($1, $2, $3, 'queued', $4, $5) ON CONFLICT (kind, subject) DO NOTHING RETURNING id";
 
-pub(super) const SCHEDULE: &str = "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
+pub(super) const SCHEDULE: &str =
+    "INSERT INTO jobs (kind, subject, payload, state, run_at, created_at) \
      VALUES ($1, $2, $3, 'queued', $4, $5) ON CONFLICT (kind, subject) DO UPDATE SET \
      payload = excluded.payload, state = 'queued', run_at = excluded.run_at, \
      lease_until = NULL, claimed_by = NULL, attempts = 0, last_error = NULL, \
@@ -193,9 +194,7 @@ where
         let (state, run_at, error, finished_at) = match outcome {
             JobOutcome::Done => ("done", job.run_at, None, Some(now)),
             JobOutcome::RunAgainAt(at) => ("queued", *at, None, None),
-            JobOutcome::RetryAt { at, error } => {
-                ("queued", *at, Some(error.as_str()), None)
-            }
+            JobOutcome::RetryAt { at, error } => ("queued", *at, Some(error.as_str()), None),
             JobOutcome::GivenUp { error } => {
                 ("failed", job.run_at, Some(error.as_str()), Some(now))
             }

@@ -1,8 +1,8 @@
 //! Messages between the desk and the finder.
 
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use cvdesk_domain::audit::AuditEvent;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
 use super::audit::{append_audit_in, AuditRow};

@@ -8,11 +8,11 @@ use cvdesk_domain::{Reference, TrackingTokenHash};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
+use super::audit::AuditRow;
 use super::comparable;
 use super::outbox::insert_mail;
 use super::{SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, ReportRow};
-use super::audit::AuditRow;
 use crate::{
     AttachmentContent, AuditOf, BlobSweep, BlobWriter, ComposeMail, NewAttachment, NewReport,
     PurgedReport, ReportStore, StoreError,

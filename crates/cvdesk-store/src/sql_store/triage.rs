@@ -88,11 +88,7 @@ fn rating(text: &str) -> Option<cvdesk_formats::cvss::Severity> {
     .find(|severity| severity.as_str() == text)
 }
 
-pub(super) fn reference(
-    prefix: &str,
-    year: i64,
-    sequence: i64,
-) -> Result<Reference, StoreError> {
+pub(super) fn reference(prefix: &str, year: i64, sequence: i64) -> Result<Reference, StoreError> {
     let corrupt =
         |what: String| StoreError::Corrupt(format!("reference {prefix}-{year}-{sequence}: {what}"));
     Ok(Reference::new(

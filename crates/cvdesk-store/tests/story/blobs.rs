@@ -31,6 +31,7 @@ async fn report_with(store: &dyn Store, seed: u8, files: &[NewAttachment]) -> i6
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

@@ -46,6 +46,7 @@ async fn report(store: &dyn Store, token: u8, attachments: &[NewAttachment]) -> 
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

@@ -38,6 +38,7 @@ async fn report(store: &dyn Store, seed: u8, files: &[NewAttachment]) -> i64 {
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("stored")

@@ -59,6 +59,7 @@ async fn create(
             product: None,
             received_from: None,
             challenge: None,
+            source: cvdesk_domain::report_source::ReportSource::Form,
         })
         .await
         .expect("report stored")

@@ -61,7 +61,12 @@ impl TestApp {
 
     /// Starts the server; `relaxed` turns off the intake challenge and the rate limits.
     fn launch(data: &Path, args: &[&str], relaxed: bool) -> Self {
-        Self::launch_from(Command::new(env!("CARGO_BIN_EXE_cvdesk")), data, args, relaxed)
+        Self::launch_from(
+            Command::new(env!("CARGO_BIN_EXE_cvdesk")),
+            data,
+            args,
+            relaxed,
+        )
     }
 
     /// Starts the server with `command` (the binary, or something that runs it).

@@ -57,8 +57,6 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/.well-known/csaf/white/", "CSAF provider"),
     ("GET", "/.well-known/csaf/white/index.txt", "CSAF provider"),
     (
-    ("POST", "/track/{token}/contact-removal", "tracking token"),
-    ("POST", "/track/{token}/appeal", "tracking token"),
         "GET",
         "/.well-known/csaf/white/changes.csv",
         "CSAF provider",
@@ -91,6 +89,8 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/track/{token}", "tracking token"),
     ("POST", "/track/{token}/messages", "tracking token"),
     ("POST", "/track/{token}/update-request", "tracking token"),
+    ("POST", "/track/{token}/contact-removal", "tracking token"),
+    ("POST", "/track/{token}/appeal", "tracking token"),
     (
         "GET",
         "/track/{token}/attachments/{attachment_id}",
@@ -184,6 +184,18 @@ fn matrix() -> Vec<Row> {
     vec![
         row("GET", "/staff", "", PAGE_STAFF),
         row("GET", "/staff/due", "", PAGE_STAFF),
+        row("GET", "/staff/insights", "", PAGE_STAFF),
+        row("GET", "/staff/insights/tables/{table_file}", "", PAGE_STAFF),
+        row("GET", "/api/v1/stats", "", API_STAFF),
+        row("GET", "/api/v1/reports/{reference}/messages", "", API_READ),
+        row(
+            "GET",
+            "/api/v1/reports/{reference}/attachments/{attachment_id}",
+            "",
+            API_READ,
+        ),
+        // Only with the operator's metrics token (see tests/server/metrics.rs); none here.
+        row("GET", "/metrics", "", [NotFound, NotFound, NotFound, NotFound]),
         row("GET", "/staff/cvss", "", PAGE_STAFF),
         row(
             "POST",
@@ -267,6 +279,9 @@ fn matrix() -> Vec<Row> {
         row("POST", "/staff/audit/verify", "", PAGE_ADMIN),
         row("GET", "/staff/jobs", "", PAGE_ADMIN),
         row("POST", "/staff/jobs/{id}/retry", "", PAGE_ADMIN),
+        row("GET", "/staff/outbox", "", PAGE_ADMIN),
+        row("POST", "/staff/outbox/{id}/retry", "", PAGE_ADMIN),
+        row("POST", "/staff/outbox/{id}/discard", "", PAGE_ADMIN),
         row("GET", "/staff/products", "", PAGE_ADMIN),
         row(
             "POST",
@@ -438,37 +453,10 @@ fn matrix() -> Vec<Row> {
             [SignIn, SignIn, Forbidden, NotFound],
         ),
         row("GET", "/api/v1/vendors", "", API_OUTBOUND_READ),
-        row(
-            "POST",
-            "/api/v1/vendors",
-            r#"{"name": "Globex"}"#,
-            API_OUTBOUND_CHANGE,
-        ),
+        row("POST", "/api/v1/vendors", r#"{"name": "Globex"}"#, API_OUTBOUND_CHANGE),
         row("GET", "/api/v1/vendors/{id}", "", API_OUTBOUND_READ),
-        row(
-            "PATCH",
-        row(
-            "POST",
-            "/staff/reports/{reference}/contact-removal",
-            "",
-            PAGE_CHANGE,
-        ),
-        row(
-            "POST",
-            "/staff/reports/{reference}/appeal",
-            "outcome=confirm&reason=No",
-            PAGE_CHANGE,
-        ),
-            "/api/v1/vendors/{id}",
-            r#"{"notes": "x"}"#,
-            API_OUTBOUND_CHANGE,
-        ),
-        row(
-            "POST",
-            "/api/v1/vendors/{id}/discover",
-            "{}",
-            API_OUTBOUND_CHANGE,
-        ),
+        row("PATCH", "/api/v1/vendors/{id}", r#"{"notes": "x"}"#, API_OUTBOUND_CHANGE),
+        row("POST", "/api/v1/vendors/{id}/discover", "{}", API_OUTBOUND_CHANGE),
         row("GET", "/api/v1/cases", "", API_OUTBOUND_READ),
         row("POST", "/api/v1/cases", CASE_BODY, API_OUTBOUND_CHANGE),
         row("GET", "/api/v1/cases/{case_id}", "", API_OUTBOUND_READ),
@@ -490,17 +478,24 @@ fn matrix() -> Vec<Row> {
             r#"{"to": "closed"}"#,
             API_OUTBOUND_CHANGE,
         ),
-        row(
-            "POST",
-            "/api/v1/cases/{case_id}/publish",
-            "{}",
-            API_OUTBOUND_CHANGE,
-        ),
+        row("POST", "/api/v1/cases/{case_id}/publish", "{}", API_OUTBOUND_CHANGE),
         row("POST", "/api/v1/reports/{reference}/purge", "", API_CHANGE),
         row(
             "POST",
             "/staff/reports/{reference}/root-cause",
             "root_cause=design",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/contact-removal",
+            "",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/appeal",
+            "outcome=confirm&reason=No",
             PAGE_CHANGE,
         ),
         row("GET", "/api/v1/reports/{reference}/root-cause", "", API_READ),
@@ -577,7 +572,8 @@ impl Values {
             .replace("{mail_id}", "1")
             .replace("{id}", &self.product_id)
             .replace("{advisory}", &self.advisory)
-            .replace("{credit}", "1");
+            .replace("{credit}", "1")
+            .replace("{table_file}", "arrivals.csv");
         assert!(
             !filled.contains('{'),
             "{pattern}: a path parameter the matrix has no value for"

@@ -316,6 +316,7 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
             .replace("{id}", "1")
             .replace("{case_id}", "CVD-OUT-2026-0001")
             .replace("{mail_id}", "1")
+            .replace("{table_file}", "arrivals.csv")
             .replace("{version}", "1");
         assert!(!path.contains('{'), "{pattern}: no value for a parameter");
         (path, public || !pattern.starts_with("/staff"))

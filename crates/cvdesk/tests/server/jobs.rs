@@ -29,15 +29,14 @@ async fn admins_see_the_jobs_and_queue_a_given_up_one_again() {
 
     let (admin, status) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(status, 303);
-    let page = admin
-        .get(app.at("/staff/jobs"))
-        .send()
-        .await
-        .expect("sent");
+    let page = admin.get(app.at("/staff/jobs")).send().await.expect("sent");
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     for periodic in ["reminders", "abuse_state.purge"] {
-        assert!(html.contains(periodic), "{periodic} is queued at start: {html}");
+        assert!(
+            html.contains(periodic),
+            "{periodic} is queued at start: {html}"
+        );
     }
     assert!(html.contains("the archive was unreachable"));
     assert!(html.contains("data-state=\"failed\""));

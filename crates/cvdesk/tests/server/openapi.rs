@@ -160,6 +160,7 @@ async fn every_documented_operation_answers_as_documented() {
             .replace("{token}", tracking_token)
             .replace("{case_id}", case)
             .replace("{advisory}", &advisory)
+            .replace("{attachment_id}", "1")
             .replace("{id}", "1");
         let call = Call {
             method: method.to_uppercase().parse().expect("an HTTP method"),
@@ -203,6 +204,13 @@ async fn every_documented_operation_answers_as_documented() {
     assert!(answers["postNote"]["id"].is_i64());
     assert_eq!(answers["postMessage"]["internal"], false);
     assert!(answers["postReply"]["id"].is_i64());
+    assert_eq!(
+        answers["getAttachment"], "<script>",
+        "the form's file, as sent"
+    );
+    assert!(answers["getReport"]["deadlines"][0]["due_at"].is_string());
+    assert!(answers["getReport"]["priority"]["factors"][0].is_string());
+    assert!(answers["getStats"]["durations"][0]["overall"]["count"].is_u64());
 
     // The history was read before the changes above (GET sorts before POST); read it
     // again so its events, with and without states, and its notes meet the schema.

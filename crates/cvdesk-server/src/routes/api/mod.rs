@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`.
 
+mod conversation;
 mod openapi;
 mod purge;
 pub mod reports;
@@ -46,7 +47,11 @@ pub fn routes() -> RouteTable {
         .route("/reports/{reference}/notes", post(staff_reports::post_note))
         .route(
             "/reports/{reference}/messages",
-            post(staff_reports::post_message),
+            post(staff_reports::post_message).get(conversation::get_messages),
+        )
+        .route(
+            "/reports/{reference}/attachments/{attachment_id}",
+            get(conversation::get_attachment),
         )
         .route(
             "/reports/{reference}/history",
@@ -77,6 +82,7 @@ pub fn routes() -> RouteTable {
         .route("/track/{token}/messages", post(track::post_message))
         .route("/openapi.json", get(openapi::get_openapi))
         .merge(crate::advisories::api_routes())
+        .merge(crate::insights::api_routes())
         .merge(crate::findings::api_routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))

@@ -52,11 +52,6 @@ pub fn routes() -> RouteTable {
         .route("/reports/{reference}/notes", post(report::post_note))
         .route("/reports/{reference}/messages", post(report::post_message))
         .route("/reports/{reference}/decrypt", post(report::post_decrypt))
-        .route("/cvss", get(report::get_cvss))
-        .route("/users", get(users::get_users))
-        .route("/users/{id}/disable", post(users::post_disable))
-        .route("/users/{id}/enable", post(users::post_enable))
-        .route("/tokens/{id}/revoke", post(users::post_revoke_token))
         .route("/reports/{reference}/purge", post(report::post_purge))
         .route(
             "/reports/{reference}/root-cause",
@@ -70,6 +65,7 @@ pub fn routes() -> RouteTable {
             "/reports/{reference}/appeal",
             post(report::post_appeal_decision),
         )
+        .route("/cvss", get(report::get_cvss))
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
@@ -101,6 +97,15 @@ pub fn routes() -> RouteTable {
         )
         .route("/jobs", get(crate::jobs::get_jobs))
         .route("/jobs/{id}/retry", post(crate::jobs::post_retry_job))
+        .route("/outbox", get(crate::mail::outbox_page::get_outbox))
+        .route(
+            "/outbox/{id}/retry",
+            post(crate::mail::outbox_page::post_retry),
+        )
+        .route(
+            "/outbox/{id}/discard",
+            post(crate::mail::outbox_page::post_discard),
+        )
         .route(
             "/products",
             get(products::get_products).post(products::post_products),
@@ -109,6 +114,10 @@ pub fn routes() -> RouteTable {
             "/products/{id}",
             get(products::get_product).post(products::post_product),
         )
+        .route("/users", get(users::get_users))
+        .route("/users/{id}/disable", post(users::post_disable))
+        .route("/users/{id}/enable", post(users::post_enable))
+        .route("/tokens/{id}/revoke", post(users::post_revoke_token))
         .route("/account", get(account::get_account))
         .route("/account/password", post(account::post_password))
         .route(
@@ -128,6 +137,7 @@ pub fn routes() -> RouteTable {
             post(account::post_require_second_factor),
         )
         .merge(crate::advisories::staff_routes())
+        .merge(crate::insights::staff_routes())
         .merge(crate::findings::staff_routes())
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(

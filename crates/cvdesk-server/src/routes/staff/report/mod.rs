@@ -21,10 +21,10 @@ use crate::error::PageError;
 use crate::report_access::permitted_report;
 use crate::AppState;
 
+pub use appeal::post_appeal_decision;
 pub use changes::{
     post_assessment, post_classification, post_needs_info, post_product, post_transition,
 };
-pub use appeal::post_appeal_decision;
 pub use contact_removal::post_contact_removal;
 pub use conversation::{post_message, post_note};
 pub use cvss::get_cvss;

@@ -68,6 +68,15 @@ pub(super) struct ReportPage {
     draft: MoveDraft,
     /// The report body decrypted with the organization key, shown once, never stored.
     pub(super) decrypted: Option<String>,
+    /// Mail to the finder the desk gave up on, so staff know the finder did not hear.
+    undelivered: Vec<UndeliveredMail>,
+}
+
+/// A mail to the finder that could not be delivered.
+pub(super) struct UndeliveredMail {
+    subject: String,
+    given_up: String,
+    error: String,
 }
 
 impl ReportPage {
@@ -214,6 +223,17 @@ pub(super) async fn report_page(
             .iter()
             .map(|m| MessageView::of(m, false))
             .collect(),
+        undelivered: state
+            .store
+            .undelivered_finder_mail(report.id)
+            .await?
+            .into_iter()
+            .map(|mail| UndeliveredMail {
+                subject: mail.subject,
+                given_up: utc_minute(mail.at),
+                error: mail.last_error.unwrap_or_default(),
+            })
+            .collect(),
         notes: state.store.notes(report.id).await?,
         events: state.store.report_events(report.id).await?,
         computed_priority: assessment.computed.as_str(),
@@ -245,6 +265,12 @@ pub(super) async fn report_page(
             .unwrap_or_default(),
         suggestions,
         root_cause: state.store.root_cause(report.id).await?,
+        contact_removal_requested: state
+            .store
+            .contact_removal_requested(report.id)
+            .await?
+            .map(utc_minute),
+        appeal: crate::appeals::for_report_page(state, &staff.user, &report).await?,
         root_cause_options: RootCause::ALL
             .iter()
             .map(|category| (category.as_str(), category.label()))
@@ -265,12 +291,6 @@ fn may_purge(actor: &Actor, report: &Report, events: &[ReportEvent]) -> bool {
         .rev()
         .find(|event| event.kind == "transition")
         .map(|event| event.detail.as_str());
-        contact_removal_requested: state
-            .store
-            .contact_removal_requested(report.id)
-            .await?
-            .map(utc_minute),
-        appeal: crate::appeals::for_report_page(state, &staff.user, &report).await?,
     access::check(actor, StaffAction::PurgeReport, report.triage.product).is_allowed()
         && spam::closed_as_spam(report.state, last_reason)
 }
