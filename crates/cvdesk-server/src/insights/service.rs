@@ -35,11 +35,32 @@ pub const OPEN_STATES: [&str; 3] = ["new", "triaged", "assigned"];
 /// How many weaknesses the dashboard lists.
 const TOP_WEAKNESSES: u32 = 10;
 
+/// Days in JSON as `YYYY-MM-DD`, as the API document says (time's own form is a pair).
+mod iso_date {
+    use serde::ser::SerializeSeq;
+    use serde::Serializer;
+    use time::Date;
+
+    pub fn one<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(date)
+    }
+
+    pub fn each<S: Serializer>(dates: &[Date], serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(dates.len()))?;
+        for date in dates {
+            seq.serialize_element(&date.to_string())?;
+        }
+        seq.end()
+    }
+}
+
 /// Every number of one dashboard.
 #[derive(Debug, Serialize)]
 pub struct Dashboard {
     /// First and last day of the period, both included.
+    #[serde(serialize_with = "iso_date::one")]
     pub from: Date,
+    #[serde(serialize_with = "iso_date::one")]
     pub to: Date,
     pub product_id: Option<i64>,
     #[serde(skip)]
@@ -50,6 +71,7 @@ pub struct Dashboard {
     pub durations: Vec<ClockDurations>,
     pub compliance: Vec<ClockCompliance>,
     /// The last day of each week of the period.
+    #[serde(serialize_with = "iso_date::each")]
     pub week_ends: Vec<Date>,
     pub open_by_state: Vec<Series>,
     pub open_by_rating: Vec<Series>,

@@ -12,7 +12,9 @@ use html5ever::tokenizer::{
 use reqwest::multipart::{Form, Part};
 
 use crate::app::{anonymous_report, TestApp};
-use crate::staff::{browser, cli, create_first_admin, sign_in, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::staff::{
+    api_token, browser, cli, create_first_admin, sign_in, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
@@ -299,6 +301,50 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
         .take_while(char::is_ascii_digit)
         .collect();
 
+    // A published advisory, so its public pages, files and staff pages are read too.
+    let (code, out) = cli(
+        &app,
+        &[
+            "pgp",
+            "generate",
+            "--name",
+            "Example Security",
+            "--email",
+            "security@example.org",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let token = api_token(&app, ADMIN_EMAIL);
+    let api = |path: &str, body: serde_json::Value| {
+        app.client
+            .post(app.at(path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let draft: serde_json::Value = api(
+        "/api/v1/advisories",
+        crate::advisories::advisory_body(&reference),
+    )
+    .await
+    .expect("sent")
+    .json()
+    .await
+    .expect("json");
+    let advisory = draft["id"].as_str().expect("advisory id").to_owned();
+    let published: serde_json::Value = api(
+        &format!("/api/v1/advisories/{advisory}/publish"),
+        serde_json::json!({}),
+    )
+    .await
+    .expect("sent")
+    .json()
+    .await
+    .expect("json");
+    let csaf_url = published["urls"]["csaf"].as_str().expect("csaf url");
+    let csaf_file = csaf_url.rsplit('/').next().expect("file").to_owned();
+    let csaf_year = csaf_url.rsplit('/').nth(1).expect("year").to_owned();
+
     let fill = |pattern: &str| {
         let (token, public) = if pattern.starts_with("/staff/login") {
             ("", true)
@@ -317,7 +363,18 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
             .replace("{case_id}", "CVD-OUT-2026-0001")
             .replace("{mail_id}", "1")
             .replace("{table_file}", "arrivals.csv")
-            .replace("{version}", "1");
+            .replace("{version}", "1")
+            .replace("{advisory}", &advisory)
+            .replace("{year}", &csaf_year)
+            .replace("{credit}", "1")
+            .replace("{done}", "1");
+        let path = if pattern == "/advisories/{advisory}/cve/{file}" {
+            path.replace("{file}", "CVE-2026-12345.json")
+        } else if pattern.starts_with("/.well-known/csaf/openpgp/") {
+            path.replace("{file}", "key.asc")
+        } else {
+            path.replace("{file}", &csaf_file)
+        };
         assert!(!path.contains('{'), "{pattern}: no value for a parameter");
         (path, public || !pattern.starts_with("/staff"))
     };

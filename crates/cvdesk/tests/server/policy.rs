@@ -166,7 +166,7 @@ async fn a_bad_policy_in_the_configuration_stops_the_start() {
 }
 
 #[tokio::test]
-async fn finders_who_asked_are_thanked_once_their_report_is_fixed() {
+async fn a_fixed_report_names_no_one_until_its_finder_agrees_to_a_credit() {
     let app = TestApp::start();
     // The report is routed to a product, as being assigned requires.
     let (code, out) = crate::staff::cli(
@@ -203,8 +203,11 @@ async fn finders_who_asked_are_thanked_once_their_report_is_fixed() {
             .expect("sent");
         assert_eq!(response.status(), 200, "{to}");
     }
+    // Asking for credit on the form is not consent to a name on the page: the finder
+    // agrees to a credit proposed with an advisory (tests/server/advisories_flow.rs).
     let (_, page) = text(&anyone, app.at("/thanks")).await;
-    assert!(page.contains("<li>Ada <span class=\"meta\">"), "{page}");
+    assert!(page.contains("No one to thank by name yet"), "{page}");
+    assert!(!page.contains("Ada"), "{page}");
     let (_, file) = text(&anyone, app.at("/.well-known/security.txt")).await;
     assert!(file.contains("/thanks\n"), "{file}");
 
