@@ -8,8 +8,8 @@
 //! Only whole local days count. A working day counts when it begins at or after the moment
 //! the clock starts, so the day a report arrives does not count (unless it arrived at
 //! exactly local midnight, when none of that day has passed). The deadline is the end of
-//! the n-th counted working day: the local midnight that follows it, in the calendar's UTC
-//! offset.
+//! the n-th counted working day: the local midnight that follows it, in the calendar's
+//! local time.
 //!
 //! A report received on Friday 9 January 2026 at 17:00 with five working days is due at the
 //! end of Friday 16 January, which is `2026-01-17 00:00` local. Received on a Saturday, the
@@ -21,8 +21,10 @@
 //!
 //! # Calendar days
 //!
-//! n calendar days are exactly n × 24 hours from the start, to the second: a remediation
-//! target is a promise to the finder measured like an embargo, not office hours.
+//! n calendar days end at the same local time of day n dates later: a remediation target
+//! is a promise to the finder measured like an embargo, not office hours. With a fixed
+//! offset that is exactly n × 24 hours; in a time zone it is an hour more or less when the
+//! clocks change in between.
 //!
 //! # At risk
 //!
@@ -33,8 +35,10 @@
 //!
 //! # Time zone
 //!
-//! A calendar has one fixed UTC offset. Resolving a named zone, and which side of a
-//! daylight-saving change a date is on, is the caller's job: it passes the offset in force.
+//! A calendar's local time is a fixed UTC offset or an IANA time zone (`LocalTime`). In a
+//! zone each date's offset is the one in force that day, so a deadline is the organisation's
+//! own midnight in summer and in winter, and a day is 23 or 25 hours long when the clocks
+//! change. Staff see each deadline in UTC and in this local time (`local_display`).
 
 mod calendar;
 mod clock;
@@ -43,7 +47,8 @@ mod reminders;
 mod updates;
 
 pub use calendar::{
-    Calendar, DeadlineError, HolidayLineError, Holidays, NoWorkingWeekday, MAX_DAYS_WITHOUT_WORK,
+    Calendar, DeadlineError, HolidayLineError, Holidays, LocalTime, NoWorkingWeekday,
+    UnknownTimeZone, MAX_DAYS_WITHOUT_WORK,
 };
 pub use clock::{ClockStatus, Deadline};
 pub use policy::{Policy, RemediationTargets, Rule};

@@ -5,6 +5,7 @@ use axum::response::Html;
 use cvdesk_domain::attachment::human_bytes;
 use cvdesk_domain::challenge::Challenge;
 use cvdesk_domain::report::Report;
+use cvdesk_domain::sla::{Calendar, LocalTime};
 use cvdesk_domain::{Field, FieldErrors, ReportInput};
 use cvdesk_formats::cwe;
 use cvdesk_store::Message;
@@ -32,6 +33,15 @@ impl Layout {
 pub fn utc_minute(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
     format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
+}
+
+/// An instant in the business calendar's local time, shown beside its UTC form on staff
+/// pages so deadlines read in the organisation's own time; none when that time is UTC.
+pub fn calendar_local(calendar: &Calendar, at: OffsetDateTime) -> Option<String> {
+    match calendar.local_time() {
+        LocalTime::Offset(offset) if offset.is_utc() => None,
+        _ => Some(calendar.local_display(at)),
+    }
 }
 
 pub fn render(page: &impl Template) -> Result<Html<String>, WebError> {

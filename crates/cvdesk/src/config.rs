@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
-use cvdesk_domain::sla::{Calendar, Holidays};
+use cvdesk_domain::sla::{Calendar, Holidays, LocalTime};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
 use cvdesk_formats::redaction::redact_url;
 use cvdesk_server::openpgp::Passphrase;
@@ -106,8 +106,11 @@ struct SlaFile {
     weekend: Option<Vec<String>>,
     /// Public holidays as YYYY-MM-DD.
     holidays: Option<Vec<String>>,
-    /// The offset of local time, e.g. "+01:00".
+    /// The offset of local time all year, e.g. "+01:00".
     utc_offset: Option<String>,
+    /// An IANA time zone, e.g. "Europe/Berlin", whose offset follows daylight-saving
+    /// time; instead of `utc_offset`.
+    time_zone: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -416,7 +419,7 @@ fn rate(name: &str, text: Option<String>, default: Option<Rate>) -> anyhow::Resu
 }
 
 /// The business calendar from `[sla]`: Saturday and Sunday off, no holidays, UTC unless
-/// set.
+/// a fixed offset or a time zone is set (not both: they would disagree half the year).
 fn calendar(file: &SlaFile) -> anyhow::Result<Calendar> {
     let weekend = match &file.weekend {
         None => vec![Weekday::Saturday, Weekday::Sunday],
@@ -443,17 +446,27 @@ fn calendar(file: &SlaFile) -> anyhow::Result<Calendar> {
         .join("\n")
         .parse()
         .map_err(|error| anyhow::anyhow!("sla.holidays: {error}"))?;
-    let offset = match file.utc_offset.as_deref() {
-        None => UtcOffset::UTC,
-        Some(text) => UtcOffset::parse(
-            text.trim(),
-            time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"),
-        )
-        .map_err(|_| {
-            anyhow::anyhow!("sla.utc_offset: '{text}' is not an offset such as +01:00 or -05:00")
-        })?,
+    let local = match (file.utc_offset.as_deref(), file.time_zone.as_deref()) {
+        (Some(_), Some(_)) => bail!(
+            "sla: set either time_zone (e.g. \"Europe/Berlin\") or utc_offset (e.g. \"+01:00\"), not both"
+        ),
+        (None, None) => LocalTime::Offset(UtcOffset::UTC),
+        (None, Some(name)) => {
+            LocalTime::zone(name).map_err(|error| anyhow::anyhow!("sla.time_zone: {error}"))?
+        }
+        (Some(text), None) => LocalTime::Offset(
+            UtcOffset::parse(
+                text.trim(),
+                time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]"),
+            )
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "sla.utc_offset: '{text}' is not an offset such as +01:00 or -05:00; for a zone with daylight-saving time use time_zone"
+                )
+            })?,
+        ),
     };
-    Calendar::new(weekend, holidays, offset)
+    Calendar::in_local_time(weekend, holidays, local)
         .map_err(|_| anyhow::anyhow!("sla.weekend: every day of the week is a day off"))
 }
 
@@ -715,7 +728,13 @@ mod tests {
         for (text, expected) in [
             ("[sla]\nweekend = [\"caturday\"]", "caturday"),
             ("[sla]\nholidays = [\"2026-02-30\"]", "2026-02-30"),
-            ("[sla]\nutc_offset = \"CET\"", "CET"),
+            ("[sla]\nutc_offset = \"CET\"", "use time_zone"),
+            ("[sla]\ntime_zone = \"Europe/Bonn\"", "'Europe/Bonn' is not a time zone"),
+            ("[sla]\ntime_zone = \"+01:00\"", "sla.time_zone"),
+            (
+                "[sla]\ntime_zone = \"Europe/Berlin\"\nutc_offset = \"+01:00\"",
+                "not both",
+            ),
             (
                 "[sla]\nweekend = [\"monday\",\"tuesday\",\"wednesday\",\"thursday\",\"friday\",\"saturday\",\"sunday\"]",
                 "every day",
@@ -725,6 +744,26 @@ mod tests {
             let error = calendar(&file.sla).expect_err(text).to_string();
             assert!(error.contains(expected), "{error}");
         }
+    }
+
+    #[test]
+    fn a_time_zone_calendar_follows_daylight_saving_time() {
+        let file: ConfigFile =
+            toml::from_str("[sla]\ntime_zone = \"Europe/Berlin\"\n").expect("valid");
+        let berlin = calendar(&file.sla).expect("calendar");
+        // Local midnight is 23:00 UTC in winter and 22:00 UTC in summer.
+        assert_eq!(
+            berlin.start_of_day(time::macros::date!(2026 - 01 - 15)),
+            time::macros::datetime!(2026-01-14 23:00 UTC)
+        );
+        assert_eq!(
+            berlin.start_of_day(time::macros::date!(2026 - 07 - 15)),
+            time::macros::datetime!(2026-07-14 22:00 UTC)
+        );
+        assert_eq!(
+            berlin.local_display(time::macros::datetime!(2026-07-14 22:00 UTC)),
+            "2026-07-15 00:00 (Europe/Berlin, UTC+02:00)"
+        );
     }
 
     #[test]

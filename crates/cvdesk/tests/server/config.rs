@@ -35,6 +35,13 @@ fn bad_settings_are_refused_with_a_reason() {
         "{mysql}"
     );
     assert!(serve_fails(&["--listen", "nowhere"], None).contains("nowhere"));
+    let both = "[sla]\ntime_zone = \"Europe/Berlin\"\nutc_offset = \"+01:00\"";
+    assert!(serve_fails(&[], Some(both)).contains("not both"));
+    let unknown = serve_fails(&[], Some("[sla]\ntime_zone = \"Mars/Olympus\""));
+    assert!(
+        unknown.contains("sla.time_zone: 'Mars/Olympus' is not a time zone"),
+        "{unknown}"
+    );
     let header_alone = serve_fails(&["--client-address-header", "x-forwarded-for"], None);
     assert!(
         header_alone.contains("no trusted_proxies are set"),

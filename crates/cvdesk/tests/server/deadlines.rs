@@ -67,6 +67,55 @@ async fn running_clocks_are_listed_until_met() {
 }
 
 #[tokio::test]
+async fn deadlines_show_the_calendars_time_zone_beside_utc() {
+    let config = tempfile::NamedTempFile::new().expect("config file");
+    std::fs::write(config.path(), "[sla]\ntime_zone = \"Europe/Berlin\"\n").expect("written");
+    let app = TestApp::start_with(&["--config", config.path().to_str().expect("utf-8")]);
+    let created = app.submit(&anonymous_report()).await;
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    let triager = signed_in_account(&app, "tri@example.org", "triager", &[]).await;
+
+    // A deadline is the end of a Berlin working day: local midnight, 23:00 UTC in winter
+    // and 22:00 UTC in summer, shown both ways.
+    let berlin_midnight = |page: &str| {
+        page.contains(" 00:00 (Europe/Berlin, UTC+01:00)") && page.contains(" 23:00 UTC")
+            || page.contains(" 00:00 (Europe/Berlin, UTC+02:00)") && page.contains(" 22:00 UTC")
+    };
+    let (status, due) = html(&triager, app.at("/staff/due?weeks=3")).await;
+    assert_eq!(status, 200);
+    assert!(due.contains(&reference) && berlin_midnight(&due), "{due}");
+    let (status, report) = html(&triager, app.at(&format!("/staff/reports/{reference}"))).await;
+    assert_eq!(status, 200);
+    let deadlines = report
+        .split("id=\"deadlines\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the deadlines section");
+    assert!(
+        deadlines.contains("first response")
+            && deadlines.contains("triage")
+            && berlin_midnight(deadlines),
+        "{deadlines}"
+    );
+}
+
+#[tokio::test]
+async fn deadlines_in_utc_show_no_second_time() {
+    let app = TestApp::start();
+    let created = app.submit(&anonymous_report()).await;
+    let reference = created["reference"].as_str().expect("reference").to_owned();
+    let triager = signed_in_account(&app, "tri@example.org", "triager", &[]).await;
+    let report = html(&triager, app.at(&format!("/staff/reports/{reference}")))
+        .await
+        .1;
+    assert!(
+        report.contains("id=\"deadlines\"") && report.contains(" 00:00 UTC"),
+        "{report}"
+    );
+    assert!(!report.contains("local-time"), "{report}");
+}
+
+#[tokio::test]
 async fn finders_ask_for_an_update_once_a_fortnight() {
     let app = TestApp::start();
     let created = app.submit(&anonymous_report()).await;

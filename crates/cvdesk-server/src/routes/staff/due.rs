@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 use crate::auth::StaffUser;
 use crate::error::{PageError, WebError};
 use crate::routes::staff::layout::StaffLayout;
-use crate::views::{render, utc_minute};
+use crate::views::{calendar_local, render, utc_minute};
 use crate::AppState;
 
 /// Most open reports looked at; a desk with more has bigger problems than this page.
@@ -35,6 +35,8 @@ struct ClockRow {
     title: String,
     clock: &'static str,
     due: String,
+    /// The same instant in the calendar's local time, when that is not UTC.
+    due_local: Option<String>,
     status: ClockStatus,
     due_at: OffsetDateTime,
 }
@@ -93,7 +95,7 @@ pub async fn get_due(
                 continue;
             };
             if deadline.due_at < week_ends {
-                clocks.push(row(&report, clock.words(), &deadline, now));
+                clocks.push(row(&report, clock.words(), &deadline, calendar, now));
             }
         }
     }
@@ -118,6 +120,7 @@ fn row(
     report: &OpenReportTimes,
     clock: &'static str,
     deadline: &Deadline,
+    calendar: &cvdesk_domain::sla::Calendar,
     now: OffsetDateTime,
 ) -> ClockRow {
     ClockRow {
@@ -125,6 +128,7 @@ fn row(
         title: report.title.clone(),
         clock,
         due: utc_minute(deadline.due_at),
+        due_local: calendar_local(calendar, deadline.due_at),
         status: deadline.status(None, now),
         due_at: deadline.due_at,
     }

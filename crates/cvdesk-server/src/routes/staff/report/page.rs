@@ -1,6 +1,6 @@
 //! The staff report page's view model: everything the finder sent, the triage panel with
-//! what this person may do, the computed priority and the suggested duplicates; and the
-//! page again with a refusal when a change is refused.
+//! what this person may do, the deadline clocks, the computed priority and the suggested
+//! duplicates; and the page again with a refusal when a change is refused.
 
 use askama::Template;
 use axum::http::StatusCode;
@@ -23,7 +23,7 @@ use crate::duplicates;
 use crate::error::PageError;
 use crate::routes::staff::layout::StaffLayout;
 use crate::triage::ActionError;
-use crate::views::{render, utc_minute, MessageView};
+use crate::views::{calendar_local, render, utc_minute, MessageView};
 use crate::AppState;
 
 #[derive(Template)]
@@ -70,6 +70,17 @@ pub(super) struct ReportPage {
     pub(super) decrypted: Option<String>,
     /// Mail to the finder the desk gave up on, so staff know the finder did not hear.
     undelivered: Vec<UndeliveredMail>,
+    /// Each deadline clock, in UTC and in the business calendar's local time.
+    deadlines: Vec<DeadlineRow>,
+}
+
+/// One deadline clock of the report.
+pub(super) struct DeadlineRow {
+    clock: &'static str,
+    due: String,
+    due_local: Option<String>,
+    state: &'static str,
+    done: Option<String>,
 }
 
 /// A mail to the finder that could not be delivered.
@@ -187,6 +198,19 @@ pub(super) async fn report_page(
     });
     let effective = assessment.effective(report.triage.priority_override.as_ref());
     let suggestions = duplicates::suggestions(state, &actor, &report).await?;
+    let calendar = &state.settings.calendar;
+    let deadlines = crate::report_status::report_status(state, &report)
+        .await?
+        .deadlines
+        .into_iter()
+        .map(|deadline| DeadlineRow {
+            clock: deadline.clock.label(),
+            due: utc_minute(deadline.due_at),
+            due_local: calendar_local(calendar, deadline.due_at),
+            state: deadline.state.as_str(),
+            done: deadline.done_at.map(utc_minute),
+        })
+        .collect();
     let mut page = ReportPage {
         layout: StaffLayout::of(state, staff),
         received: utc_minute(report.created_at),
@@ -276,6 +300,7 @@ pub(super) async fn report_page(
             .map(|category| (category.as_str(), category.label()))
             .collect(),
         draft,
+        deadlines,
         may_purge: false,
         report,
         decrypted: None,
