@@ -262,9 +262,10 @@ def main():
     try:
         smtp_port = int(sink.stdout.readline())
         desk = Desk(os.path.abspath(args.binary), work / "data", free_port(), smtp_port)
+        # Only serve creates the store; the admin commands then use it.
+        desk.start()
         desk.cli("user", "add", "--email", ADMIN, "--role", "admin")
         token = desk.cli("token", "create", "--email", ADMIN).strip().splitlines()[-1]
-        desk.start()
         clients = Clients(desk.url, args.clients)
         clients.start()
         restarts = []

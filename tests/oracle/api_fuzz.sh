@@ -41,10 +41,6 @@ desk=(env -u CVDESK_DATABASE_URL -u CVDESK_CONFIG -u CVDESK_SMTP_URL -u CVDESK_T
 desk() {
   "${desk[@]}" "$@" --data "$work/data"
 }
-desk user add --email fuzz-admin@example.org --role admin >/dev/null
-# A product, so that moving a report to one can succeed.
-desk product add --name Fuzz --team Fuzz --hostname fuzz.example.org >/dev/null
-token="$(desk token create --email fuzz-admin@example.org | tail -n 1)"
 
 mkfifo "$work/stdout"
 "${desk[@]}" serve --listen 127.0.0.1:0 --data "$work/data" >"$work/stdout" 2>"$work/server.log" &
@@ -54,6 +50,11 @@ read -r -t 30 first <&3 || { echo "api fuzz: the server did not start"; cat "$wo
 base="${first#cvdesk listening on }"
 # Keep draining what the server prints so it never blocks on a full pipe.
 cat <&3 >/dev/null &
+# Only serve creates the store; the admin commands use it once it is there.
+desk user add --email fuzz-admin@example.org --role admin >/dev/null
+# A product, so that moving a report to one can succeed.
+desk product add --name Fuzz --team Fuzz --hostname fuzz.example.org >/dev/null
+token="$(desk token create --email fuzz-admin@example.org | tail -n 1)"
 
 cd "$work"
 status=0

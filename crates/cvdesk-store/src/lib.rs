@@ -23,6 +23,7 @@ mod outbox;
 mod outbox_admin;
 mod policy;
 mod postgres;
+mod presence;
 mod reminders;
 mod retention;
 mod rows;
@@ -79,6 +80,7 @@ pub use outbox::{
 pub use outbox_admin::{OutboxAdminStore, OutboxHealth, OutboxItem, OutboxState};
 pub use policy::{PolicyStore, PolicyVersion};
 pub use postgres::PostgresStore;
+pub use presence::{sqlite_database, store_exists};
 pub use reminders::{ReminderStore, UpdateTimes};
 pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};

@@ -5,9 +5,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{open, runtime};
-use crate::config::ServeConfig;
 
 /// Audit entries read at a time: the memory verification takes.
 const VERIFY_BATCH: i64 = 1_000;
@@ -21,12 +20,12 @@ pub enum AuditCommand {
 #[derive(Args, Debug)]
 pub struct AuditVerifyOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
 }
 
 pub fn run(command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify(options) = command;
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         match store.verify_audit_chain(VERIFY_BATCH).await? {

@@ -1,12 +1,12 @@
 //! The settings as flags. Every `serve` setting is also an environment variable and a key
 //! of the configuration file; the command line wins over the environment, which wins over
-//! the file, which wins over the defaults. Every command that touches data takes the same
-//! flags as `serve`.
+//! the file, which wins over the defaults. The other commands that touch data take only
+//! the store's flags and read every other setting from the environment and the file.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, FromArgMatches};
 
 /// Where the data lives; shared by every command that touches it.
 #[derive(Args, Debug, Clone, Default)]
@@ -125,4 +125,22 @@ pub struct ServeOptions {
     /// [default: none; on the desk's address /metrics needs CVDESK_METRICS_TOKEN]
     #[arg(long, env = "CVDESK_METRICS_LISTEN", value_name = "ADDRESS")]
     pub metrics_listen: Option<SocketAddr>,
+}
+
+impl ServeOptions {
+    /// The settings `serve` would read from the environment alone, with `store` from the
+    /// command line: what admin commands use, without showing `serve`'s flags in their help.
+    pub fn from_environment(store: StoreOptions) -> anyhow::Result<Self> {
+        let matches = Self::augment_args(clap::Command::new("cvdesk"))
+            .try_get_matches_from(["cvdesk"])
+            .map_err(|error| {
+                let message = error.render().to_string();
+                let message = message.trim().trim_start_matches("error: ");
+                anyhow::anyhow!("a setting in the environment: {message}")
+            })?;
+        let mut options = Self::from_arg_matches(&matches)
+            .map_err(|error| anyhow::anyhow!("in the environment: {error}"))?;
+        options.store = store;
+        Ok(options)
+    }
 }

@@ -10,6 +10,7 @@ use cvdesk_domain::secret::SecretToken;
 use cvdesk_store::{Store, User};
 use time::OffsetDateTime;
 
+use crate::cli::{ServeOptions, StoreOptions};
 use crate::config::ServeConfig;
 
 /// A runtime for one command: one thread is plenty.
@@ -20,8 +21,20 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// The store `serve` would use, migrated.
+/// The settings of an admin command: its store options from the command line, every
+/// other setting from the environment and the configuration file, as `serve` reads them.
+pub fn configuration(store: StoreOptions) -> anyhow::Result<ServeConfig> {
+    ServeConfig::load(ServeOptions::from_environment(store)?)
+}
+
+/// The store `serve` uses, migrated; refused when none exists there, since only `serve`
+/// creates one. Which store it is goes to standard error.
 pub async fn open(config: &ServeConfig) -> anyhow::Result<Arc<dyn Store>> {
+    crate::store_choice::require_existing(&config.store).await?;
+    eprintln!(
+        "cvdesk: using the {}",
+        crate::store_choice::describe(&config.store)
+    );
     cvdesk_store::open(&config.store)
         .await
         .context("cannot open the store")

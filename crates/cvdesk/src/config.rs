@@ -546,6 +546,9 @@ fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<S
         .clone()
         .or_else(|| file.data.clone())
         .unwrap_or_else(|| PathBuf::from("./cvdesk-data"));
+    // Logs and messages name the folder as it resolved, not as it was typed.
+    let data_dir = std::path::absolute(&data_dir)
+        .with_context(|| format!("cannot resolve the data folder {}", data_dir.display()))?;
     Ok(StoreLocation::from_options(data_dir, database_url)?)
 }
 

@@ -14,9 +14,8 @@ use cvdesk_domain::TextLimits;
 use cvdesk_server::findings::import::{self, ImportFormat, ImportRequest, PlanError};
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{open, runtime};
-use crate::config::ServeConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
@@ -29,7 +28,7 @@ pub enum ImportCommand {
 #[derive(Args, Debug)]
 pub struct ImportOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The file to import (`-` for standard input).
     pub file: PathBuf,
     /// The product of every SARIF result, and of CSV rows that name none (its number,
@@ -52,7 +51,7 @@ pub fn run(command: ImportCommand) -> anyhow::Result<ExitCode> {
         Some(id) => anyhow::bail!("--product {id}: a product number is positive"),
         None => None,
     };
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let request = ImportRequest {

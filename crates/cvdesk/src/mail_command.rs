@@ -18,7 +18,7 @@ use cvdesk_server::openpgp::{self, OrganizationKey};
 use cvdesk_store::Store;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{open, runtime};
 use crate::config::ServeConfig;
 
@@ -39,7 +39,7 @@ pub enum MailCommand {
 #[derive(Args, Debug)]
 pub struct ReceiveOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The envelope recipient, as the MTA knows it (Postfix: ${recipient}); checked for
     /// a reply token before the message's own headers.
     #[arg(long, value_name = "ADDRESS")]
@@ -49,7 +49,7 @@ pub struct ReceiveOptions {
 #[derive(Args, Debug)]
 pub struct ImportOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The Maildir (holding new/, cur/ and tmp/).
     #[arg(long, value_name = "DIR")]
     pub maildir: PathBuf,
@@ -135,7 +135,7 @@ fn read_stdin() -> anyhow::Result<Vec<u8>> {
 
 fn receive_one(options: ReceiveOptions) -> anyhow::Result<ExitCode> {
     let raw = read_stdin()?;
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     let outcome = runtime()?.block_on(async {
         let prepared = prepare(&config).await?;
         keep(&prepared, &raw, options.recipient.as_deref()).await
@@ -169,7 +169,7 @@ fn import(options: ImportOptions) -> anyhow::Result<ExitCode> {
         .filter(|path| path.is_file())
         .collect();
     files.sort();
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let prepared = prepare(&config).await?;
         let mut failed = 0;

@@ -8,6 +8,7 @@ mod cli;
 mod command_context;
 mod config;
 mod cvss_command;
+mod error_report;
 mod http_config;
 mod import_command;
 mod mail_command;
@@ -21,6 +22,7 @@ mod retention_command;
 mod retention_config;
 mod securitytxt_command;
 mod serve;
+mod store_choice;
 mod token_command;
 mod user_command;
 mod vendor_command;
@@ -99,7 +101,7 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("cvdesk: {error:#}");
+            eprintln!("cvdesk: {}", error_report::one_line(&error));
             ExitCode::FAILURE
         }
     }

@@ -11,9 +11,8 @@ use clap::{Args, Subcommand};
 use cvdesk_store::OutboxState;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{event, open, runtime};
-use crate::config::ServeConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum OutboxCommand {
@@ -29,7 +28,7 @@ pub enum OutboxCommand {
 #[derive(Args, Debug)]
 pub struct ListOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// queued, retrying, given_up, discarded, sent or all.
     #[arg(long, default_value = "given_up")]
     pub state: String,
@@ -41,7 +40,7 @@ pub struct ListOptions {
 #[derive(Args, Debug)]
 pub struct ActionOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The mail's id.
     pub id: i64,
 }
@@ -67,7 +66,7 @@ fn list(options: ListOptions) -> anyhow::Result<ExitCode> {
     if !(1..=10_000).contains(&options.limit) {
         bail!("--limit: give a number from 1 to 10000");
     }
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let items = store.outbox_items(state, None, options.limit).await?;
@@ -92,7 +91,7 @@ fn list(options: ListOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn act(options: ActionOptions, retry: bool) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let id = options.id;

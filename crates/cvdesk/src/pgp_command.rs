@@ -14,9 +14,8 @@ use cvdesk_store::{Store, ORGANIZATION_PGP_KEY};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{event, open, runtime};
-use crate::config::ServeConfig;
 use crate::passphrase::{passphrase, PASSPHRASE_FILE_VARIABLE, PASSPHRASE_VARIABLE};
 
 #[derive(Subcommand, Debug)]
@@ -39,7 +38,7 @@ pub enum PgpCommand {
 #[derive(Args, Debug)]
 pub struct PgpGenerateOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The key's name, e.g. "Example Security Team".
     #[arg(long)]
     pub name: String,
@@ -54,7 +53,7 @@ pub struct PgpGenerateOptions {
 #[derive(Args, Debug)]
 pub struct PgpImportOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The armoured secret key (`gpg --export-secret-keys --armor`), or - for standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -66,7 +65,7 @@ pub struct PgpImportOptions {
 #[derive(Args, Debug)]
 pub struct PgpShowOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
 }
 
 pub fn run(command: PgpCommand) -> anyhow::Result<ExitCode> {
@@ -78,7 +77,7 @@ pub fn run(command: PgpCommand) -> anyhow::Result<ExitCode> {
 }
 
 fn generate(options: PgpGenerateOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     let passphrase = passphrase()?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
@@ -95,7 +94,7 @@ fn generate(options: PgpGenerateOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn import(options: PgpImportOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     let armored = read_key_file(&options.file)?;
     let passphrase = passphrase()?;
     let now = OffsetDateTime::now_utc();
@@ -117,7 +116,7 @@ fn import(options: PgpImportOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn show(options: PgpShowOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         match openpgp::load_published(&*store).await? {

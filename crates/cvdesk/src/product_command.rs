@@ -11,9 +11,8 @@ use cvdesk_store::StoreError;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{event, open, runtime};
-use crate::config::ServeConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum ProductCommand {
@@ -24,7 +23,7 @@ pub enum ProductCommand {
 #[derive(Args, Debug)]
 pub struct ProductAddOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The product's name.
     #[arg(long)]
     pub name: String,
@@ -81,7 +80,7 @@ pub fn run(command: ProductCommand) -> anyhow::Result<ExitCode> {
         bail!("--team-email: name the team whose notices go there with --team");
     }
     let addresses: Vec<String> = team_recipients.iter().map(ToString::to_string).collect();
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let detail = json!({"team": spec.team, "team_addresses": addresses.len()});

@@ -7,9 +7,8 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{open, runtime};
-use crate::config::ServeConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum RetentionCommand {
@@ -20,7 +19,7 @@ pub enum RetentionCommand {
 #[derive(Args, Debug)]
 pub struct RetentionRunOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// Show what would be removed, and remove nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -28,7 +27,7 @@ pub struct RetentionRunOptions {
 
 pub fn run(command: RetentionCommand) -> anyhow::Result<ExitCode> {
     let RetentionCommand::Run(options) = command;
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let counts = cvdesk_server::retention::apply(

@@ -28,6 +28,16 @@ pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     tracing::info!(?config, "starting");
     let mailer = Mailer::new(&config.mail).context("cannot use the mail settings")?;
+    // Only serve creates a store; it says which one it uses, and whether it is new.
+    let described = crate::store_choice::describe(&config.store);
+    let existed = cvdesk_store::store_exists(&config.store)
+        .await
+        .with_context(|| format!("cannot reach the {described}"))?;
+    if existed {
+        tracing::info!(store = %described, "using the store");
+    } else {
+        tracing::info!(store = %described, "creating a new store");
+    }
     let store = cvdesk_store::open(&config.store)
         .await
         .context("cannot open the store")?;

@@ -12,9 +12,8 @@ use serde_json::json;
 use time::macros::format_description;
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{account, event, open, runtime, secret};
-use crate::config::ServeConfig;
 
 /// How long a token lives unless `--expires` says otherwise.
 const DEFAULT_LIFETIME_DAYS: i64 = 90;
@@ -34,7 +33,7 @@ pub enum TokenCommand {
 #[derive(Args, Debug)]
 pub struct TokenCreateOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The account the token acts as.
     #[arg(long)]
     pub email: String,
@@ -50,7 +49,7 @@ pub struct TokenCreateOptions {
 #[derive(Args, Debug)]
 pub struct TokenListOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// Only this account's tokens.
     #[arg(long)]
     pub email: Option<String>,
@@ -59,7 +58,7 @@ pub struct TokenListOptions {
 #[derive(Args, Debug)]
 pub struct TokenRevokeOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The token's id, as `token list` shows it.
     #[arg(long)]
     pub id: i64,
@@ -105,7 +104,7 @@ fn expiry(text: Option<&str>, now: OffsetDateTime) -> anyhow::Result<OffsetDateT
 fn create(options: TokenCreateOptions) -> anyhow::Result<ExitCode> {
     let now = OffsetDateTime::now_utc();
     let expires_at = expiry(options.expires.as_deref(), now)?;
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let user = account(&*store, &options.email).await?;
@@ -138,7 +137,7 @@ fn create(options: TokenCreateOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn list(options: TokenListOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let user = match &options.email {
@@ -165,7 +164,7 @@ fn list(options: TokenListOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn revoke(options: TokenRevokeOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let entry = event(

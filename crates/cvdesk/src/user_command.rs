@@ -12,9 +12,8 @@ use cvdesk_store::{NewAccount, StoreError};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{account, event, open, runtime, secret};
-use crate::config::ServeConfig;
 
 /// How long a password link printed by `user add` stays valid.
 const PASSWORD_LINK_LIFETIME: Duration = Duration::days(7);
@@ -34,7 +33,7 @@ pub enum UserCommand {
 #[derive(Args, Debug)]
 pub struct UserAddOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The account's e-mail address (how they sign in).
     #[arg(long)]
     pub email: String,
@@ -50,13 +49,13 @@ pub struct UserAddOptions {
 #[derive(Args, Debug)]
 pub struct UserListOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
 }
 
 #[derive(Args, Debug)]
 pub struct UserChangeOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The account's e-mail address.
     #[arg(long)]
     pub email: String,
@@ -80,7 +79,7 @@ fn add(options: UserAddOptions) -> anyhow::Result<ExitCode> {
     if let Err(refused) = role.check_products(&options.products) {
         bail!("--product: {refused}; use --role member, or leave --product out");
     }
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     let public_url = config.public_url_or_listen();
     runtime()?.block_on(async {
         let store = open(&config).await?;
@@ -110,7 +109,7 @@ fn add(options: UserAddOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn list(options: UserListOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let products = store.products().await?;
@@ -138,7 +137,7 @@ fn list(options: UserListOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn set_disabled(options: UserChangeOptions, disabled: bool) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let user = account(&*store, &options.email).await?;

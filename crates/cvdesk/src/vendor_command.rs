@@ -11,9 +11,8 @@ use cvdesk_server::outbound::discovery::discover;
 use cvdesk_store::Vendor;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
+use crate::cli::StoreOptions;
 use crate::command_context::{event, open, runtime};
-use crate::config::ServeConfig;
 
 #[derive(Subcommand, Debug)]
 pub enum VendorCommand {
@@ -28,7 +27,7 @@ pub enum VendorCommand {
 #[derive(Args, Debug)]
 pub struct VendorAddOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     #[arg(long)]
     pub name: String,
     /// A domain of the vendor's (repeatable), e.g. vendor.example.
@@ -58,7 +57,7 @@ pub struct VendorAddOptions {
 #[derive(Args, Debug)]
 pub struct VendorDiscoverOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The vendor's id.
     pub id: i64,
     /// The domain to look at [default: the vendor's first domain].
@@ -72,7 +71,7 @@ pub struct VendorDiscoverOptions {
 #[derive(Args, Debug)]
 pub struct VendorListOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     #[arg(long)]
     pub json: bool,
 }
@@ -130,7 +129,7 @@ fn add(options: VendorAddOptions) -> anyhow::Result<ExitCode> {
             bail!("--pgp-key: {error}");
         }
     }
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let entry = |id: &VendorId| event("vendor.create", &id.0.to_string(), details.name.clone());
@@ -141,7 +140,7 @@ fn add(options: VendorAddOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn discover_vendor(options: VendorDiscoverOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         let Some(vendor) = store.vendor(VendorId(options.id)).await? else {
@@ -199,7 +198,7 @@ fn discover_vendor(options: VendorDiscoverOptions) -> anyhow::Result<ExitCode> {
 }
 
 fn list(options: VendorListOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = crate::command_context::configuration(options.common)?;
     runtime()?.block_on(async {
         let store = open(&config).await?;
         for vendor in store.vendors().await? {

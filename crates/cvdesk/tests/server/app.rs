@@ -135,6 +135,12 @@ impl TestApp {
         }
     }
 
+    /// Makes a new, empty store in `data` the only way the desk does: `serve` starts on
+    /// it, and is stopped.
+    pub fn create_store(data: &Path) {
+        drop(Self::spawn(data, &[]));
+    }
+
     /// Kills the server without warning (SIGKILL) and starts a new one on the same data.
     pub fn kill_and_restart(self) -> Self {
         self.kill_and_restart_with(&[])

@@ -4,6 +4,7 @@
 mod abuse;
 mod accounts;
 mod admin_pages;
+mod admin_store;
 mod advisories;
 mod advisories_flow;
 mod app;

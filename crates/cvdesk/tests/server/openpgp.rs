@@ -252,6 +252,7 @@ async fn the_published_key_works_with_gnupg() {
 async fn a_key_is_replaced_only_with_force_and_shown() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path();
+    TestApp::create_store(data);
     let shown = pgp(data, &["show"], &[], "");
     assert_eq!(shown.code, Some(1));
     assert!(shown
@@ -296,6 +297,7 @@ async fn a_gnupg_key_imports_with_its_passphrase_only() {
     let Some(gpg) = Gpg::new() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path();
+    TestApp::create_store(data);
     let fingerprint = gpg.generate("Desk From GnuPG <gnupg@example.org>", &[], "never");
     let secret = gpg.export_secret(&fingerprint);
 
@@ -365,6 +367,7 @@ async fn a_gnupg_key_imports_with_its_passphrase_only() {
 async fn expired_and_revoked_keys_are_refused() {
     let Some(gpg) = Gpg::new() else { return };
     let dir = tempfile::tempdir().expect("temp dir");
+    TestApp::create_store(dir.path());
     let env = [("CVDESK_PGP_PASSPHRASE", GPG_PASSPHRASE)];
 
     let expired = gpg.generate(
