@@ -36,6 +36,7 @@ mod openapi;
 mod openpgp;
 mod outbound;
 mod outbox;
+mod packaging;
 mod policy;
 mod postgres;
 mod proxies;
