@@ -29,6 +29,10 @@ pub enum StoreError {
     FilesRefused(cvdesk_domain::attachment::AttachmentError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A backup, restore or store copy that cannot go ahead or did not check out; the
+    /// message says why and what to do.
+    #[error("{0}")]
+    Backup(String),
     #[error("unsupported database URL {0} (expected postgres://… or none for SQLite)")]
     UnsupportedUrl(String),
 }

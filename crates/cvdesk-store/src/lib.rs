@@ -8,6 +8,7 @@ mod advisories;
 mod api_tokens;
 mod appeals;
 mod audit;
+pub mod backup;
 mod blobs;
 mod coordination;
 mod data_folder;
@@ -32,6 +33,7 @@ mod settings;
 mod sql_store;
 mod sqlite;
 #[cfg(feature = "testing")]
+pub mod tables;
 pub mod testing;
 mod triage;
 mod vendors;

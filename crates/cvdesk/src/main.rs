@@ -4,6 +4,7 @@
 
 mod advisory_config;
 mod audit_command;
+mod backup_command;
 mod cli;
 mod command_context;
 mod config;
@@ -82,6 +83,11 @@ enum Command {
     Retention(retention_command::RetentionCommand),
 }
 
+    /// Write a consistent backup of the embedded store (database and attachments) to one
+    /// archive, while the desk runs.
+    Backup(backup_command::BackupOptions),
+    /// Put a backup back into a data folder, checking every file against its manifest.
+    Restore(backup_command::RestoreOptions),
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -99,6 +105,8 @@ fn main() -> ExitCode {
         Command::Retention(command) => retention_command::run(command),
     };
     match outcome {
+        Command::Backup(options) => backup_command::run_backup(options),
+        Command::Restore(options) => backup_command::run_restore(options),
         Ok(code) => code,
         Err(error) => {
             eprintln!("cvdesk: {}", error_report::one_line(&error));

@@ -135,6 +135,11 @@ impl TestApp {
         }
     }
 
+    /// The server on a data folder that exists already (a restored or copied store).
+    pub fn start_on(data: &Path) -> Self {
+        Self::spawn(data, &[])
+    }
+
     /// Makes a new, empty store in `data` the only way the desk does: `serve` starts on
     /// it, and is stopped.
     pub fn create_store(data: &Path) {
