@@ -27,7 +27,8 @@ export function serverBinary() {
 
 /**
  * Starts `cvdesk serve` on 127.0.0.1:0 with an empty data directory and waits
- * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, stop }`.
+ * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, dataDir, stop }`; the
+ * command line reaches the same desk with `--data dataDir`.
  * The report form's check that a person is sending it is on, as shipped, unless
  * `challenge` is false.
  */
@@ -143,7 +144,7 @@ export async function startServer({ challenge = true } = {}) {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  return { baseUrl, stop, serverLog: () => stderr, stdoutLines, waitForStdout };
+  return { baseUrl, dataDir, stop, serverLog: () => stderr, stdoutLines, waitForStdout };
 }
 
 /** Debian's Chromium; Playwright's own browser downloads are not used. */
@@ -180,6 +181,7 @@ export async function startDesk(options = {}) {
   const audit = auditPages(browser, new URL(server.baseUrl).origin);
   return {
     baseUrl: server.baseUrl,
+    dataDir: server.dataDir,
     browser,
     serverLog: server.serverLog,
     stdoutLines: server.stdoutLines,
