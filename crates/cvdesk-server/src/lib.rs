@@ -9,6 +9,7 @@ mod client_address;
 mod clock;
 mod connections;
 mod contact_removal;
+pub mod coordination;
 mod duplicates;
 mod error;
 pub mod findings;

@@ -117,6 +117,7 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
             get(track::get_track_attachment),
         )
         .merge(crate::advisories::public_routes())
+        .merge(crate::coordination::participant_routes())
         .nest("/api/v1", api::routes())
         .nest("/staff", staff::routes())
         // Every route above must be answered within the request timeout; the uploads

@@ -54,7 +54,28 @@ where
     }
 }
 
+pub fn put<H, T>(handler: H) -> Methods
+where
+    H: Handler<T, AppState>,
+    T: 'static,
+{
+    Methods {
+        router: routing::put(handler),
+        methods: vec![Method::PUT],
+    }
+}
+
 impl Methods {
+    pub fn put<H, T>(mut self, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.router = self.router.put(handler);
+        self.methods.push(Method::PUT);
+        self
+    }
+
     pub fn patch<H, T>(mut self, handler: H) -> Self
     where
         H: Handler<T, AppState>,

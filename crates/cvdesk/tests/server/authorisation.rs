@@ -101,6 +101,34 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/track/{token}", "tracking token"),
     ("POST", "/api/v1/track/{token}/messages", "tracking token"),
     ("GET", "/api/v1/openapi.json", "API description"),
+    ("GET", "/participate/{token}", "participant link"),
+    ("POST", "/participate/{token}/status", "participant link"),
+    ("POST", "/participate/{token}/messages", "participant link"),
+    ("POST", "/participate/{token}/contact", "participant link"),
+    (
+        "POST",
+        "/participate/{token}/embargo-proposals",
+        "participant link",
+    ),
+    ("POST", "/participate/{token}/nominations", "participant link"),
+    ("GET", "/api/v1/participate/{token}", "participant link"),
+    ("POST", "/api/v1/participate/{token}/status", "participant link"),
+    (
+        "POST",
+        "/api/v1/participate/{token}/messages",
+        "participant link",
+    ),
+    ("POST", "/api/v1/participate/{token}/contact", "participant link"),
+    (
+        "POST",
+        "/api/v1/participate/{token}/embargo-proposals",
+        "participant link",
+    ),
+    (
+        "POST",
+        "/api/v1/participate/{token}/nominations",
+        "participant link",
+    ),
     ("GET", "/staff/login", "sign-in"),
     ("POST", "/staff/login", "sign-in"),
     ("GET", "/staff/login/code", "sign-in"),
@@ -480,6 +508,88 @@ fn matrix() -> Vec<Row> {
         ),
         row("POST", "/api/v1/cases/{case_id}/publish", "{}", API_OUTBOUND_CHANGE),
         row("POST", "/api/v1/reports/{reference}/purge", "", API_CHANGE),
+        // Coordination: part of the report, so the report's rights decide.
+        row("GET", "/staff/reports/{reference}/coordination", "", PAGE_READ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/participants",
+            "vendor_id=1&shared=summary",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/embargo",
+            "ends_at=2030-01-01T00:00:00Z&time_zone=UTC",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/contact",
+            "participant=1&contact=acknowledged",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/approve",
+            "participant=1&status=1",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/messages",
+            "body=hello",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/reports/{reference}/coordination/decline",
+            "proposal=1",
+            PAGE_CHANGE,
+        ),
+        row("GET", "/api/v1/reports/{reference}/participants", "", API_READ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/participants",
+            r#"{"vendor_id": 1, "shared": ["summary"]}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/participants/{participant}/contact",
+            r#"{"contact": "acknowledged"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/participants/{participant}/statuses/{status}/approve",
+            "",
+            API_CHANGE,
+        ),
+        // No embargo is set in the matrix's report: the viewer reads that there is none.
+        row(
+            "GET",
+            "/api/v1/reports/{reference}/embargo",
+            "",
+            [Unauthorised, Unauthorised, NotFound, NotFound],
+        ),
+        row(
+            "PUT",
+            "/api/v1/reports/{reference}/embargo",
+            r#"{"ends_at": "2030-01-01T00:00:00Z", "time_zone": "UTC"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "POST",
+            "/api/v1/reports/{reference}/coordination/messages",
+            r#"{"body": "hello"}"#,
+            API_CHANGE,
+        ),
+        row(
+            "GET",
+            "/api/v1/reports/{reference}/coordination/log",
+            "",
+            API_READ,
+        ),
         row(
             "POST",
             "/staff/reports/{reference}/root-cause",
@@ -573,6 +683,8 @@ impl Values {
             .replace("{id}", &self.product_id)
             .replace("{advisory}", &self.advisory)
             .replace("{credit}", "1")
+            .replace("{participant}", "1")
+            .replace("{status}", "1")
             .replace("{table_file}", "arrivals.csv");
         assert!(
             !filled.contains('{'),
@@ -610,7 +722,7 @@ async fn ask(app: &TestApp, values: &Values, row: &Row, caller: &Caller<'_>) -> 
         if let Some(token) = &caller.bearer {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
-        if method == Method::POST || method == Method::PATCH {
+        if method == Method::POST || method == Method::PATCH || method == Method::PUT {
             request = request.header(CONTENT_TYPE, "application/json").body(body);
         }
     } else if method == Method::POST {

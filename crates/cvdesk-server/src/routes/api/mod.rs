@@ -84,6 +84,7 @@ pub fn routes() -> RouteTable {
         .merge(crate::advisories::api_routes())
         .merge(crate::insights::api_routes())
         .merge(crate::findings::api_routes())
+        .merge(crate::coordination::api_routes())
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
 }

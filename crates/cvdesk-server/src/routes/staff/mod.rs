@@ -139,6 +139,7 @@ pub fn routes() -> RouteTable {
         .merge(crate::advisories::staff_routes())
         .merge(crate::insights::staff_routes())
         .merge(crate::findings::staff_routes())
+        .merge(crate::coordination::staff_routes())
         .route("/login", get(sign_in::get_login).post(sign_in::post_login))
         .route(
             "/login/code",
