@@ -1,6 +1,9 @@
 //! Shared measuring tools for the benchmarks: latency summaries and the server under test.
 
 pub mod generated;
+mod hello_world;
+
+pub use hello_world::{serve_hello_world, HelloWorld, HELLO_WORLD_FLAG};
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
