@@ -8,6 +8,17 @@ use std::path::PathBuf;
 
 use clap::{Args, FromArgMatches};
 
+/// Settings `serve` reads from the environment alone, shown after its options: secrets
+/// stay off the command line, where other users of the machine could read them.
+pub const SERVE_ENVIRONMENT: &str = "\
+Settings from the environment only:
+  CVDESK_PGP_PASSPHRASE       Passphrase of the organization's OpenPGP key; checked at start
+  CVDESK_PGP_PASSPHRASE_FILE  A file holding that passphrase (one trailing newline removed)
+  CVDESK_DATABASE_URL_FILE    A file holding the PostgreSQL URL
+  CVDESK_SMTP_URL_FILE        A file holding the SMTP URL
+  CVDESK_METRICS_TOKEN[_FILE] The bearer token for /metrics on the desk's address
+  CVDESK_LOG                  The log filter, e.g. info (default) or cvdesk=debug";
+
 /// Where the data lives; shared by every command that touches it.
 #[derive(Args, Debug, Clone, Default)]
 pub struct StoreOptions {

@@ -4,7 +4,6 @@
 //! from files (`CVDESK_DATABASE_URL_FILE`, `CVDESK_SMTP_URL_FILE`) and are never printed
 //! with their passwords.
 
-use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -12,7 +11,6 @@ use anyhow::{bail, Context};
 use cvdesk_domain::policy::{PolicyInput, PolicySettings};
 use cvdesk_domain::sla::{Calendar, Holidays, LocalTime};
 use cvdesk_domain::{AttachmentLimits, ReferencePrefix};
-use cvdesk_formats::redaction::redact_url;
 use cvdesk_server::openpgp::Passphrase;
 use cvdesk_server::HttpLimits;
 use cvdesk_server::{
@@ -166,30 +164,6 @@ pub struct ServeConfig {
     pub retention: cvdesk_domain::retention::RetentionSettings,
     /// Where `/metrics` is served, and who may read it.
     pub metrics: crate::metrics_config::MetricsConfig,
-}
-
-impl fmt::Debug for ServeConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let store = match &self.store {
-            StoreLocation::Sqlite { data_dir } => format!("sqlite in {}", data_dir.display()),
-            StoreLocation::Postgres { url, .. } => redact_url(url),
-        };
-        f.debug_struct("ServeConfig")
-            .field("listen", &self.listen)
-            .field("store", &store)
-            .field("public_url", &self.public_url)
-            .field("organization_name", &self.organization_name)
-            .field("reference_prefix", &self.reference_prefix)
-            .field("attachment_limits", &self.attachment_limits)
-            .field("http_limits", &self.http_limits)
-            .field("log_format", &self.log_format)
-            .field("challenge", &self.challenge)
-            .field("rate_limits", &self.rate_limits)
-            .field("client_address", &self.client_address)
-            .field("security_txt_hosts", &self.security_txt_hosts)
-            .field("mail", &self.mail)
-            .finish()
-    }
 }
 
 impl ServeConfig {

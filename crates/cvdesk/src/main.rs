@@ -12,6 +12,7 @@ mod cvss_command;
 mod error_report;
 mod http_config;
 mod import_command;
+mod key_check;
 mod mail_command;
 mod metrics_config;
 mod outbound_config;
@@ -23,6 +24,7 @@ mod retention_command;
 mod retention_config;
 mod securitytxt_command;
 mod serve;
+mod startup_log;
 mod store_choice;
 mod token_command;
 mod user_command;
@@ -48,6 +50,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the desk: public pages, report intake, tracking and the API.
+    #[command(after_help = cli::SERVE_ENVIRONMENT)]
     Serve(Box<ServeOptions>),
     /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
     Cvss(cvss_command::CvssOptions),

@@ -1,6 +1,7 @@
 //! `cvdesk serve`: open the store (creating it on first start), bind, and serve until
 //! interrupted.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    tracing::info!(?config, "starting");
+    crate::startup_log::log_configuration(&config);
     let mailer = Mailer::new(&config.mail).context("cannot use the mail settings")?;
     // Only serve creates a store; it says which one it uses, and whether it is new.
     let described = crate::store_choice::describe(&config.store);
@@ -76,6 +77,12 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         retention: config.retention,
         metrics_access: config.metrics.access.clone(),
     };
+    crate::key_check::log_organization_key(
+        &*store,
+        settings.pgp_passphrase.as_ref(),
+        time::OffsetDateTime::now_utc(),
+    )
+    .await;
     // The configured policy becomes version 1 on the first start; later versions are
     // published from the staff pages.
     store
@@ -204,8 +211,10 @@ fn raise_open_file_limit() {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CVDESK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colour codes only for a person at a terminal, never into a file or a journal.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
