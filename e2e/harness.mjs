@@ -30,10 +30,16 @@ export function serverBinary() {
  * for `cvdesk listening on URL` on stdout. Resolves to `{ baseUrl, dataDir, stop }`; the
  * command line reaches the same desk with `--data dataDir`.
  * The report form's check that a person is sending it is on, as shipped, unless
- * `challenge` is false.
+ * `challenge` is false. `config` is the text of a configuration file to start it with.
  */
-export async function startServer({ challenge = true } = {}) {
+export async function startServer({ challenge = true, config = '' } = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'cvdesk-e2e-'));
+  const configArgs = [];
+  if (config) {
+    const configFile = path.join(dataDir, 'cvdesk.toml');
+    await writeFile(configFile, config);
+    configArgs.push('--config', configFile);
+  }
   // Browser tests send many reports from one address; rate limits are tested elsewhere.
   const env = {
     ...process.env,
@@ -56,7 +62,7 @@ export async function startServer({ challenge = true } = {}) {
 
   const child = spawn(
     serverBinary(),
-    ['serve', '--listen', '127.0.0.1:0', '--data', dataDir],
+    ['serve', '--listen', '127.0.0.1:0', '--data', path.join(dataDir, 'data'), ...configArgs],
     { env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -144,7 +150,7 @@ export async function startServer({ challenge = true } = {}) {
     await rm(dataDir, { recursive: true, force: true });
   }
 
-  return { baseUrl, dataDir, stop, serverLog: () => stderr, stdoutLines, waitForStdout };
+  return { baseUrl, dataDir: path.join(dataDir, 'data'), stop, serverLog: () => stderr, stdoutLines, waitForStdout };
 }
 
 /** Debian's Chromium; Playwright's own browser downloads are not used. */
