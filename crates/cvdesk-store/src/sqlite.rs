@@ -11,7 +11,7 @@ use sqlx::Sqlite;
 
 use crate::blobs::BlobDir;
 use crate::data_folder::secure_data_folder;
-use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
+use crate::sql_store::{Blobs, Dialect, GroupCommit, SqlStore, SqlText, Value};
 use crate::StoreError;
 
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -47,8 +47,11 @@ impl SqlStore<Sqlite> {
         sqlx::migrate!("migrations/sqlite").run(&migrating).await?;
         migrating.close().await;
         // One writer connection orders all writes; readers run beside it thanks to WAL.
+        // A connection to a local file does not go stale, so it is not pinged (a round trip
+        // to its thread) each time it is taken from the pool.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
         // The planner picks the queue's indexes well only with table statistics; this
@@ -60,27 +63,36 @@ impl SqlStore<Sqlite> {
             .await?;
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options.read_only(true))
             .await?;
         Ok(SqlStore {
             writer,
             readers,
             blobs: Blobs::Files(blobs),
+            report_groups: Some(GroupCommit::new()),
         })
     }
 }
 
 impl Dialect for Sqlite {
     fn push_text_match(sql: &mut SqlText, words: &[String]) {
-        // Each word becomes an FTS5 string (quotes doubled), so nothing typed is an operator.
-        let query = words
-            .iter()
-            .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" ");
         sql.push("r.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH ")
-            .bind(Value::Text(query))
+            .bind(Value::Text(fts5_query(words)))
             .push(")");
+    }
+
+    fn push_reports_matching_in_id_order(
+        sql: &mut SqlText,
+        words: &[String],
+    ) -> Option<&'static str> {
+        // CROSS JOIN keeps the index as the outer loop, and FTS5 walks its matches in
+        // rowid order, either way, so ORDER BY the rowid with a LIMIT stops early.
+        sql.push(
+            "reports_fts CROSS JOIN reports r ON r.id = reports_fts.rowid WHERE reports_fts MATCH ",
+        )
+        .bind(Value::Text(fts5_query(words)));
+        Some("reports_fts.rowid")
     }
 
     fn epoch_micros(column: &str) -> String {
@@ -90,4 +102,14 @@ impl Dialect for Sqlite {
     }
 
     const SNAPSHOT: Option<&'static str> = None;
+}
+
+/// Each word as an FTS5 string (quotes doubled), so nothing typed is an operator; all of
+/// them must occur.
+fn fts5_query(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

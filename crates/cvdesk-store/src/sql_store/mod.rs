@@ -16,6 +16,7 @@ mod comparable;
 mod coordination;
 mod coordination_rows;
 mod findings;
+mod group_commit;
 mod inbound_mail;
 mod insights;
 mod inventory;
@@ -42,6 +43,7 @@ use time::OffsetDateTime;
 
 use crate::blobs::BlobDir;
 
+pub(crate) use group_commit::GroupCommit;
 pub use stored_time::StoredTime;
 
 /// Where attachment bytes are kept.
@@ -58,6 +60,9 @@ pub struct SqlStore<DB: Database> {
     pub(crate) writer: Pool<DB>,
     pub(crate) readers: Pool<DB>,
     pub(crate) blobs: Blobs,
+    /// New reports committed in groups, one fsync for all that arrived together (SQLite);
+    /// without it each report is its own transaction.
+    pub(crate) report_groups: Option<group_commit::GroupCommit<DB>>,
 }
 
 /// What the two dialects spell differently.
@@ -65,6 +70,17 @@ pub trait Dialect: Database {
     /// Appends a condition that every one of `words` occurs in the report `r`'s title,
     /// summary, steps or impact. Words are data, never query syntax.
     fn push_text_match(sql: &mut SqlText, words: &[String]);
+
+    /// Where the full-text index keeps each word's matches in id order (FTS5, by rowid):
+    /// appends the index joined ahead of the report `r`, matching every one of `words`,
+    /// after `FROM`, and answers the column the matches come ordered by. A page ordered by
+    /// id then reads only as many matches as it shows, where `push_text_match` collects
+    /// every match of a common word first. `None`, and nothing appended, where the index
+    /// is not ordered by id.
+    fn push_reports_matching_in_id_order(
+        sql: &mut SqlText,
+        words: &[String],
+    ) -> Option<&'static str>;
 
     /// An integer expression: the microseconds since the Unix epoch of the stored time in
     /// `column` (NULL when it is NULL), so times can be subtracted and compared alike.

@@ -162,6 +162,82 @@ where
     Ok(())
 }
 
+/// Writing a new report, in a transaction of its own or as a member of a group.
+impl<DB> SqlStore<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    for<'q> Option<String>: Encode<'q, DB> + Type<DB>,
+    for<'q> String: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<f64>: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> Option<i64>: Encode<'q, DB> + Decode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'q> &'q [u8]: Encode<'q, DB> + Type<DB>,
+    for<'q> Vec<u8>: Decode<'q, DB> + Type<DB>,
+    for<'q> Option<Vec<u8>>: Decode<'q, DB> + Type<DB>,
+    for<'r> ReportRow: FromRow<'r, DB::Row>,
+    for<'r> AttachmentRow: FromRow<'r, DB::Row>,
+    for<'r> AuditRow: FromRow<'r, DB::Row>,
+    for<'r> (i64, String): FromRow<'r, DB::Row>,
+    for<'r> (String, i64): FromRow<'r, DB::Row>,
+    usize: ColumnIndex<DB::Row>,
+{
+    /// A new report's rows in the open transaction `connection`: its challenge spent, its
+    /// reference number counted, the report with its words, files and mail.
+    async fn insert_report(
+        &self,
+        connection: &mut DB::Connection,
+        new: &NewReport<'_>,
+        compose: &ComposeMail<'_>,
+    ) -> Result<Report, StoreError> {
+        let year = i64::from(new.received_at.year());
+        if let Some(challenge) = new.challenge {
+            let spent: Option<String> = sqlx::query_scalar(SPEND_CHALLENGE)
+                .bind(challenge.nonce)
+                .bind(StoredTime(challenge.expires_at))
+                .fetch_optional(&mut *connection)
+                .await?;
+            if spent.is_none() {
+                return Err(StoreError::ChallengeSpent);
+            }
+        }
+        let sequence: i64 = sqlx::query_scalar(rows::NEXT_SEQUENCE)
+            .bind(new.prefix.as_str())
+            .bind(year)
+            .fetch_one(&mut *connection)
+            .await?;
+        let report_id: i64 =
+            rows::bind_report(sqlx::query_scalar(rows::INSERT_REPORT), new, year, sequence)
+                .fetch_one(&mut *connection)
+                .await?;
+        // Counted now, so showing the report later compares words, not full texts.
+        sqlx::query(comparable::UPSERT_TERMS)
+            .bind(report_id)
+            .bind(i64::from(TERMS_VERSION))
+            .bind(comparable::encoded_terms(new.content).as_str())
+            .execute(&mut *connection)
+            .await?;
+        let attachments = self
+            .insert_attachments(&mut *connection, report_id, None, new.attachments)
+            .await?;
+        if !new.attachments.is_empty() {
+            sqlx::query(ADD_ATTACHMENT_BYTES)
+                .bind(report_id)
+                .bind(total_bytes(new.attachments)?)
+                .execute(&mut *connection)
+                .await?;
+        }
+        let report = rows::accepted_report(new, report_id, sequence, attachments)?;
+        insert_mail::<DB>(&mut *connection, &compose(&report), new.received_at).await?;
+        Ok(report)
+    }
+}
+
 #[async_trait]
 impl<DB> ReportStore for SqlStore<DB>
 where
@@ -199,51 +275,22 @@ where
     ) -> Result<Report, StoreError> {
         // Held until the commit, so no sweep removes a file this report names.
         let linked = self.link_files(new.attachments).await?;
-        let year = i64::from(new.received_at.year());
-        let mut tx = self.writer.begin().await?;
-        if let Some(challenge) = new.challenge {
-            let spent: Option<String> = sqlx::query_scalar(SPEND_CHALLENGE)
-                .bind(challenge.nonce)
-                .bind(StoredTime(challenge.expires_at))
-                .fetch_optional(&mut *tx)
-                .await?;
-            if spent.is_none() {
-                return Err(StoreError::ChallengeSpent);
+        let report = match &self.report_groups {
+            Some(groups) => {
+                let mut member = groups.join(&self.writer).await?;
+                let mut savepoint = member.savepoint().await?;
+                let report = self.insert_report(&mut savepoint, &new, compose).await?;
+                savepoint.commit().await?;
+                member.written().await?;
+                report
             }
-        }
-        let sequence: i64 = sqlx::query_scalar(rows::NEXT_SEQUENCE)
-            .bind(new.prefix.as_str())
-            .bind(year)
-            .fetch_one(&mut *tx)
-            .await?;
-        let report_id: i64 = rows::bind_report(
-            sqlx::query_scalar(rows::INSERT_REPORT),
-            &new,
-            year,
-            sequence,
-        )
-        .fetch_one(&mut *tx)
-        .await?;
-        // Counted now, so showing the report later compares words, not full texts.
-        sqlx::query(comparable::UPSERT_TERMS)
-            .bind(report_id)
-            .bind(i64::from(TERMS_VERSION))
-            .bind(comparable::encoded_terms(new.content).as_str())
-            .execute(&mut *tx)
-            .await?;
-        let attachments = self
-            .insert_attachments(&mut tx, report_id, None, new.attachments)
-            .await?;
-        if !new.attachments.is_empty() {
-            sqlx::query(ADD_ATTACHMENT_BYTES)
-                .bind(report_id)
-                .bind(total_bytes(new.attachments)?)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let report = rows::accepted_report(&new, report_id, sequence, attachments)?;
-        insert_mail::<DB>(&mut tx, &compose(&report), new.received_at).await?;
-        tx.commit().await?;
+            None => {
+                let mut tx = self.writer.begin().await?;
+                let report = self.insert_report(&mut tx, &new, compose).await?;
+                tx.commit().await?;
+                report
+            }
+        };
         drop(linked);
         Ok(report)
     }

@@ -183,8 +183,27 @@ where
         let mut sql = SqlText::new(
             "SELECT r.id, r.reference_prefix, r.reference_year, r.reference_sequence, r.state, \
              r.needs_info, r.created_at, r.title, r.asset, r.cvss_score, r.cvss_rating, \
-             r.product_id FROM reports r WHERE 1 = 1",
+             r.product_id FROM ",
         );
+        let words = search_words(filter.text.as_deref());
+        // A search ordered by id reads the index's matches in that order where it can.
+        let matched_in_order = match filter.sort {
+            ReportSort::Newest | ReportSort::Oldest if !words.is_empty() => {
+                DB::push_reports_matching_in_id_order(&mut sql, &words)
+            }
+            _ => None,
+        };
+        let id = match matched_in_order {
+            Some(id) => id,
+            None => {
+                sql.push("reports r WHERE 1 = 1");
+                if !words.is_empty() {
+                    sql.push(" AND ");
+                    DB::push_text_match(&mut sql, &words);
+                }
+                "r.id"
+            }
+        };
         if !filter.states.is_empty() {
             sql.push(" AND r.state IN (");
             for (i, state) in filter.states.iter().enumerate() {
@@ -219,11 +238,6 @@ where
         if let Some(before) = filter.received_before {
             sql.push(" AND r.created_at < ").bind(Value::Time(before));
         }
-        let words = search_words(filter.text.as_deref());
-        if !words.is_empty() {
-            sql.push(" AND ");
-            DB::push_text_match(&mut sql, &words);
-        }
         if let ProductScope::Only(products) = &filter.scope {
             if products.is_empty() {
                 sql.push(" AND 1 = 0");
@@ -240,10 +254,12 @@ where
         }
         match (filter.sort, filter.after) {
             (ReportSort::Newest, Some(after)) => {
-                sql.push(" AND r.id < ").bind(Value::Integer(after.id));
+                sql.push(&format!(" AND {id} < "))
+                    .bind(Value::Integer(after.id));
             }
             (ReportSort::Oldest, Some(after)) => {
-                sql.push(" AND r.id > ").bind(Value::Integer(after.id));
+                sql.push(&format!(" AND {id} > "))
+                    .bind(Value::Integer(after.id));
             }
             (ReportSort::Severity, Some(after)) => {
                 let score = after.score.unwrap_or(-1.0);
@@ -257,10 +273,10 @@ where
             }
             (_, None) => {}
         }
-        sql.push(match filter.sort {
-            ReportSort::Newest => " ORDER BY r.id DESC",
-            ReportSort::Oldest => " ORDER BY r.id ASC",
-            ReportSort::Severity => " ORDER BY COALESCE(r.cvss_score, -1) DESC, r.id DESC",
+        sql.push(&match filter.sort {
+            ReportSort::Newest => format!(" ORDER BY {id} DESC"),
+            ReportSort::Oldest => format!(" ORDER BY {id} ASC"),
+            ReportSort::Severity => " ORDER BY COALESCE(r.cvss_score, -1) DESC, r.id DESC".into(),
         });
         let limit = i64::from(filter.limit.clamp(1, 500));
         sql.push(" LIMIT ").bind(Value::Integer(limit + 1));

@@ -23,6 +23,7 @@ mod outbox;
 mod outbox_admin;
 mod policy;
 mod reminders;
+mod report_groups;
 mod report_files;
 mod reports;
 mod retention;
