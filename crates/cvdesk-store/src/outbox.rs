@@ -248,6 +248,18 @@ pub trait OutboxStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<OutboxMail>, StoreError>;
 
+    /// Gives back a claim whose mail the SMTP server never accepted, because its sender is
+    /// stopping: the mail is due again at `now`, and the claim no longer counts as an
+    /// attempt. `lease_until` is the end of the lease the claim was given: a claim that
+    /// has since been taken over by another sender, or settled, is left alone. Whether it
+    /// was released.
+    async fn release_mail(
+        &self,
+        mail: &OutboxMail,
+        lease_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError>;
+
     /// Records that the SMTP server accepted the mail; it is never claimed again.
     async fn mark_mail_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError>;
 

@@ -5,7 +5,8 @@
 //!
 //! One mail is claimed at a time, with a lease only a little longer than a send may take:
 //! a sender killed mid-send holds back that one mail for under a minute, where a batch
-//! under a long lease held ten for ten minutes.
+//! under a long lease held ten for ten minutes. A graceful stop gives back what it claimed
+//! and did not send, so the next start (or another instance) sends it at once.
 
 use std::sync::Arc;
 
@@ -32,7 +33,7 @@ const BATCH: u32 = 1;
 /// other instances queue mail.
 const POLL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Sends until `stop` changes, finishing the mail in hand first.
+/// Sends until `stop` changes; the mail in hand gets `STOP_GRACE` to finish.
 pub async fn run(
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
@@ -78,7 +79,9 @@ pub async fn run(
     }
 }
 
-/// Sends one batch of due mail; returns how many were claimed.
+/// Sends one batch of due mail; returns how many were claimed. A stop gives back every
+/// claim not yet handed to the SMTP server, so a restart sends it at once instead of
+/// after the lease.
 async fn send_due(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -87,17 +90,50 @@ async fn send_due(
     counters: &MailCounters,
     stop: &watch::Receiver<bool>,
 ) -> Result<usize, cvdesk_store::StoreError> {
-    let claimed = store.claim_mail(clock.now(), LEASE, BATCH).await?;
+    let claimed_at = clock.now();
+    let lease_until = claimed_at + LEASE;
+    let claimed = store.claim_mail(claimed_at, LEASE, BATCH).await?;
     let count = claimed.len();
-    for mail in claimed {
-        // Unsent claims are due again when their lease ends.
-        if *stop.borrow() {
+    let mut claimed = claimed.into_iter();
+    for mail in claimed.by_ref() {
+        let sending = if *stop.borrow() {
+            Sending::Abandoned
+        } else {
+            send_one(store, clock, transport, replies, counters, &mail, stop).await?
+        };
+        if matches!(sending, Sending::Abandoned) {
+            release(store, clock, &mail, lease_until).await?;
             break;
         }
-        send_one(store, clock, transport, replies, counters, &mail).await?;
+    }
+    for mail in claimed {
+        release(store, clock, &mail, lease_until).await?;
     }
     Ok(count)
 }
+
+async fn release(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    mail: &OutboxMail,
+    lease_until: time::OffsetDateTime,
+) -> Result<(), cvdesk_store::StoreError> {
+    store.release_mail(mail, lease_until, clock.now()).await?;
+    tracing::info!(mail = mail.id, "mail not sent before the stop; due again");
+    Ok(())
+}
+
+/// What became of one claimed mail.
+enum Sending {
+    /// Sent, or failed with the outcome recorded.
+    Recorded,
+    /// The sender stopped before the SMTP server answered; the claim is to be given back.
+    Abandoned,
+}
+
+/// A mail the SMTP server is still taking when the sender is told to stop gets this long
+/// to finish; a server that hangs past it does not hold the stop (or the mail) back.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 async fn send_one(
     store: &dyn Store,
@@ -106,12 +142,28 @@ async fn send_one(
     replies: Option<&ReplyAddresses>,
     counters: &MailCounters,
     mail: &OutboxMail,
-) -> Result<(), cvdesk_store::StoreError> {
+    stop: &watch::Receiver<bool>,
+) -> Result<Sending, cvdesk_store::StoreError> {
     let reply_to = reply_address(replies, mail);
     let outcome = match message::build(mail, &transport.from, reply_to.as_deref()) {
         Err(error) => Err((Failure::Permanent, error.to_string())),
         Ok(message) => {
-            match tokio::time::timeout(SEND_DEADLINE, transport.smtp.send(message)).await {
+            let sending = tokio::time::timeout(SEND_DEADLINE, transport.smtp.send(message));
+            tokio::pin!(sending);
+            let mut stop = stop.clone();
+            let finished = tokio::select! {
+                finished = &mut sending => finished,
+                () = async {
+                    // A closed channel means the server is going away too.
+                    let _ = stop.wait_for(|stopped| *stopped).await;
+                } => {
+                    match tokio::time::timeout(STOP_GRACE, &mut sending).await {
+                        Ok(finished) => finished,
+                        Err(_) => return Ok(Sending::Abandoned),
+                    }
+                }
+            };
+            match finished {
                 Err(_) => Err((
                     Failure::Transient,
                     format!(
@@ -165,7 +217,7 @@ async fn send_one(
             }
         }
     }
-    Ok(())
+    Ok(Sending::Recorded)
 }
 
 /// Where answers to `mail` should go: the case's or report's own reply address, for mail

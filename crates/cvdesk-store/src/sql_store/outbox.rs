@@ -27,6 +27,11 @@ const CLAIM: &str = "UPDATE outbox SET next_attempt_at = $1, attempts = attempts
      RETURNING id, created_at, kind, report_id, case_id, recipient, subject, format, body, \
      attempts";
 
+/// Only the claim that counted attempt `$3` with the lease ending at `$4` is given back.
+const RELEASED: &str = "UPDATE outbox SET next_attempt_at = $2, attempts = attempts - 1 \
+     WHERE id = $1 AND attempts = $3 AND next_attempt_at = $4 \
+     AND sent_at IS NULL AND given_up_at IS NULL RETURNING id";
+
 const SENT: &str = "UPDATE outbox SET sent_at = $2 WHERE id = $1 AND sent_at IS NULL";
 
 const FAILED: &str = "UPDATE outbox SET next_attempt_at = $2, given_up_at = $3, last_error = $4 \
@@ -187,6 +192,22 @@ where
         // RETURNING gives no order; send the oldest first.
         claimed.sort_by_key(|mail| mail.id);
         Ok(claimed)
+    }
+
+    async fn release_mail(
+        &self,
+        mail: &OutboxMail,
+        lease_until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<bool, StoreError> {
+        let released: Option<i64> = sqlx::query_scalar(RELEASED)
+            .bind(mail.id)
+            .bind(StoredTime(now))
+            .bind(i64::from(mail.attempts))
+            .bind(StoredTime(lease_until))
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(released.is_some())
     }
 
     async fn mark_mail_sent(&self, id: i64, now: OffsetDateTime) -> Result<(), StoreError> {

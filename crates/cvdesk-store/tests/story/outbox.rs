@@ -329,3 +329,90 @@ async fn concurrent_senders_never_claim_one_mail_twice() {
             .is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_released_claim_is_due_at_once_without_counting_an_attempt() {
+    for backend in backends().await {
+        let store = backend.open().await;
+        store
+            .enqueue_mail(&[mail("a@example.org", "held")], T0)
+            .await
+            .expect("queued");
+        let claimed = store.claim_mail(T0, LEASE, 10).await.expect("claim");
+        assert_eq!(claimed.len(), 1, "{}", backend.name);
+        let stop = T0 + Duration::seconds(3);
+        assert!(
+            !store
+                .release_mail(&claimed[0], T0 + LEASE + Duration::seconds(1), stop)
+                .await
+                .expect("release"),
+            "{}: not the lease it was claimed with",
+            backend.name
+        );
+        assert!(
+            store
+                .release_mail(&claimed[0], T0 + LEASE, stop)
+                .await
+                .expect("release"),
+            "{}",
+            backend.name
+        );
+        // Due again at once, well inside the lease it was claimed with.
+        let again = store.claim_mail(stop, LEASE, 10).await.expect("claim");
+        assert_eq!(again.len(), 1, "{}: due at once", backend.name);
+        assert_eq!(
+            again[0].attempts, 1,
+            "{}: the released claim was no attempt",
+            backend.name
+        );
+
+        // That second claim's sender died; after its lease a third sender holds the mail,
+        // and the second's late release must not free it.
+        let after_lease = stop + LEASE;
+        let taken_over = store
+            .claim_mail(after_lease, LEASE, 10)
+            .await
+            .expect("claim");
+        assert_eq!(taken_over[0].attempts, 2, "{}", backend.name);
+        assert!(
+            !store
+                .release_mail(&again[0], stop + LEASE, after_lease)
+                .await
+                .expect("release"),
+            "{}: the second sender no longer holds it",
+            backend.name
+        );
+        assert!(
+            store
+                .claim_mail(after_lease, LEASE, 10)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "{}: still held by its current sender",
+            backend.name
+        );
+
+        // Sent mail is never released back into the queue.
+        store
+            .mark_mail_sent(taken_over[0].id, after_lease)
+            .await
+            .expect("sent");
+        assert!(
+            !store
+                .release_mail(&taken_over[0], after_lease + LEASE, after_lease)
+                .await
+                .expect("release"),
+            "{}",
+            backend.name
+        );
+        assert!(
+            store
+                .claim_mail(after_lease + LEASE, LEASE, 10)
+                .await
+                .expect("claim")
+                .is_empty(),
+            "{}",
+            backend.name
+        );
+    }
+}

@@ -159,6 +159,15 @@ impl TestApp {
         restarted
     }
 
+    /// Starts a new server on the same data once this one has exited (after
+    /// `terminate_within`).
+    pub fn start_again_with(mut self, args: &[&str]) -> Self {
+        self.child.wait().expect("reaped");
+        let mut restarted = Self::spawn(&self.data, args);
+        restarted._dir = self._dir.take();
+        restarted
+    }
+
     pub fn data_dir(&self) -> &Path {
         &self.data
     }

@@ -33,6 +33,7 @@ mod mail;
 mod mail_news;
 mod mail_teams;
 mod messages;
+mod mail_stop;
 mod metrics;
 mod openapi;
 mod openpgp;
