@@ -519,7 +519,7 @@ fn matrix() -> Vec<Row> {
         row(
             "POST",
             "/staff/reports/{reference}/coordination/embargo",
-            "ends_at=2030-01-01T00:00:00Z&time_zone=UTC",
+            "ends_at=2028-01-01T00:00:00Z&time_zone=UTC",
             PAGE_CHANGE,
         ),
         row(
@@ -575,7 +575,7 @@ fn matrix() -> Vec<Row> {
         row(
             "PUT",
             "/api/v1/reports/{reference}/embargo",
-            r#"{"ends_at": "2030-01-01T00:00:00Z", "time_zone": "UTC"}"#,
+            r#"{"ends_at": "2028-01-01T00:00:00Z", "time_zone": "UTC"}"#,
             API_CHANGE,
         ),
         row(

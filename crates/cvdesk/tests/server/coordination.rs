@@ -1,0 +1,390 @@
+//! Coordination through the real server: a report forwarded to two vendors, one answering
+//! "affected" with a statement and one silent past its deadline (not checked and
+//! unresponsive, never not affected); the embargo seen from another zone is the same
+//! instant; each participant link sees its own share only, and no other credential opens
+//! it; malformed input is refused with a message per field and nothing stored.
+
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{json, Value};
+
+use crate::app::{full_report, TestApp};
+use crate::staff::{api_token, create_first_admin, sign_in, ADMIN_EMAIL, ADMIN_PASSWORD};
+
+struct Desk {
+    app: TestApp,
+    token: String,
+    reference: String,
+    tracking_token: String,
+}
+
+impl Desk {
+    async fn start() -> Desk {
+        let app = TestApp::start();
+        create_first_admin(&app).await;
+        let token = api_token(&app, ADMIN_EMAIL);
+        let submitted = app.submit(&full_report()).await;
+        Desk {
+            reference: submitted["reference"].as_str().expect("reference").to_owned(),
+            tracking_token: submitted["tracking_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+            app,
+            token,
+        }
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .app
+            .client
+            .request(method, self.app.at(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("sent");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    async fn vendor(&self, name: &str) -> i64 {
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/vendors",
+                Some(json!({"name": name, "contacts": [
+                    {"kind": "email", "value": format!("psirt@{}.example", name.to_lowercase())}
+                ]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().expect("vendor id")
+    }
+
+    fn participants_path(&self) -> String {
+        format!("/api/v1/reports/{}/participants", self.reference)
+    }
+
+    async fn participants(&self) -> Value {
+        let (status, body) = self
+            .send(reqwest::Method::GET, &self.participants_path(), None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
+
+fn token_of(participant_url: &str) -> String {
+    participant_url
+        .rsplit('/')
+        .next()
+        .expect("token")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn two_vendors_one_affected_one_silent() {
+    let desk = Desk::start().await;
+    let acme = desk.vendor("Acme").await;
+    let globex = desk.vendor("Globex").await;
+
+    // The release instant, set in Berlin's winter time.
+    let (status, embargo) = desk
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/reports/{}/embargo", desk.reference),
+            Some(json!({"ends_at": "2028-02-10T17:00:00+01:00", "time_zone": "Europe/Berlin"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{embargo}");
+    assert_eq!(embargo["ends_at"], "2028-02-10T16:00:00Z");
+    assert_eq!(
+        embargo["display"],
+        "2028-02-10 16:00 UTC — 17:00 CET (Europe/Berlin)"
+    );
+
+    let (status, added) = desk
+        .send(
+            reqwest::Method::POST,
+            &desk.participants_path(),
+            Some(json!({"vendor_id": acme, "shared": ["summary", "steps_to_reproduce"],
+                "tlp": "TLP:AMBER", "time_zone": "America/New_York"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["mailed"], true);
+    let acme_token = token_of(added["participant_url"].as_str().expect("link"));
+    let (status, added) = desk
+        .send(
+            reqwest::Method::POST,
+            &desk.participants_path(),
+            Some(json!({"vendor_id": globex, "shared": ["summary"], "tlp": "TLP:RED"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{added}");
+    let globex_token = token_of(added["participant_url"].as_str().expect("link"));
+
+    // Each invitation is queued with its label first in the subject.
+    let database = desk.app.data_dir().join("cvdesk.db");
+    let url = format!("sqlite://{}", database.display());
+    let mut connection = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("open the database");
+    let subjects: Vec<(String, String)> = sqlx::query_as(
+        "SELECT recipient, subject FROM outbox WHERE kind = 'participant_invitation' ORDER BY id",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .expect("queued");
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert_eq!(subjects[0].0, "psirt@acme.example");
+    assert!(subjects[0].1.starts_with("[TLP:AMBER] CVD-"), "{subjects:?}");
+    assert!(subjects[1].1.starts_with("[TLP:RED] CVD-"), "{subjects:?}");
+    // Globex's acknowledgement deadline passes (it began when Globex was invited).
+    sqlx::query("UPDATE participants SET acknowledge_by = created_at WHERE vendor_id = $1")
+        .bind(globex)
+        .execute(&mut connection)
+        .await
+        .expect("deadline moved");
+
+    // The same instant for a reader in Tokyo, beside UTC and Berlin.
+    let share = desk
+        .app
+        .get(&format!(
+            "/api/v1/participate/{acme_token}?time_zone=Asia/Tokyo"
+        ))
+        .await;
+    assert_eq!(share.status(), 200);
+    let share: Value = share.json().await.expect("json");
+    assert_eq!(share["tlp"], "TLP:AMBER");
+    assert_eq!(share["embargo"]["ends_at"], "2028-02-10T16:00:00Z");
+    assert_eq!(share["embargo"]["time_zone"], "Europe/Berlin");
+    assert_eq!(share["embargo"]["viewer"]["time_zone"], "Asia/Tokyo");
+    assert_eq!(
+        share["embargo"]["viewer"]["local"],
+        "2028-02-11T01:00:00+09:00"
+    );
+    let names: Vec<&str> = share["shared"]
+        .as_array()
+        .expect("shared")
+        .iter()
+        .filter_map(|item| item["name"].as_str())
+        .collect();
+    assert_eq!(names, ["summary", "steps_to_reproduce"]);
+    assert!(share["participants"].is_null(), "others hidden unless allowed");
+    assert!(!share.to_string().contains("ada@example.org"), "never the finder's contact");
+
+    // Globex's link sees its own, narrower share only.
+    let narrow: Value = desk
+        .app
+        .get(&format!("/api/v1/participate/{globex_token}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(narrow["tlp"], "TLP:RED");
+    assert!(!narrow.to_string().contains("See the database error"));
+    assert!(!narrow.to_string().contains("Acme"));
+
+    // Acme answers on its page.
+    let stated = desk
+        .app
+        .post_json(
+            &format!("/api/v1/participate/{acme_token}/status"),
+            &json!({"product": "Acme Router", "status": "affected",
+                "statement": "Versions 4.x are affected; 5.0 will fix it.",
+                "references": ["https://acme.example/psirt/1"]}),
+        )
+        .await;
+    assert_eq!(stated.status(), 201);
+
+    let listed = desk.participants().await;
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0]["vendor"], "Acme");
+    assert_eq!(items[0]["contact"], "acknowledged");
+    assert_eq!(items[0]["statuses"][0]["status"], "affected");
+    assert_eq!(
+        items[0]["statuses"][0]["statement"],
+        "Versions 4.x are affected; 5.0 will fix it."
+    );
+    assert_eq!(items[1]["vendor"], "Globex");
+    assert_eq!(items[1]["contact"], "unresponsive");
+    assert_eq!(items[1]["statuses"], json!([]), "not checked: no status at all");
+    assert!(!listed.to_string().contains("not_affected"));
+
+    // The coordinator approves Acme's status; the page shows both axes.
+    let status_id = items[0]["statuses"][0]["id"].as_i64().expect("status id");
+    let (status, approved) = desk
+        .send(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/reports/{}/participants/{}/statuses/{status_id}/approve",
+                desk.reference, items[0]["id"]
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["statuses"][0]["approved"], true);
+    let (browser, signed) = sign_in(&desk.app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_eq!(signed, 303);
+    let page = browser
+        .get(desk.app.at(&format!(
+            "/staff/reports/{}/coordination",
+            desk.reference
+        )))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("2028-02-10 16:00 UTC — 17:00 CET (Europe/Berlin)"));
+    assert!(page.contains("Unresponsive"), "{page}");
+    assert!(page.contains("Not checked"));
+    let participant_page = desk
+        .app
+        .get(&format!("/participate/{acme_token}?time_zone=Asia/Tokyo"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(participant_page.contains("TLP:AMBER"));
+    assert!(participant_page.contains("(Asia/Tokyo)"));
+
+    // No other credential opens a participant's share.
+    for (who, path) in [
+        ("a finder's link", format!("/api/v1/participate/{}", desk.tracking_token)),
+        ("a made-up link", "/api/v1/participate/not-a-link".to_owned()),
+        ("a finder's link on the page", format!("/participate/{}", desk.tracking_token)),
+    ] {
+        assert_eq!(desk.app.get(&path).await.status(), 404, "{who}");
+    }
+    let as_participant = desk
+        .app
+        .client
+        .get(desk.app.at(&desk.participants_path()))
+        .bearer_auth(&acme_token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(as_participant.status(), 401, "a participant link is no staff token");
+    let anonymous = desk.app.get(&desk.participants_path()).await;
+    assert_eq!(anonymous.status(), 401);
+    let track = desk.app.get(&format!("/track/{acme_token}")).await;
+    assert_eq!(track.status(), 404, "a participant link is no tracking link");
+}
+
+#[tokio::test]
+async fn malformed_coordination_input_is_refused_and_nothing_is_stored() {
+    let desk = Desk::start().await;
+    let acme = desk.vendor("Acme").await;
+    let path = desk.participants_path();
+    for (body, field) in [
+        (json!({"vendor_id": 999, "shared": ["summary"]}), "vendor_id"),
+        (json!({"vendor_id": acme, "shared": ["contact"]}), "shared"),
+        (json!({"vendor_id": acme, "shared": []}), "shared"),
+        (json!({"vendor_id": acme, "shared": ["summary"], "tlp": "TLP:WHITE"}), "tlp"),
+        (json!({"vendor_id": acme, "shared": ["summary"], "time_zone": "Mars/Base"}), "time_zone"),
+        (json!({"vendor_id": acme, "shared": ["summary"], "status_by": "soon"}), "status_by"),
+        (
+            json!({"vendor_id": acme, "shared": ["summary"], "acknowledge_business_days": 999}),
+            "acknowledge_business_days",
+        ),
+    ] {
+        let (status, answer) = desk.send(reqwest::Method::POST, &path, Some(body.clone())).await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert!(
+            answer["error"]["fields"][field].is_string(),
+            "{body}: {answer}"
+        );
+    }
+    let (status, answer) = desk
+        .send(reqwest::Method::POST, &path, Some(json!({"vendor": acme})))
+        .await;
+    assert_eq!(status, 400, "an unknown field: {answer}");
+
+    let embargo = format!("/api/v1/reports/{}/embargo", desk.reference);
+    for (body, field) in [
+        (json!({"ends_at": "tomorrow", "time_zone": "UTC"}), "ends_at"),
+        (json!({"ends_at": "2028-01-01T00:00:00", "time_zone": "UTC"}), "ends_at"),
+        (json!({"ends_at": "2001-01-01T00:00:00Z", "time_zone": "UTC"}), "ends_at"),
+        (json!({"ends_at": "2028-01-01T00:00:00Z", "time_zone": "Mars/Base"}), "time_zone"),
+    ] {
+        let (status, answer) = desk
+            .send(reqwest::Method::PUT, &embargo, Some(body.clone()))
+            .await;
+        assert_eq!(status, 422, "{body}: {answer}");
+        assert!(answer["error"]["fields"][field].is_string(), "{answer}");
+    }
+    let (status, _) = desk.send(reqwest::Method::GET, &embargo, None).await;
+    assert_eq!(status, 404, "no embargo was stored");
+
+    // Under a running embargo a share may not be TLP:CLEAR.
+    let (status, _) = desk
+        .send(
+            reqwest::Method::PUT,
+            &embargo,
+            Some(json!({"ends_at": "2028-01-01T00:00:00Z", "time_zone": "UTC"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, answer) = desk
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"vendor_id": acme, "shared": ["summary"], "tlp": "TLP:CLEAR"})),
+        )
+        .await;
+    assert_eq!(status, 422, "{answer}");
+    assert!(answer["error"]["fields"]["tlp"].is_string());
+    assert_eq!(desk.participants().await["items"], json!([]), "nothing stored");
+
+    // A participant's malformed status keeps what was there.
+    let (_, added) = desk
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"vendor_id": acme, "shared": ["summary"]})),
+        )
+        .await;
+    let token = token_of(added["participant_url"].as_str().expect("link"));
+    for (body, field) in [
+        (json!({"product": "Router", "status": "maybe"}), "status"),
+        (json!({"status": "affected"}), "product"),
+        (json!({"product": "Router", "status": "fixed"}), "fixed_version"),
+        (json!({"product": "Router", "status": "affected", "vulnerability": "CVE-1"}), "vulnerability"),
+    ] {
+        let answer = desk
+            .app
+            .post_json(&format!("/api/v1/participate/{token}/status"), &body)
+            .await;
+        assert_eq!(answer.status(), 422, "{body}");
+        let answer: Value = answer.json().await.expect("json");
+        assert!(answer["error"]["fields"][field].is_string(), "{answer}");
+    }
+    let message = desk
+        .app
+        .post_json(
+            &format!("/api/v1/participate/{token}/messages"),
+            &json!({"body": "  ", "to_all": false}),
+        )
+        .await;
+    assert_eq!(message.status(), 422);
+    let to_all = desk
+        .app
+        .post_json(
+            &format!("/api/v1/participate/{token}/messages"),
+            &json!({"body": "Hello all", "to_all": true}),
+        )
+        .await;
+    assert_eq!(to_all.status(), 403, "not allowed to talk to all");
+    let listed = desk.participants().await;
+    assert_eq!(listed["items"][0]["statuses"], json!([]));
+    assert_eq!(listed["items"][0]["contact"], "contacted");
+}
