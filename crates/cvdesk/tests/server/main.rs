@@ -17,6 +17,7 @@ mod config;
 mod coordination;
 mod data_at_rest;
 mod deadlines;
+mod discovery_refusals;
 mod duplicates;
 mod durability;
 mod edge;
