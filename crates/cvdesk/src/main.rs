@@ -4,6 +4,7 @@
 
 mod advisory_config;
 mod audit_command;
+mod check_config_command;
 mod backup_command;
 mod cli;
 mod command_context;
@@ -52,6 +53,8 @@ enum Command {
     /// Run the desk: public pages, report intake, tracking and the API.
     #[command(after_help = cli::SERVE_ENVIRONMENT)]
     Serve(Box<ServeOptions>),
+    /// Check the configuration as serve reads it: errors (exit 1) and risks, each named.
+    CheckConfig(check_config_command::CheckConfigOptions),
     /// Validate and score CVSS v2.0, v3.0, v3.1 and v4.0 vectors.
     Cvss(cvss_command::CvssOptions),
     /// Work with security.txt files (RFC 9116).
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Serve(options) => serve::run(*options),
+        Command::CheckConfig(options) => check_config_command::run(options),
         Command::Cvss(options) => cvss_command::run(options),
         Command::Securitytxt(command) => securitytxt_command::run(command),
         Command::User(command) => user_command::run(command),

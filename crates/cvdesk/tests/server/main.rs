@@ -10,6 +10,7 @@ mod advisories_flow;
 mod app;
 mod appeals;
 mod authorisation;
+mod check_config;
 mod backup;
 mod cli_cvss;
 mod cli_securitytxt;
