@@ -11,6 +11,7 @@ mod audit;
 pub mod backup;
 mod blobs;
 mod coordination;
+pub mod copy;
 mod data_folder;
 mod error;
 mod findings;
@@ -32,8 +33,8 @@ mod sessions;
 mod settings;
 mod sql_store;
 mod sqlite;
-#[cfg(feature = "testing")]
 pub mod tables;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod triage;
 mod vendors;

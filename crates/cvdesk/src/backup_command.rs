@@ -14,9 +14,8 @@ use cvdesk_store::StoreLocation;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::cli::ServeOptions;
-use crate::command_context::{open, runtime};
-use crate::config::ServeConfig;
+use crate::cli::StoreOptions;
+use crate::command_context::{configuration, open, runtime};
 
 /// Audit entries read at a time while the restored chain is checked.
 const VERIFY_BATCH: i64 = 1_000;
@@ -29,7 +28,7 @@ const POSTGRES_BACKUP: &str = "on PostgreSQL the attachments live in the databas
 #[derive(Args, Debug)]
 pub struct BackupOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The archive to write (a tar; gzip-compressed when the name ends in .gz or .tgz).
     /// It must not exist yet.
     #[arg(long, value_name = "FILE")]
@@ -39,7 +38,7 @@ pub struct BackupOptions {
 #[derive(Args, Debug)]
 pub struct RestoreOptions {
     #[command(flatten)]
-    pub common: Box<ServeOptions>,
+    pub common: StoreOptions,
     /// The archive `cvdesk backup` wrote.
     #[arg(long, value_name = "FILE")]
     pub from: PathBuf,
@@ -49,7 +48,7 @@ pub struct RestoreOptions {
 }
 
 pub fn run_backup(options: BackupOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = configuration(options.common)?;
     let data_dir = match config.store {
         StoreLocation::Sqlite { data_dir } => absolute(data_dir)?,
         StoreLocation::Postgres { .. } => {
@@ -73,7 +72,7 @@ pub fn run_backup(options: BackupOptions) -> anyhow::Result<ExitCode> {
 }
 
 pub fn run_restore(options: RestoreOptions) -> anyhow::Result<ExitCode> {
-    let config = ServeConfig::load(*options.common)?;
+    let config = configuration(options.common)?;
     let data_dir = match &config.store {
         StoreLocation::Sqlite { data_dir } => absolute(data_dir.clone())?,
         StoreLocation::Postgres { .. } => bail!(

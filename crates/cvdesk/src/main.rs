@@ -27,6 +27,7 @@ mod securitytxt_command;
 mod serve;
 mod startup_log;
 mod store_choice;
+mod store_command;
 mod token_command;
 mod user_command;
 mod vendor_command;
@@ -87,13 +88,16 @@ enum Command {
     /// Apply the retention rules now (the server also does, once an hour).
     #[command(subcommand)]
     Retention(retention_command::RetentionCommand),
-}
-
     /// Write a consistent backup of the embedded store (database and attachments) to one
     /// archive, while the desk runs.
     Backup(backup_command::BackupOptions),
     /// Put a backup back into a data folder, checking every file against its manifest.
     Restore(backup_command::RestoreOptions),
+    /// Move the whole desk between SQLite and PostgreSQL.
+    #[command(subcommand)]
+    Store(store_command::StoreCommand),
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
@@ -110,10 +114,11 @@ fn main() -> ExitCode {
         Command::Mail(command) => mail_command::run(command),
         Command::Import(command) => import_command::run(command),
         Command::Retention(command) => retention_command::run(command),
-    };
-    match outcome {
         Command::Backup(options) => backup_command::run_backup(options),
         Command::Restore(options) => backup_command::run_restore(options),
+        Command::Store(command) => store_command::run(command),
+    };
+    match outcome {
         Ok(code) => code,
         Err(error) => {
             eprintln!("cvdesk: {}", error_report::one_line(&error));

@@ -52,6 +52,7 @@ mod spam;
 mod staff;
 mod staff_api;
 mod staff_triage;
+mod store_copy;
 mod startup;
 mod two_factor;
 mod uploads;
