@@ -43,8 +43,8 @@ pub struct StoreOptions {
 pub struct ServeOptions {
     #[command(flatten)]
     pub store: StoreOptions,
-    /// Address and port to listen on [default: 127.0.0.1:8080]
-    #[arg(long, env = "CVDESK_LISTEN", value_name = "ADDR")]
+    /// Address and port to listen on, e.g. localhost:8080 [default: 127.0.0.1:8080]
+    #[arg(long, env = "CVDESK_LISTEN", value_name = "ADDR", value_parser = crate::listen_address::parse)]
     pub listen: Option<SocketAddr>,
     /// The URL finders use to reach the desk, used in tracking links
     /// [default: http:// and the listen address]

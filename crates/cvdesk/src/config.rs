@@ -28,8 +28,8 @@ use crate::http_config::HttpFile;
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {
-    /// Address and port to listen on.
-    listen: Option<SocketAddr>,
+    /// Address and port, or host name and port, to listen on.
+    listen: Option<String>,
     /// Folder for the SQLite database and attachment files.
     data: Option<PathBuf>,
     /// PostgreSQL URL; prefer `CVDESK_DATABASE_URL_FILE` for secrets.
@@ -307,7 +307,12 @@ impl ServeConfig {
         Ok(ServeConfig {
             listen: options
                 .listen
-                .or(file.listen)
+                .map(Ok)
+                .or(file.listen.map(|text| {
+                    crate::listen_address::parse(&text)
+                        .map_err(|message| anyhow::anyhow!("listen: {message}"))
+                }))
+                .transpose()?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             store,
             public_url,

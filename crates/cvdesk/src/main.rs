@@ -14,6 +14,7 @@ mod error_report;
 mod http_config;
 mod import_command;
 mod key_check;
+mod listen_address;
 mod mail_command;
 mod metrics_config;
 mod outbound_config;

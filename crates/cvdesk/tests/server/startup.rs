@@ -155,3 +155,51 @@ fn the_organization_key_is_tried_at_start() {
         "one line: {right}"
     );
 }
+
+#[test]
+fn a_host_name_to_listen_on_is_resolved_and_a_bad_one_refused_with_examples() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cvdesk.toml");
+    std::fs::write(&config, "listen = \"localhost:0\"\n").expect("written");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
+        .args(["serve", "--data", "desk", "--config"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .env_remove("CVDESK_LISTEN")
+        .env_remove("CVDESK_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut first)
+        .expect("read");
+    child.kill().expect("killed");
+    child.wait().expect("reaped");
+    assert!(
+        first.starts_with("cvdesk listening on http://127.0.0.1:")
+            || first.starts_with("cvdesk listening on http://[::1]:"),
+        "{first:?}"
+    );
+
+    let refused = |args: &[&str], file: &str| {
+        std::fs::write(&config, file).expect("written");
+        let output = Command::new(env!("CARGO_BIN_EXE_cvdesk"))
+            .args(["serve", "--data", "desk", "--config"])
+            .arg(&config)
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("CVDESK_LISTEN")
+            .output()
+            .expect("ran");
+        assert!(!output.status.success());
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let flag = refused(&["--listen", "nowhere"], "");
+    assert!(flag.contains("--listen"), "the flag is named: {flag}");
+    assert!(flag.contains("localhost:8080"), "an example: {flag}");
+    let file = refused(&[], "listen = \"localhost\"\n");
+    assert!(file.contains("listen: 'localhost' is not"), "{file}");
+    assert!(file.contains("localhost:8080"), "{file}");
+}
