@@ -39,6 +39,8 @@ pub struct AddedJson {
     id: i64,
     /// The secret link, shown this once (and mailed to the vendor).
     participant_url: String,
+    /// The link's token alone, for the participant API.
+    participant_token: String,
     /// Whether the invitation was queued: false when the vendor has no e-mail address.
     mailed: bool,
     participant: ParticipantJson,
@@ -77,6 +79,7 @@ pub async fn post_participant(
                 state.settings.public_url,
                 added.token.as_str()
             ),
+            participant_token: added.token.as_str().to_owned(),
             mailed: added.mailed,
             participant: ParticipantJson::of(&added.participant, now),
         }),

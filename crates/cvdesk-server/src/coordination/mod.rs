@@ -5,6 +5,7 @@
 //! is known).
 
 pub mod api;
+pub mod deadlines;
 pub mod embargo;
 pub mod mail;
 pub mod participant_actions;
@@ -40,25 +41,28 @@ pub fn api_routes() -> RouteTable {
             post(api::post_message),
         )
         .route("/reports/{reference}/coordination/log", get(api::get_log))
-        .route("/participate/{token}", get(participant_api::get_share))
         .route(
-            "/participate/{token}/status",
+            "/participate/{participant_token}",
+            get(participant_api::get_share),
+        )
+        .route(
+            "/participate/{participant_token}/status",
             post(participant_api::post_status),
         )
         .route(
-            "/participate/{token}/messages",
+            "/participate/{participant_token}/messages",
             post(participant_api::post_message),
         )
         .route(
-            "/participate/{token}/contact",
+            "/participate/{participant_token}/contact",
             post(participant_api::post_contact),
         )
         .route(
-            "/participate/{token}/embargo-proposals",
+            "/participate/{participant_token}/embargo-proposals",
             post(participant_api::post_embargo_proposal),
         )
         .route(
-            "/participate/{token}/nominations",
+            "/participate/{participant_token}/nominations",
             post(participant_api::post_nomination),
         )
 }
@@ -99,25 +103,28 @@ pub fn staff_routes() -> RouteTable {
 /// The participant's page and its forms, behind its link.
 pub fn participant_routes() -> RouteTable {
     RouteTable::new()
-        .route("/participate/{token}", get(participant_pages::get_page))
         .route(
-            "/participate/{token}/status",
+            "/participate/{participant_token}",
+            get(participant_pages::get_page),
+        )
+        .route(
+            "/participate/{participant_token}/status",
             post(participant_pages::post_status),
         )
         .route(
-            "/participate/{token}/messages",
+            "/participate/{participant_token}/messages",
             post(participant_pages::post_message),
         )
         .route(
-            "/participate/{token}/contact",
+            "/participate/{participant_token}/contact",
             post(participant_pages::post_contact),
         )
         .route(
-            "/participate/{token}/embargo-proposals",
+            "/participate/{participant_token}/embargo-proposals",
             post(participant_pages::post_embargo_proposal),
         )
         .route(
-            "/participate/{token}/nominations",
+            "/participate/{participant_token}/nominations",
             post(participant_pages::post_nomination),
         )
 }

@@ -17,6 +17,7 @@ pub fn standard_kinds() -> Vec<Arc<dyn JobKind>> {
         Arc::new(SweepAttachmentBytes),
         Arc::new(crate::retention::RetentionJob),
         Arc::new(crate::outbound::reminders::CaseDeadlines),
+        Arc::new(crate::coordination::deadlines::ParticipantDeadlines),
     ]
 }
 

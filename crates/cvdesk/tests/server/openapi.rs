@@ -205,6 +205,8 @@ async fn every_documented_operation_answers_as_documented() {
     let drafted: Value = drafted.json().await.expect("json");
     let advisory = drafted["id"].as_str().expect("id").to_owned();
 
+    let coordination = coordination(&app, &token, &reference).await;
+
     let mut answers = BTreeMap::new();
     for (method, path) in operations(&document) {
         let operation = &document["paths"][path.as_str()][method.as_str()];
@@ -231,6 +233,9 @@ async fn every_documented_operation_answers_as_documented() {
         let url = path
             .replace("{reference}", subject)
             .replace("{token}", tracking_token)
+            .replace("{participant_token}", &coordination.token)
+            .replace("{participant}", &coordination.participant)
+            .replace("{status}", &coordination.status)
             .replace("{case_id}", case)
             .replace("{advisory}", &advisory)
             .replace("{attachment_id}", "1")
@@ -686,9 +691,90 @@ fn operations(document: &Value) -> BTreeSet<(String, String)> {
 }
 
 /// A body the server accepts for each operation that takes one.
+/// What the coordination operations are called with: vendor 1 forwarded the report under
+/// its link with a status stated, vendor 2 in the directory, and an embargo set.
+struct Coordination {
+    token: String,
+    participant: String,
+    status: String,
+}
+
+async fn coordination(app: &TestApp, token: &str, reference: &str) -> Coordination {
+    let send = |method: Method, path: String, body: Value, bearer: bool| {
+        let mut request = app.client.request(method, app.at(&path)).json(&body);
+        if bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    let vendor = send(
+        Method::POST,
+        "/api/v1/vendors".to_owned(),
+        json!({"name": "Initrode", "contacts": [{"kind": "email", "value": "psirt@initrode.example"}]}),
+        true,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(vendor.status(), 201);
+    let added = send(
+        Method::POST,
+        format!("/api/v1/reports/{reference}/participants"),
+        json!({"vendor_id": 1, "shared": ["summary"]}),
+        true,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(added.status(), 201);
+    let added: Value = added.json().await.expect("json");
+    let link = added["participant_url"].as_str().expect("link");
+    let link_token = link.rsplit('/').next().expect("token").to_owned();
+    let embargo = send(
+        Method::PUT,
+        format!("/api/v1/reports/{reference}/embargo"),
+        json!({"ends_at": "2028-01-10T17:00:00+01:00", "time_zone": "Europe/Berlin"}),
+        true,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(embargo.status(), 200);
+    let stated = send(
+        Method::POST,
+        format!("/api/v1/participate/{link_token}/status"),
+        json!({"product": "Acme Router", "status": "affected"}),
+        false,
+    )
+    .await
+    .expect("sent");
+    assert_eq!(stated.status(), 201);
+    let stated: Value = stated.json().await.expect("json");
+    Coordination {
+        token: link_token,
+        participant: added["id"].to_string(),
+        status: stated["statuses"][0]["id"].to_string(),
+    }
+}
+
 fn sample_body(operation_id: &str) -> Option<Value> {
     match operation_id {
         "postReport" => Some(full_report()),
+        // Vendor 2: vendor 1 takes part already.
+        "postParticipant" => {
+            Some(json!({"vendor_id": 2, "shared": ["summary"], "tlp": "TLP:AMBER"}))
+        }
+        "postParticipantContact" | "postParticipantContactAnswer" => {
+            Some(json!({"contact": "acknowledged"}))
+        }
+        "putEmbargo" => {
+            Some(json!({"ends_at": "2028-02-10T17:00:00+01:00", "time_zone": "Europe/Berlin"}))
+        }
+        "postCoordinationMessage" => Some(json!({"body": "The fix is planned for 5.0."})),
+        "postParticipantStatus" => Some(json!({"product": "Acme Router", "status": "fixed",
+            "fixed_version": "5.0", "statement": "Fixed in 5.0."})),
+        "postParticipantMessage" => Some(json!({"body": "We are looking into it."})),
+        "postEmbargoProposal" => Some(json!({"ends_at": "2028-03-10T17:00:00+01:00",
+            "time_zone": "Europe/Berlin", "reason": "Our release train needs a month."})),
+        "postNomination" => Some(json!({"vendor_name": "Initech",
+            "email": "psirt@initech.example", "reason": "They ship the same library."})),
         "postAdvisory" => Some(advisory_request()),
         "patchAdvisory" => Some(json!({"title": "Example Shop: SQL injection in search"})),
         "publishAdvisory" => Some(json!({"summary": "Initial version."})),
