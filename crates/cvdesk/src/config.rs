@@ -152,6 +152,8 @@ pub struct ServeConfig {
     pub client_address: ClientAddressSource,
     pub security_txt_hosts: Vec<String>,
     pub policy: PolicySettings,
+    /// Whether the file has a `[policy]` table, compared with the published policy at start.
+    pub policy_in_file: bool,
     pub pgp_passphrase: Option<Passphrase>,
     pub mail: MailSettings,
     pub calendar: Calendar,
@@ -275,6 +277,7 @@ impl ServeConfig {
             .iter()
             .map(|host| check_host(host))
             .collect::<anyhow::Result<_>>()?;
+        let policy_in_file = file.policy.is_some();
         let policy = match file.policy {
             None => PolicySettings::default(),
             Some(policy) => PolicySettings::parse(&PolicyInput::of(&policy)).map_err(|errors| {
@@ -326,6 +329,7 @@ impl ServeConfig {
             client_address,
             security_txt_hosts,
             policy,
+            policy_in_file,
             pgp_passphrase: crate::passphrase::passphrase()?.map(Passphrase::new),
             calendar: calendar(&file.sla)?,
             mail,

@@ -21,6 +21,7 @@ mod outbound_config;
 mod outbox_command;
 mod passphrase;
 mod pgp_command;
+mod policy_drift;
 mod product_command;
 mod retention_command;
 mod retention_config;

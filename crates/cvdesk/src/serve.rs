@@ -89,6 +89,9 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         .publish_first_policy(&config.policy, time::OffsetDateTime::now_utc())
         .await
         .context("cannot publish the first disclosure policy")?;
+    if config.policy_in_file {
+        crate::policy_drift::warn_if_drifted(&*store, &config.policy).await;
+    }
     // Several instances share one PostgreSQL, so their rate limits must live there too.
     let rate_limits = match config.store {
         StoreLocation::Sqlite { .. } => RateLimits::local(config.rate_limits),

@@ -203,3 +203,26 @@ fn a_host_name_to_listen_on_is_resolved_and_a_bad_one_refused_with_examples() {
     assert!(file.contains("listen: 'localhost' is not"), "{file}");
     assert!(file.contains("localhost:8080"), "{file}");
 }
+
+#[test]
+fn a_changed_policy_table_is_named_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("cvdesk.toml");
+    let args = ["--data", "desk", "--config", "cvdesk.toml"];
+    std::fs::write(&config, "[policy]\nresponse_days = 5\n").expect("written");
+    let first = started_log(dir.path(), &args, &[]);
+    assert!(!first.contains("no longer matches"), "{first}");
+    let same = started_log(dir.path(), &args, &[]);
+    assert!(!same.contains("no longer matches"), "{same}");
+    std::fs::write(&config, "[policy]\nresponse_days = 3\nrewards = true\n").expect("written");
+    let changed = started_log(dir.path(), &args, &[]);
+    let line = changed
+        .lines()
+        .find(|line| line.contains("no longer matches the published policy"))
+        .expect("a warning");
+    assert!(line.contains("response_days, rewards"), "{line}");
+    assert!(
+        line.contains("/staff/policy"),
+        "says how to publish: {line}"
+    );
+}
