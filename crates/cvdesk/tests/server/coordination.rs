@@ -24,7 +24,10 @@ impl Desk {
         let token = api_token(&app, ADMIN_EMAIL);
         let submitted = app.submit(&full_report()).await;
         Desk {
-            reference: submitted["reference"].as_str().expect("reference").to_owned(),
+            reference: submitted["reference"]
+                .as_str()
+                .expect("reference")
+                .to_owned(),
             tracking_token: submitted["tracking_token"]
                 .as_str()
                 .expect("token")
@@ -48,7 +51,10 @@ impl Desk {
         let response = request.send().await.expect("sent");
         let status = response.status().as_u16();
         let text = response.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn vendor(&self, name: &str) -> i64 {
@@ -111,8 +117,10 @@ async fn two_vendors_one_affected_one_silent() {
         .send(
             reqwest::Method::POST,
             &desk.participants_path(),
-            Some(json!({"vendor_id": acme, "shared": ["summary", "steps_to_reproduce"],
-                "tlp": "TLP:AMBER", "time_zone": "America/New_York"})),
+            Some(
+                json!({"vendor_id": acme, "shared": ["summary", "steps_to_reproduce"],
+                "tlp": "TLP:AMBER", "time_zone": "America/New_York"}),
+            ),
         )
         .await;
     assert_eq!(status, 201, "{added}");
@@ -142,7 +150,10 @@ async fn two_vendors_one_affected_one_silent() {
     .expect("queued");
     assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert_eq!(subjects[0].0, "psirt@acme.example");
-    assert!(subjects[0].1.starts_with("[TLP:AMBER] CVD-"), "{subjects:?}");
+    assert!(
+        subjects[0].1.starts_with("[TLP:AMBER] CVD-"),
+        "{subjects:?}"
+    );
     assert!(subjects[1].1.starts_with("[TLP:RED] CVD-"), "{subjects:?}");
     // Globex's acknowledgement deadline passes (it began when Globex was invited).
     sqlx::query("UPDATE participants SET acknowledge_by = created_at WHERE vendor_id = $1")
@@ -175,8 +186,14 @@ async fn two_vendors_one_affected_one_silent() {
         .filter_map(|item| item["name"].as_str())
         .collect();
     assert_eq!(names, ["summary", "steps_to_reproduce"]);
-    assert!(share["participants"].is_null(), "others hidden unless allowed");
-    assert!(!share.to_string().contains("ada@example.org"), "never the finder's contact");
+    assert!(
+        share["participants"].is_null(),
+        "others hidden unless allowed"
+    );
+    assert!(
+        !share.to_string().contains("ada@example.org"),
+        "never the finder's contact"
+    );
 
     // Globex's link sees its own, narrower share only.
     let narrow: Value = desk
@@ -214,7 +231,11 @@ async fn two_vendors_one_affected_one_silent() {
     );
     assert_eq!(items[1]["vendor"], "Globex");
     assert_eq!(items[1]["contact"], "unresponsive");
-    assert_eq!(items[1]["statuses"], json!([]), "not checked: no status at all");
+    assert_eq!(
+        items[1]["statuses"],
+        json!([]),
+        "not checked: no status at all"
+    );
     assert!(!listed.to_string().contains("not_affected"));
 
     // The coordinator approves Acme's status; the page shows both axes.
@@ -234,10 +255,10 @@ async fn two_vendors_one_affected_one_silent() {
     let (browser, signed) = sign_in(&desk.app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
     assert_eq!(signed, 303);
     let page = browser
-        .get(desk.app.at(&format!(
-            "/staff/reports/{}/coordination",
-            desk.reference
-        )))
+        .get(
+            desk.app
+                .at(&format!("/staff/reports/{}/coordination", desk.reference)),
+        )
         .send()
         .await
         .expect("sent")
@@ -259,9 +280,18 @@ async fn two_vendors_one_affected_one_silent() {
 
     // No other credential opens a participant's share.
     for (who, path) in [
-        ("a finder's link", format!("/api/v1/participate/{}", desk.tracking_token)),
-        ("a made-up link", "/api/v1/participate/not-a-link".to_owned()),
-        ("a finder's link on the page", format!("/participate/{}", desk.tracking_token)),
+        (
+            "a finder's link",
+            format!("/api/v1/participate/{}", desk.tracking_token),
+        ),
+        (
+            "a made-up link",
+            "/api/v1/participate/not-a-link".to_owned(),
+        ),
+        (
+            "a finder's link on the page",
+            format!("/participate/{}", desk.tracking_token),
+        ),
     ] {
         assert_eq!(desk.app.get(&path).await.status(), 404, "{who}");
     }
@@ -273,11 +303,19 @@ async fn two_vendors_one_affected_one_silent() {
         .send()
         .await
         .expect("sent");
-    assert_eq!(as_participant.status(), 401, "a participant link is no staff token");
+    assert_eq!(
+        as_participant.status(),
+        401,
+        "a participant link is no staff token"
+    );
     let anonymous = desk.app.get(&desk.participants_path()).await;
     assert_eq!(anonymous.status(), 401);
     let track = desk.app.get(&format!("/track/{acme_token}")).await;
-    assert_eq!(track.status(), 404, "a participant link is no tracking link");
+    assert_eq!(
+        track.status(),
+        404,
+        "a participant link is no tracking link"
+    );
 }
 
 #[tokio::test]
@@ -286,18 +324,32 @@ async fn malformed_coordination_input_is_refused_and_nothing_is_stored() {
     let acme = desk.vendor("Acme").await;
     let path = desk.participants_path();
     for (body, field) in [
-        (json!({"vendor_id": 999, "shared": ["summary"]}), "vendor_id"),
+        (
+            json!({"vendor_id": 999, "shared": ["summary"]}),
+            "vendor_id",
+        ),
         (json!({"vendor_id": acme, "shared": ["contact"]}), "shared"),
         (json!({"vendor_id": acme, "shared": []}), "shared"),
-        (json!({"vendor_id": acme, "shared": ["summary"], "tlp": "TLP:WHITE"}), "tlp"),
-        (json!({"vendor_id": acme, "shared": ["summary"], "time_zone": "Mars/Base"}), "time_zone"),
-        (json!({"vendor_id": acme, "shared": ["summary"], "status_by": "soon"}), "status_by"),
+        (
+            json!({"vendor_id": acme, "shared": ["summary"], "tlp": "TLP:WHITE"}),
+            "tlp",
+        ),
+        (
+            json!({"vendor_id": acme, "shared": ["summary"], "time_zone": "Mars/Base"}),
+            "time_zone",
+        ),
+        (
+            json!({"vendor_id": acme, "shared": ["summary"], "status_by": "soon"}),
+            "status_by",
+        ),
         (
             json!({"vendor_id": acme, "shared": ["summary"], "acknowledge_business_days": 999}),
             "acknowledge_business_days",
         ),
     ] {
-        let (status, answer) = desk.send(reqwest::Method::POST, &path, Some(body.clone())).await;
+        let (status, answer) = desk
+            .send(reqwest::Method::POST, &path, Some(body.clone()))
+            .await;
         assert_eq!(status, 422, "{body}: {answer}");
         assert!(
             answer["error"]["fields"][field].is_string(),
@@ -311,10 +363,22 @@ async fn malformed_coordination_input_is_refused_and_nothing_is_stored() {
 
     let embargo = format!("/api/v1/reports/{}/embargo", desk.reference);
     for (body, field) in [
-        (json!({"ends_at": "tomorrow", "time_zone": "UTC"}), "ends_at"),
-        (json!({"ends_at": "2028-01-01T00:00:00", "time_zone": "UTC"}), "ends_at"),
-        (json!({"ends_at": "2001-01-01T00:00:00Z", "time_zone": "UTC"}), "ends_at"),
-        (json!({"ends_at": "2028-01-01T00:00:00Z", "time_zone": "Mars/Base"}), "time_zone"),
+        (
+            json!({"ends_at": "tomorrow", "time_zone": "UTC"}),
+            "ends_at",
+        ),
+        (
+            json!({"ends_at": "2028-01-01T00:00:00", "time_zone": "UTC"}),
+            "ends_at",
+        ),
+        (
+            json!({"ends_at": "2001-01-01T00:00:00Z", "time_zone": "UTC"}),
+            "ends_at",
+        ),
+        (
+            json!({"ends_at": "2028-01-01T00:00:00Z", "time_zone": "Mars/Base"}),
+            "time_zone",
+        ),
     ] {
         let (status, answer) = desk
             .send(reqwest::Method::PUT, &embargo, Some(body.clone()))
@@ -343,7 +407,11 @@ async fn malformed_coordination_input_is_refused_and_nothing_is_stored() {
         .await;
     assert_eq!(status, 422, "{answer}");
     assert!(answer["error"]["fields"]["tlp"].is_string());
-    assert_eq!(desk.participants().await["items"], json!([]), "nothing stored");
+    assert_eq!(
+        desk.participants().await["items"],
+        json!([]),
+        "nothing stored"
+    );
 
     // A participant's malformed status keeps what was there.
     let (_, added) = desk
@@ -357,8 +425,14 @@ async fn malformed_coordination_input_is_refused_and_nothing_is_stored() {
     for (body, field) in [
         (json!({"product": "Router", "status": "maybe"}), "status"),
         (json!({"status": "affected"}), "product"),
-        (json!({"product": "Router", "status": "fixed"}), "fixed_version"),
-        (json!({"product": "Router", "status": "affected", "vulnerability": "CVE-1"}), "vulnerability"),
+        (
+            json!({"product": "Router", "status": "fixed"}),
+            "fixed_version",
+        ),
+        (
+            json!({"product": "Router", "status": "affected", "vulnerability": "CVE-1"}),
+            "vulnerability",
+        ),
     ] {
         let answer = desk
             .app
