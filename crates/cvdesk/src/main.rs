@@ -4,8 +4,8 @@
 
 mod advisory_config;
 mod audit_command;
-mod check_config_command;
 mod backup_command;
+mod check_config_command;
 mod cli;
 mod command_context;
 mod config;

@@ -91,7 +91,7 @@ mod tests {
         ));
         assert!(matches!(
             target("sqlite:/var/lib/cvdesk"),
-            Ok(StoreLocation::Sqlite { data_dir }) if data_dir == PathBuf::from("/var/lib/cvdesk")
+            Ok(StoreLocation::Sqlite { data_dir }) if data_dir == std::path::Path::new("/var/lib/cvdesk")
         ));
         for refused in ["sqlite:", "/var/lib/cvdesk", "mysql://u:secret@h/db"] {
             let message = target(refused).expect_err(refused).to_string();
