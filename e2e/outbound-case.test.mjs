@@ -115,7 +115,7 @@ test('a case is reviewed, sent, answered, fixed and published from its staff pag
     assert.equal(await reader.getByRole('link', { name: new RegExp(id) }).count() > 0, true, 'listed');
     const atom = await (await fetch(`${desk.baseUrl}/disclosures.atom`)).text();
     assert.ok(atom.includes(`/disclosures/${id}`), atom);
-    const csaf = await (await fetch(`${desk.baseUrl}/disclosures/${id}/csaf.json`)).json();
+    const csaf = await (await fetch(`${desk.baseUrl}/disclosures/${id}/${id.toLowerCase()}.json`)).json();
     assert.equal(csaf.document.publisher.category, 'discoverer');
     assert.equal(csaf.document.tracking.id, id);
     await reader.goto(`${desk.baseUrl}/disclosure-policy`);

@@ -288,7 +288,7 @@ def check(desk, folder, outcome):
     desk.api("POST", f"/api/v1/cases/{case}/events", {"kind": "fix_released", "version": "4.2.2"})
     desk.api("POST", f"/api/v1/cases/{case}/publish", {"include_communication": True})
     write_up = documents / f"{case.lower()}.json"
-    write_up.write_bytes(desk.get(f"/disclosures/{case}/csaf.json"))
+    write_up.write_bytes(desk.get(f"/disclosures/{case}/{case.lower()}.json"))
     category = json.loads(write_up.read_text())["document"]["publisher"]["category"]
     outcome.record(f"{case}: publisher category discoverer",
                    [] if category == "discoverer" else [category])

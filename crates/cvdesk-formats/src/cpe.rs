@@ -41,6 +41,46 @@ impl FromStr for Cpe {
     }
 }
 
+impl Cpe {
+    /// The name of an application from its vendor, product and version as people write
+    /// them, bound as NIST IR 7695 §6.2 binds attribute values: lower case, whitespace as
+    /// `_`, the punctuation the grammar allows quoted with `\\`, and any other character
+    /// (outside printable ASCII) as `_`; an empty value is ANY (`*`). Such a name is built,
+    /// not looked up in NVD's dictionary, so it identifies the product only as precisely
+    /// as its words do.
+    pub fn application(vendor: &str, product: &str, version: &str) -> Cpe {
+        let name = format!(
+            "cpe:2.3:a:{}:{}:{}:*:*:*:*:*:*:*",
+            bind(vendor),
+            bind(product),
+            bind(version)
+        );
+        Cpe(name)
+    }
+}
+
+/// One attribute value in the formatted-string binding.
+fn bind(value: &str) -> String {
+    const QUOTED: &str = "\\*?!\"#$%&'()+,/:;<=>@[]^`{|}~";
+    let mut bound = String::with_capacity(value.len());
+    for c in value.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+            bound.push(c);
+        } else if QUOTED.contains(c) {
+            bound.push('\\');
+            bound.push(c);
+        } else {
+            bound.push('_');
+        }
+    }
+    match bound.as_str() {
+        "" => "*".to_owned(),
+        // A lone hyphen would read as NOT APPLICABLE, and the grammar cannot quote it.
+        "-" => "_".to_owned(),
+        _ => bound,
+    }
+}
+
 /// Written as its text; read back through the same checks.
 impl Serialize for Cpe {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -91,9 +131,7 @@ fn is_generic(component: &str) -> bool {
     let body = component
         .strip_prefix('*')
         .unwrap_or_else(|| component.trim_start_matches('?'));
-    let body = body
-        .strip_suffix('*')
-        .unwrap_or_else(|| body.trim_end_matches('?'));
+    let body = strip_trailing_wildcards(body);
     if body.is_empty() {
         return false;
     }
@@ -111,6 +149,21 @@ fn is_generic(component: &str) -> bool {
         }
     }
     true
+}
+
+/// `body` without its trailing `*` or run of `?`, unless they are quoted (`x\\*` is the
+/// value `x*`, not `x` followed by a wildcard).
+fn strip_trailing_wildcards(body: &str) -> &str {
+    let unquoted_at =
+        |end: usize| body[..end].chars().rev().take_while(|&c| c == '\\').count() % 2 == 0;
+    if body.ends_with('*') && unquoted_at(body.len() - 1) {
+        return &body[..body.len() - 1];
+    }
+    let mut end = body.len();
+    while body[..end].ends_with('?') && unquoted_at(end - 1) {
+        end -= 1;
+    }
+    &body[..end]
 }
 
 /// `*`, `-`, or a language tag of two or three letters with an optional region.
@@ -134,6 +187,35 @@ fn is_language(component: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn application_names_are_bound_and_pass_the_grammar() {
+        for (vendor, product, version, expected) in [
+            (
+                "Acme",
+                "Portal",
+                "4.2.1",
+                "cpe:2.3:a:acme:portal:4.2.1:*:*:*:*:*:*:*",
+            ),
+            (
+                "Acme Corp.",
+                "Shop (Pro)",
+                "4.3.0-beta",
+                "cpe:2.3:a:acme_corp.:shop_\\(pro\\):4.3.0-beta:*:*:*:*:*:*:*",
+            ),
+            (
+                "Müller & Söhne",
+                "a:b/c",
+                "",
+                "cpe:2.3:a:m_ller_\\&_s_hne:a\\:b\\/c:*:*:*:*:*:*:*:*",
+            ),
+            ("-", "x*", "1", "cpe:2.3:a:_:x\\*:1:*:*:*:*:*:*:*"),
+        ] {
+            let cpe = Cpe::application(vendor, product, version);
+            assert_eq!(cpe.to_string(), expected);
+            assert_eq!(expected.parse::<Cpe>(), Ok(cpe), "{expected}");
+        }
+    }
 
     #[test]
     fn accepts_formatted_strings() {

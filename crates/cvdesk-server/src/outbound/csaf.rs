@@ -4,11 +4,12 @@
 //! v4.0 vector as CSAF 2.0 carries one: a reference and a note), and the vendor's fix or
 //! the lack of one as the remediation.
 
+use cvdesk_formats::cpe::Cpe;
 use cvdesk_formats::csaf::{
     self, Branch, BranchCategory, CsafDocument, Document, Engine, FullProductName, Generator, Note,
-    NoteCategory, ProductStatus, ProductTree, Publisher, PublisherCategory, Reference,
-    ReferenceCategory, Remediation, RemediationCategory, Revision, Score, Tracking, TrackingStatus,
-    Vulnerability,
+    NoteCategory, ProductIdentificationHelper, ProductStatus, ProductTree, Publisher,
+    PublisherCategory, Reference, ReferenceCategory, Remediation, RemediationCategory, Revision,
+    Score, Tracking, TrackingStatus, Vulnerability,
 };
 use cvdesk_formats::cvss::Cvss;
 use cvdesk_formats::cvss_json::CvssJson;
@@ -35,15 +36,23 @@ fn note(category: NoteCategory, title: &str, text: &str) -> Note {
     }
 }
 
-fn leaf(name: &str, version: &str, id: String) -> Branch {
+/// One version of the vendor's product. Its identification helper is a CPE name built from
+/// the vendor, product and version as written: a case records no package URL, and CSAF
+/// wants every product identifiable by more than its name.
+fn leaf(writeup: &Writeup, version: &str, id: String) -> Branch {
+    let cpe = Cpe::application(&writeup.vendor, &writeup.product, version);
     Branch {
         branches: Vec::new(),
         category: BranchCategory::ProductVersion,
         name: version.to_owned(),
         product: Some(FullProductName {
-            name: format!("{name} {version}"),
+            name: format!("{} {} {version}", writeup.vendor, writeup.product),
             product_id: id,
-            product_identification_helper: None,
+            product_identification_helper: Some(ProductIdentificationHelper {
+                cpe: Some(cpe.to_string()),
+                purl: None,
+                x_generic_uris: Vec::new(),
+            }),
         }),
     }
 }
@@ -55,12 +64,11 @@ pub fn document(
     now: OffsetDateTime,
     version: &str,
 ) -> CsafDocument {
-    let product = format!("{} {}", writeup.vendor, writeup.product);
     let mut leaves = Vec::new();
     let mut affected = Vec::new();
     for (index, tested) in writeup.affected_versions.iter().enumerate() {
         let id = format!("CSAFPID-{:04}", index + 1);
-        leaves.push(leaf(&product, tested, id.clone()));
+        leaves.push(leaf(writeup, tested, id.clone()));
         affected.push(id);
     }
     let fixed: Vec<String> = writeup
@@ -68,7 +76,7 @@ pub fn document(
         .iter()
         .map(|fixed| {
             let id = format!("CSAFPID-{:04}", leaves.len() + 1);
-            leaves.push(leaf(&product, fixed, id.clone()));
+            leaves.push(leaf(writeup, fixed, id.clone()));
             id
         })
         .collect();

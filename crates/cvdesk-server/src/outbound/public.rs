@@ -153,8 +153,11 @@ pub async fn get_disclosures_atom(State(state): State<AppState>) -> Result<Respo
 /// The write-up as a CSAF 2.0 document, publisher category `discoverer`.
 pub async fn get_disclosure_csaf(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
+    if file != cvdesk_formats::csaf::file_name(&id) {
+        return Err(WebError::NotFound.into());
+    }
     let id = id.parse().map_err(|_| WebError::NotFound)?;
     let case = state
         .store
@@ -163,8 +166,8 @@ pub async fn get_disclosure_csaf(
         .ok_or(WebError::NotFound)?;
     let writeup = writeup_of(&case)?.ok_or(WebError::NotFound)?;
     let base = &state.settings.public_url;
-    let html_url = format!("{base}/disclosures/{}", writeup.id);
-    let csaf_url = format!("{html_url}/csaf.json");
+    let urls = super::publish::urls(base, &writeup.id);
+    let (html_url, csaf_url) = (urls.html, urls.csaf);
     let researcher = state.outbound.researcher.as_ref();
     let name = researcher
         .and_then(|r| r.organization.clone().or_else(|| Some(r.name.clone())))

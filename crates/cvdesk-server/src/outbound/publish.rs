@@ -93,12 +93,16 @@ pub struct PublishedUrls {
     pub csaf: String,
 }
 
-/// Where a published case is found, under `public_url`.
+/// Where a published case is found, under `public_url`; its CSAF document ends in the file
+/// name CSAF gives its tracking id (section 5.1), as a canonical URL must.
 pub fn urls(public_url: &str, id: &str) -> PublishedUrls {
     PublishedUrls {
         html: format!("{public_url}/disclosures/{id}"),
         atom: format!("{public_url}/disclosures.atom"),
-        csaf: format!("{public_url}/disclosures/{id}/csaf.json"),
+        csaf: format!(
+            "{public_url}/disclosures/{id}/{}",
+            cvdesk_formats::csaf::file_name(id)
+        ),
     }
 }
 

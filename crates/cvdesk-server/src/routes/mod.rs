@@ -99,7 +99,7 @@ fn routes(form_body_limit: usize, limits: &HttpLimits) -> RouteTable {
         .route("/disclosures.atom", get(outbound::get_disclosures_atom))
         .route("/disclosures/{case_id}", get(outbound::get_disclosure))
         .route(
-            "/disclosures/{case_id}/csaf.json",
+            "/disclosures/{case_id}/{file}",
             get(outbound::get_disclosure_csaf),
         )
         .route("/track/{token}", get(track::get_track))

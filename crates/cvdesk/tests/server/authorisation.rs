@@ -83,7 +83,7 @@ const PUBLIC: &[(&str, &str, &str)] = &[
     ("GET", "/disclosures/{case_id}", "published disclosures"),
     (
         "GET",
-        "/disclosures/{case_id}/csaf.json",
+        "/disclosures/{case_id}/{file}",
         "published disclosures",
     ),
     ("GET", "/track/{token}", "tracking token"),

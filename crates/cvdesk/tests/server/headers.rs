@@ -367,7 +367,10 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
             .replace("{advisory}", &advisory)
             .replace("{year}", &csaf_year)
             .replace("{credit}", "1")
-            .replace("{done}", "1");
+            .replace("{done}", "1")
+            .replace("{participant_token}", "no-such-participant-link")
+            .replace("{participant}", "1")
+            .replace("{status}", "1");
         let path = if pattern == "/advisories/{advisory}/cve/{file}" {
             path.replace("{file}", "CVE-2026-12345.json")
         } else if pattern.starts_with("/.well-known/csaf/openpgp/") {

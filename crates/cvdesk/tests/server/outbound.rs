@@ -534,7 +534,7 @@ async fn a_case_from_inquiry_to_published_write_up() {
         assert!(page.contains(row), "{row:?} in the write-up");
     }
     let csaf: Value = app
-        .get(&format!("/disclosures/{id}/csaf.json"))
+        .get(&format!("/disclosures/{id}/{}.json", id.to_lowercase()))
         .await
         .json()
         .await
