@@ -21,6 +21,7 @@ pub mod product;
 pub mod reference;
 pub mod reply_address;
 pub mod report;
+pub mod report_field;
 pub mod report_source;
 pub mod report_state;
 pub mod retention;

@@ -5,7 +5,7 @@
 
 use cvdesk_formats::cve_id::CveId;
 
-use crate::draft::{Field, FieldErrors};
+use crate::report_field::{Field, FieldErrors};
 
 /// Trims a text field and checks it as the rest of the report's fields are checked: the
 /// text kept (`None` when blank) or the message saying why it is refused.
