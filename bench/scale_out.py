@@ -50,7 +50,7 @@ ADMIN = "scale-admin@example.org"
 # that refills evenly over a minute.
 REPORTS_PER_MINUTE = 20
 # Background jobs that run every minute; the others run hourly.
-MINUTE_JOBS = {"reminders", "abuse_state.purge", "case_deadlines"}
+MINUTE_JOBS = {"reminders", "abuse_state.purge", "case_deadlines", "coordination_deadlines"}
 STALL_TIMEOUT = 75.0
 
 
