@@ -12,6 +12,7 @@ pub mod cvss;
 pub mod cvss_json;
 pub mod cwe;
 pub mod inbound_mail;
+pub mod json_number;
 pub mod osv;
 pub mod purl;
 pub mod redaction;

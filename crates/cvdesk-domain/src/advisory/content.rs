@@ -79,6 +79,7 @@ impl Default for SeverityInput {
 #[serde(default)]
 pub struct ProductInput {
     /// A product of the desk's inventory…
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     pub product_id: Option<i64>,
     /// …or any other product, by name.
     pub name: Option<String>,

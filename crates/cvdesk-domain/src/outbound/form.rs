@@ -94,6 +94,7 @@ impl fmt::Display for CveRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaseInput {
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     pub vendor_id: Option<i64>,
     pub title: Option<String>,
     pub product: Option<String>,

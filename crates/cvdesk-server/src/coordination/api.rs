@@ -22,15 +22,21 @@ use crate::AppState;
 #[derive(Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct ParticipantBody {
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     vendor_id: Option<i64>,
     shared: Vec<String>,
     tlp: Option<String>,
     sees_participants: bool,
     talks_to_all: bool,
     time_zone: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "cvdesk_formats::json_number::optional_count"
+    )]
     acknowledge_business_days: Option<u32>,
     status_by: Option<String>,
     fix_by: Option<String>,
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     nomination: Option<i64>,
 }
 
@@ -136,6 +142,7 @@ pub struct EmbargoBody {
     ends_at: String,
     time_zone: String,
     /// An open proposal to accept instead of `ends_at` and `time_zone`.
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     proposal: Option<i64>,
 }
 
@@ -176,11 +183,17 @@ pub async fn get_embargo(
     Ok(Json(EmbargoJson::of(&embargo, None, state.clock.now())))
 }
 
+/// An id in a path: anything but a number names nothing here (404, as elsewhere).
+fn number(text: &str) -> Result<i64, ApiError> {
+    text.parse().map_err(|_| ApiError(WebError::NotFound))
+}
+
 pub async fn post_approve(
     State(state): State<AppState>,
     staff: ApiStaff,
-    Path((reference, participant, status)): Path<(String, i64, i64)>,
+    Path((reference, participant, status)): Path<(String, String, String)>,
 ) -> Result<Json<ParticipantJson>, ApiError> {
+    let (participant, status) = (number(&participant)?, number(&status)?);
     let report =
         permitted_report(&state, &staff.user, &reference, StaffAction::ChangeReport).await?;
     let participant =
@@ -197,10 +210,11 @@ pub struct ContactBody {
 pub async fn post_contact(
     State(state): State<AppState>,
     staff: ApiStaff,
-    Path((reference, participant)): Path<(String, i64)>,
+    Path((reference, participant)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Json<ParticipantJson>, ApiError> {
+    let participant = number(&participant)?;
     let report =
         permitted_report(&state, &staff.user, &reference, StaffAction::ChangeReport).await?;
     let body: ContactBody = parse_json(&headers, body)?;
@@ -214,6 +228,7 @@ pub async fn post_contact(
 pub struct MessageBody {
     body: String,
     /// The participant written to; none writes to every participant allowed to talk to all.
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     participant: Option<i64>,
 }
 
@@ -243,6 +258,7 @@ pub struct LogEntryJson {
     #[serde(with = "time::serde::rfc3339")]
     at: OffsetDateTime,
     kind: String,
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     participant: Option<i64>,
     actor: String,
     text: String,

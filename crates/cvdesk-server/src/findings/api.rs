@@ -34,6 +34,7 @@ pub struct FindingBody {
     weakness: Option<String>,
     severity: Option<String>,
     mitigation: Option<String>,
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     product_id: Option<i64>,
 }
 
@@ -126,6 +127,7 @@ pub async fn post_finding(
 pub struct ImportBody {
     format: String,
     content: String,
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     product_id: Option<i64>,
     #[serde(default)]
     dry_run: bool,

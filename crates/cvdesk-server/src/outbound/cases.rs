@@ -309,6 +309,7 @@ pub struct EventInput {
     /// With `deadline_agreed`: the agreed date, YYYY-MM-DD.
     pub announce_by: Option<String>,
     /// With `deadline_agreed`: the log entry of the message that agreed it.
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     pub evidence_message_id: Option<i64>,
     /// With `fix_released`.
     pub version: Option<String>,
@@ -360,6 +361,27 @@ pub async fn record_event(
             }
         },
     };
+    // Checked whatever the kind, so a field sent is never taken unread.
+    let announce_by = match event.announce_by.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => match Date::parse(
+            text,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        ) {
+            Ok(date) => Some(date),
+            Err(_) => {
+                errors.add("announce_by", "a date such as 2026-07-15");
+                None
+            }
+        },
+    };
+    let version = cvdesk_domain::outbound::form::text(
+        &mut errors,
+        "version",
+        event.version.as_deref(),
+        cvdesk_domain::outbound::form::SHORT_TEXT,
+        false,
+    );
     let state = view.case.state;
     let mut entry = NewLogEntry::new(LogKind::Note, at, actor, &body);
     entry.channel = channel;
@@ -412,21 +434,12 @@ pub async fn record_event(
         }
         "deadline_agreed" => {
             entry.kind = LogKind::DeadlineAgreed;
-            let date = match event.announce_by.as_deref().map(str::trim) {
-                None | Some("") => {
+            let date = match (announce_by, event.announce_by.as_deref().map(str::trim)) {
+                (None, None | Some("")) => {
                     errors.add("announce_by", "required: the agreed date, YYYY-MM-DD");
                     None
                 }
-                Some(text) => match Date::parse(
-                    text,
-                    time::macros::format_description!("[year]-[month]-[day]"),
-                ) {
-                    Ok(date) => Some(date),
-                    Err(_) => {
-                        errors.add("announce_by", "a date such as 2026-07-15");
-                        None
-                    }
-                },
+                (date, _) => date,
             };
             let Some(evidence) = event.evidence_message_id else {
                 errors.add(
@@ -457,13 +470,7 @@ pub async fn record_event(
         }
         "fix_released" => {
             entry.kind = LogKind::FixReleased;
-            entry.version = cvdesk_domain::outbound::form::text(
-                &mut errors,
-                "version",
-                event.version.as_deref(),
-                cvdesk_domain::outbound::form::SHORT_TEXT,
-                false,
-            );
+            entry.version = version.clone();
             if !state.is_open_with_vendor() {
                 return Err(CaseError::Conflict(format!(
                     "a {} case cannot receive a fix",

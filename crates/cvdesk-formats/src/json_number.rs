@@ -1,0 +1,103 @@
+//! Whole numbers in JSON request bodies as JSON Schema counts them: `865.0` is the integer
+//! 865, so a client (or a generator following the API document) may write it so. serde reads
+//! only `865` into an integer; these read either, up to 2^53 where a number with a fraction
+//! still holds every integer exactly.
+
+use serde::{Deserialize, Deserializer};
+
+/// Largest integer a JSON number written with a fraction (`865.0`) holds exactly.
+const LARGEST_EXACT_FLOAT: f64 = 9_007_199_254_740_991.0;
+
+fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    let whole = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|value| value.fract() == 0.0 && value.abs() <= LARGEST_EXACT_FLOAT)
+            .map(|value| value as i64)
+    });
+    whole.map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("{number} is not a whole number of at most 2^53"))
+    })
+}
+
+/// An optional id: `null`, absent, `865` or `865.0`.
+pub fn optional_id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    whole(deserializer)
+}
+
+/// A required id: `865` or `865.0`.
+pub fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    whole(deserializer)?.ok_or_else(|| serde::de::Error::custom("a whole number is required"))
+}
+
+/// An optional count that fits 32 bits.
+pub fn optional_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    whole(deserializer)?
+        .map(|value| {
+            u32::try_from(value).map_err(|_| {
+                serde::de::Error::custom(format!("{value} is not a count from 0 to 4294967295"))
+            })
+        })
+        .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Body {
+        #[serde(default, deserialize_with = "super::optional_id")]
+        id: Option<i64>,
+        #[serde(default, deserialize_with = "super::optional_count")]
+        days: Option<u32>,
+    }
+
+    fn read(json: &str) -> Result<Body, String> {
+        serde_json::from_str(json).map_err(|error| error.to_string())
+    }
+
+    #[test]
+    fn whole_numbers_are_read_however_they_are_written() {
+        assert_eq!(
+            read(r#"{"id": 865.0, "days": 5}"#),
+            Ok(Body {
+                id: Some(865),
+                days: Some(5)
+            })
+        );
+        assert_eq!(
+            read(r#"{"id": null}"#),
+            Ok(Body {
+                id: None,
+                days: None
+            })
+        );
+        assert_eq!(
+            read("{}"),
+            Ok(Body {
+                id: None,
+                days: None
+            })
+        );
+        assert_eq!(
+            read(r#"{"days": 7.0}"#),
+            Ok(Body {
+                id: None,
+                days: Some(7)
+            })
+        );
+        for refused in [
+            r#"{"id": 1.5}"#,
+            r#"{"id": 1e300}"#,
+            r#"{"id": "7"}"#,
+            r#"{"days": -1}"#,
+            r#"{"days": 507902699239}"#,
+        ] {
+            assert!(read(refused).is_err(), "{refused}");
+        }
+    }
+}
