@@ -299,29 +299,8 @@ pub async fn post_needs_info(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProductBody {
-    #[serde(default, deserialize_with = "whole_number")]
+    #[serde(default, deserialize_with = "cvdesk_formats::json_number::optional_id")]
     product_id: Option<i64>,
-}
-
-/// Largest integer a JSON number written with a fraction (`865.0`) holds exactly.
-const LARGEST_EXACT_FLOAT: f64 = 9_007_199_254_740_991.0;
-
-/// An id as JSON Schema counts integers, where `865.0` is the integer 865.
-fn whole_number<'de, D: serde::Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<i64>, D::Error> {
-    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    let whole = number.as_i64().or_else(|| {
-        number
-            .as_f64()
-            .filter(|value| value.fract() == 0.0 && value.abs() <= LARGEST_EXACT_FLOAT)
-            .map(|value| value as i64)
-    });
-    whole.map(Some).ok_or_else(|| {
-        serde::de::Error::custom(format!("{number} is not a whole number of at most 2^53"))
-    })
 }
 
 pub async fn post_product(
