@@ -10,6 +10,7 @@ pub mod audit;
 pub mod challenge;
 pub mod coordination;
 pub mod draft;
+pub mod finder_points;
 pub mod finding;
 pub mod insights;
 pub mod limits;
