@@ -8,6 +8,7 @@ mod backup_command;
 mod check_config_command;
 mod cli;
 mod command_context;
+mod completions_command;
 mod config;
 mod cvss_command;
 mod error_report;
@@ -16,6 +17,7 @@ mod import_command;
 mod key_check;
 mod listen_address;
 mod mail_command;
+mod man_command;
 mod metrics_config;
 mod outbound_config;
 mod outbox_command;
@@ -36,7 +38,7 @@ mod vendor_command;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cli::ServeOptions;
 
@@ -98,6 +100,10 @@ enum Command {
     /// Move the whole desk between SQLite and PostgreSQL.
     #[command(subcommand)]
     Store(store_command::StoreCommand),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell.
+    Completions(completions_command::CompletionsOptions),
+    /// Write the manual pages: cvdesk(1) and one per subcommand.
+    Man(man_command::ManOptions),
 }
 
 fn main() -> ExitCode {
@@ -119,6 +125,8 @@ fn main() -> ExitCode {
         Command::Backup(options) => backup_command::run_backup(options),
         Command::Restore(options) => backup_command::run_restore(options),
         Command::Store(command) => store_command::run(command),
+        Command::Completions(options) => completions_command::run(options, Cli::command()),
+        Command::Man(options) => man_command::run(options, Cli::command()),
     };
     match outcome {
         Ok(code) => code,

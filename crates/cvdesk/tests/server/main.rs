@@ -48,6 +48,7 @@ mod postgres;
 mod proxies;
 mod report_files;
 mod retention;
+mod shell_kit;
 mod spam;
 mod staff;
 mod staff_api;
