@@ -1,7 +1,9 @@
 //! Writes the documents of a sample published advisory into a folder, for the oracle
 //! tests (`tests/oracle/advisory_oracle.py`): the CSAF document, the CSAF provider's
 //! metadata and ROLIE feed, a CVE CNA container (the upload body) and a whole CVE record per
-//! CVE ID, the OSV entry and the Atom feed. Usage: `advisory_documents OUT_DIR`.
+//! CVE ID, the OSV entry and the Atom feed. The second revision carries what five
+//! coordinated vendors said, one in each place on the contact axis and each product status.
+//! Usage: `advisory_documents OUT_DIR`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,7 @@ use cvdesk_domain::advisory::export::{
 use cvdesk_domain::advisory::{
     AdvisoryContent, AdvisoryId, AdvisoryInput, Credit, CreditRole, RevisionHistory,
 };
+use cvdesk_domain::coordination::{Affectedness, ContactStatus, ProductStatus, VendorPosition};
 use cvdesk_formats::atom::{Feed, Person};
 use cvdesk_formats::csaf::{
     self, FeedDocument, OpenPgpKey, ProviderDistribution, ProviderMetadata, ProviderRole,
@@ -49,8 +52,12 @@ fn main() -> Result<(), Failure> {
         "Initial version.",
         datetime!(2026-11-01 10:00 UTC),
     )?;
+    let coordinated = AdvisoryContent {
+        vendors: vendors()?,
+        ..content.clone()
+    };
     history.publish(
-        content.clone(),
+        coordinated,
         publishable(&[finder]),
         "Credited the finder.",
         datetime!(2026-11-02 10:00 UTC),
@@ -160,6 +167,74 @@ fn main() -> Result<(), Failure> {
     };
     fs::write(out.join("advisories.atom"), atom.to_xml()?)?;
     Ok(())
+}
+
+/// Five vendors forwarded the reports: two answered (one of them about one CVE only), one
+/// is looking into it, one never answered, one declined. Two were invited in the same
+/// millisecond.
+fn vendors() -> Result<Vec<VendorPosition>, Failure> {
+    let status =
+        |product: &str, status, fixed: Option<&str>, statement: Option<&str>| ProductStatus {
+            vulnerability: None,
+            product: product.to_owned(),
+            status,
+            fixed_version: fixed.map(str::to_owned),
+            statement: statement.map(str::to_owned),
+            references: Vec::new(),
+        };
+    let mut switch = status(
+        "Acme Switch",
+        Affectedness::Fixed,
+        Some("5.0.1"),
+        Some("Fixed in 5.0.1."),
+    );
+    switch.vulnerability = Some("CVE-2026-12346".parse()?);
+    Ok(vec![
+        VendorPosition {
+            vendor: "Acme".to_owned(),
+            contact: ContactStatus::Acknowledged,
+            contact_since: datetime!(2026-10-20 08:00 UTC),
+            products: vec![
+                status(
+                    "Acme Router",
+                    Affectedness::Affected,
+                    None,
+                    Some("Versions 4.x are affected; 5.0 will fix it."),
+                ),
+                status("Acme Hub", Affectedness::NotAffected, None, None),
+                switch,
+            ],
+        },
+        VendorPosition {
+            vendor: "Globex".to_owned(),
+            contact: ContactStatus::Unresponsive,
+            contact_since: datetime!(2026-10-27 00:00 UTC),
+            products: Vec::new(),
+        },
+        VendorPosition {
+            vendor: "Initech".to_owned(),
+            contact: ContactStatus::Acknowledged,
+            contact_since: datetime!(2026-10-21 09:00 UTC),
+            products: vec![status(
+                "Initech Gateway",
+                Affectedness::UnderInvestigation,
+                None,
+                None,
+            )],
+        },
+        VendorPosition {
+            vendor: "Hooli".to_owned(),
+            contact: ContactStatus::Declined,
+            contact_since: datetime!(2026-10-27 00:00 UTC),
+            products: Vec::new(),
+        },
+        VendorPosition {
+            vendor: "Umbrella".to_owned(),
+            contact: ContactStatus::Contacted,
+            contact_since: datetime!(2026-10-20 08:00 UTC),
+            products: Vec::new(),
+        },
+    ])
 }
 
 fn write_json(dir: &Path, name: &str, value: &impl serde::Serialize) -> Result<(), Failure> {

@@ -45,6 +45,7 @@ mod clock;
 mod policy;
 mod reminders;
 mod updates;
+mod zone;
 
 pub use calendar::{
     Calendar, DeadlineError, HolidayLineError, Holidays, LocalTime, NoWorkingWeekday,
@@ -57,3 +58,4 @@ pub use updates::{
     may_request_update, next_update_due, UpdateRequestTooSoon, UPDATE_INTERVAL,
     UPDATE_REQUEST_INTERVAL,
 };
+pub use zone::{ScheduleError, ScheduleZone};

@@ -21,6 +21,7 @@ use cvdesk_formats::purl::Purl;
 use cvdesk_formats::tlp::Tlp;
 
 use super::versions::{parse_version, VersionSpec};
+use crate::coordination::VendorPosition;
 use crate::reference::Reference;
 use crate::staff::ProductId;
 
@@ -102,6 +103,11 @@ pub struct AdvisoryContent {
     pub tlp: Tlp,
     pub reports: Vec<Reference>,
     pub vulnerabilities: Vec<Vulnerability>,
+    /// What the vendors coordinated on the reports said, as the coordinator approved it:
+    /// taken from the coordination when a revision is published, so each revision keeps
+    /// what was known then. The working copy has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vendors: Vec<VendorPosition>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -285,6 +291,7 @@ impl AdvisoryContent {
                 tlp,
                 reports,
                 vulnerabilities,
+                vendors: Vec::new(),
             }),
             _ => Err(errors),
         }

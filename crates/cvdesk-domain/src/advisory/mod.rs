@@ -10,14 +10,13 @@ pub mod export;
 mod id;
 pub mod lifecycle;
 pub mod revision;
-pub mod schedule;
 pub mod versions;
 
+pub use crate::sla::{ScheduleError, ScheduleZone};
 pub use content::{AdvisoryContent, AdvisoryFieldErrors, AdvisoryInput};
 pub use credit::{Consent, Credit, CreditRole, CreditText, PublishedCredit};
 pub use diff::{diff, FieldChange};
 pub use id::{AdvisoryId, AdvisoryIdError};
 pub use lifecycle::{AdvisoryAction, AdvisoryState, TransitionError};
 pub use revision::{Revision, RevisionError, RevisionHistory};
-pub use schedule::{ScheduleError, ScheduleZone};
 pub use versions::VersionSpec;

@@ -9,7 +9,7 @@ use jiff::{Timestamp, ZonedDateTime};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-use crate::advisory::ScheduleZone;
+use crate::sla::ScheduleZone;
 
 /// Longest `ends_at` text read.
 const INSTANT_MAX_CHARS: usize = 40;

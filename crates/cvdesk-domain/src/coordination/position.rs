@@ -5,6 +5,7 @@
 
 use cvdesk_formats::cve_id::CveId;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::contact::ContactStatus;
 use super::status::{Affectedness, ProductStatus};
@@ -13,16 +14,38 @@ use super::status::{Affectedness, ProductStatus};
 pub struct VendorPosition {
     pub vendor: String,
     pub contact: ContactStatus,
+    /// When the vendor came to stand where it stands on the contact axis.
+    #[serde(with = "time::serde::rfc3339")]
+    pub contact_since: OffsetDateTime,
     /// Approved statuses only; a product never stated is not here (not checked).
     pub products: Vec<ProductStatus>,
 }
 
 impl VendorPosition {
-    /// The statuses about `cve`: those naming it, and those about the whole report.
+    /// The statuses about `cve`: those naming it, and those about the whole report for
+    /// products the vendor said nothing more specific of (a status naming the CVE wins, so
+    /// a product never stands in two states for one vulnerability).
     pub fn statuses_for(&self, cve: Option<CveId>) -> impl Iterator<Item = &ProductStatus> {
-        self.products.iter().filter(move |status| {
-            status.vulnerability.is_none() || cve.is_some() && status.vulnerability == cve
-        })
+        self.products
+            .iter()
+            .filter(move |status| match status.vulnerability {
+                Some(named) => cve == Some(named),
+                None => !self.products.iter().any(|other| {
+                    other.vulnerability.is_some()
+                        && other.vulnerability == cve
+                        && other.product == status.product
+                }),
+            })
+    }
+
+    /// The vendor's statements about `cve`, each with the product it is about.
+    pub fn statements_for(&self, cve: Option<CveId>) -> Vec<String> {
+        self.statuses_for(cve)
+            .filter_map(|status| {
+                let statement = status.statement.as_deref()?;
+                Some(format!("{}: {statement}", status.product))
+            })
+            .collect()
     }
 
     /// Whether every product the vendor stated about `cve` is settled (not affected or
@@ -61,16 +84,42 @@ mod tests {
         let position = VendorPosition {
             vendor: "Acme".to_owned(),
             contact: ContactStatus::Acknowledged,
+            contact_since: time::macros::datetime!(2027-01-05 10:00 UTC),
             products: vec![
                 status("Router", Affectedness::Fixed, None),
                 status("Switch", Affectedness::Affected, Some("CVE-2027-0002")),
+                status("Switch", Affectedness::UnderInvestigation, None),
             ],
         };
-        assert_eq!(position.statuses_for(Some(cve)).count(), 1);
-        assert_eq!(position.statuses_for(Some(other)).count(), 2);
-        assert_eq!(position.statuses_for(None).count(), 1);
-        assert!(position.is_settled_for(Some(cve)));
+        let products = |cve| {
+            position
+                .statuses_for(cve)
+                .map(|s| (s.product.as_str(), s.status))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            products(Some(cve)),
+            [
+                ("Router", Affectedness::Fixed),
+                ("Switch", Affectedness::UnderInvestigation)
+            ]
+        );
+        assert_eq!(
+            products(Some(other)),
+            [
+                ("Router", Affectedness::Fixed),
+                ("Switch", Affectedness::Affected)
+            ],
+            "the status naming the CVE wins over the one about the whole report"
+        );
+        assert_eq!(products(None).len(), 2);
+        assert!(!position.is_settled_for(Some(cve)));
         assert!(!position.is_settled_for(Some(other)));
+        let fixed_only = VendorPosition {
+            products: position.products[..1].to_vec(),
+            ..position.clone()
+        };
+        assert!(fixed_only.is_settled_for(Some(cve)));
         let silent = VendorPosition {
             products: Vec::new(),
             ..position

@@ -4,10 +4,13 @@
 //! numbered `CSAFPID-0001`, … in order of first mention and shared by every vulnerability
 //! that names it. Each CVE ID becomes its own CSAF vulnerability (CSAF allows one CVE per
 //! vulnerability). Scores go only to affected products, remediations to every affected
-//! product, as CSAF's recommended tests ask.
+//! product, as CSAF's recommended tests ask. The coordinated vendors' products join the
+//! tree under their vendor, in the product status their approved statements give, with an
+//! involvement and a note per vendor (see `vendors`).
 
 use time::OffsetDateTime;
 
+use cvdesk_formats::cpe::Cpe;
 use cvdesk_formats::csaf::{
     self, Acknowledgment, Branch, BranchCategory, CsafDocument, Cwe, Document, Engine,
     FullProductName, Generator, Note, NoteCategory, ProductIdentificationHelper, ProductStatus,
@@ -21,10 +24,14 @@ use cvdesk_formats::cvss_json::CvssJson;
 use cvdesk_formats::cwe;
 use cvdesk_formats::timestamp::Timestamp;
 
-use super::{ExportError, Publication};
+use super::{vendors, ExportError, Publication};
 use crate::advisory::content::{AdvisoryContent, AffectedProduct, Vulnerability};
 use crate::advisory::credit::PublishedCredit;
 use crate::advisory::versions::VersionSpec;
+use crate::coordination::{Affectedness, VendorPosition};
+
+/// The range of a vendor's product stated without a version: every version (`vers`).
+const ALL_VERSIONS: &str = "vers:all/*";
 
 /// The CSAF document of the advisory's latest revision. `generated_at` dates the
 /// generator entry; `engine_version` names the desk's version.
@@ -49,7 +56,14 @@ pub fn to_csaf(
             vulnerability.cves.iter().copied().map(Some).collect()
         };
         for cve in cves {
-            vulnerabilities.push(vulnerability_of(content, vulnerability, &statuses, cve));
+            let vendor_ids = tree.add_vendors(&content.vendors, cve);
+            vulnerabilities.push(vulnerability_of(
+                content,
+                vulnerability,
+                &statuses,
+                vendor_ids,
+                cve,
+            ));
         }
     }
     let mut notes = vec![
@@ -162,14 +176,73 @@ struct ProductIds {
     fixed: Vec<String>,
 }
 
+/// The product ids the vendors' statuses give one vulnerability.
+#[derive(Default)]
+struct VendorProductIds {
+    /// Each vendor with its affected products, for the remediation that names it.
+    affected: Vec<(String, Vec<String>)>,
+    not_affected: Vec<String>,
+    fixed: Vec<String>,
+    /// Each vendor with the products it is still looking into, likewise.
+    under_investigation: Vec<(String, Vec<String>)>,
+}
+
+type StatusList = fn(&mut ProductStatus) -> &mut Vec<String>;
+
+/// Adds `ids` to the list `pick` chooses, leaving out those some list has already: a
+/// product stands in one state only (test 6.1.6), once. Answers the ids added.
+fn join(status: &mut ProductStatus, pick: StatusList, ids: Vec<String>) -> Vec<String> {
+    let mut joined = Vec::new();
+    for id in ids {
+        let known = [
+            &status.fixed,
+            &status.known_affected,
+            &status.known_not_affected,
+            &status.under_investigation,
+        ]
+        .iter()
+        .any(|list| list.contains(&id));
+        if !known {
+            pick(status).push(id.clone());
+            joined.push(id);
+        }
+    }
+    joined
+}
+
 fn vulnerability_of(
     content: &AdvisoryContent,
     vulnerability: &Vulnerability,
     statuses: &[ProductIds],
+    vendor_ids: VendorProductIds,
     cve: Option<CveId>,
 ) -> CsafVulnerability {
-    let affected: Vec<String> = statuses.iter().flat_map(|s| s.affected.clone()).collect();
-    let fixed: Vec<String> = statuses.iter().flat_map(|s| s.fixed.clone()).collect();
+    let mut product_status = ProductStatus {
+        fixed: statuses.iter().flat_map(|s| s.fixed.clone()).collect(),
+        known_affected: statuses.iter().flat_map(|s| s.affected.clone()).collect(),
+        ..ProductStatus::default()
+    };
+    let affected = product_status.known_affected.clone();
+    // Affected and investigated products each need a remediation (test 6.2.2).
+    let mut vendor_remediations = Vec::new();
+    for (vendor, ids) in vendor_ids.affected {
+        let joined = join(&mut product_status, |s| &mut s.known_affected, ids);
+        if !joined.is_empty() {
+            vendor_remediations.push(vendors::no_fix_remediation(&vendor, joined, false));
+        }
+    }
+    for (vendor, ids) in vendor_ids.under_investigation {
+        let joined = join(&mut product_status, |s| &mut s.under_investigation, ids);
+        if !joined.is_empty() {
+            vendor_remediations.push(vendors::no_fix_remediation(&vendor, joined, true));
+        }
+    }
+    join(
+        &mut product_status,
+        |s| &mut s.known_not_affected,
+        vendor_ids.not_affected,
+    );
+    join(&mut product_status, |s| &mut s.fixed, vendor_ids.fixed);
     let weakness = cwe::lookup(vulnerability.cwe);
     let mut notes = vec![note(
         NoteCategory::Description,
@@ -202,7 +275,7 @@ fn vulnerability_of(
         vec![Score {
             cvss_v2,
             cvss_v3,
-            products: affected.clone(),
+            products: product_status.known_affected.clone(),
         }]
     } else {
         Vec::new()
@@ -239,6 +312,7 @@ fn vulnerability_of(
             });
         }
     }
+    remediations.extend(vendor_remediations);
     if let Some(workaround) = &vulnerability.workaround {
         remediations.push(Remediation {
             category: RemediationCategory::Workaround,
@@ -266,13 +340,12 @@ fn vulnerability_of(
             id: weakness.id.to_string(),
             name: weakness.name.to_owned(),
         }),
-        involvements: Vec::new(),
-        notes,
-        product_status: ProductStatus {
-            fixed,
-            known_affected: affected,
-            ..ProductStatus::default()
+        involvements: vendors::involvements(&content.vendors, cve),
+        notes: {
+            notes.extend(vendors::statement_notes(&content.vendors, cve));
+            notes
         },
+        product_status,
         references,
         remediations,
         scores,
@@ -323,6 +396,67 @@ impl TreeBuilder {
         ProductIds { affected, fixed }
     }
 
+    /// The leaves of each product the vendors stated about `cve`, by the state stated.
+    fn add_vendors(&mut self, vendors: &[VendorPosition], cve: Option<CveId>) -> VendorProductIds {
+        let mut ids = VendorProductIds::default();
+        for position in vendors {
+            let mut affected = Vec::new();
+            let mut investigated = Vec::new();
+            for status in position.statuses_for(cve) {
+                let version = match status.status {
+                    Affectedness::NotChecked => continue,
+                    Affectedness::Fixed => status.fixed_version.as_deref(),
+                    _ => None,
+                };
+                let id = self.vendor_leaf(&position.vendor, &status.product, version);
+                match status.status {
+                    Affectedness::Affected => affected.push(id),
+                    Affectedness::NotAffected => ids.not_affected.push(id),
+                    Affectedness::Fixed => ids.fixed.push(id),
+                    Affectedness::UnderInvestigation => investigated.push(id),
+                    Affectedness::NotChecked => {}
+                }
+            }
+            if !affected.is_empty() {
+                ids.affected.push((position.vendor.clone(), affected));
+            }
+            if !investigated.is_empty() {
+                ids.under_investigation
+                    .push((position.vendor.clone(), investigated));
+            }
+        }
+        ids
+    }
+
+    /// A vendor's product at `version`, or in every version when none is named; its CPE
+    /// is built from the names (any version when none is named).
+    fn vendor_leaf(&mut self, vendor: &str, product: &str, version: Option<&str>) -> String {
+        let (category, name, shown) = match version {
+            Some(version) => (
+                BranchCategory::ProductVersion,
+                version,
+                format!("{vendor} {product} {version}"),
+            ),
+            None => (
+                BranchCategory::ProductVersionRange,
+                ALL_VERSIONS,
+                format!("{vendor} {product} (all versions)"),
+            ),
+        };
+        let cpe = Cpe::application(vendor, product, version.unwrap_or_default());
+        self.find_or_add(vendor, product, category, name, |product_id| {
+            FullProductName {
+                name: shown,
+                product_id,
+                product_identification_helper: Some(ProductIdentificationHelper {
+                    cpe: Some(cpe.to_string()),
+                    purl: None,
+                    x_generic_uris: Vec::new(),
+                }),
+            }
+        })
+    }
+
     /// The id of a leaf, made the first time it is asked for.
     fn leaf(
         &mut self,
@@ -330,6 +464,33 @@ impl TreeBuilder {
         product: &AffectedProduct,
         category: BranchCategory,
         name: &str,
+    ) -> String {
+        let version = (category == BranchCategory::ProductVersion).then_some(name);
+        let shown = match category {
+            BranchCategory::ProductVersionRange => product
+                .affected
+                .iter()
+                .find(|spec| spec.vers() == name)
+                .map_or_else(|| name.to_owned(), ToString::to_string),
+            _ => name.to_owned(),
+        };
+        self.find_or_add(vendor, &product.name, category, name, |product_id| {
+            FullProductName {
+                name: format!("{vendor} {} {shown}", product.name),
+                product_id,
+                product_identification_helper: helper(product, version),
+            }
+        })
+    }
+
+    /// The id of the leaf `name` of `vendor`'s `product`; `make` names a new one.
+    fn find_or_add(
+        &mut self,
+        vendor: &str,
+        product: &str,
+        category: BranchCategory,
+        name: &str,
+        make: impl FnOnce(String) -> FullProductName,
     ) -> String {
         let vendor_index = match self.vendors.iter().position(|(v, _)| v == vendor) {
             Some(index) => index,
@@ -339,10 +500,10 @@ impl TreeBuilder {
             }
         };
         let products = &mut self.vendors[vendor_index].1;
-        let product_index = match products.iter().position(|(p, _)| *p == product.name) {
+        let product_index = match products.iter().position(|(p, _)| p == product) {
             Some(index) => index,
             None => {
-                products.push((product.name.clone(), Vec::new()));
+                products.push((product.to_owned(), Vec::new()));
                 products.len() - 1
             }
         };
@@ -355,23 +516,10 @@ impl TreeBuilder {
         }
         self.next_id += 1;
         let product_id = format!("CSAFPID-{:04}", self.next_id);
-        let version = (category == BranchCategory::ProductVersion).then_some(name);
-        let shown = match category {
-            BranchCategory::ProductVersionRange => product
-                .affected
-                .iter()
-                .find(|spec| spec.vers() == name)
-                .map_or_else(|| name.to_owned(), ToString::to_string),
-            _ => name.to_owned(),
-        };
         leaves.push(Leaf {
             category,
             name: name.to_owned(),
-            product: FullProductName {
-                name: format!("{vendor} {} {shown}", product.name),
-                product_id: product_id.clone(),
-                product_identification_helper: helper(product, version),
-            },
+            product: make(product_id.clone()),
         });
         product_id
     }

@@ -1,4 +1,5 @@
-//! One CVE ID of the advisory as a CVE JSON 5.2 CNA container, and as a whole record.
+//! One CVE ID of the advisory as a CVE JSON 5.2 CNA container, and as a whole record. The
+//! coordinated vendors' products follow the advisory's own in `affected`.
 
 use cvdesk_formats::cve_id::CveId;
 use cvdesk_formats::cve_record::{
@@ -8,7 +9,7 @@ use cvdesk_formats::cve_record::{
 };
 use cvdesk_formats::cwe;
 
-use super::{CnaIdentity, ExportError, Publication};
+use super::{vendors, CnaIdentity, ExportError, Publication};
 use crate::advisory::content::{AffectedProduct, Vulnerability};
 use crate::advisory::versions::{UpperBound, VersionSpec};
 
@@ -44,6 +45,7 @@ pub fn to_cve(publication: &Publication, cve: CveId) -> Result<CnaContainer, Exp
             .products
             .iter()
             .map(|product| affected(&publication.vendor_of(product), product))
+            .chain(vendors::cve_affected(&content.vendors, cve))
             .collect(),
         problem_types: vec![ProblemType {
             descriptions: vec![ProblemTypeDescription {

@@ -7,6 +7,7 @@ mod atom;
 mod csaf;
 mod cve;
 mod osv;
+mod vendors;
 
 pub use atom::atom_entry;
 pub use csaf::to_csaf;

@@ -1,7 +1,8 @@
-//! When a scheduled advisory goes public: an instant, typed as a local date and time in a
-//! time zone the publisher names (an IANA zone such as `Europe/Berlin`, `UTC`, or a fixed
-//! offset such as `+02:00`), and shown back both in UTC and in that zone. A local time
-//! that a daylight-saving change skips or repeats is refused rather than guessed.
+//! Instants typed in a named time zone (a scheduled advisory's publication, a coordinated
+//! embargo): a local date and time in a zone the person names (an IANA zone such as
+//! `Europe/Berlin`, `UTC`, or a fixed offset such as `+02:00`), and shown back both in
+//! UTC and in that zone. A local time that a daylight-saving change skips or repeats is
+//! refused rather than guessed.
 
 use std::fmt;
 use std::str::FromStr;
