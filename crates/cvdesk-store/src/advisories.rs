@@ -119,6 +119,16 @@ pub struct Acknowledgement {
     pub first_published_at: OffsetDateTime,
 }
 
+/// A finder with an agreed credit on a public TLP:CLEAR advisory, named as their latest
+/// agreed credit names them, with the outcome of every report they sent: reports are
+/// the same finder's when their contact addresses match, which are never returned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreditedFinder {
+    pub text: CreditText,
+    /// Each report's state and CVSS rating (`critical`, `high`, …).
+    pub outcomes: Vec<(cvdesk_domain::ReportState, Option<String>)>,
+}
+
 /// A credit about to be proposed to the finder of `report_id`, with the mail to them.
 pub struct NewCredit<'a> {
     pub report_id: i64,
@@ -245,4 +255,7 @@ pub trait AdvisoryStore: Send + Sync {
     /// The consented credits of published TLP:CLEAR advisories that are not withdrawn, as
     /// their latest revisions publish them, newest advisory first.
     async fn hall_of_fame(&self, limit: u32) -> Result<Vec<Acknowledgement>, StoreError>;
+
+    /// The credited finders (at most `limit`, latest credited first), for finder points.
+    async fn credited_finders(&self, limit: u32) -> Result<Vec<CreditedFinder>, StoreError>;
 }

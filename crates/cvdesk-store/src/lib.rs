@@ -33,6 +33,7 @@ mod sessions;
 mod settings;
 mod sql_store;
 mod sqlite;
+mod statistics;
 pub mod tables;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -52,7 +53,8 @@ use time::OffsetDateTime;
 pub use abuse::{AbuseStore, Bucket};
 pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
 pub use advisories::{
-    Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, FinderCredit, NewAdvisory,
+    Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, CreditedFinder, FinderCredit,
+    NewAdvisory,
     NewCredit, NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
 };
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
@@ -87,8 +89,9 @@ pub use presence::{sqlite_database, store_exists};
 pub use reminders::{ReminderStore, UpdateTimes};
 pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};
-pub use settings::{SettingsStore, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
+pub use settings::{SettingsStore, FINDER_POINTS, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
 pub use sqlite::SqliteStore;
+pub use statistics::{StatisticsRefresh, StatisticsStore};
 pub use triage::{
     ComparableReport, Note, OpenReportTimes, QueueCursor, ReportEvent, ReportFilter, ReportPage,
     ReportSort, ReportSummary, TriageStore,
@@ -182,6 +185,7 @@ pub trait Store:
     + RetentionStore
     + AppealStore
     + CoordinationStore
+    + StatisticsStore
 {
 }
 
@@ -210,6 +214,7 @@ impl<T> Store for T where
         + RetentionStore
         + AppealStore
         + CoordinationStore
+        + StatisticsStore
 {
 }
 

@@ -12,6 +12,9 @@ pub const REQUIRE_SECOND_FACTOR: &str = "require_second_factor";
 /// The organization's OpenPGP secret key, armored, exactly as generated or imported.
 pub const ORGANIZATION_PGP_KEY: &str = "organization_pgp_key";
 
+/// Finder points (JSON of the domain's `FinderPoints`); absent means off.
+pub const FINDER_POINTS: &str = "finder_points";
+
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

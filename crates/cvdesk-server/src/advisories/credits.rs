@@ -157,6 +157,9 @@ pub struct ThanksEntry {
 struct ThanksPage {
     layout: Layout,
     finders: Vec<ThanksEntry>,
+    /// Each credited finder's points, only when finder points are on.
+    points: Option<Vec<super::finder_points::FinderTotal>>,
+    scale: Vec<(&'static str, i64)>,
 }
 
 /// `/thanks`: the agreed credits of public advisories, once the policy offers thanks by
@@ -187,8 +190,14 @@ pub async fn get_thanks(State(state): State<AppState>) -> Result<Html<String>, P
             advisory: thanked.advisory.to_string(),
         })
         .collect();
+    let (scale, points) = match super::finder_points::totals(&state).await? {
+        Some((table, totals)) => (super::finder_points::scale(&table), Some(totals)),
+        None => (Vec::new(), None),
+    };
     Ok(render(&ThanksPage {
         layout: Layout::of(&state.settings),
         finders,
+        points,
+        scale,
     })?)
 }

@@ -9,6 +9,7 @@ pub mod credits;
 pub mod csaf;
 pub mod edit_pages;
 pub mod editor;
+pub mod finder_points;
 pub mod job;
 pub mod public;
 pub mod service;
@@ -46,6 +47,10 @@ pub fn api_routes() -> RouteTable {
         )
         .route("/advisories/{advisory}/publish", post(api::post_publish))
         .route("/advisories/{advisory}/withdraw", post(api::post_withdraw))
+        .route(
+            "/finder-points",
+            get(finder_points::get_setting_json).put(finder_points::put_setting_json),
+        )
 }
 
 /// The staff pages under `/staff`.
@@ -79,6 +84,10 @@ pub fn staff_routes() -> RouteTable {
         .route(
             "/advisories/{advisory}/credits/{credit}/remove",
             post(staff::post_remove_credit),
+        )
+        .route(
+            "/finder-points",
+            get(finder_points::get_setting).post(finder_points::post_setting),
         )
 }
 

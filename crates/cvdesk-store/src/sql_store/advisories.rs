@@ -12,7 +12,7 @@ use cvdesk_formats::tlp::Tlp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
-use super::advisory_credits::{AcknowledgedRow, FinderCreditRow};
+use super::advisory_credits::{AcknowledgedRow, CreditedRow, FinderCreditRow, OutcomeRow};
 use super::advisory_rows::{
     advisory_id, AdvisoryRow, CreditRow, PublishedRow, RevisionRow, SummaryRow, ADVISORY_COLUMNS,
     CREDIT_COLUMNS, KEY_OF, PUBLISHED_COLUMNS,
@@ -153,6 +153,8 @@ where
     for<'r> PublishedRow: FromRow<'r, DB::Row>,
     for<'r> FinderCreditRow: FromRow<'r, DB::Row>,
     for<'r> AcknowledgedRow: FromRow<'r, DB::Row>,
+    for<'r> CreditedRow: FromRow<'r, DB::Row>,
+    for<'r> OutcomeRow: FromRow<'r, DB::Row>,
     for<'r> (i64, String): FromRow<'r, DB::Row>,
     for<'r> (String, i64, i64): FromRow<'r, DB::Row>,
     for<'r> (i64, i64): FromRow<'r, DB::Row>,
@@ -519,5 +521,12 @@ where
         limit: u32,
     ) -> Result<Vec<crate::advisories::Acknowledgement>, StoreError> {
         self.consented_credits(limit).await
+    }
+
+    async fn credited_finders(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<crate::advisories::CreditedFinder>, StoreError> {
+        self.finders_with_outcomes(limit).await
     }
 }

@@ -2,8 +2,12 @@
 //! them, in the same transaction), answered by the finder, and read back for the tracking
 //! page and the hall of fame.
 
+use std::collections::HashMap;
+
+use cvdesk_domain::advisory::credit::CreditText;
 use cvdesk_domain::advisory::{AdvisoryId, Credit};
 use cvdesk_domain::audit::AuditEvent;
+use cvdesk_domain::ReportState;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
@@ -11,7 +15,7 @@ use super::advisory_rows::{advisory_id, published_credits, CreditRow, FINDER_CRE
 use super::audit::{append_audit_in, AuditRow};
 use super::outbox::insert_mail;
 use super::{SqlStore, StoredTime};
-use crate::advisories::{Acknowledgement, FinderCredit, NewCredit};
+use crate::advisories::{Acknowledgement, CreditedFinder, FinderCredit, NewCredit};
 use crate::StoreError;
 
 /// The consent states in which staff may take a credit back: the finder has not agreed
@@ -27,6 +31,33 @@ pub struct FinderCreditRow {
     sequence: i64,
     title: String,
     latest_revision: i64,
+}
+
+/// The agreed credits of public TLP:CLEAR advisories, with the credited report and its
+/// finder's contact address (lower case), latest credit first.
+const CREDITED: &str = "SELECT c.id, c.report_id, c.name, c.organization, c.url, \
+     lower(r.contact_email) AS finder \
+     FROM advisory_credits c JOIN reports r ON r.id = c.report_id \
+     JOIN advisories a ON a.id = c.advisory_id \
+     JOIN advisory_revisions v ON v.advisory_id = a.id AND v.number = a.latest_revision \
+     WHERE c.consent IN ('accepted', 'changed') AND a.latest_revision > 0 \
+     AND a.withdrawn_at IS NULL AND v.tlp = 'TLP:CLEAR'";
+
+#[derive(FromRow)]
+pub struct CreditedRow {
+    report_id: i64,
+    name: String,
+    organization: Option<String>,
+    url: Option<String>,
+    finder: Option<String>,
+}
+
+#[derive(FromRow)]
+pub struct OutcomeRow {
+    id: i64,
+    finder: Option<String>,
+    state: String,
+    cvss_rating: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -54,6 +85,8 @@ where
     for<'r> AuditRow: FromRow<'r, DB::Row>,
     for<'r> FinderCreditRow: FromRow<'r, DB::Row>,
     for<'r> AcknowledgedRow: FromRow<'r, DB::Row>,
+    for<'r> CreditedRow: FromRow<'r, DB::Row>,
+    for<'r> OutcomeRow: FromRow<'r, DB::Row>,
     for<'r> (i64, String): FromRow<'r, DB::Row>,
     usize: ColumnIndex<DB::Row>,
 {
@@ -222,4 +255,64 @@ where
         thanked.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         Ok(thanked)
     }
+
+    pub(super) async fn finders_with_outcomes(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<CreditedFinder>, StoreError> {
+        let credited: Vec<CreditedRow> = sqlx::query_as(&format!("{CREDITED} ORDER BY c.id DESC"))
+            .fetch_all(&self.readers)
+            .await?;
+        // A finder is their contact address, or the report alone once it has none.
+        let key = |finder: &Option<String>, report_id: i64| match finder {
+            Some(address) => FinderKey::Address(address.clone()),
+            None => FinderKey::Report(report_id),
+        };
+        let mut finders: Vec<CreditedFinder> = Vec::new();
+        let mut index: HashMap<FinderKey, usize> = HashMap::new();
+        for row in credited {
+            let finder = key(&row.finder, row.report_id);
+            if index.contains_key(&finder) {
+                continue;
+            }
+            if finders.len() == usize::try_from(limit).unwrap_or(usize::MAX) {
+                break;
+            }
+            let text = CreditText {
+                name: row.name,
+                organization: row.organization,
+                url: row.url,
+            };
+            index.insert(finder, finders.len());
+            finders.push(CreditedFinder {
+                text,
+                outcomes: Vec::new(),
+            });
+        }
+        let outcomes: Vec<OutcomeRow> = sqlx::query_as(&format!(
+            "WITH credited AS ({CREDITED}) \
+             SELECT r.id, NULLIF(lower(r.contact_email), '') AS finder, r.state, r.cvss_rating FROM reports r \
+             WHERE r.id IN (SELECT report_id FROM credited) \
+             OR lower(r.contact_email) IN (SELECT finder FROM credited WHERE finder IS NOT NULL)"
+        ))
+        .fetch_all(&self.readers)
+        .await?;
+        for row in outcomes {
+            let finder = key(&row.finder, row.id);
+            let state: ReportState = row
+                .state
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("report state: {e}")))?;
+            if let Some(credited) = index.get(&finder).and_then(|at| finders.get_mut(*at)) {
+                credited.outcomes.push((state, row.cvss_rating));
+            }
+        }
+        Ok(finders)
+    }
+}
+
+#[derive(PartialEq, Eq, Hash)]
+enum FinderKey {
+    Address(String),
+    Report(i64),
 }

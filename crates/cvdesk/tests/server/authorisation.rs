@@ -488,6 +488,21 @@ fn matrix() -> Vec<Row> {
             r#"{"reason": "x"}"#,
             API_CHANGE,
         ),
+        // Finder points are an organisation-wide setting: admins only.
+        row("GET", "/staff/finder-points", "", PAGE_ADMIN),
+        row("POST", "/staff/finder-points", "enabled=yes", PAGE_ADMIN),
+        row(
+            "GET",
+            "/api/v1/finder-points",
+            "",
+            [Unauthorised, Unauthorised, Forbidden, Forbidden],
+        ),
+        row(
+            "PUT",
+            "/api/v1/finder-points",
+            r#"{"enabled": true}"#,
+            [Unauthorised, Unauthorised, Forbidden, Forbidden],
+        ),
         row("GET", "/staff/cases", "", PAGE_OUTBOUND_READ),
         row("GET", "/staff/cases/{case_id}", "", PAGE_OUTBOUND_READ),
         row("POST", "/staff/cases/{case_id}/send", "", PAGE_OUTBOUND_CHANGE),

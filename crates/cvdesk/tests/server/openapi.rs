@@ -779,6 +779,7 @@ fn sample_body(operation_id: &str) -> Option<Value> {
         "patchAdvisory" => Some(json!({"title": "Example Shop: SQL injection in search"})),
         "publishAdvisory" => Some(json!({"summary": "Initial version."})),
         "withdrawAdvisory" => Some(json!({"reason": "The product named is not affected."})),
+        "putFinderPoints" => Some(json!({"enabled": true, "points": {"critical": 40}})),
         "postTransition" => Some(json!({"to": "triaged"})),
         "postNeedsInfo" => Some(json!({"needs_info": true})),
         "postProduct" => Some(json!({"product_id": 1})),
