@@ -2,7 +2,9 @@
 """Oracle for the advisory documents the running desk serves, not only those its library
 writes: starts `cvdesk serve` with an organization key and a CNA id, publishes an advisory
 through the staff API (two vulnerabilities, CVSS v3.1 and v4.0, a CVE ID each, affected and
-fixed versions, a package URL per product), revises it, publishes an outbound case's write-up, then fetches what a
+fixed versions, a package URL per product) about a report coordinated with two vendors under
+an embargo (one stating four products in four states, approved; one silent), with the
+embargo overridden, revises it, publishes an outbound case's write-up, then fetches what a
 harvester would and checks each file with its reference validator:
 
 - every CSAF document listed in the trusted provider's index.txt, and the write-up's CSAF
@@ -31,6 +33,7 @@ import sys
 import tempfile
 import urllib.request
 import xml.etree.ElementTree as ElementTree
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import jsonschema
@@ -81,7 +84,6 @@ ADVISORY = {
 }
 
 CASE = {
-    "vendor_id": 1,
     "title": "Remote code execution in the upload handler",
     "product": "Acme Router",
     "versions_tested": ["4.2.1"],
@@ -91,6 +93,27 @@ CASE = {
     "ease_of_exploitation": "Trivial: one request.",
     "technical_details": "The uploaded file's name reaches a shell command.",
 }
+
+
+REPORT = {
+    "asset": "https://shop.example.org/search",
+    "weakness": "CWE-89",
+    "title": "SQL injection in product search",
+    "summary": "The q parameter is concatenated into SQL.",
+    "steps_to_reproduce": "1. GET /search?q='\n2. See the database error",
+    "impact": "Full read access to the customer database.",
+}
+
+STATUSES = [
+    {"product": "Initech Gateway", "status": "affected",
+     "statement": "Gateway 2.x embeds the shop's search; a fix is planned."},
+    {"product": "Initech Switch", "status": "fixed", "fixed_version": "3.1.4",
+     "vulnerability": "CVE-2026-12346", "statement": "Fixed in 3.1.4."},
+    {"product": "Initech Hub", "status": "not_affected"},
+    {"product": "Initech Modem", "status": "under_investigation"},
+]
+
+OVERRIDE = {"reason": "Exploited in the wild; both vendors were told."}
 
 
 class Desk:
@@ -240,13 +263,37 @@ def main():
     return 1 if outcome.failed else 0
 
 
+def coordinate(desk):
+    """A report forwarded to two vendors under an embargo: Initech states its products (each
+    approved), Globex never answers. Answers the report's reference."""
+    reference = desk.api("POST", "/api/v1/reports", REPORT)["reference"]
+    ends_at = (datetime.now(timezone.utc) + timedelta(days=200)).strftime("%Y-%m-%dT16:00:00Z")
+    desk.api("PUT", f"/api/v1/reports/{reference}/embargo",
+             {"ends_at": ends_at, "time_zone": "Europe/Berlin"})
+    for name in ("Initech", "Globex"):
+        vendor = desk.api("POST", "/api/v1/vendors", {
+            "name": name, "contacts": [{"kind": "email", "value": f"psirt@{name.lower()}.example"}]})
+        added = desk.api("POST", f"/api/v1/reports/{reference}/participants",
+                         {"vendor_id": vendor["id"], "shared": ["summary"], "tlp": "TLP:AMBER"})
+        if name == "Initech":
+            token = added["participant_url"].rsplit("/", 1)[1]
+            for status in STATUSES:
+                desk.api("POST", f"/api/v1/participate/{token}/status", status)
+    for participant in desk.api("GET", f"/api/v1/reports/{reference}/participants", None)["items"]:
+        for status in participant["statuses"]:
+            desk.api("POST", f"/api/v1/reports/{reference}/participants/{participant['id']}"
+                     f"/statuses/{status['id']}/approve", None)
+    return reference
+
+
 def check(desk, folder, outcome):
-    advisory = desk.api("POST", "/api/v1/advisories", ADVISORY)["id"]
-    first = desk.api("POST", f"/api/v1/advisories/{advisory}/publish", {})
+    reference = coordinate(desk)
+    advisory = desk.api("POST", "/api/v1/advisories", {**ADVISORY, "reports": [reference]})["id"]
+    first = desk.api("POST", f"/api/v1/advisories/{advisory}/publish", {"override_embargo": OVERRIDE})
     desk.api("PATCH", f"/api/v1/advisories/{advisory}",
              {"remediation": "Upgrade Example Shop to 4.2.2, which also escapes the search page."})
     revised = desk.api("POST", f"/api/v1/advisories/{advisory}/publish",
-                       {"summary": "4.2.2 also fixes the search page."})
+                       {"summary": "4.2.2 also fixes the search page.", "override_embargo": OVERRIDE})
     outcome.record("revision published as version 2",
                    [] if (first["version"], revised["version"]) == (1, 2) else [f"{first} {revised}"])
 
@@ -279,11 +326,19 @@ def check(desk, folder, outcome):
         history = json.loads(path.read_text())["document"]["tracking"]["revision_history"]
         outcome.record(f"{entry}: revision history has both versions",
                        [] if [r["number"] for r in history] == ["1", "2"] else [str(history)])
+        vulnerability = json.loads(path.read_text())["vulnerabilities"][1]
+        states = {state: len(ids) for state, ids in vulnerability["product_status"].items()}
+        parties = [(i["status"], i["summary"].split()[0]) for i in vulnerability["involvements"]]
+        outcome.record(f"{entry}: the vendors' approved statuses and both involvements",
+                       [] if states == {"fixed": 2, "known_affected": 2, "known_not_affected": 1,
+                                        "under_investigation": 1}
+                       and parties == [("in_progress", "Initech"), ("contact_attempted", "Globex")]
+                       else [f"{states} {parties}"])
 
     # The outbound write-up, as CSAF with publisher category discoverer.
-    desk.api("POST", "/api/v1/vendors", {"name": "Acme", "domains": ["acme.example"],
-                                         "contacts": [{"kind": "email", "value": "psirt@acme.example"}]})
-    case = desk.api("POST", "/api/v1/cases", CASE)["id"]
+    acme = desk.api("POST", "/api/v1/vendors", {"name": "Acme", "domains": ["acme.example"],
+                                                "contacts": [{"kind": "email", "value": "psirt@acme.example"}]})
+    case = desk.api("POST", "/api/v1/cases", {**CASE, "vendor_id": acme["id"]})["id"]
     desk.api("POST", f"/api/v1/cases/{case}/send", {"confirm_unencrypted": True})
     desk.api("POST", f"/api/v1/cases/{case}/events", {"kind": "fix_released", "version": "4.2.2"})
     desk.api("POST", f"/api/v1/cases/{case}/publish", {"include_communication": True})

@@ -310,6 +310,14 @@ pub trait CoordinationStore: Send + Sync {
         change: Change<'_>,
     ) -> Result<(), StoreError>;
 
+    /// Records a change that moves nothing of the coordination itself (an advisory
+    /// published before the embargo ends): its log entry, mail and audit entry.
+    async fn record_coordination_change(
+        &self,
+        report_id: i64,
+        change: Change<'_>,
+    ) -> Result<(), StoreError>;
+
     /// The report's coordination log, oldest first.
     async fn coordination_log(&self, report_id: i64) -> Result<Vec<StoredLogEntry>, StoreError>;
 

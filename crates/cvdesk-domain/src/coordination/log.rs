@@ -23,10 +23,13 @@ pub enum LogKind {
     NominationDeclined,
     /// A deadline reminder went out.
     Reminder,
+    /// An advisory about the report was published or scheduled before the embargo ends,
+    /// with the reason a publisher gave.
+    EmbargoOverridden,
 }
 
 impl LogKind {
-    pub const ALL: [LogKind; 10] = [
+    pub const ALL: [LogKind; 11] = [
         LogKind::ParticipantAdded,
         LogKind::Contact,
         LogKind::Status,
@@ -37,6 +40,7 @@ impl LogKind {
         LogKind::Nominated,
         LogKind::NominationDeclined,
         LogKind::Reminder,
+        LogKind::EmbargoOverridden,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl LogKind {
             LogKind::Nominated => "nominated",
             LogKind::NominationDeclined => "nomination_declined",
             LogKind::Reminder => "reminder",
+            LogKind::EmbargoOverridden => "embargo_overridden",
         }
     }
 }

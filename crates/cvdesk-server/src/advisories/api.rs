@@ -103,6 +103,14 @@ struct ListItem {
 #[serde(default)]
 pub struct PublishBody {
     summary: Option<String>,
+    /// Publishing before an embargo of the advisory's reports ends needs a reason.
+    override_embargo: Option<OverrideBody>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OverrideBody {
+    reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -290,9 +298,16 @@ pub async fn post_publish(
         None if advisory.history.revisions().is_empty() => "Initial version.".to_owned(),
         None => String::new(),
     };
-    let revision = service::publish(&state, Some(&staff.user), &advisory, &summary)
-        .await
-        .map_err(WebError::from)?;
+    let reason = body.override_embargo.map(|given| given.reason);
+    let revision = service::publish(
+        &state,
+        Some(&staff.user),
+        &advisory,
+        &summary,
+        service::EmbargoRule::Check(reason.as_deref()),
+    )
+    .await
+    .map_err(WebError::from)?;
     let advisory = reload(&state, &advisory).await?;
     let published = Published::of(&state, &advisory).ok_or(WebError::NotFound)?;
     Ok(Json(PublishedJson {

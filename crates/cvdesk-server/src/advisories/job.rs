@@ -45,7 +45,15 @@ impl JobKind for PublishScheduled {
         if advisory.state != AdvisoryState::Scheduled || !due {
             return Ok(());
         }
-        match service::publish(state, None, &advisory, "Initial version.").await {
+        match service::publish(
+            state,
+            None,
+            &advisory,
+            "Initial version.",
+            service::EmbargoRule::Scheduled,
+        )
+        .await
+        {
             Ok(revision) => {
                 tracing::info!(advisory = %id, version = revision.number(), "published as scheduled");
                 Ok(())

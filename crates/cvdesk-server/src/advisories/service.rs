@@ -2,6 +2,8 @@
 //! one place: authorise, parse, apply the domain's rules, store with the audit entry. Each
 //! action answers with an `ActionError` that says which field or rule refused it.
 
+pub mod coordinated;
+
 use std::collections::BTreeMap;
 
 use cvdesk_domain::access::{self, Access, StaffAction};
@@ -13,6 +15,7 @@ use cvdesk_domain::advisory::{
     AdvisoryAction, AdvisoryContent, AdvisoryFieldErrors, AdvisoryId, AdvisoryInput, AdvisoryState,
     Revision, RevisionError, RevisionHistory, ScheduleZone,
 };
+use cvdesk_domain::coordination::VendorPosition;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_formats::csaf;
 use cvdesk_formats::cve_id::CveId;
@@ -194,17 +197,22 @@ pub async fn update(
     Ok(())
 }
 
-/// The history as it would be after publishing the working copy now: for a preview, and
-/// for the publication itself.
+/// The history as it would be after publishing the working copy now with what the
+/// coordinated `vendors` said: for a preview, and for the publication itself.
 pub fn next_history(
     advisory: &Advisory,
+    vendors: Vec<VendorPosition>,
     summary: &str,
     at: OffsetDateTime,
 ) -> Result<RevisionHistory, ActionError> {
     let mut history = advisory.history.clone();
     let credits: Vec<_> = advisory.credits.iter().map(|c| c.credit.clone()).collect();
+    let content = AdvisoryContent {
+        vendors,
+        ..advisory.content.clone()
+    };
     history
-        .publish(advisory.content.clone(), publishable(&credits), summary, at)
+        .publish(content, publishable(&credits), summary, at)
         .map_err(|error| match error {
             RevisionError::SummaryMissing | RevisionError::SummaryTooLong => {
                 one_field("summary", error.to_string())
@@ -214,13 +222,27 @@ pub fn next_history(
     Ok(history)
 }
 
+/// How a publication treats the embargoes of the advisory's reports.
+#[derive(Debug, Clone, Copy)]
+pub enum EmbargoRule<'a> {
+    /// Refused while one holds, unless a publisher gives this reason to go ahead.
+    Check(Option<&'a str>),
+    /// The scheduled-publication job: the embargo was weighed when the time was set.
+    Scheduled,
+}
+
+/// The field that carries the reason to go ahead of an embargo, in the API and the forms.
+pub const OVERRIDE_FIELD: &str = "override_embargo";
+
 /// Publishes the working copy: the first publication of a draft or scheduled advisory, or
-/// a revision of a published one. `actor` is `None` for the scheduled-publication job.
+/// a revision of a published one, with what the coordinated vendors said as approved.
+/// `actor` is `None` for the scheduled-publication job.
 pub async fn publish(
     state: &AppState,
     actor: Option<&User>,
     advisory: &Advisory,
     summary: &str,
+    embargo: EmbargoRule<'_>,
 ) -> Result<Revision, ActionError> {
     if let Some(user) = actor {
         authorise(&user.actor(), StaffAction::WriteAdvisory, advisory)?;
@@ -234,10 +256,24 @@ pub async fn publish(
         .state
         .apply(action)
         .map_err(|error| ActionError::Refused(error.to_string()))?;
-    let history = next_history(advisory, summary, state.clock.now())?;
+    let now = state.clock.now();
+    let (held, reason) = match embargo {
+        EmbargoRule::Check(reason) => {
+            let held = coordinated::held_at(state, &advisory.content, now).await?;
+            let reason = coordinated::override_reason(&held, reason, OVERRIDE_FIELD)?;
+            (held, reason)
+        }
+        EmbargoRule::Scheduled => (Vec::new(), None),
+    };
+    let vendors = coordinated::vendor_positions(state, &advisory.content, now).await?;
+    let history = next_history(advisory, vendors, summary, now)?;
     let Some(revision) = history.latest() else {
         return Err(ActionError::Refused("nothing to publish".to_owned()));
     };
+    let mut detail = format!("revision {}: {}", revision.number(), revision.summary());
+    if let Some(reason) = &reason {
+        detail.push_str(&format!("; before the embargo ends, because: {reason}"));
+    }
     let entry = audit::event(
         state,
         actor,
@@ -248,7 +284,7 @@ pub async fn publish(
             "advisory.revise"
         },
         Some(&advisory.id.to_string()),
-        format!("revision {}: {}", revision.number(), revision.summary()),
+        detail,
     );
     state
         .store
@@ -263,6 +299,14 @@ pub async fn publish(
             &entry,
         )
         .await?;
+    if let (Some(user), Some(reason)) = (actor, &reason) {
+        let what = format!(
+            "Advisory {} version {} published",
+            advisory.id,
+            revision.number()
+        );
+        coordinated::log_override(state, user, &held, &what, reason).await?;
+    }
     Ok(revision.clone())
 }
 
@@ -316,13 +360,15 @@ pub async fn withdraw(
     Ok(revision)
 }
 
-/// Schedules publication at a local time in a zone (IANA name or offset).
+/// Schedules publication at a local time in a zone (IANA name or offset); an instant
+/// before an embargo of the advisory's reports ends needs `override_reason`.
 pub async fn schedule(
     state: &AppState,
     user: &User,
     advisory: &Advisory,
     local: &str,
     zone: &str,
+    override_reason: Option<&str>,
 ) -> Result<(), ActionError> {
     authorise(&user.actor(), StaffAction::WriteAdvisory, advisory)?;
     let zone: ScheduleZone =
@@ -346,13 +392,19 @@ pub async fn schedule(
         }
         other => ActionError::Refused(other.to_string()),
     })?;
+    let held = coordinated::held_at(state, &advisory.content, at).await?;
+    let reason = coordinated::override_reason(&held, override_reason, OVERRIDE_FIELD)?;
+    let mut detail = format!("{} ({})", Timestamp::from(at), zone.local_display(at));
+    if let Some(reason) = &reason {
+        detail.push_str(&format!("; before the embargo ends, because: {reason}"));
+    }
     let entry = audit::event(
         state,
         Some(user),
         "",
         "advisory.schedule",
         Some(&advisory.id.to_string()),
-        format!("{} ({})", Timestamp::from(at), zone.local_display(at)),
+        detail,
     );
     state
         .store
@@ -367,6 +419,14 @@ pub async fn schedule(
             now,
         )
         .await?;
+    if let Some(reason) = &reason {
+        let what = format!(
+            "Advisory {} scheduled for {}",
+            advisory.id,
+            Timestamp::from(at)
+        );
+        coordinated::log_override(state, user, &held, &what, reason).await?;
+    }
     state.jobs.wake();
     Ok(())
 }

@@ -83,8 +83,10 @@ pub async fn get_preview(
     } else {
         "(the summary of change given when publishing)"
     };
+    let now = state.clock.now();
+    let vendors = service::coordinated::vendor_positions(&state, &advisory.content, now).await?;
     let history =
-        service::next_history(&advisory, summary, state.clock.now()).map_err(WebError::from)?;
+        service::next_history(&advisory, vendors, summary, now).map_err(WebError::from)?;
     let published =
         Published::with_history(&state, &advisory, history).ok_or(WebError::NotFound)?;
     let view = AdvisoryView::of(&published, Vec::new()).ok_or(WebError::NotFound)?;
@@ -119,6 +121,8 @@ struct AdvisoryStaffPage {
     revisions: Vec<(u32, String, String)>,
     credits: Vec<StaffCreditView>,
     reports: Vec<String>,
+    /// The embargoes of its reports that still hold: "CVD-2027-0001 ends 2027-02-10 16:00 UTC …".
+    embargoes: Vec<String>,
     roles: Vec<(&'static str, &'static str)>,
     notice: Option<String>,
     problem: Option<String>,
@@ -169,6 +173,11 @@ async fn advisory_page(
     };
     let may_write =
         service::authorise(&staff.user.actor(), StaffAction::WriteAdvisory, advisory).is_ok();
+    let embargoes = service::coordinated::held_at(state, &advisory.content, state.clock.now())
+        .await?
+        .iter()
+        .map(|held| format!("{} ends {}", held.reference, held.embargo.display()))
+        .collect();
     let use_state = |action| advisory.state.apply(action).is_ok();
     use cvdesk_domain::advisory::AdvisoryAction as A;
     let page = AdvisoryStaffPage {
@@ -213,6 +222,7 @@ async fn advisory_page(
             .iter()
             .map(ToString::to_string)
             .collect(),
+        embargoes,
         roles: CreditRole::ALL
             .iter()
             .map(|r| (r.as_str(), r.label()))
@@ -290,9 +300,16 @@ pub async fn post_schedule(
     let advisory = acting(&state, &staff, &id, &form).await?;
     let at = form.get("at").cloned().unwrap_or_default();
     let zone = form.get("time_zone").cloned().unwrap_or_default();
-    let outcome = service::schedule(&state, &staff.user, &advisory, &at, &zone)
-        .await
-        .map(|()| "Publication is scheduled.".to_owned());
+    let outcome = service::schedule(
+        &state,
+        &staff.user,
+        &advisory,
+        &at,
+        &zone,
+        override_reason(&form),
+    )
+    .await
+    .map(|()| "Publication is scheduled.".to_owned());
     act(&state, &staff, &advisory, outcome, form).await
 }
 
@@ -324,10 +341,23 @@ pub async fn post_publish(
     } else {
         summary
     };
-    let outcome = service::publish(&state, Some(&staff.user), &advisory, &summary)
-        .await
-        .map(|revision| format!("Version {} is published.", revision.number()));
+    let outcome = service::publish(
+        &state,
+        Some(&staff.user),
+        &advisory,
+        &summary,
+        service::EmbargoRule::Check(override_reason(&form)),
+    )
+    .await
+    .map(|revision| format!("Version {} is published.", revision.number()));
     act(&state, &staff, &advisory, outcome, form).await
+}
+
+/// The reason to go ahead of an embargo, when the publisher gave one.
+fn override_reason(form: &BTreeMap<String, String>) -> Option<&str> {
+    form.get(service::OVERRIDE_FIELD)
+        .map(String::as_str)
+        .filter(|reason| !reason.trim().is_empty())
 }
 
 pub async fn post_withdraw(

@@ -540,6 +540,17 @@ where
         Ok(())
     }
 
+    async fn record_coordination_change(
+        &self,
+        report_id: i64,
+        change: Change<'_>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.writer.begin().await?;
+        finish_change::<DB>(&mut tx, report_id, &change).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn coordination_log(&self, report_id: i64) -> Result<Vec<StoredLogEntry>, StoreError> {
         let rows: Vec<LogRow> = sqlx::query_as(
             "SELECT at, kind, participant_id, actor, text FROM coordination_log \

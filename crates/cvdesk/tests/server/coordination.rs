@@ -1,8 +1,10 @@
 //! Coordination through the real server: a report forwarded to two vendors, one answering
 //! "affected" with a statement and one silent past its deadline (not checked and
 //! unresponsive, never not affected); the embargo seen from another zone is the same
-//! instant; each participant link sees its own share only, and no other credential opens
-//! it; malformed input is refused with a message per field and nothing stored.
+//! instant; the advisory about the report lists the first as known affected with an
+//! involvement for both, and goes out before the embargo only with a reason; each
+//! participant link sees its own share only, and no other credential opens it; malformed
+//! input is refused with a message per field and nothing stored.
 
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{json, Value};
@@ -278,6 +280,8 @@ async fn two_vendors_one_affected_one_silent() {
     assert!(participant_page.contains("TLP:AMBER"));
     assert!(participant_page.contains("(Asia/Tokyo)"));
 
+    advisory_from_the_coordination(&desk, &mut connection).await;
+
     // No other credential opens a participant's share.
     for (who, path) in [
         (
@@ -315,6 +319,143 @@ async fn two_vendors_one_affected_one_silent() {
         track.status(),
         404,
         "a participant link is no tracking link"
+    );
+}
+
+/// The advisory about the coordinated report: refused before the embargo without a reason,
+/// then published with one; its CSAF document lists Acme's approved status and both vendors.
+async fn advisory_from_the_coordination(desk: &Desk, connection: &mut sqlx::SqliteConnection) {
+    let (status, created) = desk
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/advisories",
+            Some(crate::advisories::advisory_body(&desk.reference)),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let publish = format!("/api/v1/advisories/{id}/publish");
+    let (status, refused) = desk
+        .send(reqwest::Method::POST, &publish, Some(json!({})))
+        .await;
+    assert_eq!(status, 409, "{refused}");
+    let message = refused["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("2028-02-10T16:00:00Z") && message.contains("UTC"),
+        "{message}"
+    );
+    let (status, blank) = desk
+        .send(
+            reqwest::Method::POST,
+            &publish,
+            Some(json!({"override_embargo": {"reason": "  "}})),
+        )
+        .await;
+    assert_eq!(status, 422, "{blank}");
+    assert!(blank["error"]["fields"]["override_embargo"].is_string());
+    let reason = "Exploited in the wild; the vendors agreed on the call.";
+    let (status, published) = desk
+        .send(
+            reqwest::Method::POST,
+            &publish,
+            Some(json!({"override_embargo": {"reason": reason}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{published}");
+
+    let csaf_url = published["urls"]["csaf"].as_str().expect("csaf url");
+    let csaf: Value = desk
+        .app
+        .client
+        .get(csaf_url)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("csaf json");
+    let leaves: Vec<(String, String)> = csaf["product_tree"]["branches"]
+        .as_array()
+        .expect("vendors")
+        .iter()
+        .flat_map(|vendor| vendor["branches"].as_array().cloned().unwrap_or_default())
+        .flat_map(|product| product["branches"].as_array().cloned().unwrap_or_default())
+        .map(|leaf| {
+            (
+                leaf["product"]["name"].as_str().expect("name").to_owned(),
+                leaf["product"]["product_id"]
+                    .as_str()
+                    .expect("id")
+                    .to_owned(),
+            )
+        })
+        .collect();
+    let router = &leaves
+        .iter()
+        .find(|(name, _)| name == "Acme Acme Router (all versions)")
+        .unwrap_or_else(|| panic!("Acme's product in the tree: {leaves:?}"))
+        .1;
+    let vulnerability = &csaf["vulnerabilities"][0];
+    let status = &vulnerability["product_status"];
+    assert!(
+        status["known_affected"]
+            .as_array()
+            .expect("known_affected")
+            .contains(&json!(router)),
+        "{status}"
+    );
+    assert!(
+        !status.to_string().contains("Globex") && status["known_not_affected"].is_null(),
+        "the silent vendor is in no product status: {status}"
+    );
+    let involvements = vulnerability["involvements"]
+        .as_array()
+        .expect("involvements");
+    assert_eq!(involvements.len(), 2, "{involvements:?}");
+    assert_eq!(involvements[0]["party"], "vendor");
+    assert_eq!(involvements[0]["status"], "in_progress");
+    let acme = involvements[0]["summary"].as_str().expect("summary");
+    assert!(
+        acme.starts_with("Acme acknowledged")
+            && acme.contains("Versions 4.x are affected; 5.0 will fix it."),
+        "{acme}"
+    );
+    assert_eq!(involvements[1]["status"], "contact_attempted");
+    assert_eq!(
+        involvements[1]["summary"],
+        "Globex did not answer by its deadline."
+    );
+    let notes = vulnerability["notes"].to_string();
+    assert!(notes.contains("Statement by Acme"), "{notes}");
+
+    // The reason is in the audit log and the report's coordination log.
+    let audited: Vec<String> =
+        sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'advisory.publish'")
+            .fetch_all(&mut *connection)
+            .await
+            .expect("audit");
+    assert!(
+        audited.iter().any(|detail| detail.contains(reason)),
+        "{audited:?}"
+    );
+    let (status, log) = desk
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/reports/{}/coordination/log", desk.reference),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let overridden = log["log"]
+        .as_array()
+        .expect("log entries")
+        .iter()
+        .find(|entry| entry["kind"] == "embargo_overridden")
+        .unwrap_or_else(|| panic!("no override in {log}"));
+    let text = overridden["text"].as_str().expect("text");
+    assert!(
+        text.contains(&id) && text.contains(reason) && text.contains("2028-02-10 16:00 UTC"),
+        "{text}"
     );
 }
 
