@@ -7,6 +7,8 @@
 pub mod api;
 pub mod credits;
 pub mod csaf;
+pub mod cve_page;
+pub mod cve_services;
 pub mod edit_pages;
 pub mod editor;
 pub mod finder_points;
@@ -32,6 +34,8 @@ pub struct AdvisorySettings {
     /// The CNA's organization id at CVE Services; without it no CVE record is written.
     pub cna_org_id: Option<CveOrgId>,
     pub cna_short_name: Option<String>,
+    /// The CNA's CVE Services account; without it CVE IDs and records are handled by hand.
+    pub cve_services: Option<cve_services::CveServicesAccount>,
 }
 
 /// The staff API under `/api/v1`.
@@ -88,6 +92,22 @@ pub fn staff_routes() -> RouteTable {
         .route(
             "/finder-points",
             get(finder_points::get_setting).post(finder_points::post_setting),
+        )
+        .route(
+            "/advisories/{advisory}/cve-services",
+            get(cve_page::get_page),
+        )
+        .route(
+            "/advisories/{advisory}/cve-services/reserve",
+            post(cve_page::post_reserve),
+        )
+        .route(
+            "/advisories/{advisory}/cve-services/{cve}/publish",
+            post(cve_page::post_publish),
+        )
+        .route(
+            "/advisories/{advisory}/cve-services/{cve}/update",
+            post(cve_page::post_update),
         )
 }
 

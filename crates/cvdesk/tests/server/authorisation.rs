@@ -488,6 +488,26 @@ fn matrix() -> Vec<Row> {
             r#"{"reason": "x"}"#,
             API_CHANGE,
         ),
+        // CVE Services from an advisory: read like the advisory, used like writing it.
+        row("GET", "/staff/advisories/{advisory}/cve-services", "", PAGE_READ),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/cve-services/reserve",
+            "vulnerability=1",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/cve-services/{cve}/publish",
+            "",
+            PAGE_CHANGE,
+        ),
+        row(
+            "POST",
+            "/staff/advisories/{advisory}/cve-services/{cve}/update",
+            "",
+            PAGE_CHANGE,
+        ),
         // Finder points are an organisation-wide setting: admins only.
         row("GET", "/staff/finder-points", "", PAGE_ADMIN),
         row("POST", "/staff/finder-points", "enabled=yes", PAGE_ADMIN),
@@ -730,6 +750,7 @@ impl Values {
             .replace("{id}", &self.product_id)
             .replace("{advisory}", &self.advisory)
             .replace("{credit}", "1")
+            .replace("{cve}", "CVE-2026-1000")
             .replace("{participant}", "1")
             .replace("{status}", "1")
             .replace("{table_file}", "arrivals.csv");

@@ -16,6 +16,7 @@ mod cli_cvss;
 mod cli_securitytxt;
 mod config;
 mod coordination;
+mod cve_services;
 mod data_at_rest;
 mod deadlines;
 mod discovery_refusals;
