@@ -1,8 +1,8 @@
 //! Coordination with other vendors (ETSI clause 5.6.2), end to end: the service that adds
 //! participants and applies the domain's rules with their log, mail and audit entries; the
-//! coordinator's page and the staff API; each participant's page and API behind its secret
-//! link; the mail with TLP labels in the subject (OpenPGP-encrypted when the vendor's key
-//! is known).
+//! coordinator's page and the staff API; each participant's page, API and shared files
+//! behind its secret link; the mail with TLP labels in the subject (OpenPGP-encrypted when
+//! the vendor's key is known).
 
 pub mod api;
 pub mod deadlines;
@@ -10,6 +10,7 @@ pub mod embargo;
 pub mod mail;
 pub mod participant_actions;
 pub mod participant_api;
+pub mod participant_files;
 pub mod participant_pages;
 pub mod service;
 pub mod staff;
@@ -64,6 +65,10 @@ pub fn api_routes() -> RouteTable {
         .route(
             "/participate/{participant_token}/nominations",
             post(participant_api::post_nomination),
+        )
+        .route(
+            "/participate/{participant_token}/files/{attachment_id}",
+            get(participant_files::get_file),
         )
 }
 
@@ -126,5 +131,9 @@ pub fn participant_routes() -> RouteTable {
         .route(
             "/participate/{participant_token}/nominations",
             post(participant_pages::post_nomination),
+        )
+        .route(
+            "/participate/{participant_token}/files/{attachment_id}",
+            get(participant_files::get_file_page),
         )
 }

@@ -161,6 +161,16 @@ const PUBLIC: &[(&str, &str, &str)] = &[
         "/api/v1/participate/{participant_token}/nominations",
         "participant link",
     ),
+    (
+        "GET",
+        "/participate/{participant_token}/files/{attachment_id}",
+        "participant link",
+    ),
+    (
+        "GET",
+        "/api/v1/participate/{participant_token}/files/{attachment_id}",
+        "participant link",
+    ),
     ("GET", "/staff/login", "sign-in"),
     ("POST", "/staff/login", "sign-in"),
     ("GET", "/staff/login/code", "sign-in"),

@@ -3,10 +3,11 @@
 //! unresponsive, never not affected); the embargo seen from another zone is the same
 //! instant; the advisory about the report lists the first as known affected with an
 //! involvement for both, and goes out before the embargo only with a reason; each
-//! participant link sees its own share only, and no other credential opens it; malformed
-//! input is refused with a message per field and nothing stored.
+//! participant link sees its own share only (files included), and no other credential
+//! opens it; malformed input is refused with a message per field and nothing stored.
 
-use reqwest::header::CONTENT_TYPE;
+use reqwest::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::app::{full_report, TestApp};
@@ -457,6 +458,149 @@ async fn advisory_from_the_coordination(desk: &Desk, connection: &mut sqlx::Sqli
         text.contains(&id) && text.contains(reason) && text.contains("2028-02-10 16:00 UTC"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_participant_downloads_only_the_files_shared_with_it() {
+    let mut desk = Desk::start().await;
+    // A report sent with the form, with two files.
+    let proof: &[u8] = b"<script>alert(document.domain)</script>";
+    let mut form = Form::new()
+        .text("title", "Stored XSS in the help centre")
+        .text("summary", "Articles render script.")
+        .text("steps_to_reproduce", "Open the attached page.")
+        .text("impact", "Script runs in a reader's session.");
+    for (name, bytes) in [
+        ("poc.html", proof),
+        ("notes.txt", b"finder's notes".as_slice()),
+    ] {
+        form = form.part("attachments", Part::bytes(bytes.to_vec()).file_name(name));
+    }
+    let sent = desk
+        .app
+        .client
+        .post(desk.app.at("/report"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(sent.status(), 201);
+    let receipt = sent.text().await.expect("html");
+    let start = receipt.find("CVD-").expect("a reference on the receipt");
+    desk.reference = receipt[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    let (status, report) = desk
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/reports/{}", desk.reference),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{report}");
+    let file_id = |name: &str| {
+        report["attachments"]
+            .as_array()
+            .expect("attachments")
+            .iter()
+            .find(|file| file["file_name"] == name)
+            .and_then(|file| file["id"].as_i64())
+            .unwrap_or_else(|| panic!("{name} in {report}"))
+    };
+    let (poc, notes) = (file_id("poc.html"), file_id("notes.txt"));
+
+    let acme = desk.vendor("Acme").await;
+    let globex = desk.vendor("Globex").await;
+    let mut tokens = Vec::new();
+    for (vendor, shared) in [
+        (acme, json!(["summary", format!("attachment:{poc}")])),
+        (globex, json!(["summary"])),
+    ] {
+        let (status, added) = desk
+            .send(
+                reqwest::Method::POST,
+                &desk.participants_path(),
+                Some(json!({"vendor_id": vendor, "shared": shared})),
+            )
+            .await;
+        assert_eq!(status, 201, "{added}");
+        tokens.push(token_of(added["participant_url"].as_str().expect("link")));
+    }
+    let (acme_token, globex_token) = (&tokens[0], &tokens[1]);
+
+    let page = desk
+        .app
+        .get(&format!("/participate/{acme_token}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!("/participate/{acme_token}/files/{poc}")),
+        "the page links the shared file"
+    );
+    assert!(!page.contains("notes.txt"), "an unshared file is not named");
+    for path in [
+        format!("/participate/{acme_token}/files/{poc}"),
+        format!("/api/v1/participate/{acme_token}/files/{poc}"),
+    ] {
+        let response = desk.app.get(&path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "application/octet-stream",
+            "{path}"
+        );
+        let disposition = response.headers()[CONTENT_DISPOSITION]
+            .to_str()
+            .expect("header")
+            .to_owned();
+        assert!(
+            disposition.starts_with("attachment;") && disposition.contains("poc.html"),
+            "{disposition}"
+        );
+        assert_eq!(response.bytes().await.expect("bytes").as_ref(), proof);
+    }
+
+    // Nothing else opens a file: another file, another participant's link, a finder's
+    // link, a made-up link or a file id that is not one.
+    for (who, path) in [
+        (
+            "a file not shared",
+            format!("/api/v1/participate/{acme_token}/files/{notes}"),
+        ),
+        (
+            "a file not shared, page",
+            format!("/participate/{acme_token}/files/{notes}"),
+        ),
+        (
+            "another participant",
+            format!("/api/v1/participate/{globex_token}/files/{poc}"),
+        ),
+        (
+            "another participant, page",
+            format!("/participate/{globex_token}/files/{poc}"),
+        ),
+        (
+            "a finder's link",
+            format!("/api/v1/participate/{}/files/{poc}", desk.tracking_token),
+        ),
+        (
+            "a made-up link",
+            format!("/participate/not-a-link/files/{poc}"),
+        ),
+        (
+            "no such file",
+            format!("/api/v1/participate/{acme_token}/files/99999"),
+        ),
+        (
+            "not a file id",
+            format!("/api/v1/participate/{acme_token}/files/poc.html"),
+        ),
+    ] {
+        assert_eq!(desk.app.get(&path).await.status(), 404, "{who}");
+    }
 }
 
 #[tokio::test]

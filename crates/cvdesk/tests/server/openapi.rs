@@ -719,7 +719,7 @@ async fn coordination(app: &TestApp, token: &str, reference: &str) -> Coordinati
     let added = send(
         Method::POST,
         format!("/api/v1/reports/{reference}/participants"),
-        json!({"vendor_id": 1, "shared": ["summary"]}),
+        json!({"vendor_id": 1, "shared": ["summary", "attachments"]}),
         true,
     )
     .await
