@@ -1,5 +1,6 @@
 //! Shared measuring tools for the benchmarks: latency summaries and the server under test.
 
+pub mod desk;
 pub mod generated;
 mod hello_world;
 

@@ -6,11 +6,10 @@
 //! Usage: pages CVDESK_BINARY [SECONDS] [CLIENTS]
 
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{ensure, Context};
+use anyhow::Context;
+use cvdesk_bench::desk::{advisory, load, prepare_publisher};
 use cvdesk_bench::{HelloWorld, Server, Summary};
 use serde_json::{json, Value};
 
@@ -43,7 +42,7 @@ async fn main() -> anyhow::Result<()> {
     let data = dir.path().join("data");
     let binary = Path::new(&binary);
     let server = Server::start(binary, &data, &[])?;
-    let token = prepare_desk(binary, &data)?;
+    let token = prepare_publisher(binary, &data)?;
     publish_advisories(&server.url, &token).await?;
     let hello = HelloWorld::start()?;
     println!(
@@ -85,48 +84,6 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An organization key and a publisher's API token, made with the desk's own commands
-/// beside the running server.
-fn prepare_desk(binary: &Path, data: &Path) -> anyhow::Result<String> {
-    let run = |args: &[&str]| -> anyhow::Result<String> {
-        let output = Command::new(binary)
-            .args(args)
-            .arg("--data")
-            .arg(data)
-            .env_remove("CVDESK_DATABASE_URL")
-            .stdin(Stdio::null())
-            .output()?;
-        ensure!(
-            output.status.success(),
-            "cvdesk {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Ok(String::from_utf8(output.stdout)?)
-    };
-    run(&[
-        "pgp",
-        "generate",
-        "--name",
-        "Example Security",
-        "--email",
-        "security@example.org",
-    ])?;
-    run(&[
-        "user",
-        "add",
-        "--email",
-        "publisher@example.org",
-        "--role",
-        "admin",
-    ])?;
-    let printed = run(&["token", "create", "--email", "publisher@example.org"])?;
-    printed
-        .lines()
-        .last()
-        .map(|line| line.trim().to_owned())
-        .context("no token printed")
-}
-
 async fn publish_advisories(url: &str, token: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
     for n in 0..ADVISORIES {
@@ -149,58 +106,4 @@ async fn publish_advisories(url: &str, token: &str) -> anyhow::Result<()> {
             .error_for_status()?;
     }
     Ok(())
-}
-
-fn advisory(n: usize) -> Value {
-    json!({
-        "title": format!("Shop {n}: SQL injection in product search"),
-        "summary": "The search box lets an attacker read the customer database.",
-        "description": "The `q` parameter is concatenated into SQL.",
-        "impact": "Full read access to the customer database.",
-        "remediation": format!("Upgrade the shop to 4.2.{n}."),
-        "tlp": "TLP:CLEAR",
-        "vulnerabilities": [{
-            "cwe": "CWE-89",
-            "severity": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-            "products": [{"name": "Example Shop", "affected": [format!("< 4.2.{n}")],
-                          "fixed": [format!("4.2.{n}")]}]
-        }]
-    })
-}
-
-/// `clients` connections asking for `url` back to back for `duration`; every answer must
-/// be a 200 read to its end.
-async fn load(
-    client: &reqwest::Client,
-    url: &str,
-    duration: Duration,
-    clients: usize,
-) -> anyhow::Result<Summary> {
-    let url = Arc::new(url.to_owned());
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|_| {
-            let (client, url) = (client.clone(), Arc::clone(&url));
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                while started.elapsed() < duration {
-                    let begun = Instant::now();
-                    let response = client.get(url.as_str()).send().await?;
-                    ensure!(
-                        response.status() == 200,
-                        "{url}: status {}",
-                        response.status()
-                    );
-                    response.bytes().await?;
-                    latencies.push(begun.elapsed());
-                }
-                Ok(latencies)
-            })
-        })
-        .collect();
-    let mut latencies = Vec::new();
-    for task in tasks {
-        latencies.extend(task.await??);
-    }
-    Ok(Summary::of(latencies, started.elapsed()))
 }
