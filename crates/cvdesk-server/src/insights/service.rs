@@ -12,6 +12,7 @@ use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_formats::cvss::Severity;
 use cvdesk_store::{InsightScope, ReportGroup};
+use futures_util::future::try_join_all;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -209,45 +210,27 @@ pub async fn load(
         product: selection.product,
         visible: &visible,
     };
-    let mut durations = Vec::new();
-    for clock in SlaClock::ALL {
-        let summaries = state.store.duration_summaries(scope, clock).await?;
-        durations.push(clock_durations(clock, &summaries));
-    }
-    let compliance = compliance(state, scope, now).await?;
-    let (open_by_state, open_by_rating) = open_series(state, scope).await?;
-    let arrivals_by_source = arrivals(state, scope).await?;
-    let weaknesses = state
-        .store
-        .top_weaknesses(scope, TOP_WEAKNESSES)
-        .await?
-        .into_iter()
-        .map(|(cwe, count)| Count {
-            name: Some(cwe),
-            count,
-        })
-        .collect();
-    let root_causes = state
-        .store
-        .root_causes(scope)
-        .await?
-        .into_iter()
-        .map(|(name, count)| Count { name, count })
-        .collect();
-    let outcomes = state.store.outcomes(scope).await?;
-    let mut credits = CreditAnswers::default();
-    for (consent, count) in state.store.credit_answers(scope).await? {
-        match consent.as_str() {
-            "proposed" => credits.proposed += count,
-            "accepted" | "changed" => credits.accepted += count,
-            "declined" => credits.declined += count,
-            _ => credits.withdrawn += count,
-        }
-    }
-    credits.acceptance = share(
-        credits.accepted,
-        credits.accepted + credits.declined + credits.withdrawn,
-    );
+    // The figures are independent reads: asked for at once, on the store's several
+    // reader connections, the dashboard takes as long as its slowest figure, not their sum.
+    let (
+        durations,
+        compliance,
+        (open_by_state, open_by_rating),
+        arrivals_by_source,
+        weaknesses,
+        root_causes,
+        outcomes,
+        credits,
+    ) = tokio::try_join!(
+        durations(state, scope),
+        compliance(state, scope, now),
+        open_series(state, scope),
+        arrivals(state, scope),
+        weaknesses(state, scope),
+        root_causes(state, scope),
+        async { Ok::<_, WebError>(state.store.outcomes(scope).await?) },
+        credits(state, scope),
+    )?;
     Ok(Dashboard {
         from: selection.first_day,
         to: selection.last_day,
@@ -271,6 +254,63 @@ pub async fn load(
         },
         credits,
     })
+}
+
+async fn durations(
+    state: &AppState,
+    scope: InsightScope<'_>,
+) -> Result<Vec<ClockDurations>, WebError> {
+    let [first_response, triage, remediation] = SlaClock::ALL;
+    let (first_response, triage, remediation) = tokio::try_join!(
+        state.store.duration_summaries(scope, first_response),
+        state.store.duration_summaries(scope, triage),
+        state.store.duration_summaries(scope, remediation),
+    )?;
+    Ok(SlaClock::ALL
+        .into_iter()
+        .zip([first_response, triage, remediation])
+        .map(|(clock, summaries)| clock_durations(clock, &summaries))
+        .collect())
+}
+
+async fn weaknesses(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Count>, WebError> {
+    Ok(state
+        .store
+        .top_weaknesses(scope, TOP_WEAKNESSES)
+        .await?
+        .into_iter()
+        .map(|(cwe, count)| Count {
+            name: Some(cwe),
+            count,
+        })
+        .collect())
+}
+
+async fn root_causes(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Count>, WebError> {
+    Ok(state
+        .store
+        .root_causes(scope)
+        .await?
+        .into_iter()
+        .map(|(name, count)| Count { name, count })
+        .collect())
+}
+
+async fn credits(state: &AppState, scope: InsightScope<'_>) -> Result<CreditAnswers, WebError> {
+    let mut credits = CreditAnswers::default();
+    for (consent, count) in state.store.credit_answers(scope).await? {
+        match consent.as_str() {
+            "proposed" => credits.proposed += count,
+            "accepted" | "changed" => credits.accepted += count,
+            "declined" => credits.declined += count,
+            _ => credits.withdrawn += count,
+        }
+    }
+    credits.acceptance = share(
+        credits.accepted,
+        credits.accepted + credits.declined + credits.withdrawn,
+    );
+    Ok(credits)
 }
 
 fn clock_durations(
@@ -327,21 +367,9 @@ async fn compliance(
     let triaged = scope.period.from()..scope.period.to().max(now);
     let unavailable =
         |error: cvdesk_domain::sla::DeadlineError| WebError::Internal(Box::new(error));
-    let mut judged = Vec::new();
-    for (clock, rule) in [
-        (SlaClock::FirstResponse, levels.acknowledge),
-        (SlaClock::Triage, levels.triage),
-    ] {
-        let deadlines =
-            Deadlines::for_rule(rule, calendar, received.clone()).map_err(unavailable)?;
-        judged.push((
-            clock,
-            state
-                .store
-                .clock_counts(scope, clock, &deadlines, &[], now)
-                .await?,
-        ));
-    }
+    let response =
+        Deadlines::for_rule(levels.acknowledge, calendar, received.clone()).map_err(unavailable)?;
+    let triage = Deadlines::for_rule(levels.triage, calendar, received).map_err(unavailable)?;
     // Ratings that share a fix target are counted together.
     let mut by_rule: Vec<(cvdesk_domain::sla::Rule, Vec<Option<&str>>)> = Vec::new();
     for rating in RATINGS {
@@ -351,17 +379,48 @@ async fn compliance(
             None => by_rule.push((rule, vec![rating])),
         }
     }
-    let mut fix = ClockCounts::default();
+    let mut fix_deadlines = Vec::new();
     for (rule, ratings) in by_rule {
         let deadlines =
             Deadlines::for_rule(rule, calendar, triaged.clone()).map_err(unavailable)?;
-        fix = fix
-            + state
-                .store
-                .clock_counts(scope, SlaClock::Remediation, &deadlines, &ratings, now)
-                .await?;
+        fix_deadlines.push((deadlines, ratings));
     }
-    judged.push((SlaClock::Remediation, fix));
+    let fix = async {
+        let counts = fix_deadlines.iter().map(|(deadlines, ratings)| {
+            state
+                .store
+                .clock_counts(scope, SlaClock::Remediation, deadlines, ratings, now)
+        });
+        let mut fix = ClockCounts::default();
+        for counts in try_join_all(counts).await? {
+            fix = fix + counts;
+        }
+        Ok::<_, WebError>(fix)
+    };
+    let (response, triage, fix) = tokio::try_join!(
+        async {
+            Ok::<_, WebError>(
+                state
+                    .store
+                    .clock_counts(scope, SlaClock::FirstResponse, &response, &[], now)
+                    .await?,
+            )
+        },
+        async {
+            Ok::<_, WebError>(
+                state
+                    .store
+                    .clock_counts(scope, SlaClock::Triage, &triage, &[], now)
+                    .await?,
+            )
+        },
+        fix,
+    )?;
+    let judged = [
+        (SlaClock::FirstResponse, response),
+        (SlaClock::Triage, triage),
+        (SlaClock::Remediation, fix),
+    ];
     Ok(judged
         .into_iter()
         .map(|(clock, counts)| ClockCompliance {

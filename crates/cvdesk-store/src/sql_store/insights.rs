@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{
-    ClockCounts, Deadlines, DurationSummary, QuantilePlan, SlaClock, OCTAVES,
+    bucket_of, bucket_range, ClockCounts, Deadlines, DurationSummary, QuantilePlan, SlaClock,
+    OCTAVES,
 };
 use cvdesk_domain::staff::ProductId;
 use sqlx::query::QueryAs;
@@ -24,8 +25,7 @@ use crate::StoreError;
 const MICROS: i64 = 1_000_000;
 
 #[derive(FromRow)]
-pub struct GroupedRow {
-    grouping: i64,
+pub struct DurationRow {
     rating: Option<String>,
     product: Option<i64>,
     value: i64,
@@ -80,6 +80,10 @@ fn columns(clock: SlaClock) -> (&'static str, &'static str) {
 }
 
 /// Limits `r` to the products of the scope, and with `received` to the period too.
+///
+/// The product is compared as `+r.product_id`, which no index answers: the dashboards'
+/// indexes (`reports_received_milestones`, `reports_closed_milestones`) hold every column
+/// they count, where the product's index would send each match to its report row.
 fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
     if received {
         sql.push(" AND r.created_at >= ")
@@ -88,7 +92,7 @@ fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
             .bind(Value::Time(scope.period.to()));
     }
     if let Some(product) = scope.product {
-        sql.push(" AND r.product_id = ")
+        sql.push(" AND +r.product_id = ")
             .bind(Value::Integer(product.0));
     }
     match scope.visible {
@@ -97,7 +101,7 @@ fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
             sql.push(" AND 1 = 0");
         }
         ProductScope::Only(products) => {
-            sql.push(" AND r.product_id IN (");
+            sql.push(" AND +r.product_id IN (");
             for (i, product) in products.iter().enumerate() {
                 if i > 0 {
                     sql.push(", ");
@@ -146,12 +150,30 @@ fn count(value: i64) -> u64 {
     u64::try_from(value).unwrap_or(0)
 }
 
-fn group_of(row: &GroupedRow) -> ReportGroup {
-    match row.grouping {
-        1 => ReportGroup::Rating(row.rating.clone()),
-        2 => ReportGroup::Product(row.product.map(ProductId)),
-        _ => ReportGroup::All,
+/// The groups a report of this rating and product counts in.
+fn groups_of(rating: Option<&str>, product: Option<i64>) -> [ReportGroup; 3] {
+    [
+        ReportGroup::All,
+        ReportGroup::Rating(rating.map(str::to_owned)),
+        ReportGroup::Product(product.map(ProductId)),
+    ]
+}
+
+/// The durations the buckets hold, as ranges of whole seconds (`None`: unbounded on that
+/// side, for the first and last buckets, which also hold what lies beyond them);
+/// neighbouring buckets are merged.
+fn bucket_spans(buckets: &BTreeSet<i64>) -> Vec<(Option<i64>, Option<i64>)> {
+    let mut spans: Vec<(Option<i64>, Option<i64>)> = Vec::new();
+    for &bucket in buckets {
+        let (first, end) = bucket_range(bucket);
+        let from = (bucket_of(first - 1) != bucket).then_some(first);
+        let to = (bucket_of(end) != bucket).then_some(end);
+        match spans.last_mut() {
+            Some((_, last_to)) if *last_to == from && from.is_some() => *last_to = to,
+            _ => spans.push((from, to)),
+        }
     }
+    spans
 }
 
 /// `sql` with its values bound, in order.
@@ -178,8 +200,9 @@ where
 }
 
 impl<DB: Dialect> SqlStore<DB> {
-    /// The reports in scope that reached the clock's stop, with their rating, product,
-    /// whole seconds from receipt to the stop (`seconds`) and its bucket (`bucket`).
+    /// `timed`: the reports in scope that reached the clock's stop, with their rating,
+    /// product and whole seconds from the clock's start to its stop. Materialized, so the
+    /// times are read once however often a query names `seconds`.
     fn durations(scope: &InsightScope<'_>, clock: SlaClock) -> SqlText {
         let (_, stop) = columns(clock);
         let seconds = format!(
@@ -192,10 +215,7 @@ impl<DB: Dialect> SqlStore<DB> {
              {seconds} AS seconds FROM reports r WHERE {stop} IS NOT NULL"
         ));
         push_scope(&mut sql, scope, true);
-        sql.push(&format!(
-            "), c AS MATERIALIZED (SELECT rating, product, seconds, {} AS bucket FROM timed)",
-            bucket_expression("seconds")
-        ));
+        sql.push(")");
         sql
     }
 }
@@ -211,7 +231,7 @@ where
     for<'q> f64: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
-    for<'r> GroupedRow: FromRow<'r, DB::Row>,
+    for<'r> DurationRow: FromRow<'r, DB::Row>,
     for<'r> CountsRow: FromRow<'r, DB::Row>,
     for<'r> ChangeRow: FromRow<'r, DB::Row>,
     for<'r> KeyedCount: FromRow<'r, DB::Row>,
@@ -246,23 +266,28 @@ where
         if let Some(snapshot) = DB::SNAPSHOT {
             sqlx::query(snapshot).execute(&mut *tx).await?;
         }
+        // One count per rating, product and bucket; the three groupings are sums of it.
         let mut sql = Self::durations(&scope, clock);
-        sql.push(
-            " SELECT CAST(0 AS BIGINT) AS grouping, CAST(NULL AS TEXT) AS rating, \
-             CAST(NULL AS BIGINT) AS product, bucket AS value, COUNT(*) AS count FROM c GROUP BY bucket \
-             UNION ALL SELECT CAST(1 AS BIGINT), rating, NULL, bucket, COUNT(*) FROM c \
-             GROUP BY rating, bucket \
-             UNION ALL SELECT CAST(2 AS BIGINT), NULL, product, bucket, COUNT(*) FROM c \
-             GROUP BY product, bucket",
-        );
-        let counted: Vec<GroupedRow> = bound(&sql.text, sql.values).fetch_all(&mut *tx).await?;
-        let mut histograms: BTreeMap<ReportGroup, Vec<(i64, u64)>> = BTreeMap::new();
+        sql.push(&format!(
+            " SELECT rating, product, {} AS value, \
+             COUNT(*) AS count FROM timed GROUP BY rating, product, value",
+            bucket_expression("seconds")
+        ));
+        let counted: Vec<DurationRow> = bound(&sql.text, sql.values).fetch_all(&mut *tx).await?;
+        let mut histograms: BTreeMap<ReportGroup, BTreeMap<i64, u64>> = BTreeMap::new();
         for row in &counted {
-            histograms
-                .entry(group_of(row))
-                .or_default()
-                .push((row.value, count(row.count)));
+            for group in groups_of(row.rating.as_deref(), row.product) {
+                *histograms
+                    .entry(group)
+                    .or_default()
+                    .entry(row.value)
+                    .or_default() += count(row.count);
+            }
         }
+        let histograms: BTreeMap<ReportGroup, Vec<(i64, u64)>> = histograms
+            .into_iter()
+            .map(|(group, buckets)| (group, buckets.into_iter().collect()))
+            .collect();
         let plans: BTreeMap<ReportGroup, QuantilePlan> = histograms
             .iter()
             .map(|(group, histogram)| (group.clone(), QuantilePlan::new(histogram)))
@@ -542,9 +567,11 @@ where
     for<'q> f64: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
-    for<'r> GroupedRow: FromRow<'r, DB::Row>,
+    for<'r> DurationRow: FromRow<'r, DB::Row>,
 {
-    /// The durations of the buckets each group's plan needs, per group.
+    /// The durations of the buckets each group's plan needs, per group. One read returns
+    /// each duration a group needs once, with its rating and product; every group it
+    /// counts in gets it (a plan ignores the durations of buckets it does not need).
     async fn values_in(
         &self,
         connection: &mut DB::Connection,
@@ -552,76 +579,88 @@ where
         clock: SlaClock,
         plans: &BTreeMap<ReportGroup, QuantilePlan>,
     ) -> Result<BTreeMap<ReportGroup, Vec<i64>>, StoreError> {
-        let mut overall = BTreeSet::new();
-        let mut by_rating = Vec::new();
-        let mut by_product = Vec::new();
-        for (group, plan) in plans {
-            for bucket in plan.buckets() {
-                match group {
-                    ReportGroup::All => {
-                        overall.insert(bucket);
-                    }
-                    ReportGroup::Rating(rating) => by_rating.push((rating.clone(), bucket)),
-                    ReportGroup::Product(product) => by_product.push((*product, bucket)),
-                }
-            }
-        }
-        if overall.is_empty() {
+        if plans.values().all(|plan| plan.buckets().is_empty()) {
             return Ok(BTreeMap::new());
         }
         let mut sql = Self::durations(scope, clock);
         sql.push(
-            " SELECT CAST(0 AS BIGINT) AS grouping, CAST(NULL AS TEXT) AS rating, \
-             CAST(NULL AS BIGINT) AS product, seconds AS value, CAST(1 AS BIGINT) AS count FROM c WHERE bucket IN (",
+            " SELECT rating, product, seconds AS value, CAST(1 AS BIGINT) AS count \
+             FROM timed WHERE 1 = 0",
         );
-        for (i, bucket) in overall.iter().enumerate() {
-            if i > 0 {
-                sql.push(", ");
+        for (group, plan) in plans {
+            let buckets = plan.buckets();
+            if buckets.is_empty() {
+                continue;
             }
-            sql.bind(Value::Integer(*bucket));
-        }
-        sql.push(")");
-        if !by_rating.is_empty() {
-            sql.push(
-                " UNION ALL SELECT CAST(1 AS BIGINT), rating, NULL, seconds, CAST(1 AS BIGINT) \
-                 FROM c WHERE (COALESCE(rating, ''), bucket) IN (VALUES ",
-            );
-            for (i, (rating, bucket)) in by_rating.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
+            sql.push(" OR (");
+            match group {
+                ReportGroup::All => sql.push("1 = 1"),
+                ReportGroup::Rating(rating) => sql
+                    .push("COALESCE(rating, '') = ")
+                    .bind(Value::Text(rating.clone().unwrap_or_default())),
+                ReportGroup::Product(product) => sql
+                    .push("COALESCE(product, -1) = ")
+                    .bind(Value::Integer(product.map_or(-1, |p| p.0))),
+            };
+            sql.push(" AND (1 = 0");
+            for (from, to) in bucket_spans(&buckets) {
+                sql.push(" OR (1 = 1");
+                if let Some(from) = from {
+                    sql.push(" AND seconds >= ").bind(Value::Integer(from));
                 }
-                sql.push("(")
-                    .bind(Value::Text(rating.clone().unwrap_or_default()))
-                    .push(", ")
-                    .bind(Value::Integer(*bucket))
-                    .push(")");
-            }
-            sql.push(")");
-        }
-        if !by_product.is_empty() {
-            sql.push(
-                " UNION ALL SELECT CAST(2 AS BIGINT), NULL, product, seconds, CAST(1 AS BIGINT) \
-                 FROM c WHERE (COALESCE(product, -1), bucket) IN (VALUES ",
-            );
-            for (i, (product, bucket)) in by_product.iter().enumerate() {
-                if i > 0 {
-                    sql.push(", ");
+                if let Some(to) = to {
+                    sql.push(" AND seconds < ").bind(Value::Integer(to));
                 }
-                sql.push("(")
-                    .bind(Value::Integer(product.map_or(-1, |p| p.0)))
-                    .push(", ")
-                    .bind(Value::Integer(*bucket))
-                    .push(")");
+                sql.push(")");
             }
-            sql.push(")");
+            sql.push("))");
         }
-        let rows: Vec<GroupedRow> = bound(&sql.text, sql.values)
+        let rows: Vec<DurationRow> = bound(&sql.text, sql.values)
             .fetch_all(&mut *connection)
             .await?;
         let mut values: BTreeMap<ReportGroup, Vec<i64>> = BTreeMap::new();
         for row in rows {
-            values.entry(group_of(&row)).or_default().push(row.value);
+            for group in groups_of(row.rating.as_deref(), row.product) {
+                values.entry(group).or_default().push(row.value);
+            }
         }
         Ok(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use cvdesk_domain::insights::bucket_of;
+
+    use super::bucket_spans;
+
+    #[test]
+    fn spans_hold_exactly_the_durations_of_their_buckets() {
+        let last = bucket_of(i64::MAX);
+        let wanted: BTreeSet<i64> = [0, 5, 6, 63, 64, 65, 200, 201, 900, last - 1, last].into();
+        let spans = bucket_spans(&wanted);
+        let in_spans = |seconds: i64| {
+            spans.iter().any(|(from, to)| {
+                from.is_none_or(|from| seconds >= from) && to.is_none_or(|to| seconds < to)
+            })
+        };
+        let mut samples: Vec<i64> = (-100..5_000).collect();
+        for exponent in 6..63 {
+            let power = 1_i64 << exponent;
+            samples.extend([power - 1, power, power + 1, power + power / 3]);
+        }
+        samples.extend([i64::MIN, i64::MAX]);
+        for seconds in samples {
+            assert_eq!(
+                in_spans(seconds),
+                wanted.contains(&bucket_of(seconds)),
+                "{seconds} s, bucket {}",
+                bucket_of(seconds)
+            );
+        }
+        // 5 and 6, 63 to 65, 200 and 201, and the last two buckets each make one span.
+        assert_eq!(spans.len(), 6, "{spans:?}");
     }
 }
