@@ -11,11 +11,11 @@
 //! Usage: duplicates CVDESK_BINARY [REPORTS] [ITERATIONS]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{bail, Context};
-use cvdesk_bench::{Server, Summary};
+use cvdesk_bench::desk::{signed_in, timed};
+use cvdesk_bench::Server;
 use cvdesk_domain::similarity::{
     self, Candidate, CountedCandidate, ReportText, TermVector, Terms, TERMS_VERSION,
 };
@@ -33,8 +33,6 @@ const LONG_REPORTS: usize = 1_000;
 const LONG_SUMMARY_CHARS: usize = 40_000;
 const LONG_STEPS_CHARS: usize = 10_000;
 const ASSETS: u64 = 200;
-const ADMIN_EMAIL: &str = "bench@example.org";
-const ADMIN_PASSWORD: &str = "a long enough bench password";
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -288,79 +286,6 @@ async fn in_process(
         backfill.as_secs_f64() * 1000.0
     );
     Ok(())
-}
-
-/// Runs `step` `iterations` times, one after the other.
-async fn timed<F, Fut>(iterations: usize, mut step: F) -> anyhow::Result<Summary>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = anyhow::Result<()>>,
-{
-    let mut latencies = Vec::with_capacity(iterations);
-    let wall = Instant::now();
-    for _ in 0..iterations {
-        let start = Instant::now();
-        step().await?;
-        latencies.push(start.elapsed());
-    }
-    Ok(Summary::of(latencies, wall.elapsed()))
-}
-
-/// An admin made on the command line, signed in with a browser-like client.
-async fn signed_in(binary: &Path, data: &Path, url: &str) -> anyhow::Result<reqwest::Client> {
-    let output = Command::new(binary)
-        .args([
-            "user",
-            "add",
-            "--email",
-            ADMIN_EMAIL,
-            "--role",
-            "admin",
-            "--data",
-        ])
-        .arg(data)
-        .output()?;
-    let printed = String::from_utf8(output.stdout)?;
-    let link = printed.lines().last().context("a password link")?.trim();
-    let path = &link[link.find("/staff/").context("a staff path")?..];
-    let browser = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let set = browser
-        .post(format!("{url}{path}"))
-        .form(&[
-            ("password", ADMIN_PASSWORD),
-            ("confirmation", ADMIN_PASSWORD),
-        ])
-        .send()
-        .await?;
-    if set.status() != 303 {
-        bail!("setting the password: {}", set.status());
-    }
-    let login = browser
-        .get(format!("{url}/staff/login"))
-        .send()
-        .await?
-        .text()
-        .await?;
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = login.find(marker).context("a csrf token")? + marker.len();
-    let token: String = login[start..].chars().take_while(|c| *c != '"').collect();
-    let signed = browser
-        .post(format!("{url}/staff/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", ADMIN_EMAIL),
-            ("password", ADMIN_PASSWORD),
-        ])
-        .send()
-        .await?;
-    if signed.status() != 303 {
-        bail!("signing in: {}", signed.status());
-    }
-    Ok(browser)
 }
 
 /// Reproducible report text: words drawn from a vocabulary with a long tail of rare ones,
