@@ -11,7 +11,9 @@ use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
 use crate::app::{full_report, TestApp};
-use crate::staff::{api_token, create_first_admin, sign_in, ADMIN_EMAIL, ADMIN_PASSWORD};
+use crate::staff::{
+    api_token, create_first_admin, csrf_token, sign_in, ADMIN_EMAIL, ADMIN_PASSWORD,
+};
 
 struct Desk {
     app: TestApp,
@@ -282,6 +284,7 @@ async fn two_vendors_one_affected_one_silent() {
     assert!(participant_page.contains("(Asia/Tokyo)"));
 
     advisory_from_the_coordination(&desk, &mut connection).await;
+    scheduled_before_the_embargo(&desk, &browser).await;
 
     // No other credential opens a participant's share.
     for (who, path) in [
@@ -457,6 +460,70 @@ async fn advisory_from_the_coordination(desk: &Desk, connection: &mut sqlx::Sqli
     assert!(
         text.contains(&id) && text.contains(reason) && text.contains("2028-02-10 16:00 UTC"),
         "{text}"
+    );
+}
+
+/// Scheduling on the staff page before the embargo ends: the page names the embargo by the
+/// form, refuses without a reason, and schedules with one, logged on the report.
+async fn scheduled_before_the_embargo(desk: &Desk, browser: &reqwest::Client) {
+    let (status, created) = desk
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/advisories",
+            Some(crate::advisories::advisory_body(&desk.reference)),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let page = browser
+        .get(desk.app.at(&format!("/staff/advisories/{id}")))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("schedule-override_embargo") && page.contains("ends 2028-02-10 16:00 UTC"),
+        "the forms name the embargo"
+    );
+    let csrf = csrf_token(&page);
+    let schedule = |reason: &'static str| {
+        browser
+            .post(desk.app.at(&format!("/staff/advisories/{id}/schedule")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("at", "2028-01-20T09:00"),
+                ("time_zone", "Europe/Berlin"),
+                ("override_embargo", reason),
+            ])
+            .send()
+    };
+    let refused = schedule("").await.expect("sent");
+    assert_eq!(refused.status(), 409);
+    let refused = refused.text().await.expect("html");
+    assert!(refused.contains("2028-02-10T16:00:00Z"), "{refused}");
+    let scheduled = schedule("The vendors asked for an early notice.")
+        .await
+        .expect("sent");
+    assert_eq!(scheduled.status(), 200);
+    assert!(scheduled
+        .text()
+        .await
+        .expect("html")
+        .contains("Publication is scheduled."));
+    let (_, log) = desk
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/reports/{}/coordination/log", desk.reference),
+            None,
+        )
+        .await;
+    assert!(
+        log.to_string().contains(&format!(
+            "Advisory {id} scheduled for 2028-01-20T08:00:00.000Z"
+        )),
+        "{log}"
     );
 }
 
