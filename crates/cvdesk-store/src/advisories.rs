@@ -249,6 +249,12 @@ pub trait AdvisoryStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool, StoreError>;
 
+    /// What changes whenever the published list does: the number of published advisories
+    /// and the sum of their latest revision numbers. Every publication, revision and
+    /// withdrawal adds a revision, and revisions are never removed, so equal versions
+    /// mean the same list.
+    async fn published_version(&self) -> Result<(i64, i64), StoreError>;
+
     /// The credits proposed to the finder of a report, oldest first.
     async fn credits_of_report(&self, report_id: i64) -> Result<Vec<FinderCredit>, StoreError>;
 

@@ -4,6 +4,9 @@
 //! OpenPGP signature, and the organization's public key. Documents are written from the
 //! stored revisions; each version's bytes, hashes and signature are kept in memory once
 //! made, since a document only changes with a new revision (which has a new version).
+//! `index.txt`, `changes.csv` and the feed (megabytes at ten thousand advisories) are
+//! rendered together once per published list and kept until the store's published
+//! version says the list changed, which any instance's publication does.
 //!
 //! Every file here is public, served to any client without rate limits or challenge and
 //! with `Access-Control-Allow-Origin: *` (set on the routes).
@@ -11,6 +14,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -43,13 +47,43 @@ pub struct DocumentFiles {
     pub signature: Result<String, String>,
 }
 
-/// Documents already written, by tracking id and version.
+/// The directory's list files, rendered from one published list.
+pub struct DirectoryFiles {
+    index: Bytes,
+    changes: Bytes,
+    feed: Bytes,
+    /// The latest publication in the list (the provider metadata's `last_updated`).
+    last_updated: time::OffsetDateTime,
+}
+
+/// The store's published version (`AdvisoryStore::published_version`).
+type PublishedVersion = (i64, i64);
+
+/// Documents already written, by tracking id and version, and the directory's list
+/// files with the published version they were rendered at.
 #[derive(Default)]
 pub struct CsafCache {
     documents: Mutex<HashMap<(String, u32), Arc<DocumentFiles>>>,
+    directory: Mutex<Option<(PublishedVersion, Arc<DirectoryFiles>)>>,
 }
 
 impl CsafCache {
+    fn directory_at(&self, version: PublishedVersion) -> Option<Arc<DirectoryFiles>> {
+        self.directory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|(cached, _)| *cached == version)
+            .map(|(_, files)| Arc::clone(files))
+    }
+
+    fn put_directory(&self, version: PublishedVersion, files: Arc<DirectoryFiles>) {
+        *self
+            .directory
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((version, files));
+    }
+
     fn get(&self, key: &(String, u32)) -> Option<Arc<DocumentFiles>> {
         self.documents
             .lock()
@@ -135,35 +169,56 @@ pub fn render_feed(base: &str, listed: &[PublishedSummary]) -> Result<String, We
     serde_json::to_string_pretty(&feed).map_err(WebError::internal)
 }
 
+/// The list files as of the store's published version, rendered when it changed. The
+/// version is read before the list, so a publication in between is rendered again on the
+/// next request rather than missed.
+async fn directory(state: &AppState) -> Result<Arc<DirectoryFiles>, WebError> {
+    let version = state.store.published_version().await?;
+    if let Some(files) = state.csaf.directory_at(version) {
+        return Ok(files);
+    }
+    let listed = white(state).await?;
+    let files = Arc::new(DirectoryFiles {
+        index: Bytes::from(render_index(&listed)),
+        changes: Bytes::from(render_changes(&listed)),
+        feed: Bytes::from(render_feed(&base(state), &listed)?),
+        last_updated: listed
+            .iter()
+            .map(|summary| summary.latest_published_at)
+            .max()
+            .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+    });
+    state.csaf.put_directory(version, Arc::clone(&files));
+    Ok(files)
+}
+
+fn served(body: &Bytes, content_type: &'static str) -> Response {
+    ([(header::CONTENT_TYPE, content_type)], body.clone()).into_response()
+}
+
 pub async fn get_index(State(state): State<AppState>) -> Result<Response, PageError> {
-    Ok(text(
-        render_index(&white(&state).await?),
+    Ok(served(
+        &directory(&state).await?.index,
         "text/plain; charset=utf-8",
     ))
 }
 
 pub async fn get_changes(State(state): State<AppState>) -> Result<Response, PageError> {
-    Ok(text(
-        render_changes(&white(&state).await?),
+    Ok(served(
+        &directory(&state).await?.changes,
         "text/csv; charset=utf-8",
     ))
 }
 
 pub async fn get_feed(State(state): State<AppState>) -> Result<Response, PageError> {
-    let body = render_feed(&base(&state), &white(&state).await?)?;
-    Ok(text(body, "application/json"))
+    Ok(served(&directory(&state).await?.feed, "application/json"))
 }
 
 /// `provider-metadata.json`: a trusted provider with the directory and the ROLIE feed,
 /// listing the organization key when one is configured.
 pub async fn get_provider_metadata(State(state): State<AppState>) -> Result<Response, PageError> {
     let base = base(&state);
-    let listed = white(&state).await?;
-    let last_updated = listed
-        .iter()
-        .map(|summary| summary.latest_published_at)
-        .max()
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let last_updated = directory(&state).await?.last_updated;
     let publisher = service::publisher(&state);
     let key = openpgp::load_published(&*state.store)
         .await

@@ -479,6 +479,15 @@ where
         rows.into_iter().map(PublishedRow::into_summary).collect()
     }
 
+    async fn published_version(&self) -> Result<(i64, i64), StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT COUNT(*), CAST(COALESCE(SUM(latest_revision), 0) AS BIGINT) \
+             FROM advisories WHERE latest_revision > 0",
+        )
+        .fetch_one(&self.readers)
+        .await?)
+    }
+
     async fn propose_credit(
         &self,
         id: &AdvisoryId,

@@ -366,8 +366,25 @@ async fn a_published_advisory_is_served_in_every_format_and_revised_in_place() {
         .await
         .expect("json");
     assert_eq!(revised_document["document"]["tracking"]["version"], "2");
-    let (_, changes) = desk.text("/.well-known/csaf/white/changes.csv").await;
-    assert_eq!(changes.lines().count(), 1);
+    // The directory's list files are kept between requests; the revision renders them
+    // again with its date.
+    let (_, revised_changes) = desk.text("/.well-known/csaf/white/changes.csv").await;
+    assert_eq!(revised_changes.lines().count(), 1);
+    assert_ne!(revised_changes, changes, "the revision's date");
+    let revised_date = revised_document["document"]["tracking"]["current_release_date"]
+        .as_str()
+        .expect("date");
+    assert_eq!(revised_changes.trim_end(), format!("{path},{revised_date}"));
+    let revised_feed: Value = desk
+        .get("/.well-known/csaf/white/csaf-feed-tlp-white.json")
+        .await
+        .json()
+        .await
+        .expect("feed");
+    assert_ne!(
+        revised_feed["feed"]["entry"][0]["updated"],
+        feed["feed"]["entry"][0]["updated"]
+    );
 
     let (status, withdrawn) = desk
         .api(
