@@ -2,7 +2,8 @@
 //! each sees, found by their link's hash only; the two axes kept apart (a status makes a
 //! contacted vendor acknowledged, a silent one stays not checked); approvals that lapse
 //! when the participant changes its status; the embargo and proposals decided once;
-//! threads each participant reads; nominations; reminders once; suppliers' agreements;
+//! threads each participant reads; nominations; reminders once; suppliers' agreements; a
+//! change outside the coordination (an embargo overridden) logged with its audit entry;
 //! and nothing changed when the audit entry cannot be written.
 
 use cvdesk_domain::coordination::{
@@ -777,6 +778,46 @@ async fn nothing_changes_when_the_audit_entry_cannot_be_written() {
                 .expect("read")
                 .is_none(),
             "{name}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_outside_the_coordination_is_logged_with_its_audit_entry() {
+    for backend in backends().await {
+        let name = backend.name;
+        let store = backend.open().await;
+        let report = report(&*store).await;
+        store
+            .record_coordination_change(
+                report.id,
+                change(LogKind::EmbargoOverridden, &[], Some(&triager())),
+            )
+            .await
+            .expect("recorded");
+        let log = store.coordination_log(report.id).await.expect("log");
+        assert_eq!(log.len(), 1, "{name}");
+        assert_eq!(log[0].kind, LogKind::EmbargoOverridden, "{name}");
+        assert_eq!(log[0].actor, "ada@example.org", "{name}");
+        backend
+            .execute_behind_the_store(
+                "DELETE FROM audit_log WHERE sequence = (SELECT MAX(sequence) FROM audit_log)",
+            )
+            .await;
+        let refused = store
+            .record_coordination_change(
+                report.id,
+                change(LogKind::EmbargoOverridden, &[], Some(&triager())),
+            )
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Corrupt(_))),
+            "{name}: {refused:?}"
+        );
+        assert_eq!(
+            store.coordination_log(report.id).await.expect("log").len(),
+            1,
+            "{name}: nothing logged without its audit entry"
         );
     }
 }
