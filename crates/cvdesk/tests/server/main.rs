@@ -43,6 +43,7 @@ mod metrics;
 mod openapi;
 mod openpgp;
 mod outbound;
+mod outbound_deadlines;
 mod outbox;
 mod packaging;
 mod policy;
