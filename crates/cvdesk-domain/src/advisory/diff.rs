@@ -8,6 +8,7 @@ use similar::{ChangeTag, TextDiff};
 use super::content::{AdvisoryContent, AffectedProduct, Vulnerability};
 use super::credit::PublishedCredit;
 use super::revision::Revision;
+use crate::coordination::VendorPosition;
 
 /// One changed field, e.g. `vulnerabilities[0].severity`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -76,6 +77,12 @@ fn diff_content(changes: &mut Vec<FieldChange>, old: &AdvisoryContent, new: &Adv
     );
     text(changes, "remediation", &old.remediation, &new.remediation);
     value(changes, "tlp", old.tlp.as_str(), new.tlp.as_str());
+    value(
+        changes,
+        "vendors",
+        &vendors_text(&old.vendors),
+        &vendors_text(&new.vendors),
+    );
     let count = old.vulnerabilities.len().max(new.vulnerabilities.len());
     for index in 0..count {
         let field = format!("vulnerabilities[{index}]");
@@ -247,6 +254,31 @@ fn credits_text(credits: &[PublishedCredit]) -> String {
         .map(|credit| format!("{} ({})", credit.display(), credit.role.label()))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// "Acme: Acknowledged (Router: Affected) · Globex: Unresponsive".
+fn vendors_text(vendors: &[VendorPosition]) -> String {
+    vendors
+        .iter()
+        .map(|position| {
+            let products: Vec<String> = position
+                .products
+                .iter()
+                .map(|status| format!("{}: {}", status.product, status.summary()))
+                .collect();
+            if products.is_empty() {
+                format!("{}: {}", position.vendor, position.contact.label())
+            } else {
+                format!(
+                    "{}: {} ({})",
+                    position.vendor,
+                    position.contact.label(),
+                    products.join(", ")
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 fn product_text(product: &AffectedProduct) -> String {

@@ -282,3 +282,54 @@ fn a_withdrawal_is_a_last_revision_that_says_why() {
     let revisions = history.revisions();
     assert!(diff(&revisions[0], &revisions[1]).is_empty());
 }
+
+#[test]
+fn what_the_vendors_said_is_a_change_of_its_own() {
+    use cvdesk_domain::coordination::{Affectedness, ContactStatus, ProductStatus, VendorPosition};
+
+    let content = sample_content();
+    let mut history = RevisionHistory::default();
+    history
+        .publish(
+            content.clone(),
+            vec![],
+            "Initial version.",
+            datetime!(2027-01-05 10:00 UTC),
+        )
+        .expect("first");
+    let acme = VendorPosition {
+        vendor: "Acme".to_owned(),
+        contact: ContactStatus::Acknowledged,
+        contact_since: datetime!(2027-01-04 10:00 UTC),
+        products: vec![ProductStatus {
+            vulnerability: None,
+            product: "Router".to_owned(),
+            status: Affectedness::Fixed,
+            fixed_version: Some("5.0".to_owned()),
+            statement: None,
+            references: Vec::new(),
+        }],
+    };
+    let with_vendor = AdvisoryContent {
+        vendors: vec![acme],
+        ..content
+    };
+    history
+        .publish(
+            with_vendor,
+            vec![],
+            "Acme's fix.",
+            datetime!(2027-01-06 10:00 UTC),
+        )
+        .expect("the vendors alone make a new revision");
+    let revisions = history.revisions();
+    let changes = diff(&revisions[0], &revisions[1]);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].field, "vendors");
+    assert_eq!(
+        changes[0].change,
+        Change::Added {
+            value: "Acme: Acknowledged (Router: Fixed in 5.0)".to_owned()
+        }
+    );
+}
