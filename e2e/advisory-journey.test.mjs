@@ -11,12 +11,16 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { REFERENCE_PATTERN, apiChallengeHeaders, serverBinary, setUpFirstAdmin, startDesk, submitAndWait } from './harness.mjs';
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 const ORACLE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../tests/oracle');
 const ADMIN = { email: 'publisher@desk.example', password: 'correct horse battery staple' };
 
@@ -141,6 +145,42 @@ test('a remediated report becomes a published, credited and revised advisory', {
     assert.match(text, /CVE-2026-12345/);
     assert.match(text, /Jo Finder/);
     assert.ok(!text.includes('jo@finder.example'), 'never the finder\'s address');
+
+    // Finder points: while off, /thanks says nothing of them; an admin turns them on and
+    // the credited finder's total shows (one remediated report rated high: 30 by default).
+    await publicPage.goto(`${desk.baseUrl}/thanks`);
+    assert.match(await publicPage.locator('main').innerText(), /Jo Finder/);
+    assert.ok(!(await publicPage.locator('main').innerText()).toLowerCase().includes('point'), 'no points while off');
+    await page.goto(`${desk.baseUrl}/staff/finder-points`);
+    await page.locator('#enabled').check();
+    await submitAndWait(page, page.getByRole('button', { name: 'Save', exact: true }));
+    assert.match(await page.locator('[role=status]').innerText(), /Saved/);
+    await publicPage.goto(`${desk.baseUrl}/thanks`);
+    const points = publicPage.locator('#points tbody tr', { hasText: 'Jo Finder' });
+    assert.equal((await points.locator('td').nth(1).innerText()).trim(), '30');
+
+    // The pages this adds meet WCAG 2.1 AA (axe-core is put in past the pages' script
+    // policy, in a context of its own).
+    const auditor = await desk.browser.newContext({ bypassCSP: true, storageState: await staff.storageState() });
+    try {
+      for (const audited of ['/thanks', '/staff/finder-points', `/staff/advisories/${advisory}/cve-services`]) {
+        const auditPage = await auditor.newPage();
+        const answer = await auditPage.goto(`${desk.baseUrl}${audited}`);
+        assert.equal(answer.status(), 200, audited);
+        await auditPage.evaluate(AXE_SOURCE);
+        const results = await auditPage.evaluate(
+          (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+          WCAG_21_AA,
+        );
+        const violations = results.violations.map(
+          (violation) => `${violation.id} (${violation.impact}): ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+        );
+        assert.deepEqual(violations, [], `${audited}: WCAG 2.1 AA violations`);
+        await auditPage.close();
+      }
+    } finally {
+      await auditor.close();
+    }
     const atom = (await fetchText(`${desk.baseUrl}/advisories.atom`)).toString();
     assert.match(atom, new RegExp(`/advisories/${advisory}</id>`));
     const index = (await fetchText(`${desk.baseUrl}/.well-known/csaf/white/index.txt`)).toString().trim();
