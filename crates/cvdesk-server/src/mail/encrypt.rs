@@ -81,6 +81,14 @@ impl FinderKey {
         Ok(FinderKey { key, recipient })
     }
 
+    /// The primary key's fingerprint in upper-case hex, without spaces.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{:X}",
+            pgp::types::KeyDetails::fingerprint(&self.key.primary_key)
+        )
+    }
+
     /// Encrypts `content` (a MIME entity) as an armored message, signed at `now` by
     /// `signer` when there is one.
     pub fn encrypt(

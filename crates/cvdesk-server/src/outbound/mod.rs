@@ -5,6 +5,7 @@
 //! that apply them with the store, the mail and the network.
 
 pub mod api;
+pub mod case_form;
 pub mod cases;
 pub mod csaf;
 pub mod discovery;
@@ -16,5 +17,6 @@ pub mod send;
 pub mod settings;
 pub mod staff;
 pub mod vendor_api;
+pub mod vendor_pages;
 
 pub use settings::OutboundSettings;

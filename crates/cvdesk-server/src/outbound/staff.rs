@@ -28,7 +28,7 @@ use crate::AppState;
 /// Most quarantined messages listed.
 const QUARANTINE_LISTED: u32 = 200;
 
-fn allow(staff: &StaffUser, action: OutboundAction) -> Result<(), PageError> {
+pub(super) fn allow(staff: &StaffUser, action: OutboundAction) -> Result<(), PageError> {
     if check_outbound(&staff.user.actor(), action).is_allowed() {
         Ok(())
     } else {

@@ -117,7 +117,8 @@ pub async fn list_vendors(
     }))
 }
 
-async fn vendor(state: &AppState, id: &str) -> Result<Vendor, WebError> {
+/// The vendor named by a path segment; anything but a known positive number is not found.
+pub async fn vendor(state: &AppState, id: &str) -> Result<Vendor, WebError> {
     let id: i64 = id
         .parse()
         .ok()
@@ -177,6 +178,30 @@ pub struct DiscoverBody {
     domain: Option<String>,
 }
 
+/// The domain discovery looks at: the one given, else the vendor's first, lower-case and
+/// without a trailing dot. A port may follow the name, for a vendor (or a test) serving on
+/// another one.
+pub fn discovery_domain(vendor: &Vendor, given: Option<String>) -> Result<String, FormErrors> {
+    let mut errors = FormErrors::default();
+    let Some(domain) = given.or_else(|| vendor.details.domains.first().cloned()) else {
+        errors.add("domain", "the vendor has no domain: name one to look at");
+        return Err(errors);
+    };
+    let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    let host = match domain.rsplit_once(':') {
+        Some((host, port)) if port.parse::<u16>().is_ok() => host,
+        _ => domain.as_str(),
+    };
+    if !cvdesk_domain::vendor::is_domain(host) {
+        errors.add(
+            "domain",
+            format!("'{domain}' is not a domain name (vendor.example)"),
+        );
+        return Err(errors);
+    }
+    Ok(domain)
+}
+
 #[derive(Serialize)]
 pub struct DiscoveryJson {
     domain: String,
@@ -193,30 +218,7 @@ pub async fn post_discover(
     allow(&staff.user, OutboundAction::Change)?;
     let vendor = vendor(&state, &id).await?;
     let body: DiscoverBody = json_or_default(&headers, body)?;
-    let domain = match body
-        .domain
-        .or_else(|| vendor.details.domains.first().cloned())
-    {
-        Some(domain) => domain.trim().trim_end_matches('.').to_ascii_lowercase(),
-        None => {
-            let mut errors = FormErrors::default();
-            errors.add("domain", "the vendor has no domain: name one to look at");
-            return Err(invalid(errors).into());
-        }
-    };
-    // A port may follow the name, for a vendor (or a test) serving on another one.
-    let host = match domain.rsplit_once(':') {
-        Some((host, port)) if port.parse::<u16>().is_ok() => host,
-        _ => domain.as_str(),
-    };
-    if !cvdesk_domain::vendor::is_domain(host) {
-        let mut errors = FormErrors::default();
-        errors.add(
-            "domain",
-            format!("'{domain}' is not a domain name (vendor.example)"),
-        );
-        return Err(invalid(errors).into());
-    }
+    let domain = discovery_domain(&vendor, body.domain).map_err(invalid)?;
     audit::record(
         &state,
         Some(&staff.user),

@@ -534,7 +534,19 @@ fn matrix() -> Vec<Row> {
             [Unauthorised, Unauthorised, Forbidden, Forbidden],
         ),
         row("GET", "/staff/cases", "", PAGE_OUTBOUND_READ),
+        row("POST", "/staff/cases", "vendor_id=1&title=RCE", PAGE_OUTBOUND_CHANGE),
+        row("GET", "/staff/cases/new", "", PAGE_OUTBOUND_CHANGE),
         row("GET", "/staff/cases/{case_id}", "", PAGE_OUTBOUND_READ),
+        row("GET", "/staff/vendors", "", PAGE_OUTBOUND_READ),
+        row("POST", "/staff/vendors", "name=Globex", PAGE_OUTBOUND_CHANGE),
+        row("GET", "/staff/vendors/{vendor_id}", "", PAGE_OUTBOUND_READ),
+        row("POST", "/staff/vendors/{vendor_id}", "name=Globex", PAGE_OUTBOUND_CHANGE),
+        row(
+            "POST",
+            "/staff/vendors/{vendor_id}/discover",
+            "",
+            PAGE_OUTBOUND_CHANGE,
+        ),
         row("POST", "/staff/cases/{case_id}/send", "", PAGE_OUTBOUND_CHANGE),
         row(
             "POST",
@@ -757,6 +769,7 @@ impl Values {
             .replace("{attachment_id}", &self.attachment_id)
             .replace("{case_id}", &self.case_id)
             .replace("{mail_id}", "1")
+            .replace("{vendor_id}", "1")
             .replace("{id}", &self.product_id)
             .replace("{advisory}", &self.advisory)
             .replace("{credit}", "1")

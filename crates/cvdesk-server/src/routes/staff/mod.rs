@@ -69,7 +69,25 @@ pub fn routes() -> RouteTable {
         .route("/policy", get(policy::get_policy).post(policy::post_policy))
         .route("/audit", get(audit_log::get_audit))
         .route("/audit/verify", post(audit_log::post_verify))
-        .route("/cases", get(crate::outbound::staff::get_cases))
+        .route(
+            "/cases",
+            get(crate::outbound::staff::get_cases).post(crate::outbound::case_form::post_case),
+        )
+        .route("/cases/new", get(crate::outbound::case_form::get_new_case))
+        .route(
+            "/vendors",
+            get(crate::outbound::vendor_pages::get_vendors)
+                .post(crate::outbound::vendor_pages::post_vendors),
+        )
+        .route(
+            "/vendors/{vendor_id}",
+            get(crate::outbound::vendor_pages::get_vendor)
+                .post(crate::outbound::vendor_pages::post_vendor),
+        )
+        .route(
+            "/vendors/{vendor_id}/discover",
+            post(crate::outbound::vendor_pages::post_discover),
+        )
         .route("/cases/{case_id}", get(crate::outbound::staff::get_case))
         .route(
             "/cases/{case_id}/send",
