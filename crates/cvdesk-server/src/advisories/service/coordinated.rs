@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use cvdesk_domain::advisory::AdvisoryContent;
-use cvdesk_domain::coordination::{Embargo, LogKind, VendorPosition};
+use cvdesk_domain::coordination::{ContactStatus, Embargo, LogKind, VendorPosition};
 use cvdesk_domain::Reference;
 use cvdesk_store::{Change, LogEntry, Participant, StoredLogEntry, User};
 use time::OffsetDateTime;
@@ -40,17 +40,16 @@ async fn reports_of(
     Ok(reports)
 }
 
-/// When the participant came to stand where it stands on the contact axis: its
-/// acknowledgement deadline when that made it unresponsive, else its last contact change
-/// (being added, a move on the axis, its first answer).
+/// When the participant came to stand where it stands on the contact axis: its last
+/// contact change (being added, a move on the axis, its first answer), and for a vendor
+/// unresponsive past its acknowledgement deadline no earlier than that deadline.
 fn contact_since(
     participant: &Participant,
     log: &[StoredLogEntry],
     now: OffsetDateTime,
 ) -> OffsetDateTime {
-    if shown_contact(participant, now) != participant.contact {
-        return participant.deadlines.acknowledge_by;
-    }
+    let deadline = participant.deadlines.acknowledge_by;
+    let silent = shown_contact(participant, now) == ContactStatus::Unresponsive && deadline <= now;
     log.iter()
         .filter(|entry| {
             entry.participant_id == Some(participant.id)
@@ -58,6 +57,7 @@ fn contact_since(
         })
         .map(|entry| entry.at)
         .chain(participant.answered_at)
+        .chain(silent.then_some(deadline))
         .fold(participant.created_at, OffsetDateTime::max)
 }
 
