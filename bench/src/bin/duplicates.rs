@@ -58,6 +58,8 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let store = cvdesk_store::open(&location).await?;
+    // As the desk does once it listens: the planner's statistics for the data just made.
+    store.refresh_statistics().await?;
     in_process(store.as_ref(), &data, &newest, iterations).await?;
     drop(store);
 

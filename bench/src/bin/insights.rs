@@ -110,6 +110,8 @@ async fn main() -> anyhow::Result<()> {
         let took = fill_sqlite(&database, reports, Some(&sqlite_milestones())).await?;
         println!("generated in {:.1} s", took.as_secs_f64());
         let store = cvdesk_store::open(&location).await?;
+        // As the desk does once it listens: the planner's statistics for the data just made.
+        store.refresh_statistics().await?;
         let raw = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(
@@ -165,6 +167,8 @@ async fn run_postgres(server: &str, reports: u64, iterations: usize) -> anyhow::
     let took = fill_postgres(&url, reports, Some(&postgres_milestones())).await?;
     println!("generated in {:.1} s", took.as_secs_f64());
     let store = cvdesk_store::open(&location).await?;
+    // As the desk does once it listens: the planner's statistics for the data just made.
+    store.refresh_statistics().await?;
     let raw = PgPoolOptions::new()
         .max_connections(4)
         .connect(&url)

@@ -98,6 +98,8 @@ async fn run_sqlite(reports: u64, iterations: usize, try_sql: Option<&str>) -> a
     let took = fill_sqlite(&database, reports, try_sql).await?;
     println!("generated in {:.1} s", took.as_secs_f64());
     let store = cvdesk_store::open(&location).await?;
+    // As the desk does once it listens: the planner's statistics for the data just made.
+    store.refresh_statistics().await?;
     let raw = SqlitePoolOptions::new()
         .max_connections(8)
         .connect_with(
@@ -125,6 +127,8 @@ async fn run_postgres(
     let took = fill_postgres(&url, reports, try_sql).await?;
     println!("generated in {:.1} s", took.as_secs_f64());
     let store = cvdesk_store::open(&location).await?;
+    // As the desk does once it listens: the planner's statistics for the data just made.
+    store.refresh_statistics().await?;
     let raw = PgPoolOptions::new()
         .max_connections(10)
         .connect(&url)

@@ -37,6 +37,7 @@ mod root_cause;
 mod routes;
 mod security_headers;
 pub mod security_txt;
+mod statistics;
 mod triage;
 mod uploads;
 mod views;
@@ -150,6 +151,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
     let purge = tokio::spawn(forget_idle_buckets(state.clone()));
+    // The listener is bound: the desk answers while the statistics are gathered.
+    let statistics = tokio::spawn(statistics::refresh_after_start(Arc::clone(&state.store)));
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
     let jobs = tokio::spawn(jobs::run(
         state.clone(),
@@ -172,6 +175,7 @@ pub async fn serve(
     connections::serve_connections(listener, routes::router(state, &limits), limits, shutdown)
         .await;
     purge.abort();
+    statistics.abort();
     let _ = stop_jobs.send(true);
     if let Err(error) = jobs.await {
         tracing::error!(%error, "the background job runner failed");

@@ -8,6 +8,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 
 use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
+use crate::statistics::{StatisticsRefresh, StatisticsStore};
 use crate::StoreError;
 
 pub type PostgresStore = SqlStore<Postgres>;
@@ -28,6 +29,14 @@ impl SqlStore<Postgres> {
             // the WAL of commits that arrive together at once.
             report_groups: None,
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl StatisticsStore for SqlStore<Postgres> {
+    /// PostgreSQL's autovacuum analyses tables as they change.
+    async fn refresh_statistics(&self) -> Result<Option<StatisticsRefresh>, StoreError> {
+        Ok(None)
     }
 }
 

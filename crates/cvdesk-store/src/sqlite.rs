@@ -6,12 +6,14 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::Sqlite;
+use sqlx::{ConnectOptions, Connection, Sqlite};
 
 use crate::blobs::BlobDir;
 use crate::data_folder::secure_data_folder;
 use crate::sql_store::{Blobs, Dialect, GroupCommit, SqlStore, SqlText, Value};
+use crate::statistics::{StatisticsRefresh, StatisticsStore};
 use crate::StoreError;
 
 pub type SqliteStore = SqlStore<Sqlite>;
@@ -54,13 +56,8 @@ impl SqlStore<Sqlite> {
             .test_before_acquire(false)
             .connect_with(options.clone())
             .await?;
-        // The planner picks the queue's indexes well only with table statistics; this
-        // gathers them when a table has grown or shrunk about 25-fold since they were
-        // last taken. The full (unsampled) analysis is what gets the states' proportions
-        // right; it runs rarely, so a start after heavy growth takes a few seconds more.
-        sqlx::query("PRAGMA optimize = 0x10002")
-            .execute(&writer)
-            .await?;
+        // Table statistics are refreshed after the desk listens (`refresh_statistics`), not
+        // here: after heavy growth the analysis takes seconds.
         let readers = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
@@ -73,6 +70,54 @@ impl SqlStore<Sqlite> {
             report_groups: Some(GroupCommit::new()),
         })
     }
+}
+
+#[async_trait]
+impl StatisticsStore for SqlStore<Sqlite> {
+    async fn refresh_statistics(&self) -> Result<Option<StatisticsRefresh>, StoreError> {
+        let mut connection = self.writer.connect_options().connect().await?;
+        // 0x10003: list (0x1) the analyses optimize would run (0x2), checking every table
+        // (0x10000), not only those this new connection has read. Without 0x10 they are
+        // full, unsampled analyses: the sampled ones get the report states' proportions
+        // wrong, and the queue's plans with them.
+        let planned: Vec<String> = sqlx::query_scalar("PRAGMA optimize = 0x10003")
+            .fetch_all(&mut connection)
+            .await?;
+        let mut refresh = StatisticsRefresh::default();
+        for statement in planned {
+            let table = analysed_table(&statement).ok_or_else(|| {
+                StoreError::Corrupt(format!("PRAGMA optimize planned {statement:?}"))
+            })?;
+            let mut targets: Vec<String> =
+                sqlx::query_scalar("SELECT name FROM pragma_index_list(?1) ORDER BY name")
+                    .bind(&table)
+                    .fetch_all(&mut connection)
+                    .await?;
+            if targets.is_empty() {
+                targets.push(table.clone());
+            }
+            for target in targets {
+                sqlx::query(&format!("ANALYZE \"main\".{}", quoted_name(&target)))
+                    .execute(&mut connection)
+                    .await?;
+                refresh.analysed.push(target);
+            }
+            refresh.tables.push(table);
+        }
+        connection.close().await?;
+        Ok(Some(refresh))
+    }
+}
+
+/// The table of one statement `PRAGMA optimize` plans: `ANALYZE "main"."reports"`.
+fn analysed_table(statement: &str) -> Option<String> {
+    let name = statement.strip_prefix("ANALYZE \"main\".")?;
+    let inner = name.strip_prefix('"')?.strip_suffix('"')?;
+    Some(inner.replace("\"\"", "\""))
+}
+
+fn quoted_name(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 impl Dialect for Sqlite {
@@ -112,4 +157,24 @@ fn fts5_query(words: &[String]) -> String {
         .map(|word| format!("\"{}\"", word.replace('"', "\"\"")))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{analysed_table, quoted_name};
+
+    #[test]
+    fn planned_analyses_name_their_table() {
+        assert_eq!(
+            analysed_table("ANALYZE \"main\".\"reports\"").as_deref(),
+            Some("reports")
+        );
+        assert_eq!(
+            analysed_table("ANALYZE \"main\".\"odd\"\"name\"").as_deref(),
+            Some("odd\"name")
+        );
+        assert_eq!(analysed_table("ANALYZE \"temp\".\"t\""), None);
+        assert_eq!(analysed_table("VACUUM"), None);
+        assert_eq!(quoted_name("odd\"name"), "\"odd\"\"name\"");
+    }
 }

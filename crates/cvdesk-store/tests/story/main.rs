@@ -30,6 +30,7 @@ mod retention;
 mod search;
 mod sign_in;
 mod staff;
+mod statistics;
 mod thanks;
 mod times;
 mod triage;
