@@ -44,6 +44,7 @@ mod openapi;
 mod openpgp;
 mod outbound;
 mod outbound_deadlines;
+mod outbound_pages;
 mod outbox;
 mod packaging;
 mod policy;

@@ -19,7 +19,7 @@ use crate::staff::{api_token, create_first_admin, ADMIN_EMAIL};
 const INBOUND: &str = "security@research.example";
 
 /// The researcher, and where replies come back.
-fn config() -> tempfile::NamedTempFile {
+pub(crate) fn config() -> tempfile::NamedTempFile {
     let mut file = tempfile::NamedTempFile::new().expect("temp file");
     write!(
         file,
@@ -31,7 +31,7 @@ fn config() -> tempfile::NamedTempFile {
 }
 
 /// A vendor's key pair, made by the desk's own OpenPGP code: (secret, public).
-fn vendor_key() -> (String, String) {
+pub(crate) fn vendor_key() -> (String, String) {
     let secret = OrganizationKey::generate(
         "Acme PSIRT",
         "psirt@acme.example",
@@ -47,7 +47,7 @@ fn vendor_key() -> (String, String) {
 }
 
 /// Serves `files` (path, body) over plain HTTP on loopback until the test ends.
-fn serve(files: Vec<(String, Vec<u8>)>) -> u16 {
+pub(crate) fn serve(files: Vec<(String, Vec<u8>)>) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bound");
     let port = listener.local_addr().expect("address").port();
     std::thread::spawn(move || {
@@ -78,7 +78,7 @@ fn serve(files: Vec<(String, Vec<u8>)>) -> u16 {
     port
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     token: &str,
     method: &str,
