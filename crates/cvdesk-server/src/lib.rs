@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod openpgp;
 pub mod outbound;
 mod percent;
+mod public_cache;
 mod purge;
 mod queue;
 mod random;
@@ -131,6 +132,8 @@ pub struct AppState {
     pub outbound: Arc<outbound::OutboundSettings>,
     /// The operator's metrics (`GET /metrics`).
     pub metrics: Arc<metrics::Metrics>,
+    /// What the public pages show that rarely changes, kept in memory.
+    pub public_cache: Arc<public_cache::PublicCache>,
 }
 
 /// How often this instance forgets the in-memory rate-limit buckets that refilled.

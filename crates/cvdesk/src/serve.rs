@@ -118,6 +118,7 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         csaf: Arc::default(),
         outbound: Arc::new(outbound),
         metrics,
+        public_cache: Arc::default(),
     };
     if let Some(address) = config.metrics.listen {
         let listener = TcpListener::bind(address)

@@ -55,6 +55,7 @@ impl JobKind for PublishScheduled {
         .await
         {
             Ok(revision) => {
+                state.public_cache.changed();
                 tracing::info!(advisory = %id, version = revision.number(), "published as scheduled");
                 Ok(())
             }

@@ -2,6 +2,7 @@
 //! Atom feed, and each advisory's OSV entry and CVE records. A draft, a scheduled advisory
 //! and anything not TLP:CLEAR is missing to the public.
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
@@ -44,7 +45,15 @@ pub fn cve_links(state: &AppState, published: &Published) -> Vec<(String, String
         .collect()
 }
 
-pub async fn get_advisories(State(state): State<AppState>) -> Result<Html<String>, PageError> {
+pub async fn get_advisories(State(state): State<AppState>) -> Result<Html<Bytes>, PageError> {
+    let page = state
+        .public_cache
+        .advisory_list(advisory_list(&state))
+        .await?;
+    Ok(Html(page))
+}
+
+async fn advisory_list(state: &AppState) -> Result<Bytes, WebError> {
     let listed = state
         .store
         .published_advisories(Some(Tlp::Clear), LISTED)
@@ -62,10 +71,13 @@ pub async fn get_advisories(State(state): State<AppState>) -> Result<Html<String
             withdrawn: advisory.withdrawn_at.is_some(),
         })
         .collect();
-    Ok(render(&AdvisoryListPage {
-        layout: Layout::of(&state.settings),
-        advisories,
-    })?)
+    Ok(Bytes::from(
+        render(&AdvisoryListPage {
+            layout: Layout::of(&state.settings),
+            advisories,
+        })?
+        .0,
+    ))
 }
 
 pub async fn get_advisory(

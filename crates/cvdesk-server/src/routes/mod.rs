@@ -50,6 +50,10 @@ pub fn router(state: AppState, limits: &HttpLimits) -> Router {
             uses_tls,
             set_security_headers,
         ))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::clone(&state.public_cache),
+            crate::public_cache::forget_on_change,
+        ))
         .with_state(state)
 }
 

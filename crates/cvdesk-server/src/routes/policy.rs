@@ -1,6 +1,7 @@
 //! The disclosure policy (every version, each with its date) and security.txt.
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -31,13 +32,21 @@ impl PolicyPage {
     }
 }
 
-pub async fn get_policy(State(state): State<AppState>) -> Result<Html<String>, PageError> {
+pub async fn get_policy(State(state): State<AppState>) -> Result<Html<Bytes>, PageError> {
+    let page = state
+        .public_cache
+        .policy_page(current_policy_page(&state))
+        .await?;
+    Ok(Html(page))
+}
+
+async fn current_policy_page(state: &AppState) -> Result<Bytes, WebError> {
     let policy = state
         .store
         .current_policy()
         .await?
         .ok_or(WebError::NotFound)?;
-    Ok(policy_page(&state, policy).await?)
+    Ok(Bytes::from(policy_page(state, policy).await?.0))
 }
 
 pub async fn get_policy_version(

@@ -27,7 +27,12 @@ pub async fn get_report_form(State(state): State<AppState>) -> Result<Html<Strin
         false,
     )
     .with_challenge(fresh_challenge(&state)?)
-    .with_encryption(has_encryption_key(&state).await?);
+    .with_encryption(
+        state
+            .public_cache
+            .has_key(has_encryption_key(&state))
+            .await?,
+    );
     Ok(render(&page)?)
 }
 

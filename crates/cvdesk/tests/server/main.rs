@@ -50,6 +50,7 @@ mod packaging;
 mod policy;
 mod postgres;
 mod proxies;
+mod public_cache;
 mod report_files;
 mod retention;
 mod shell_kit;
