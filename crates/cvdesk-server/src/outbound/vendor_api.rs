@@ -219,21 +219,31 @@ pub async fn post_discover(
     let vendor = vendor(&state, &id).await?;
     let body: DiscoverBody = json_or_default(&headers, body)?;
     let domain = discovery_domain(&vendor, body.domain).map_err(invalid)?;
+    let proposal = audited_discovery(&state, &staff.user, &vendor, &domain).await?;
+    Ok(Json(DiscoveryJson { domain, proposal }))
+}
+
+/// Discovery for `vendor` at `domain`, recorded in the audit log as `vendor.discover`.
+pub async fn audited_discovery(
+    state: &AppState,
+    user: &cvdesk_store::User,
+    vendor: &Vendor,
+    domain: &str,
+) -> Result<Proposal, WebError> {
     audit::record(
-        &state,
-        Some(&staff.user),
+        state,
+        Some(user),
         "",
         "vendor.discover",
-        Some(&id),
-        domain.clone(),
+        Some(&vendor.id.0.to_string()),
+        domain,
     )
     .await?;
-    let proposal = discover(
-        &domain,
+    Ok(discover(
+        domain,
         vendor.details.pgp_key.as_deref(),
         state.outbound.allow_private,
         state.clock.now(),
     )
-    .await;
-    Ok(Json(DiscoveryJson { domain, proposal }))
+    .await)
 }

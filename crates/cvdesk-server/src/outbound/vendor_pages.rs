@@ -20,9 +20,8 @@ use cvdesk_domain::vendor::{ContactInput, ContactKind, VendorContact, VendorDeta
 use cvdesk_store::Vendor;
 use serde::Deserialize;
 
-use super::discovery::discover;
 use super::staff::allow;
-use super::vendor_api::{check_key, discovery_domain, vendor};
+use super::vendor_api::{audited_discovery, check_key, discovery_domain, vendor};
 use crate::auth::{audit, StaffUser};
 use crate::error::{PageError, WebError};
 use crate::mail::FinderKey;
@@ -503,26 +502,10 @@ pub async fn post_discover(
             return refused(&page);
         }
     };
-    audit::record(
-        &state,
-        Some(&staff.user),
-        "",
-        "vendor.discover",
-        Some(&id),
-        domain.clone(),
-    )
-    .await?;
-    let now = state.clock.now();
-    let proposal = discover(
-        &domain,
-        vendor.details.pgp_key.as_deref(),
-        state.outbound.allow_private,
-        now,
-    )
-    .await;
+    let proposal = audited_discovery(&state, &staff.user, &vendor, &domain).await?;
     let form = VendorForm::proposed(&vendor.details, &proposal);
     let mut page = VendorPage::of(&state, &staff, &vendor, form);
-    page.found = Some(Found::of(domain.clone(), &proposal, now));
+    page.found = Some(Found::of(domain.clone(), &proposal, state.clock.now()));
     page.domain = domain;
     Ok(render(&page)?.into_response())
 }

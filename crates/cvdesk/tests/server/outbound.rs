@@ -101,13 +101,9 @@ pub(crate) async fn call(
     )
 }
 
-#[tokio::test]
-async fn discovery_reads_a_signed_security_txt_and_fetches_the_key() {
-    let config = config();
-    let path = config.path().to_str().expect("utf-8").to_owned();
-    let app = TestApp::start_with(&["--config", &path, "--outbound-allow-private", "on"]);
-    create_first_admin(&app).await;
-    let token = api_token(&app, ADMIN_EMAIL);
+/// A vendor's security.txt on loopback, signed with a new vendor key whose `Encryption:`
+/// line points to that key on a second loopback server: (port, secret key, public key).
+pub(crate) fn signed_vendor_site() -> (u16, String, String) {
     let (secret, public) = vendor_key();
     let signer =
         OrganizationKey::from_armored(&secret, None, OffsetDateTime::now_utc()).expect("usable");
@@ -128,6 +124,17 @@ async fn discovery_reads_a_signed_security_txt_and_fetches_the_key() {
         "/.well-known/security.txt".to_owned(),
         signed.into_bytes(),
     )]);
+    (port, secret, public)
+}
+
+#[tokio::test]
+async fn discovery_reads_a_signed_security_txt_and_fetches_the_key() {
+    let config = config();
+    let path = config.path().to_str().expect("utf-8").to_owned();
+    let app = TestApp::start_with(&["--config", &path, "--outbound-allow-private", "on"]);
+    create_first_admin(&app).await;
+    let token = api_token(&app, ADMIN_EMAIL);
+    let (port, _, _) = signed_vendor_site();
     let (status, vendor) = call(
         &app,
         &token,

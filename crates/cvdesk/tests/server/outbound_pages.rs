@@ -4,14 +4,12 @@
 //! loopback, which changes nothing until its proposal is accepted; and a case opened from
 //! the form, refused first, then created and shown. Each page view and change is audited.
 
+use cvdesk_server::openpgp::PublishedKey;
 use reqwest::Client;
 use serde_json::Value;
-use time::OffsetDateTime;
-
-use cvdesk_server::openpgp::{OrganizationKey, PublishedKey};
 
 use crate::app::TestApp;
-use crate::outbound::{call, config, serve, vendor_key};
+use crate::outbound::{call, config, serve, signed_vendor_site};
 use crate::staff::{api_token, create_first_admin, csrf_token, signed_in_account, ADMIN_EMAIL};
 
 const VECTOR: &str = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H";
@@ -315,29 +313,11 @@ async fn discovery_on_the_vendor_page_proposes_and_changes_nothing_until_accepte
     create_first_admin(&app).await;
     let token = api_token(&app, ADMIN_EMAIL);
     let triager = signed_in_account(&app, "triager@example.org", "triager", &[]).await;
-    let (secret, public) = vendor_key();
+    let (port, secret, public) = signed_vendor_site();
     let fingerprint = PublishedKey::from_secret_armored(&secret)
         .expect("public part")
         .fingerprint()
         .to_owned();
-    let signer =
-        OrganizationKey::from_armored(&secret, None, OffsetDateTime::now_utc()).expect("usable");
-    let key_port = serve(vec![(
-        "/pgp-key.txt".to_owned(),
-        public.clone().into_bytes(),
-    )]);
-    let text = format!(
-        "Contact: mailto:psirt@acme.example\nContact: https://acme.example/security\n\
-         Expires: 2099-01-01T00:00:00.000Z\nEncryption: http://127.0.0.1:{key_port}/pgp-key.txt\n\
-         Policy: https://acme.example/policy\nPreferred-Languages: en, da\n"
-    );
-    let signed = signer
-        .sign_cleartext(&text, OffsetDateTime::now_utc())
-        .expect("signed");
-    let port = serve(vec![(
-        "/.well-known/security.txt".to_owned(),
-        signed.into_bytes(),
-    )]);
     let (_, directory) = page(&triager, &app, "/staff/vendors").await;
     let (status, location, _) = submit(
         &triager,
