@@ -362,6 +362,7 @@ async fn no_page_has_inline_code_under_the_default_configuration() {
             .replace("{id}", "1")
             .replace("{case_id}", "CVD-OUT-2026-0001")
             .replace("{mail_id}", "1")
+            .replace("{vendor_id}", "1")
             .replace("{table_file}", "arrivals.csv")
             .replace("{version}", "1")
             .replace("{advisory}", &advisory)
