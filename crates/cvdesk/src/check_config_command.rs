@@ -34,7 +34,7 @@ pub fn run(options: CheckConfigOptions) -> anyhow::Result<ExitCode> {
         Ok(config) => {
             let mut findings = risks(&config);
             if let Err(error) = Mailer::new(&config.mail) {
-                let error = anyhow::Error::new(error).context("mail settings");
+                let error = config.mail_names.refusal(&error).context("mail settings");
                 findings.push(Finding::Error(one_line(&error)));
             }
             findings.extend(crate::command_context::runtime()?.block_on(store_findings(&config)));

@@ -138,14 +138,46 @@ pub struct ServeOptions {
     pub metrics_listen: Option<SocketAddr>,
 }
 
+/// A value clap refused, named by the flag and the environment variable together (clap
+/// names the flag alone, though the value may have come from the variable).
+pub fn name_the_variable(mut error: clap::Error, command: &clap::Command) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(argument)) = error.get(ContextKind::InvalidArg) else {
+        return error;
+    };
+    let flag = argument.split_whitespace().next().unwrap_or_default();
+    let Some(variable) = variable_of(command, flag.trim_start_matches("--")) else {
+        return error;
+    };
+    let named = format!("{argument} / {variable}");
+    error.insert(ContextKind::InvalidArg, ContextValue::String(named));
+    error
+}
+
+/// The environment variable of the flag `--long` in `command` or any of its subcommands.
+fn variable_of(command: &clap::Command, long: &str) -> Option<String> {
+    command
+        .get_arguments()
+        .find(|argument| argument.get_long() == Some(long))
+        .and_then(|argument| argument.get_env())
+        .map(|variable| variable.to_string_lossy().into_owned())
+        .or_else(|| {
+            command
+                .get_subcommands()
+                .find_map(|subcommand| variable_of(subcommand, long))
+        })
+}
+
 impl ServeOptions {
     /// The settings `serve` would read from the environment alone, with `store` from the
     /// command line: what admin commands use, without showing `serve`'s flags in their help.
     pub fn from_environment(store: StoreOptions) -> anyhow::Result<Self> {
-        let matches = Self::augment_args(clap::Command::new("cvdesk"))
+        let command = Self::augment_args(clap::Command::new("cvdesk"));
+        let matches = command
+            .clone()
             .try_get_matches_from(["cvdesk"])
             .map_err(|error| {
-                let message = error.render().to_string();
+                let message = name_the_variable(error, &command).render().to_string();
                 let message = message.trim().trim_start_matches("error: ");
                 anyhow::anyhow!("a setting in the environment: {message}")
             })?;

@@ -23,6 +23,7 @@ use time::{UtcOffset, Weekday};
 
 use crate::cli::{ServeOptions, StoreOptions};
 use crate::http_config::HttpFile;
+use crate::setting_names::{self as names, MailNames, Named};
 
 /// Keys of the configuration file; every one is optional.
 #[derive(Debug, Default, Deserialize)]
@@ -156,6 +157,8 @@ pub struct ServeConfig {
     pub policy_in_file: bool,
     pub pgp_passphrase: Option<Passphrase>,
     pub mail: MailSettings,
+    /// Where each mail setting came from, to name it when the mail settings are refused.
+    pub mail_names: MailNames,
     pub calendar: Calendar,
     /// The researcher's side of disclosure; its policy address is filled in from the
     /// public URL when none is configured.
@@ -180,15 +183,29 @@ impl ServeConfig {
         let file = read_file(options.store.config.as_deref())?;
         let store = store_location(&options.store, &file)?;
         let defaults = AttachmentLimits::default();
+        let max_file_bytes = names::ATTACHMENT_MAX_FILE_BYTES.pick(
+            options.attachment_max_file_bytes,
+            file.attachments.max_file_bytes,
+        );
+        let max_total_bytes = names::ATTACHMENT_MAX_TOTAL_BYTES.pick(
+            options.attachment_max_total_bytes,
+            file.attachments.max_total_bytes,
+        );
+        for limit in [&max_file_bytes, &max_total_bytes].into_iter().flatten() {
+            if limit.value == 0 {
+                bail!(
+                    "{}: attachment size limits must be greater than zero",
+                    limit.name
+                );
+            }
+        }
+        let total_name = max_total_bytes.as_ref().map_or_else(
+            || names::ATTACHMENT_MAX_TOTAL_BYTES.key.to_owned(),
+            |limit| limit.name.clone(),
+        );
         let attachment_limits = AttachmentLimits {
-            max_file_bytes: options
-                .attachment_max_file_bytes
-                .or(file.attachments.max_file_bytes)
-                .unwrap_or(defaults.max_file_bytes),
-            max_total_bytes: options
-                .attachment_max_total_bytes
-                .or(file.attachments.max_total_bytes)
-                .unwrap_or(defaults.max_total_bytes),
+            max_file_bytes: max_file_bytes.map_or(defaults.max_file_bytes, |limit| limit.value),
+            max_total_bytes: max_total_bytes.map_or(defaults.max_total_bytes, |limit| limit.value),
             max_files: options
                 .attachment_max_files
                 .or(file.attachments.max_files)
@@ -198,79 +215,76 @@ impl ServeConfig {
                 .max_report_bytes
                 .unwrap_or(defaults.max_report_bytes),
         };
-        if attachment_limits.max_file_bytes == 0 || attachment_limits.max_total_bytes == 0 {
-            bail!("attachment size limits must be greater than zero");
-        }
         if attachment_limits.max_report_bytes < attachment_limits.max_total_bytes {
             bail!(
                 "attachments.max_report_bytes ({}) must be at least the total a report's form \
-                 may carry, attachments.max_total_bytes ({})",
+                 may carry, {total_name} ({})",
                 attachment_limits.max_report_bytes,
                 attachment_limits.max_total_bytes
             );
         }
         let http_limits = file.http.limits()?;
-        let reference_prefix = match options.reference_prefix.or(file.reference_prefix) {
-            Some(prefix) => prefix.parse().context("reference_prefix")?,
-            None => ReferencePrefix::default(),
-        };
-        let public_url = options
-            .public_url
-            .or(file.public_url)
-            .map(|url| check_public_url(&url))
+        let reference_prefix =
+            match names::REFERENCE_PREFIX.pick(options.reference_prefix, file.reference_prefix) {
+                Some(prefix) => prefix.value.parse().context(prefix.name)?,
+                None => ReferencePrefix::default(),
+            };
+        let public_url = names::PUBLIC_URL
+            .pick(options.public_url, file.public_url)
+            .map(|url| check_public_url(&url.value, &url.name))
             .transpose()?;
-        let log_format = match options.log_format.or(file.log_format).as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => bail!("log_format '{other}' is not one of: text, json"),
+        let log_format = match names::LOG_FORMAT.pick(options.log_format, file.log_format) {
+            None => LogFormat::Text,
+            Some(format) => match format.value.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => bail!("{}: '{other}' is not one of: text, json", format.name),
+            },
         };
-        let organization_name = options
-            .organization_name
-            .or(file.organization_name)
-            .unwrap_or_else(|| "Example Organization".to_owned());
-        if organization_name.trim().is_empty() {
-            bail!("organization_name must not be empty");
-        }
+        let organization_name = match names::ORGANIZATION_NAME
+            .pick(options.organization_name, file.organization_name)
+        {
+            None => "Example Organization".to_owned(),
+            Some(name) if name.value.trim().is_empty() => bail!("{}: must not be empty", name.name),
+            Some(name) => name.value,
+        };
         let challenge = challenge_settings(
-            options.intake_challenge.as_deref(),
+            options.intake_challenge,
             options.challenge_difficulty,
             &file.intake,
         )?;
         let defaults = RateSettings::defaults();
         let rate_limits = RateSettings {
             send_report: rate(
-                "rate_limits.reports",
-                options.rate_limit_reports.or(file.rate_limits.reports),
+                names::RATE_LIMIT_REPORTS
+                    .pick(options.rate_limit_reports, file.rate_limits.reports),
                 defaults.send_report,
             )?,
             track: rate(
-                "rate_limits.tracking",
-                options.rate_limit_tracking.or(file.rate_limits.tracking),
+                names::RATE_LIMIT_TRACKING
+                    .pick(options.rate_limit_tracking, file.rate_limits.tracking),
                 defaults.track,
             )?,
             reply: rate(
-                "rate_limits.replies",
-                options.rate_limit_replies.or(file.rate_limits.replies),
+                names::RATE_LIMIT_REPLIES
+                    .pick(options.rate_limit_replies, file.rate_limits.replies),
                 defaults.reply,
             )?,
             sign_in: rate(
-                "rate_limits.sign_in",
-                options.rate_limit_sign_in.or(file.rate_limits.sign_in),
+                names::RATE_LIMIT_SIGN_IN
+                    .pick(options.rate_limit_sign_in, file.rate_limits.sign_in),
                 defaults.sign_in,
             )?,
             answer_question: rate(
-                "rate_limits.question_answers",
-                options
-                    .rate_limit_question_answers
-                    .or(file.rate_limits.question_answers),
+                names::RATE_LIMIT_QUESTION_ANSWERS.pick(
+                    options.rate_limit_question_answers,
+                    file.rate_limits.question_answers,
+                ),
                 defaults.answer_question,
             )?,
         };
-        let proxies = if options.trusted_proxies.is_empty() {
-            file.trusted_proxies.unwrap_or_default()
-        } else {
-            options.trusted_proxies
-        };
+        let proxies =
+            names::TRUSTED_PROXIES.pick_list(options.trusted_proxies, file.trusted_proxies);
         let security_txt_hosts = file
             .security_txt_hosts
             .unwrap_or_default()
@@ -288,23 +302,33 @@ impl ServeConfig {
                 anyhow::anyhow!("{}", lines.join("\n"))
             })?,
         };
+        let smtp_url = match (options.smtp_url, read_secret_file("CVDESK_SMTP_URL_FILE")?) {
+            (None, Some(url)) => Some(Named {
+                value: url,
+                name: "CVDESK_SMTP_URL_FILE".to_owned(),
+            }),
+            (given, _) => names::SMTP_URL.pick(given, file.mail.smtp_url),
+        };
+        let mail_from = names::MAIL_FROM.pick(options.mail_from, file.mail.from);
+        let staff_recipients = names::MAIL_STAFF_RECIPIENTS
+            .pick_list(options.mail_staff_recipients, file.mail.staff_recipients);
+        let mail_names = MailNames {
+            smtp_url: smtp_url
+                .as_ref()
+                .map_or_else(|| names::SMTP_URL.given(), |url| url.name.clone()),
+            from: mail_from
+                .as_ref()
+                .map_or_else(|| names::MAIL_FROM.given(), |from| from.name.clone()),
+            staff_recipients: staff_recipients.name,
+        };
         let mail = MailSettings {
-            smtp_url: options
-                .smtp_url
-                .or(read_secret_file("CVDESK_SMTP_URL_FILE")?)
-                .or(file.mail.smtp_url),
-            from: options.mail_from.or(file.mail.from),
-            staff_recipients: if options.mail_staff_recipients.is_empty() {
-                file.mail.staff_recipients.unwrap_or_default()
-            } else {
-                options.mail_staff_recipients
-            },
+            smtp_url: smtp_url.map(|url| url.value),
+            from: mail_from.map(|from| from.value),
+            staff_recipients: staff_recipients.value,
         };
         let client_address = client_address(
-            options
-                .client_address_header
-                .or(file.client_address_header)
-                .as_deref(),
+            names::CLIENT_ADDRESS_HEADER
+                .pick(options.client_address_header, file.client_address_header),
             &proxies,
         )?;
         Ok(ServeConfig {
@@ -333,6 +357,7 @@ impl ServeConfig {
             pgp_passphrase: crate::passphrase::passphrase()?.map(Passphrase::new),
             calendar: calendar(&file.sla)?,
             mail,
+            mail_names,
             outbound: crate::outbound_config::resolve(
                 &file.outbound,
                 options.outbound_allow_private.as_deref(),
@@ -346,25 +371,29 @@ impl ServeConfig {
 
 /// The intake challenge from the flag or variable, then the file, then the defaults.
 fn challenge_settings(
-    switch: Option<&str>,
+    switch: Option<String>,
     difficulty: Option<u8>,
     file: &IntakeFile,
 ) -> anyhow::Result<ChallengeSettings> {
     let defaults = ChallengeSettings::default();
-    let enabled = match switch.or(file.challenge.as_deref()) {
-        None | Some("on") => true,
-        Some("off") => false,
-        Some(other) => bail!("intake.challenge '{other}' is not on or off"),
+    let enabled = match names::INTAKE_CHALLENGE.pick(switch, file.challenge.clone()) {
+        None => true,
+        Some(switch) => match switch.value.as_str() {
+            "on" => true,
+            "off" => false,
+            other => bail!("{}: '{other}' is not on or off", switch.name),
+        },
     };
-    let difficulty = difficulty
-        .or(file.challenge_difficulty)
-        .unwrap_or(defaults.difficulty);
-    if !(8..=24).contains(&difficulty) {
-        bail!(
-            "intake.challenge_difficulty {difficulty} is outside 8 to 24 (16 takes a browser \
-             about a second; each step up doubles it)"
-        );
-    }
+    let difficulty = match names::CHALLENGE_DIFFICULTY.pick(difficulty, file.challenge_difficulty) {
+        None => defaults.difficulty,
+        Some(bits) if (8..=24).contains(&bits.value) => bits.value,
+        Some(bits) => bail!(
+            "{}: {} is outside 8 to 24 (16 takes a browser about a second; each step up \
+                 doubles it)",
+            bits.name,
+            bits.value
+        ),
+    };
     let lifetime = match file.challenge_lifetime_hours {
         None => defaults.lifetime,
         Some(0) => bail!("intake.challenge_lifetime_hours must be at least 1"),
@@ -390,14 +419,16 @@ fn challenge_settings(
 }
 
 /// A rate such as `10/hour`, `off`, or the default when not given.
-fn rate(name: &str, text: Option<String>, default: Option<Rate>) -> anyhow::Result<Option<Rate>> {
-    match text.as_deref().map(str::trim) {
-        None => Ok(default),
-        Some("off") => Ok(None),
-        Some(text) => text
+fn rate(text: Option<Named<String>>, default: Option<Rate>) -> anyhow::Result<Option<Rate>> {
+    let Some(text) = text else {
+        return Ok(default);
+    };
+    match text.value.trim() {
+        "off" => Ok(None),
+        rate => rate
             .parse()
             .map(Some)
-            .map_err(|message| anyhow::anyhow!("{name}: {message}")),
+            .map_err(|message| anyhow::anyhow!("{}: {message}", text.name)),
     }
 }
 
@@ -471,27 +502,32 @@ fn check_host(host: &str) -> anyhow::Result<String> {
 }
 
 /// The client address header and the proxies believed about it, both or neither.
-fn client_address(header: Option<&str>, proxies: &[String]) -> anyhow::Result<ClientAddressSource> {
+fn client_address(
+    header: Option<Named<String>>,
+    proxies: &Named<Vec<String>>,
+) -> anyhow::Result<ClientAddressSource> {
     let header = header
-        .map(|text| text.parse::<ClientAddressHeader>())
-        .transpose()
-        .map_err(|message| anyhow::anyhow!("client_address_header: {message}"))?;
-    let proxies = proxies
+        .map(|text| {
+            text.value
+                .parse::<ClientAddressHeader>()
+                .map_err(|message| anyhow::anyhow!("{}: {message}", text.name))
+        })
+        .transpose()?;
+    let networks = proxies
+        .value
         .iter()
-        .map(|text| parse_network(text))
+        .map(|text| parse_network(text, &proxies.name))
         .collect::<anyhow::Result<_>>()?;
-    Ok(ClientAddressSource::new(header, proxies)?)
+    Ok(ClientAddressSource::new(header, networks)?)
 }
 
 /// An address (`192.0.2.1`, `::1`) or a network (`10.0.0.0/8`).
-fn parse_network(text: &str) -> anyhow::Result<IpNet> {
+fn parse_network(text: &str, name: &str) -> anyhow::Result<IpNet> {
     let text = text.trim();
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| {
-            anyhow::anyhow!(
-                "trusted_proxies: '{text}' is not an address or network such as 10.0.0.0/8"
-            )
+            anyhow::anyhow!("{name}: '{text}' is not an address or network such as 10.0.0.0/8")
         })
 }
 
@@ -518,12 +554,17 @@ fn read_secret_file(name: &str) -> anyhow::Result<Option<String>> {
 }
 
 fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<StoreLocation> {
-    let from_file_variable = read_secret_file("CVDESK_DATABASE_URL_FILE")?;
-    let database_url = options
-        .database_url
-        .clone()
-        .or(from_file_variable)
-        .or_else(|| file.database_url.clone());
+    let database_url = match (
+        options.database_url.clone(),
+        read_secret_file("CVDESK_DATABASE_URL_FILE")?,
+    ) {
+        (None, Some(url)) => Some(Named {
+            value: url,
+            name: "CVDESK_DATABASE_URL_FILE".to_owned(),
+        }),
+        (given, _) => names::DATABASE_URL.pick(given, file.database_url.clone()),
+    };
+    let url_name = database_url.as_ref().map(|url| url.name.clone());
     let data_dir = options
         .data
         .clone()
@@ -532,10 +573,15 @@ fn store_location(options: &StoreOptions, file: &ConfigFile) -> anyhow::Result<S
     // Logs and messages name the folder as it resolved, not as it was typed.
     let data_dir = std::path::absolute(&data_dir)
         .with_context(|| format!("cannot resolve the data folder {}", data_dir.display()))?;
-    Ok(StoreLocation::from_options(data_dir, database_url)?)
+    StoreLocation::from_options(data_dir, database_url.map(|url| url.value)).map_err(|error| {
+        match url_name {
+            Some(name) => anyhow::anyhow!("{name}: {error}"),
+            None => error.into(),
+        }
+    })
 }
 
-fn check_public_url(url: &str) -> anyhow::Result<String> {
+fn check_public_url(url: &str, name: &str) -> anyhow::Result<String> {
     let trimmed = url.trim_end_matches('/');
     let valid = (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
         && trimmed
@@ -544,7 +590,7 @@ fn check_public_url(url: &str) -> anyhow::Result<String> {
             .is_some_and(|rest| !rest.is_empty())
         && !trimmed.contains(char::is_whitespace);
     if !valid {
-        bail!("public_url '{url}' must be an http:// or https:// URL such as https://security.example.org");
+        bail!("{name}: '{url}' must be an http:// or https:// URL such as https://security.example.org");
     }
     Ok(trimmed.to_owned())
 }
@@ -552,6 +598,13 @@ fn check_public_url(url: &str) -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn named(name: &str, value: &str) -> Option<Named<String>> {
+        Some(Named {
+            value: value.to_owned(),
+            name: name.to_owned(),
+        })
+    }
 
     #[test]
     fn unknown_keys_are_refused() {
@@ -572,26 +625,29 @@ mod tests {
     #[test]
     fn rates_and_networks() {
         let default = RateSettings::defaults().send_report;
-        assert_eq!(rate("r", None, default).expect("default"), default);
-        assert_eq!(rate("r", Some("off".into()), default).expect("off"), None);
-        let parsed = rate("r", Some("3/minute".into()), default).expect("valid");
+        assert_eq!(rate(None, default).expect("default"), default);
+        assert_eq!(rate(named("r", "off"), default).expect("off"), None);
+        let parsed = rate(named("r", "3/minute"), default).expect("valid");
         assert_eq!(parsed.map(|r| r.to_string()).as_deref(), Some("3/minute"));
         let error =
-            rate("rate_limits.reports", Some("3 per minute".into()), default).expect_err("refused");
+            rate(named("rate_limits.reports", "3 per minute"), default).expect_err("refused");
         assert!(
             error.to_string().starts_with("rate_limits.reports: "),
             "{error}"
         );
         assert_eq!(
-            parse_network("10.0.0.0/8").expect("net").to_string(),
+            parse_network("10.0.0.0/8", "n").expect("net").to_string(),
             "10.0.0.0/8"
         );
         assert_eq!(
-            parse_network(" ::1 ").expect("address").to_string(),
+            parse_network(" ::1 ", "n").expect("address").to_string(),
             "::1/128"
         );
-        assert!(parse_network("10.0.0.0/33").is_err());
-        assert!(parse_network("proxy.example").is_err());
+        assert!(parse_network("10.0.0.0/33", "n").is_err());
+        let error = parse_network("proxy.example", "trusted_proxies").expect_err("refused");
+        assert!(error
+            .to_string()
+            .starts_with("trusted_proxies: 'proxy.example'"));
     }
 
     #[test]
@@ -600,19 +656,34 @@ mod tests {
             "client_address_header = \"x-real-ip\"\ntrusted_proxies = [\"10.0.0.0/8\"]\n",
         )
         .expect("valid");
-        let proxies = file.trusted_proxies.unwrap_or_default();
+        let proxies = Named {
+            value: file.trusted_proxies.unwrap_or_default(),
+            name: "trusted_proxies".to_owned(),
+        };
+        let none = Named {
+            value: Vec::new(),
+            name: "trusted_proxies".to_owned(),
+        };
+        let header = |text: &str| named("client_address_header", text);
         assert!(matches!(
-            client_address(file.client_address_header.as_deref(), &proxies).expect("valid"),
+            client_address(
+                file.client_address_header.map(|h| Named {
+                    value: h,
+                    name: "client_address_header".to_owned()
+                }),
+                &proxies
+            )
+            .expect("valid"),
             ClientAddressSource::Proxied {
                 header: ClientAddressHeader::XRealIp,
                 ..
             }
         ));
         assert!(matches!(
-            client_address(None, &[]).expect("valid"),
+            client_address(None, &none).expect("valid"),
             ClientAddressSource::Peer
         ));
-        let alone = client_address(Some("forwarded"), &[]).expect_err("refused");
+        let alone = client_address(header("forwarded"), &none).expect_err("refused");
         assert!(alone.to_string().contains("no trusted_proxies"), "{alone}");
         let headless = client_address(None, &proxies).expect_err("refused");
         assert!(
@@ -621,7 +692,7 @@ mod tests {
                 .contains("client_address_header is not"),
             "{headless}"
         );
-        let unknown = client_address(Some("true-client-ip"), &proxies).expect_err("refused");
+        let unknown = client_address(header("true-client-ip"), &proxies).expect_err("refused");
         assert!(
             unknown.to_string().starts_with("client_address_header: "),
             "{unknown}"
@@ -755,11 +826,11 @@ mod tests {
     #[test]
     fn public_urls() {
         assert_eq!(
-            check_public_url("https://security.example.org/").expect("valid"),
+            check_public_url("https://security.example.org/", "public_url").expect("valid"),
             "https://security.example.org"
         );
         for bad in ["security.example.org", "ftp://x", "https://", "https://a b"] {
-            assert!(check_public_url(bad).is_err(), "{bad}");
+            assert!(check_public_url(bad, "public_url").is_err(), "{bad}");
         }
     }
 }

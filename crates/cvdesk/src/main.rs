@@ -29,6 +29,7 @@ mod retention_command;
 mod retention_config;
 mod securitytxt_command;
 mod serve;
+mod setting_names;
 mod startup_log;
 mod store_choice;
 mod store_command;
@@ -107,7 +108,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::try_parse()
+        .unwrap_or_else(|error| cli::name_the_variable(error, &Cli::command()).exit());
     let outcome = match cli.command {
         Command::Serve(options) => serve::run(*options),
         Command::CheckConfig(options) => check_config_command::run(options),

@@ -76,10 +76,15 @@ pub fn resolve(
             .parse()
             .map_err(|error| anyhow::anyhow!("outbound preset: {error}"))?,
     };
-    let allow_private = match allow_private.or(file.allow_private.as_deref()) {
-        None | Some("off") => false,
-        Some("on") => true,
-        Some(other) => bail!("outbound allow_private '{other}' is not on or off"),
+    let allow_private = match crate::setting_names::OUTBOUND_ALLOW_PRIVATE
+        .pick(allow_private, file.allow_private.as_deref())
+    {
+        None => false,
+        Some(switch) => match switch.value {
+            "off" => false,
+            "on" => true,
+            other => bail!("{}: '{other}' is not on or off", switch.name),
+        },
     };
     let verify_business_days = file
         .verify_business_days

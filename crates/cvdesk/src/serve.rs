@@ -28,7 +28,12 @@ pub fn run(options: ServeOptions) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     crate::startup_log::log_configuration(&config);
-    let mailer = Mailer::new(&config.mail).context("cannot use the mail settings")?;
+    let mailer = Mailer::new(&config.mail).map_err(|error| {
+        config
+            .mail_names
+            .refusal(&error)
+            .context("cannot use the mail settings")
+    })?;
     // Only serve creates a store; it says which one it uses, and whether it is new.
     let described = crate::store_choice::describe(&config.store);
     let existed = cvdesk_store::store_exists(&config.store)

@@ -28,7 +28,8 @@ fn bad_settings_are_refused_with_a_reason() {
     assert!(serve_fails(&[], Some("listn = \"127.0.0.1:1\"")).contains("listn"));
     assert!(serve_fails(&[], Some("listen = 5")).contains("listen"));
     assert!(serve_fails(&["--reference-prefix", "cvd-x"], None).contains("reference prefix"));
-    assert!(serve_fails(&["--public-url", "example.org"], None).contains("public_url"));
+    assert!(serve_fails(&["--public-url", "example.org"], None)
+        .contains("--public-url / CVDESK_PUBLIC_URL"));
     let mysql = serve_fails(&["--database-url", "mysql://root:hunter2@db/x"], None);
     assert!(
         mysql.contains("unsupported database URL") && !mysql.contains("hunter2"),

@@ -53,6 +53,7 @@ mod proxies;
 mod public_cache;
 mod report_files;
 mod retention;
+mod setting_errors;
 mod shell_kit;
 mod spam;
 mod staff;
