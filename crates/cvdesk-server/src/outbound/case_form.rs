@@ -235,6 +235,13 @@ pub async fn post_case(
             errors.entry(field).or_insert(message);
         }
     }
+    // The API asks for an id; the form has the person choose a vendor.
+    if submitted.vendor_id.trim().is_empty() && errors.contains_key("vendor_id") {
+        errors.insert(
+            "vendor_id".to_owned(),
+            "required: choose a vendor from the directory".to_owned(),
+        );
+    }
     // An assigned ID is typed into its own field: its message belongs there.
     if given(&submitted.cve_id).is_some() {
         if let Some(message) = errors.remove("cve") {

@@ -531,6 +531,13 @@ async fn a_case_is_opened_from_the_staff_form() {
         ("technical_details", details),
         ("preset", "project_zero"),
     ];
+    let (status, _, refused) = submit(&triager, &app, "/staff/cases", &refused, &complete).await;
+    assert_eq!(status, 422);
+    assert!(
+        says_beside(&refused, "vendor_id", "choose a vendor from the directory"),
+        "{refused}"
+    );
+    assert!(refused.contains("<option value=\"\">(choose a vendor)</option>"));
     let mut unknown_vendor = vec![("vendor_id", "99")];
     unknown_vendor.extend_from_slice(&complete);
     let (status, _, refused) =
