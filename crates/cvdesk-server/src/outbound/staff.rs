@@ -39,6 +39,11 @@ pub(super) fn allow(staff: &StaffUser, action: OutboundAction) -> Result<(), Pag
     }
 }
 
+/// Whether the person may change vendors and cases, so the pages offer the forms.
+pub(super) fn may_change(staff: &StaffUser) -> bool {
+    check_outbound(&staff.user.actor(), OutboundAction::Change).is_allowed()
+}
+
 struct CaseRow {
     id: String,
     state: &'static str,
@@ -54,6 +59,7 @@ struct CasesPage {
     layout: StaffLayout,
     cases: Vec<CaseRow>,
     vendors: Vec<Vendor>,
+    may_change: bool,
 }
 
 pub async fn get_cases(
@@ -89,6 +95,7 @@ pub async fn get_cases(
         layout: StaffLayout::of(&state, &staff),
         cases: rows,
         vendors,
+        may_change: may_change(&staff),
     })?
     .into_response())
 }

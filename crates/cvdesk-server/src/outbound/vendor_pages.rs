@@ -20,7 +20,7 @@ use cvdesk_domain::vendor::{ContactInput, ContactKind, VendorContact, VendorDeta
 use cvdesk_store::Vendor;
 use serde::Deserialize;
 
-use super::staff::allow;
+use super::staff::{allow, may_change};
 use super::vendor_api::{audited_discovery, check_key, discovery_domain, vendor};
 use crate::auth::{audit, StaffUser};
 use crate::error::{PageError, WebError};
@@ -230,6 +230,7 @@ struct VendorsPage {
     vendors: Vec<VendorRow>,
     form: VendorForm,
     errors: BTreeMap<String, String>,
+    may_change: bool,
 }
 
 impl VendorsPage {
@@ -266,6 +267,7 @@ async fn vendors_page(
         vendors,
         form,
         errors,
+        may_change: may_change(staff),
     })
 }
 
@@ -382,6 +384,7 @@ struct VendorPage {
     found: Option<Found>,
     form: VendorForm,
     errors: BTreeMap<String, String>,
+    may_change: bool,
 }
 
 impl VendorPage {
@@ -417,6 +420,7 @@ impl VendorPage {
             found: None,
             form,
             errors: BTreeMap::new(),
+            may_change: may_change(staff),
         }
     }
 }

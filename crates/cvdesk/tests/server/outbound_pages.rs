@@ -294,6 +294,20 @@ async fn a_vendor_is_added_refused_with_its_input_kept_and_edited() {
         .expect("sent");
     assert_eq!(forged.status(), 403);
 
+    // A viewer reads the directory and the vendor, without the forms they may not use.
+    let viewer = signed_in_account(&app, "viewer@example.org", "viewer", &[]).await;
+    let (status, directory) = page(&viewer, &app, "/staff/vendors").await;
+    assert_eq!(status, 200);
+    assert!(directory.contains("Acme Corp"), "{directory}");
+    assert!(
+        !directory.contains("action=\"/staff/vendors\""),
+        "{directory}"
+    );
+    let (status, vendor_page) = page(&viewer, &app, &location).await;
+    assert_eq!(status, 200);
+    assert!(!vendor_page.contains("<form method=\"post\" action=\"/staff/vendors/"));
+    assert!(!vendor_page.contains("/staff/cases/new"));
+
     let actions = audited(&app, "vendor.").await;
     for action in [
         "vendor.list",
