@@ -18,6 +18,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::HashMap as FoldHashMap;
+
 use serde::Serialize;
 
 use crate::draft::ReportDraft;
@@ -182,7 +184,7 @@ pub fn suggest_among_counted(
 /// How rare each word of the compared reports is: its inverse document frequency, every
 /// word interned once so the comparison itself hashes no word again.
 struct Rarity<'a> {
-    ids: HashMap<&'a str, usize>,
+    ids: FoldHashMap<&'a str, usize>,
     idf: Vec<f64>,
 }
 
@@ -192,7 +194,9 @@ type Interned = Vec<Vec<(usize, f64)>>;
 impl<'a> Rarity<'a> {
     /// The rarity of every word of `documents`, and each document's words by id.
     fn over(documents: &[&Terms<'a>]) -> (Self, Interned) {
-        let mut ids: HashMap<&str, usize> = HashMap::new();
+        // Every word of a thousand reports is hashed here: a fast hash, seeded at random
+        // per table, since finders choose the words.
+        let mut ids: FoldHashMap<&str, usize> = FoldHashMap::default();
         let mut found_in: Vec<u32> = Vec::new();
         let interned = documents
             .iter()

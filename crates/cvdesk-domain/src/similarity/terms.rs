@@ -11,12 +11,14 @@ use std::fmt::Write as _;
 
 use super::ReportText;
 
-/// Characters of each field (title, summary, steps) that are split into words.
-pub const COMPARED_CHARS: usize = 4_000;
+/// Characters of each field (title, summary, steps) that are split into words: about a
+/// page, which holds the vulnerable place and the first steps. Showing a report compares
+/// it with a thousand others, so the size of every stored vector is paid a thousand times.
+pub const COMPARED_CHARS: usize = 1_000;
 
 /// The version of the word splitting and of the stored form below. Vectors stored under
 /// another version are made again from the report's text when next compared.
-pub const TERMS_VERSION: i32 = 1;
+pub const TERMS_VERSION: i32 = 2;
 
 /// How many times a title word counts.
 const TITLE_WEIGHT: u32 = 2;
