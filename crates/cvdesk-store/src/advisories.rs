@@ -250,9 +250,9 @@ pub trait AdvisoryStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// What changes whenever the published list does: the number of published advisories
-    /// and the sum of their latest revision numbers. Every publication, revision and
-    /// withdrawal adds a revision, and revisions are never removed, so equal versions
-    /// mean the same list.
+    /// and the number of published revisions. Every publication, revision and withdrawal
+    /// adds a revision, and revisions are never removed, so equal versions mean the same
+    /// list.
     async fn published_version(&self) -> Result<(i64, i64), StoreError>;
 
     /// The credits proposed to the finder of a report, oldest first.

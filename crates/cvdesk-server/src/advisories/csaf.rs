@@ -56,7 +56,8 @@ pub struct DirectoryFiles {
     last_updated: time::OffsetDateTime,
 }
 
-/// The store's published version (`AdvisoryStore::published_version`).
+/// The store's published version (`AdvisoryStore::published_version`): published
+/// advisories and revisions, counted.
 type PublishedVersion = (i64, i64);
 
 /// Documents already written, by tracking id and version, and the directory's list
