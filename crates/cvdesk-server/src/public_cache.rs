@@ -1,6 +1,6 @@
-//! What the public pages show that rarely changes (the rendered policy page, whether an
-//! organization key exists, the rendered list of advisories), kept in memory so those pages
-//! cost no store read. A change made through this instance empties it at once: any staff
+//! What the public pages show that rarely changes (the rendered policy page, the current
+//! policy's settings for security.txt, whether an organization key exists, the rendered
+//! list of advisories), kept in memory so those pages cost no store read. A change made through this instance empties it at once: any staff
 //! request that changes something (a successful POST, PUT, PATCH or DELETE under `/staff`
 //! or `/api/v1`) and the scheduled publication of an advisory. A change made elsewhere (by
 //! another instance on the same PostgreSQL, or an admin command) is seen within
@@ -17,6 +17,7 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use cvdesk_domain::policy::PolicySettings;
 
 /// How long a value read from the store is shown without reading it again: the longest a
 /// change made by another instance takes to appear here.
@@ -27,6 +28,7 @@ pub struct PublicCache {
     /// Raised by every change; a value read before the latest change is not kept.
     generation: AtomicU64,
     policy_page: Slot<Bytes>,
+    policy_settings: Slot<Arc<PolicySettings>>,
     has_key: Slot<bool>,
     advisory_list: Slot<Bytes>,
 }
@@ -62,6 +64,14 @@ impl PublicCache {
         render: impl Future<Output = Result<Bytes, E>>,
     ) -> Result<Bytes, E> {
         self.through(&self.policy_page, render).await
+    }
+
+    /// The current policy's settings, as security.txt states them.
+    pub async fn policy_settings<E>(
+        &self,
+        read: impl Future<Output = Result<Arc<PolicySettings>, E>>,
+    ) -> Result<Arc<PolicySettings>, E> {
+        self.through(&self.policy_settings, read).await
     }
 
     /// Whether the organization has an OpenPGP key finders can encrypt to.

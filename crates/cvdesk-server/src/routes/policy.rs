@@ -1,5 +1,7 @@
 //! The disclosure policy (every version, each with its date) and security.txt.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -85,16 +87,20 @@ pub async fn get_security_txt(
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
     let policy = state
-        .store
-        .current_policy()
-        .await?
-        .map(|p| p.settings)
-        .unwrap_or_default();
+        .public_cache
+        .policy_settings(async {
+            let current = state.store.current_policy().await?;
+            Ok::<_, WebError>(Arc::new(current.map(|p| p.settings).unwrap_or_default()))
+        })
+        .await?;
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .map(strip_port);
-    let has_key = has_encryption_key(&state).await?;
+    let has_key = state
+        .public_cache
+        .has_key(has_encryption_key(&state))
+        .await?;
     let served = security_txt::served(&state, &policy, host, has_key).await;
     Ok((
         [

@@ -80,6 +80,9 @@ async fn a_key_made_by_an_admin_command_is_offered_within_the_bound() {
     let app = TestApp::start();
     assert!(!page(&app, "/report").await.contains(ENCRYPTION_HINT));
     assert!(page(&app, "/policy").await.contains("/policy"));
+    assert!(!page(&app, "/.well-known/security.txt")
+        .await
+        .contains("Encryption:"));
     let (code, out) = cli(
         &app,
         &[
@@ -95,6 +98,7 @@ async fn a_key_made_by_an_admin_command_is_offered_within_the_bound() {
     let took = shown_within(&app, "/report", ENCRYPTION_HINT).await;
     eprintln!("the key was offered {took:?} after the command");
     shown_within(&app, "/policy", "/pgp-key.txt").await;
+    shown_within(&app, "/.well-known/security.txt", "Encryption:").await;
 }
 
 #[tokio::test]
