@@ -36,6 +36,9 @@ pub struct Schedule {
     pub at: OffsetDateTime,
     /// An IANA zone name or an offset (`+02:00`), as the domain's `ScheduleZone` names it.
     pub zone: String,
+    /// The publisher's reason to publish before an embargo of the advisory's reports ends;
+    /// without one, an embargo that holds when the time comes holds the publication back.
+    pub embargo_override: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

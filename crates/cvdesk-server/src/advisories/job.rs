@@ -45,6 +45,28 @@ impl JobKind for PublishScheduled {
         if advisory.state != AdvisoryState::Scheduled || !due {
             return Ok(());
         }
+        // An embargo set or moved after the schedule holds the publication back, unless the
+        // publisher gave a reason to go ahead of one when scheduling.
+        let overridden = advisory
+            .schedule
+            .as_ref()
+            .is_some_and(|schedule| schedule.embargo_override.is_some());
+        if !overridden {
+            let held = service::coordinated::held_at(state, &advisory.content, state.clock.now())
+                .await
+                .map_err(|error| format!("could not read the embargoes of {id}: {error}"))?;
+            if !held.is_empty() {
+                return match service::hold_back(state, &advisory, &held).await {
+                    Ok(()) => {
+                        tracing::warn!(advisory = %id, "scheduled publication held back by an embargo; the advisory is a draft again");
+                        Ok(())
+                    }
+                    // Published, called off or moved by hand meanwhile.
+                    Err(ActionError::Refused(_)) => Ok(()),
+                    Err(error) => Err(format!("advisory {id} could not be held back: {error:?}")),
+                };
+            }
+        }
         match service::publish(
             state,
             None,

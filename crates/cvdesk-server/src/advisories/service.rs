@@ -414,6 +414,7 @@ pub async fn schedule(
             &Schedule {
                 at,
                 zone: zone.name().to_owned(),
+                embargo_override: reason.clone(),
             },
             &entry,
             now,
@@ -448,6 +449,37 @@ pub async fn unschedule(
         "advisory.unschedule",
         Some(&advisory.id.to_string()),
         "",
+    );
+    state
+        .store
+        .unschedule_advisory(&advisory.id, &entry, state.clock.now())
+        .await?;
+    Ok(())
+}
+
+/// Calls off a scheduled publication that an embargo of the advisory's reports still holds
+/// back when its time comes (set or moved after the schedule, which gave no reason to go
+/// ahead of it): the advisory is a draft again, and the audit log says why.
+pub async fn hold_back(
+    state: &AppState,
+    advisory: &Advisory,
+    held: &[coordinated::HeldBy],
+) -> Result<(), ActionError> {
+    let embargoes = held
+        .iter()
+        .map(|held| format!("{} ends {}", held.reference, held.embargo.display()))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let entry = audit::event(
+        state,
+        None,
+        "scheduled publication",
+        "advisory.unschedule",
+        Some(&advisory.id.to_string()),
+        format!(
+            "held back by an embargo ({embargoes}): schedule it again after the embargo, or \
+             publish with a reason to go ahead of it"
+        ),
     );
     state
         .store

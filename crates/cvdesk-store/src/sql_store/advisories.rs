@@ -329,7 +329,7 @@ where
         let mut tx = self.writer.begin().await?;
         let key: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE advisories SET state = 'scheduled', scheduled_at = $4, schedule_zone = $5, \
-             updated_at = $6 WHERE {ID_IS} AND state = $7 RETURNING id"
+             updated_at = $6, schedule_override = $8 WHERE {ID_IS} AND state = $7 RETURNING id"
         ))
         .bind(id.prefix.as_str())
         .bind(i64::from(id.year))
@@ -338,6 +338,7 @@ where
         .bind(schedule.zone.as_str())
         .bind(StoredTime(now))
         .bind(expected.as_str())
+        .bind(schedule.embargo_override.as_deref())
         .fetch_optional(&mut *tx)
         .await?;
         if key.is_none() {
@@ -370,7 +371,7 @@ where
     ) -> Result<(), StoreError> {
         let mut tx = self.writer.begin().await?;
         let key: Option<i64> = sqlx::query_scalar(&format!(
-            "UPDATE advisories SET state = 'draft', scheduled_at = NULL, schedule_zone = NULL, \
+            "UPDATE advisories SET state = 'draft', scheduled_at = NULL, schedule_zone = NULL, schedule_override = NULL, \
              updated_at = $4 WHERE {ID_IS} AND state = 'scheduled' RETURNING id"
         ))
         .bind(id.prefix.as_str())
@@ -409,7 +410,7 @@ where
         let key: Option<i64> = sqlx::query_scalar(&format!(
             "UPDATE advisories SET state = $4, latest_revision = $5, \
              first_published_at = COALESCE(first_published_at, $6), latest_published_at = $6, \
-             updated_at = $6, scheduled_at = NULL, schedule_zone = NULL, \
+             updated_at = $6, scheduled_at = NULL, schedule_zone = NULL, schedule_override = NULL, \
              withdrawn_at = $7, withdrawal_reason = $8 \
              WHERE {ID_IS} AND state = $9 AND latest_revision = $10 RETURNING id"
         ))

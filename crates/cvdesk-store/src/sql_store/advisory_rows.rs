@@ -21,8 +21,8 @@ pub const KEY_OF: &str =
     "SELECT id, state FROM advisories WHERE prefix = $1 AND year = $2 AND sequence = $3";
 
 pub const ADVISORY_COLUMNS: &str = "SELECT id AS key, prefix, year, sequence, state, content, \
-     created_by, created_at, updated_at, scheduled_at, schedule_zone, withdrawn_at, \
-     withdrawal_reason FROM advisories";
+     created_by, created_at, updated_at, scheduled_at, schedule_zone, schedule_override, \
+     withdrawn_at, withdrawal_reason FROM advisories";
 
 pub const CREDIT_COLUMNS: &str = "SELECT c.id, c.report_id, r.reference_prefix, \
      r.reference_year, r.reference_sequence, c.role, c.name, c.organization, c.url, \
@@ -93,6 +93,7 @@ pub struct AdvisoryRow {
     updated_at: OffsetDateTime,
     scheduled_at: Option<OffsetDateTime>,
     schedule_zone: Option<String>,
+    schedule_override: Option<String>,
     withdrawn_at: Option<OffsetDateTime>,
     withdrawal_reason: Option<String>,
 }
@@ -178,7 +179,11 @@ impl AdvisoryRow {
             created_at: self.created_at,
             updated_at: self.updated_at,
             schedule: match (self.scheduled_at, self.schedule_zone) {
-                (Some(at), Some(zone)) => Some(Schedule { at, zone }),
+                (Some(at), Some(zone)) => Some(Schedule {
+                    at,
+                    zone,
+                    embargo_override: self.schedule_override,
+                }),
                 _ => None,
             },
             withdrawal: match (self.withdrawn_at, self.withdrawal_reason) {

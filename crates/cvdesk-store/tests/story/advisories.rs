@@ -207,6 +207,7 @@ async fn a_schedule_queues_its_job_and_publication_keeps_every_revision() {
         let schedule = Schedule {
             at: datetime!(2026-11-02 09:00 UTC),
             zone: "Europe/Berlin".to_owned(),
+            embargo_override: Some("the vendor published first".to_owned()),
         };
         store
             .schedule_advisory(&id, AdvisoryState::Draft, &schedule, &triager(), NOW)

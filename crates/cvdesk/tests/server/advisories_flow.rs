@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::advisories::publisher_desk;
 use crate::app::{full_report, run_cli, TestApp};
-use crate::staff::{browser, csrf_token, sign_in};
+use crate::staff::{api_token, browser, csrf_token, sign_in, ADMIN_EMAIL};
 
 async fn page(client: &Client, url: String) -> (u16, String) {
     let response = client.get(url).send().await.expect("sent");
@@ -350,4 +350,77 @@ async fn a_scheduled_advisory_is_published_once_by_two_instances() {
         "{read}"
     );
     assert_eq!(read["version"], 1);
+}
+
+#[tokio::test]
+async fn an_embargo_set_after_the_schedule_holds_the_publication_back() {
+    let desk = publisher_desk(&[]).await;
+    let app = &desk.app;
+    let (status, drafted) = desk
+        .api(
+            "POST",
+            "/api/v1/advisories",
+            Some(crate::advisories::advisory_body(&desk.reference)),
+        )
+        .await;
+    assert_eq!(status, 201, "{drafted}");
+    let id = drafted["id"].as_str().expect("an id").to_owned();
+    let (_, html) = page(&desk.browser, app.at(&format!("/staff/advisories/{id}"))).await;
+    let csrf = csrf_token(&html);
+    // In three seconds, given in UTC with seconds; no embargo holds yet.
+    let at = (time::OffsetDateTime::now_utc() + time::Duration::seconds(3))
+        .replace_nanosecond(0)
+        .expect("valid")
+        .format(&Rfc3339)
+        .expect("formatted");
+    let local = at.trim_end_matches('Z').to_owned();
+    let scheduled = desk
+        .browser
+        .post(app.at(&format!("/staff/advisories/{id}/schedule")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("at", local.as_str()),
+            ("time_zone", "UTC"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    let scheduled_page = scheduled.text().await.expect("html");
+    assert!(
+        scheduled_page.contains("Publication is scheduled."),
+        "{scheduled_page}"
+    );
+    // Then the coordinator agrees an embargo with the vendors that ends in 2028.
+    let admin = api_token(app, ADMIN_EMAIL);
+    let embargo = app
+        .client
+        .put(app.at(&format!("/api/v1/reports/{}/embargo", desk.reference)))
+        .header(AUTHORIZATION, format!("Bearer {admin}"))
+        .json(&serde_json::json!({"ends_at": "2028-02-10T17:00:00+01:00", "time_zone": "Europe/Berlin"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(embargo.status().as_u16(), 200);
+    let mut read = Value::Null;
+    for _ in 0..30 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (_, advisory) = desk
+            .api("GET", &format!("/api/v1/advisories/{id}"), None)
+            .await;
+        read = advisory;
+        if read["state"] != "scheduled" {
+            break;
+        }
+    }
+    assert_eq!(read["state"], "draft", "held back, not published: {read}");
+    assert_eq!(read["revisions"], serde_json::json!([]), "{read}");
+    let audit = browser_for_admin(app).await;
+    let (_, log) = page(&audit, app.at("/staff/audit")).await;
+    assert!(log.contains("held back by an embargo"), "{log}");
+}
+
+async fn browser_for_admin(app: &TestApp) -> Client {
+    let (client, status) = sign_in(app, ADMIN_EMAIL, crate::staff::ADMIN_PASSWORD).await;
+    assert_eq!(status, 303);
+    client
 }
