@@ -54,8 +54,8 @@ pub use abuse::{AbuseStore, Bucket};
 pub use accounts::{AccountStore, NewAccount, NewSecondFactor, User};
 pub use advisories::{
     Acknowledgement, Advisory, AdvisoryStore, AdvisorySummary, CreditedFinder, FinderCredit,
-    NewAdvisory,
-    NewCredit, NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal, PUBLISH_JOB,
+    NewAdvisory, NewCredit, NewRevision, PublishedSummary, Schedule, StoredCredit, Withdrawal,
+    PUBLISH_JOB,
 };
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
 pub use appeals::{AppealStore, NewAppeal};

@@ -182,7 +182,10 @@ fn the_main_page_goes_to_standard_output_without_a_folder() {
     assert!(output.status.success(), "{output:?}");
     let page = String::from_utf8(output.stdout).expect("utf-8");
     assert!(page.contains(".TH cvdesk 1"), "{page}");
-    assert!(page.is_ascii(), "characters outside ASCII are groff escapes");
+    assert!(
+        page.is_ascii(),
+        "characters outside ASCII are groff escapes"
+    );
     for command in COMMANDS {
         let name = format!("cvdesk\\-{}(1)", command.replace('-', "\\-"));
         assert!(page.contains(&name), "{name}");
