@@ -8,17 +8,22 @@ use serde::{Deserialize, Deserializer};
 /// Largest integer a JSON number written with a fraction (`865.0`) holds exactly.
 const LARGEST_EXACT_FLOAT: f64 = 9_007_199_254_740_991.0;
 
-fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
-        return Ok(None);
-    };
-    let whole = number.as_i64().or_else(|| {
+/// The integer a JSON number stands for, when it is whole (`865` or `865.0`) and at most
+/// 2^53 written with a fraction.
+pub fn whole_of(number: &serde_json::Number) -> Option<i64> {
+    number.as_i64().or_else(|| {
         number
             .as_f64()
             .filter(|value| value.fract() == 0.0 && value.abs() <= LARGEST_EXACT_FLOAT)
             .map(|value| value as i64)
-    });
-    whole.map(Some).ok_or_else(|| {
+    })
+}
+
+fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    whole_of(&number).map(Some).ok_or_else(|| {
         serde::de::Error::custom(format!("{number} is not a whole number of at most 2^53"))
     })
 }

@@ -269,7 +269,9 @@ pub async fn put_setting_json(
         Some(Value::Object(points)) => {
             for (outcome, value) in points {
                 let text = match value {
-                    Value::Number(number) => number.to_string(),
+                    // JSON Schema's integers include 411.0.
+                    Value::Number(number) => cvdesk_formats::json_number::whole_of(number)
+                        .map_or_else(|| number.to_string(), |whole| whole.to_string()),
                     Value::String(text) => format!("\"{text}\""),
                     other => other.to_string(),
                 };

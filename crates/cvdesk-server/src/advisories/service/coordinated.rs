@@ -115,12 +115,16 @@ pub async fn held_at(
 }
 
 /// The reason to go ahead of the embargoes in `held`, checked: none is needed when nothing
-/// holds; without one the action is refused with each embargo's end in UTC.
+/// holds; without one the action is refused with each embargo's end in UTC. A reason given
+/// is checked either way, so what is refused does not depend on an embargo.
 pub fn override_reason(
     held: &[HeldBy],
     reason: Option<&str>,
     field: &str,
 ) -> Result<Option<String>, ActionError> {
+    let reason = reason
+        .map(|reason| checked_reason(reason, field))
+        .transpose()?;
     if held.is_empty() {
         return Ok(None);
     }
@@ -141,6 +145,10 @@ pub fn override_reason(
             ends.join("; ")
         )));
     };
+    Ok(Some(reason))
+}
+
+fn checked_reason(reason: &str, field: &str) -> Result<String, ActionError> {
     let reason = reason.replace("\r\n", "\n");
     let reason = reason.trim();
     let message = if reason.is_empty() {
@@ -157,7 +165,7 @@ pub fn override_reason(
             field.to_owned(),
             message,
         )]))),
-        None => Ok(Some(reason.to_owned())),
+        None => Ok(reason.to_owned()),
     }
 }
 
