@@ -17,7 +17,7 @@ export function auditPages(browser, origin) {
     context.on('response', (response) => {
       if (response.request().resourceType() !== 'document') return;
       if (new URL(response.url()).origin !== origin) return;
-      const read = readDocument(response);
+      const read = readDocument(response, context);
       reads.push(read);
       documents.push(read);
     });
@@ -55,19 +55,37 @@ export function auditPages(browser, origin) {
   };
 }
 
-/** What the server sent for one document: status, headers, and the HTML when it is HTML. */
-async function readDocument(response) {
+/**
+ * What the server sent for one document: status, headers, and the HTML when it is HTML.
+ * Chromium lets a body go once its page has navigated on, which a quick test can do before
+ * the body is read; a page that was a GET is then asked for again, with the same cookies,
+ * and checked as the server sends it now.
+ */
+async function readDocument(response, context) {
   const document = { url: response.url(), status: response.status(), headers: {}, html: null, unread: null };
   try {
     document.headers = await response.allHeaders();
-    const isRedirect = document.status >= 300 && document.status < 400;
-    if (!isRedirect && /^text\/html/.test(document.headers['content-type'] ?? '')) {
-      document.html = await response.text();
-    }
+    if (isHtml(document)) document.html = await response.text();
   } catch (error) {
+    if (response.request().method() === 'GET') {
+      try {
+        const again = await context.request.get(document.url, { maxRedirects: 0 });
+        document.status = again.status();
+        document.headers = again.headers();
+        document.html = isHtml(document) ? await again.text() : null;
+        return document;
+      } catch {
+        // Reported below with the first error.
+      }
+    }
     document.unread = error.message.split('\n')[0];
   }
   return document;
+}
+
+function isHtml(document) {
+  const isRedirect = document.status >= 300 && document.status < 400;
+  return !isRedirect && /^text\/html/.test(document.headers['content-type'] ?? '');
 }
 
 function policyProblems(headers) {
