@@ -54,10 +54,6 @@ impl Dialect for Postgres {
         None
     }
 
-    fn epoch_micros(column: &str) -> String {
-        format!("(EXTRACT(EPOCH FROM {column}) * 1000000)::BIGINT")
-    }
-
     // Read committed gives each statement its own snapshot.
     const SNAPSHOT: Option<&'static str> =
         Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");

@@ -7,28 +7,59 @@ use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::third_party::{Component, ThirdParty};
 use cvdesk_domain::{Contact, Reference, ReportDraft};
 use cvdesk_formats::cve_id::CveId;
-use sqlx::query::QueryScalar;
+use sqlx::query::{Query, QueryAs, QueryScalar};
 use sqlx::{Database, Encode, Type};
 use time::OffsetDateTime;
 
 use crate::sql_store::StoredTime;
 use crate::{NewReport, StoreError};
 
-/// Takes the next sequence number of a year. The row lock it takes serialises concurrent
-/// submissions, and a rolled-back transaction gives its number back: no gaps.
-pub const NEXT_SEQUENCE: &str = "INSERT INTO reference_counters (prefix, year, last_sequence) \
-     VALUES ($1, $2, 1) \
-     ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = reference_counters.last_sequence + 1 \
-     RETURNING last_sequence";
+/// Advances a year's sequence (`$1` prefix, `$2` year), starting it at 1. The row lock it
+/// takes serialises concurrent submissions, and a rolled-back transaction gives its number
+/// back: no gaps.
+macro_rules! advance_sequence {
+    () => {
+        "INSERT INTO reference_counters (prefix, year, last_sequence) VALUES ($1, $2, 1) \
+         ON CONFLICT (prefix, year) DO UPDATE SET last_sequence = reference_counters.last_sequence + 1"
+    };
+}
 
-pub const INSERT_REPORT: &str = "INSERT INTO reports (reference_prefix, reference_year, \
-     reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
-     cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
-     mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, received_from, \
-     source, third_party_component, third_party_version, third_party_supplier, known_cves) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
-     $23, $24, $25, $26, $27) \
-     RETURNING id";
+/// Takes the next sequence number of a year (see `advance_sequence`).
+pub const NEXT_SEQUENCE: &str = concat!(advance_sequence!(), " RETURNING last_sequence");
+
+/// The columns `bind_report` gives, in order.
+macro_rules! report_columns {
+    () => {
+        "INSERT INTO reports (reference_prefix, reference_year, \
+         reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
+         cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
+         mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, \
+         received_from, source, third_party_component, third_party_version, \
+         third_party_supplier, known_cves) VALUES ($1, $2, "
+    };
+}
+
+/// The values after the sequence number.
+macro_rules! report_values {
+    () => {
+        ", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $23, $24, $25, $26, $27)"
+    };
+}
+
+pub const INSERT_REPORT: &str = concat!(report_columns!(), "$3", report_values!(), " RETURNING id");
+
+/// Advances the year's sequence and inserts the report with the number it reached, in one
+/// go (SQLite runs both statements from one call); answers the report's id and number.
+/// Binds as `INSERT_REPORT`, whose `$3` it leaves unused.
+pub const NUMBER_AND_INSERT_REPORT: &str = concat!(
+    advance_sequence!(),
+    "; ",
+    report_columns!(),
+    "(SELECT last_sequence FROM reference_counters WHERE prefix = $1 AND year = $2)",
+    report_values!(),
+    " RETURNING id, reference_sequence"
+);
 
 /// `$5` is the message that carried the file, NULL for the report form's files.
 pub const INSERT_ATTACHMENT: &str =
@@ -237,14 +268,33 @@ impl ReportRow {
     }
 }
 
+/// A statement that takes its values in order, whatever it answers.
+pub trait Binding<'q, DB: Database>: Sized {
+    fn value<T: 'q + Encode<'q, DB> + Type<DB>>(self, value: T) -> Self;
+}
+
+impl<'q, DB: Database> Binding<'q, DB> for Query<'q, DB, DB::Arguments<'q>> {
+    fn value<T: 'q + Encode<'q, DB> + Type<DB>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, DB: Database, O> Binding<'q, DB> for QueryScalar<'q, DB, O, DB::Arguments<'q>> {
+    fn value<T: 'q + Encode<'q, DB> + Type<DB>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, DB: Database, O> Binding<'q, DB> for QueryAs<'q, DB, O, DB::Arguments<'q>> {
+    fn value<T: 'q + Encode<'q, DB> + Type<DB>>(self, value: T) -> Self {
+        self.bind(value)
+    }
+}
+
 /// Binds the columns of `INSERT_REPORT`, in order, for either backend.
-pub fn bind_report<'q, DB, O>(
-    query: QueryScalar<'q, DB, O, DB::Arguments<'q>>,
-    new: &'q NewReport<'_>,
-    year: i64,
-    sequence: i64,
-) -> QueryScalar<'q, DB, O, DB::Arguments<'q>>
+pub fn bind_report<'q, DB, Q>(query: Q, new: &'q NewReport<'_>, year: i64, sequence: i64) -> Q
 where
+    Q: Binding<'q, DB>,
     DB: Database,
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
@@ -259,34 +309,34 @@ where
     let severity = content.severity.as_ref();
     let component = content.third_party.component.as_ref();
     query
-        .bind(new.prefix.as_str())
-        .bind(year)
-        .bind(sequence)
-        .bind(new.tracking_token_hash.as_str())
-        .bind(StoredTime(new.received_at))
-        .bind(content.asset.as_deref())
-        .bind(content.weakness.map(|w| w.to_string()))
-        .bind(severity.map(|s| s.vector.as_str()))
-        .bind(severity.map(|s| s.version.as_str()))
-        .bind(severity.map(|s| s.score))
-        .bind(severity.map(|s| s.rating.as_str()))
-        .bind(content.title.as_str())
-        .bind(content.summary.as_str())
-        .bind(content.steps_to_reproduce.as_str())
-        .bind(content.impact.as_str())
-        .bind(content.mitigation.as_deref())
-        .bind(content.contact.name.as_deref())
-        .bind(content.contact.email.as_deref())
-        .bind(content.contact.pgp_key.as_deref())
-        .bind(content.credit)
-        .bind(new.product.map(|product| product.0))
-        .bind(new.received_from)
-        .bind(new.source.as_str())
-        .bind(component.map(|c| c.name.as_str()))
-        .bind(component.and_then(|c| c.version.as_deref()))
-        .bind(component.and_then(|c| c.supplier.as_deref()))
+        .value(new.prefix.as_str())
+        .value(year)
+        .value(sequence)
+        .value(new.tracking_token_hash.as_str())
+        .value(StoredTime(new.received_at))
+        .value(content.asset.as_deref())
+        .value(content.weakness.map(|w| w.to_string()))
+        .value(severity.map(|s| s.vector.as_str()))
+        .value(severity.map(|s| s.version.as_str()))
+        .value(severity.map(|s| s.score))
+        .value(severity.map(|s| s.rating.as_str()))
+        .value(content.title.as_str())
+        .value(content.summary.as_str())
+        .value(content.steps_to_reproduce.as_str())
+        .value(content.impact.as_str())
+        .value(content.mitigation.as_deref())
+        .value(content.contact.name.as_deref())
+        .value(content.contact.email.as_deref())
+        .value(content.contact.pgp_key.as_deref())
+        .value(content.credit)
+        .value(new.product.map(|product| product.0))
+        .value(new.received_from)
+        .value(new.source.as_str())
+        .value(component.map(|c| c.name.as_str()))
+        .value(component.and_then(|c| c.version.as_deref()))
+        .value(component.and_then(|c| c.supplier.as_deref()))
         // Never NULL: a report without known CVE IDs has the empty line.
-        .bind(Some(content.third_party.known_cves_text()))
+        .value(Some(content.third_party.known_cves_text()))
 }
 
 /// The report just inserted, assembled from what was written rather than read back.

@@ -38,6 +38,10 @@ impl SqlStore<Sqlite> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Each report of a group is written under a savepoint, whose journal of the
+            // pages it changed is a temporary file unless kept in memory (a write per page,
+            // per report); sorts for the dashboards' counts stay in memory too.
+            .pragma("temp_store", "memory")
             .busy_timeout(Duration::from_secs(10));
         // A migration may rewrite a table's definition in the schema (0016 widens a check),
         // and a connection keeps the schema it has read: the connection that migrates is
@@ -138,12 +142,6 @@ impl Dialect for Sqlite {
         )
         .bind(Value::Text(fts5_query(words)));
         Some("reports_fts.rowid")
-    }
-
-    fn epoch_micros(column: &str) -> String {
-        // Stored times are fixed-width text (`StoredTime`): whole seconds, then the six
-        // fraction digits from the 21st character.
-        format!("(unixepoch({column}) * 1000000 + CAST(substr({column}, 21, 6) AS INTEGER))")
     }
 
     const SNAPSHOT: Option<&'static str> = None;

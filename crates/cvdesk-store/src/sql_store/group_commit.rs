@@ -10,11 +10,18 @@
 //! the lock to a task that commits, so the writers queued behind that commit form the
 //! next group. The commit runs in its own task, so a finder who hangs up cannot cancel
 //! the commit of other finders' reports.
+//!
+//! Every statement is a round trip to the connection's thread, and the writers' trips
+//! follow one another, so a writer sends its statements a few at a time (SQLite runs a
+//! string of statements in one call): its savepoint is opened by its first string
+//! (`OPEN_REPORT`) and released by its last (`CLOSE_REPORT`). A writer that fails or is
+//! cancelled in between leaves its savepoint open; whoever takes the connection next rolls
+//! it back first, so its statements never reach a commit.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use sqlx::{Acquire, Database, Pool, Transaction};
+use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
 
 use crate::StoreError;
@@ -25,6 +32,13 @@ const MOST_IN_GROUP: usize = 128;
 
 /// What a group's commit came to: `None` while the group is still open.
 type Outcome = Option<Result<(), String>>;
+
+/// Begins a writer's savepoint: the start of its first string of statements.
+pub(crate) const OPEN_REPORT: &str = "SAVEPOINT report; ";
+/// Keeps a writer's statements in the group: the end of its last string.
+pub(crate) const CLOSE_REPORT: &str = "; RELEASE report";
+/// Takes back the statements of a writer that did not get as far as `CLOSE_REPORT`.
+const UNDO_REPORT: &str = "ROLLBACK TO report; RELEASE report";
 
 pub(crate) struct GroupCommit<DB: Database> {
     open: Arc<Mutex<Option<OpenGroup<DB>>>>,
@@ -37,9 +51,34 @@ struct OpenGroup<DB: Database> {
     transaction: Transaction<'static, DB>,
     members: usize,
     durable: watch::Sender<Outcome>,
+    /// A writer's savepoint may be open: it began writing and did not finish.
+    unfinished: bool,
 }
 
-impl<DB: Database> GroupCommit<DB> {
+impl<DB> OpenGroup<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// Rolls back what an unfinished writer left.
+    async fn settle(&mut self) -> Result<(), sqlx::Error> {
+        if self.unfinished {
+            sqlx::query(UNDO_REPORT)
+                .execute(&mut *self.transaction)
+                .await?;
+            self.unfinished = false;
+        }
+        Ok(())
+    }
+}
+
+impl<DB> GroupCommit<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
     pub(crate) fn new() -> Self {
         GroupCommit {
             open: Arc::new(Mutex::new(None)),
@@ -60,12 +99,20 @@ impl<DB: Database> GroupCommit<DB> {
             counted: true,
         };
         let mut turn = Arc::clone(&self.open).lock_owned().await;
+        if let Some(group) = turn.as_mut() {
+            if let Err(error) = group.settle().await {
+                // The transaction is in no state to commit: its members hear so, and this
+                // writer starts the next group.
+                fail(&mut turn, error.to_string());
+            }
+        }
         let group = match turn.as_mut() {
             Some(group) => group,
             None => turn.insert(OpenGroup {
                 transaction: writer.begin().await?,
                 members: 0,
                 durable: watch::channel(None).0,
+                unfinished: false,
             }),
         };
         member.durable = Some(group.durable.subscribe());
@@ -75,7 +122,12 @@ impl<DB: Database> GroupCommit<DB> {
 }
 
 /// One writer in the open group, holding the connection while it writes.
-pub(crate) struct Member<DB: Database> {
+pub(crate) struct Member<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
     open: Arc<Mutex<Option<OpenGroup<DB>>>>,
     writing: Arc<AtomicUsize>,
     turn: Option<OwnedMutexGuard<Option<OpenGroup<DB>>>>,
@@ -84,23 +136,31 @@ pub(crate) struct Member<DB: Database> {
     counted: bool,
 }
 
-impl<DB: Database> Member<DB> {
-    /// A savepoint in the group's transaction for this writer's statements: committing it
-    /// keeps them in the group, dropping it rolls back this writer's statements alone.
-    pub(crate) async fn savepoint(&mut self) -> Result<Transaction<'_, DB>, StoreError> {
+impl<DB> Member<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    /// The group's connection, for this writer's statements: the first string sent on it
+    /// begins with `OPEN_REPORT`, the last ends with `CLOSE_REPORT`.
+    pub(crate) fn connection(&mut self) -> Result<&mut DB::Connection, StoreError> {
         let group = self
             .turn
             .as_mut()
             .and_then(|turn| turn.as_mut())
             .ok_or_else(outside_group)?;
-        Ok(group.transaction.begin().await?)
+        group.unfinished = true;
+        Ok(&mut *group.transaction)
     }
 
-    /// Counts this writer's savepoint into the group, lets the next writer in (or commits
-    /// the group when nobody is waiting) and returns once the group is durable.
+    /// Counts this writer's statements, released by `CLOSE_REPORT`, into the group, lets
+    /// the next writer in (or commits the group when nobody is waiting) and returns once
+    /// the group is durable.
     pub(crate) async fn written(mut self) -> Result<(), StoreError> {
         let mut turn = self.turn.take().ok_or_else(outside_group)?;
         let members = turn.as_mut().map_or(0, |group| {
+            group.unfinished = false;
             group.members += 1;
             group.members
         });
@@ -128,7 +188,12 @@ impl<DB: Database> Member<DB> {
     }
 }
 
-impl<DB: Database> Drop for Member<DB> {
+impl<DB> Drop for Member<DB>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
     /// A writer that failed or was abandoned before `written` still leaves the group; when
     /// it was the last one writing, the group's other members are committed without it.
     fn drop(&mut self) {
@@ -144,17 +209,31 @@ impl<DB: Database> Drop for Member<DB> {
 }
 
 /// Commits the open group, if any, while holding the lock, and tells its members.
-async fn commit<DB: Database>(mut turn: OwnedMutexGuard<Option<OpenGroup<DB>>>) {
-    if let Some(group) = turn.take() {
-        let outcome = group
-            .transaction
-            .commit()
-            .await
-            .map_err(|error| error.to_string());
+async fn commit<DB>(mut turn: OwnedMutexGuard<Option<OpenGroup<DB>>>)
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    if let Some(mut group) = turn.take() {
+        let outcome = match group.settle().await {
+            Ok(()) => group.transaction.commit().await,
+            Err(error) => Err(error),
+        }
+        .map_err(|error| error.to_string());
         if let Err(error) = &outcome {
             tracing::error!(%error, members = group.members, "a group of reports was not committed");
         }
         group.durable.send_replace(Some(outcome));
+    }
+}
+
+/// Ends the open group without a commit (its transaction rolls back as it is dropped) and
+/// tells its members why.
+fn fail<DB: Database>(turn: &mut Option<OpenGroup<DB>>, error: String) {
+    if let Some(group) = turn.take() {
+        tracing::error!(%error, members = group.members, "a group of reports was not committed");
+        group.durable.send_replace(Some(Err(error)));
     }
 }
 
@@ -166,4 +245,60 @@ fn commit_failed(why: &str) -> StoreError {
     StoreError::Database(sqlx::Error::Io(std::io::Error::other(format!(
         "the report's transaction was not committed: {why}"
     ))))
+}
+
+/// Statements sent as one string, each statement's `$N` placeholders numbered on from
+/// those of the statements before it, so the values are bound in statement order.
+#[derive(Default)]
+pub(crate) struct Batch {
+    text: String,
+    placeholders: usize,
+}
+
+impl Batch {
+    pub(crate) fn push(&mut self, statement: &str) -> &mut Self {
+        if !self.text.is_empty() {
+            self.text.push_str("; ");
+        }
+        let offset = self.placeholders;
+        let mut rest = statement;
+        while let Some(at) = rest.find('$') {
+            self.text.push_str(&rest[..=at]);
+            rest = &rest[at + 1..];
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if let Ok(number) = rest[..digits].parse::<usize>() {
+                self.text.push_str(&(number + offset).to_string());
+                self.placeholders = self.placeholders.max(number + offset);
+            } else {
+                self.text.push_str(&rest[..digits]);
+            }
+            rest = &rest[digits..];
+        }
+        self.text.push_str(rest);
+        self
+    }
+
+    pub(crate) fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Batch;
+
+    #[test]
+    fn placeholders_are_numbered_on_across_statements() {
+        let mut batch = Batch::default();
+        batch
+            .push("INSERT INTO a (x, y) VALUES ($1, $2)")
+            .push("INSERT INTO b (x, y, z) VALUES ($1, $2, $1)")
+            .push("RELEASE report")
+            .push("UPDATE c SET v = $10 WHERE w = $1");
+        assert_eq!(
+            batch.text(),
+            "INSERT INTO a (x, y) VALUES ($1, $2); INSERT INTO b (x, y, z) VALUES ($3, $4, $3); \
+             RELEASE report; UPDATE c SET v = $14 WHERE w = $5"
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! The dashboards' aggregates in SQL. Times become integer microseconds since the epoch
-//! (`Dialect::epoch_micros`), so durations, deadlines and week numbers are integer
+//! The dashboards' aggregates in SQL. Times are read as integer microseconds since the
+//! epoch (the reports' `_us` columns, generated from their milestones), so durations, deadlines and week numbers are integer
 //! arithmetic both backends do alike; every query groups in the database and returns one
 //! row per group, bucket or week.
 
@@ -70,12 +70,12 @@ pub struct OutcomeRow {
     spam: i64,
 }
 
-/// The column a clock stops on, and the one it starts from.
+/// The microseconds a clock starts from, and those it stops on.
 fn columns(clock: SlaClock) -> (&'static str, &'static str) {
     match clock {
-        SlaClock::FirstResponse => ("r.created_at", "r.first_response_at"),
-        SlaClock::Triage => ("r.created_at", "r.triaged_at"),
-        SlaClock::Remediation => ("r.triaged_at", "r.remediated_at"),
+        SlaClock::FirstResponse => ("r.created_us", "r.first_response_us"),
+        SlaClock::Triage => ("r.created_us", "r.triaged_us"),
+        SlaClock::Remediation => ("r.triaged_us", "r.remediated_us"),
     }
 }
 
@@ -205,11 +205,7 @@ impl<DB: Dialect> SqlStore<DB> {
     /// times are read once however often a query names `seconds`.
     fn durations(scope: &InsightScope<'_>, clock: SlaClock) -> SqlText {
         let (_, stop) = columns(clock);
-        let seconds = format!(
-            "(({}) - ({})) / {MICROS}",
-            DB::epoch_micros(stop),
-            DB::epoch_micros("r.created_at")
-        );
+        let seconds = format!("({stop} - r.created_us) / {MICROS}");
         let mut sql = SqlText::new(&format!(
             "WITH timed AS MATERIALIZED (SELECT r.cvss_rating AS rating, r.product_id AS product, \
              {seconds} AS seconds FROM reports r WHERE {stop} IS NOT NULL"
@@ -359,13 +355,12 @@ where
         .bind(Value::Integer(now))
         .push(&format!(
             ") AS running FROM (SELECT c.done_us, {due} AS due_us FROM \
-             (SELECT {} AS start_us, {} AS done_us FROM reports r WHERE {start} IS NOT NULL",
-            DB::epoch_micros(start),
-            DB::epoch_micros(stop),
+             (SELECT {start} AS start_us, {stop} AS done_us FROM reports r \
+             WHERE {start} IS NOT NULL",
         ));
         push_scope(&mut sql, &scope, true);
         if clock == SlaClock::Remediation {
-            sql.push(" AND (r.remediated_at IS NOT NULL OR r.closed_at IS NULL) AND (");
+            sql.push(" AND (r.remediated_us IS NOT NULL OR r.closed_us IS NULL) AND (");
             for (i, rating) in ratings.iter().enumerate() {
                 if i > 0 {
                     sql.push(" OR ");
@@ -398,14 +393,11 @@ where
     }
 
     async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError> {
-        let mut sql = SqlText::new(&format!(
-            "WITH c AS MATERIALIZED (SELECT r.cvss_rating AS rating, {} AS created, {} AS triaged, \
-             {} AS assigned, {} AS closed FROM reports r WHERE r.created_at <= ",
-            DB::epoch_micros("r.created_at"),
-            DB::epoch_micros("r.triaged_at"),
-            DB::epoch_micros("r.assigned_at"),
-            DB::epoch_micros("r.closed_at"),
-        ));
+        let mut sql = SqlText::new(
+            "WITH c AS MATERIALIZED (SELECT r.cvss_rating AS rating, r.created_us AS created, \
+             r.triaged_us AS triaged, r.assigned_us AS assigned, r.closed_us AS closed \
+             FROM reports r WHERE r.created_at <= ",
+        );
         sql.bind(Value::Time(scope.period.to()))
             .push(" AND (r.closed_at IS NULL OR r.closed_at > ")
             .bind(Value::Time(scope.period.from()))
@@ -457,7 +449,7 @@ where
         let mut sql = SqlText::new(&format!(
             "SELECT r.source AS key, {} AS week_number, COUNT(*) AS count FROM reports r \
              WHERE 1 = 1",
-            week_expression(&scope, &DB::epoch_micros("r.created_at"))?
+            week_expression(&scope, "r.created_us")?
         ));
         push_scope(&mut sql, &scope, true);
         sql.push(" GROUP BY r.source, week_number");

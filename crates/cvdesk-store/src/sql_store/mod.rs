@@ -82,10 +82,6 @@ pub trait Dialect: Database {
         words: &[String],
     ) -> Option<&'static str>;
 
-    /// An integer expression: the microseconds since the Unix epoch of the stored time in
-    /// `column` (NULL when it is NULL), so times can be subtracted and compared alike.
-    fn epoch_micros(column: &str) -> String;
-
     /// Run first in a read transaction whose statements must see one snapshot, where
     /// beginning the transaction alone does not give one.
     const SNAPSHOT: Option<&'static str>;

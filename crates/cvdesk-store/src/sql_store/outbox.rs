@@ -10,9 +10,10 @@ use crate::outbox::{
     retry_after, Failure, MailBody, MailKind, MailStatus, NewMail, OutboxEntry, OutboxMail,
     OutboxStore, Retry,
 };
+use crate::rows::Binding;
 use crate::StoreError;
 
-const INSERT: &str = "INSERT INTO outbox \
+pub(super) const INSERT_MAIL: &str = "INSERT INTO outbox \
      (created_at, kind, report_id, recipient, subject, format, body, next_attempt_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $1)";
 
@@ -135,18 +136,30 @@ where
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
 {
     for one in mail {
-        sqlx::query(INSERT)
-            .bind(StoredTime(now))
-            .bind(one.kind.as_str())
-            .bind(one.report_id)
-            .bind(one.recipient.as_str())
-            .bind(one.subject.as_str())
-            .bind(one.body.format())
-            .bind(one.body.text())
+        bind_mail(sqlx::query(INSERT_MAIL), one, now)
             .execute(&mut *connection)
             .await?;
     }
     Ok(())
+}
+
+/// Binds the values of `INSERT_MAIL`, in order.
+pub(super) fn bind_mail<'q, DB, Q>(query: Q, one: &'q NewMail, now: OffsetDateTime) -> Q
+where
+    DB: Database,
+    Q: Binding<'q, DB>,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    StoredTime: Encode<'q, DB> + Type<DB>,
+{
+    query
+        .value(StoredTime(now))
+        .value(one.kind.as_str())
+        .value(one.report_id)
+        .value(one.recipient.as_str())
+        .value(one.subject.as_str())
+        .value(one.body.format())
+        .value(one.body.text())
 }
 
 #[async_trait]
