@@ -35,6 +35,11 @@ pub enum StoreError {
     Backup(String),
     #[error("unsupported database URL {0} (expected postgres://… or none for SQLite)")]
     UnsupportedUrl(String),
+    /// The attachment bucket cannot be reached or refuses what the desk asks of it, or
+    /// the store's attachments are kept elsewhere than configured; the message says which
+    /// and what to check, never a secret.
+    #[error("{0}")]
+    Bucket(String),
 }
 
 impl StoreError {

@@ -7,6 +7,7 @@ mod accounts;
 mod advisories;
 mod api_tokens;
 mod appeals;
+mod attachment_storage;
 mod audit;
 pub mod backup;
 mod blobs;
@@ -59,8 +60,9 @@ pub use advisories::{
 };
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken, TokenState};
 pub use appeals::{AppealStore, NewAppeal};
+pub use attachment_storage::{check_bucket, open_with, AttachmentStorage};
 pub use audit::{AuditHead, AuditStore};
-pub use blobs::{BlobSweep, BlobWriter, StagedBlob};
+pub use blobs::{BlobSweep, BlobWriter, BucketSettings, StagedBlob, DEFAULT_REGION};
 pub use coordination::{
     Change, ContactMove, CoordinationMessage, CoordinationStore, Decision, EmbargoProposal,
     LogEntry, NewCoordinationMessage, NewNomination, NewParticipant, Nomination, Participant,
@@ -89,7 +91,9 @@ pub use presence::{sqlite_database, store_exists};
 pub use reminders::{ReminderStore, UpdateTimes};
 pub use retention::RetentionStore;
 pub use sessions::{Session, SessionStore};
-pub use settings::{SettingsStore, FINDER_POINTS, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR};
+pub use settings::{
+    SettingsStore, ATTACHMENT_STORAGE, FINDER_POINTS, ORGANIZATION_PGP_KEY, REQUIRE_SECOND_FACTOR,
+};
 pub use sqlite::SqliteStore;
 pub use statistics::{StatisticsRefresh, StatisticsStore};
 pub use triage::{
@@ -287,7 +291,8 @@ pub trait ReportStore: Send + Sync {
     ) -> Result<PurgedReport, StoreError>;
 }
 
-/// Opens (creating on first use) and migrates the store at `location`.
+/// Opens (creating on first use) and migrates the store at `location`, with its attachment
+/// bytes kept with it; the desk itself opens its store with `open_with`.
 pub async fn open(location: &StoreLocation) -> Result<Arc<dyn Store>, StoreError> {
     match location {
         StoreLocation::Sqlite { data_dir } => Ok(Arc::new(SqliteStore::open(data_dir).await?)),

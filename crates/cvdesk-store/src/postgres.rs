@@ -1,13 +1,14 @@
 //! Opening the PostgreSQL store, for several stateless instances sharing one database.
-//! Attachment bytes are stored in the database too, so no instance keeps anything of its
-//! own.
+//! Attachment bytes are stored in the database too (or in a bucket all instances reach),
+//! so no instance keeps anything of its own.
 
 use std::time::Duration;
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 
-use crate::sql_store::{Blobs, Dialect, SqlStore, SqlText, Value};
+use crate::blobs::BlobBucket;
+use crate::sql_store::{Blobs, Dialect, Linking, SqlStore, SqlText, Value};
 use crate::statistics::{StatisticsRefresh, StatisticsStore};
 use crate::StoreError;
 
@@ -15,6 +16,16 @@ pub type PostgresStore = SqlStore<Postgres>;
 
 impl SqlStore<Postgres> {
     pub async fn open(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Self::open_with_bucket(url, max_connections, None).await
+    }
+
+    /// `open`, with attachment bytes kept in `bucket` instead of the `blobs` table when one
+    /// is given.
+    pub(crate) async fn open_with_bucket(
+        url: &str,
+        max_connections: u32,
+        bucket: Option<BlobBucket>,
+    ) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
@@ -24,7 +35,10 @@ impl SqlStore<Postgres> {
         Ok(SqlStore {
             writer: pool.clone(),
             readers: pool,
-            blobs: Blobs::Table,
+            blobs: match bucket {
+                Some(bucket) => Blobs::Bucket(bucket, Linking::InTransaction),
+                None => Blobs::Table,
+            },
             // Each report commits on its own connection of the pool; PostgreSQL flushes
             // the WAL of commits that arrive together at once.
             report_groups: None,

@@ -15,6 +15,12 @@ pub const ORGANIZATION_PGP_KEY: &str = "organization_pgp_key";
 /// Finder points (JSON of the domain's `FinderPoints`); absent means off.
 pub const FINDER_POINTS: &str = "finder_points";
 
+/// "s3" while the store's attachment bytes are objects in a bucket; absent while they are
+/// kept with the store (files beside SQLite, rows in PostgreSQL).
+pub const ATTACHMENT_STORAGE: &str = "attachment_storage";
+/// `ATTACHMENT_STORAGE`'s value while the bytes are in a bucket.
+pub(crate) const IN_BUCKET: &str = "s3";
+
 #[async_trait]
 pub trait SettingsStore: Send + Sync {
     async fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;

@@ -10,9 +10,9 @@ use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, Connection, Sqlite};
 
-use crate::blobs::BlobDir;
+use crate::blobs::{BlobBucket, BlobDir};
 use crate::data_folder::secure_data_folder;
-use crate::sql_store::{Blobs, Dialect, GroupCommit, SqlStore, SqlText, Value};
+use crate::sql_store::{Blobs, Dialect, GroupCommit, Linking, SqlStore, SqlText, Value};
 use crate::statistics::{StatisticsRefresh, StatisticsStore};
 use crate::StoreError;
 
@@ -22,11 +22,22 @@ impl SqlStore<Sqlite> {
     /// Opens `data_dir/cvdesk.db` and `data_dir/blobs/`, creating both on first start, and
     /// makes the folder and everything in it private to this user.
     pub async fn open(data_dir: &Path) -> Result<Self, StoreError> {
+        Self::open_with_bucket(data_dir, None).await
+    }
+
+    /// `open`, with attachment bytes kept in `bucket` instead of `blobs/` when one is given.
+    pub(crate) async fn open_with_bucket(
+        data_dir: &Path,
+        bucket: Option<BlobBucket>,
+    ) -> Result<Self, StoreError> {
         let database = data_dir.join("cvdesk.db");
         let (folder, file) = (data_dir.to_path_buf(), database.clone());
         let blobs = tokio::task::spawn_blocking(move || {
             secure_data_folder(&folder, &file)?;
-            BlobDir::create(folder.join("blobs"))
+            match bucket {
+                Some(bucket) => Ok(Blobs::Bucket(bucket, Linking::BeforeCommit)),
+                None => BlobDir::create(folder.join("blobs")).map(Blobs::Files),
+            }
         })
         .await
         .map_err(|error| {
@@ -70,7 +81,7 @@ impl SqlStore<Sqlite> {
         Ok(SqlStore {
             writer,
             readers,
-            blobs: Blobs::Files(blobs),
+            blobs,
             report_groups: Some(GroupCommit::new()),
         })
     }

@@ -34,6 +34,10 @@ pub struct Manifest {
     pub counts: BTreeMap<String, u64>,
     /// Attachment files (stored once per content).
     pub files: u64,
+    /// Whether the attachment bytes are objects in a bucket, which the archive does not
+    /// hold (`files` is then 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attachments_in_bucket: bool,
     pub members: Vec<Member>,
 }
 
@@ -123,6 +127,7 @@ mod tests {
             created_at: "2026-12-06T00:00:00Z".to_owned(),
             counts: BTreeMap::from([("reports".to_owned(), 2)]),
             files: 1,
+            attachments_in_bucket: false,
             members: vec![
                 Member {
                     path: DATABASE_MEMBER.to_owned(),
@@ -145,6 +150,16 @@ mod tests {
     #[test]
     fn a_written_manifest_reads_back() {
         assert_eq!(parsed(&manifest()).expect("read"), manifest());
+        let written = serde_json::to_string(&manifest()).expect("json");
+        assert!(
+            !written.contains("attachments_in_bucket"),
+            "a backup holding its files reads as before: {written}"
+        );
+        let mut in_bucket = manifest();
+        in_bucket.attachments_in_bucket = true;
+        in_bucket.files = 0;
+        in_bucket.members.truncate(1);
+        assert_eq!(parsed(&in_bucket).expect("read"), in_bucket);
     }
 
     #[test]

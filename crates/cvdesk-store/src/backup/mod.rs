@@ -23,6 +23,7 @@ pub use manifest::{Manifest, Member, FORMAT, FORMAT_VERSION};
 pub use restore::{restore_backup, store_holds_data};
 
 use crate::data_folder::create_private_dir;
+use crate::settings::{ATTACHMENT_STORAGE, IN_BUCKET};
 use crate::tables::DATA_TABLES;
 use crate::StoreError;
 
@@ -65,8 +66,14 @@ pub async fn write_backup(
         let snapshot = workspace.path.join(format!("snapshot-{attempt}.db"));
         take_snapshot(&database, &snapshot).await?;
         let (counts, hashes) = read_snapshot(&snapshot).await?;
+        let in_bucket = attachments_in_bucket(&snapshot).await?;
         let snapshot_member = archive::member_of_file(&snapshot, manifest::DATABASE_MEMBER)?;
-        match archive::blob_members(data_dir, &hashes)? {
+        let blob_members = if in_bucket {
+            Ok(Vec::new())
+        } else {
+            archive::blob_members(data_dir, &hashes)?
+        };
+        match blob_members {
             Ok(blob_members) => {
                 let manifest = Manifest {
                     format: FORMAT.to_owned(),
@@ -76,6 +83,7 @@ pub async fn write_backup(
                     created_at: created_at.to_owned(),
                     counts,
                     files: blob_members.len() as u64,
+                    attachments_in_bucket: in_bucket,
                     members: std::iter::once(snapshot_member)
                         .chain(blob_members)
                         .collect(),
@@ -164,6 +172,18 @@ pub(crate) async fn read_snapshot(
         .await?;
     connection.close().await?;
     Ok((counts, hashes))
+}
+
+/// Whether the database's attachment bytes are objects in a bucket (the store's own record,
+/// `settings::ATTACHMENT_STORAGE`): a backup then holds the database alone.
+pub(crate) async fn attachments_in_bucket(database: &Path) -> Result<bool, StoreError> {
+    let mut connection = open_read_only(database).await?;
+    let recorded: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(ATTACHMENT_STORAGE)
+        .fetch_optional(&mut connection)
+        .await?;
+    connection.close().await?;
+    Ok(recorded.as_deref() == Some(IN_BUCKET))
 }
 
 pub(crate) async fn open_read_only(database: &Path) -> Result<SqliteConnection, StoreError> {

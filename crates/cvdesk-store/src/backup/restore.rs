@@ -14,7 +14,7 @@ use super::manifest::{
     blob_of_path, blob_path, check_member_path, invalid, Manifest, Member, DATABASE_MEMBER,
     MANIFEST_MEMBER, MAX_MANIFEST_BYTES,
 };
-use super::{io, open_read_only, read_snapshot, Workspace};
+use super::{attachments_in_bucket, io, open_read_only, read_snapshot, Workspace};
 use crate::data_folder::{create_private_dir, create_private_file};
 use crate::tables::{holds_data_condition, DATA_TABLES};
 use crate::StoreError;
@@ -55,8 +55,18 @@ pub async fn restore_backup(
             differences(&manifest.counts, &counts)
         )));
     }
+    let in_bucket = attachments_in_bucket(&staging.path.join(DATABASE_MEMBER)).await?;
+    if in_bucket != manifest.attachments_in_bucket {
+        return Err(invalid(
+            "its manifest and its database disagree on whether the attachments are in a bucket"
+                .to_owned(),
+        ));
+    }
+    // Bytes kept in a bucket stay there; the restored desk reads them with the same
+    // attachment storage settings.
     if let Some(missing) = named_files
         .iter()
+        .filter(|_| !in_bucket)
         .find(|sha256| !staging.path.join(blob_path(sha256)).is_file())
     {
         return Err(invalid(format!(

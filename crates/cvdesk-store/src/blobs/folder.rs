@@ -286,7 +286,9 @@ mod tests {
     fn temp_path(staged: &StagedBlob) -> PathBuf {
         match &staged.place {
             StagedPlace::File(file) => file.path.clone(),
-            StagedPlace::Upload(_) => unreachable!("a folder stages files"),
+            StagedPlace::Upload(_) | StagedPlace::Object(_) => {
+                unreachable!("a folder stages files")
+            }
         }
     }
 

@@ -1,9 +1,11 @@
 //! Attachment bytes on their way in: a file is hashed and written a chunk at a time as it
 //! arrives, so no file ever has to fit in memory, and the hashing and writing run on the
 //! blocking pool rather than on the async workers. What is written is staged (a temporary
-//! file, or upload rows in PostgreSQL) until the transaction that names it links it; a
-//! crash in between leaves only staged bytes that nothing names, swept by age.
+//! file, upload rows in PostgreSQL, or an object under `incoming/` in a bucket) until the
+//! transaction that names it links it; a crash in between leaves only staged bytes that
+//! nothing names, swept by age.
 
+mod bucket;
 mod folder;
 
 use async_trait::async_trait;
@@ -11,6 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
+pub use bucket::{BucketSettings, DEFAULT_REGION};
+pub(crate) use bucket::{BlobBucket, StagedObject};
 pub(crate) use folder::{blob_prefixes, BlobDir, IncomingFile};
 
 /// Bytes handed to the sink at a time: large enough that the blocking pool is not asked
@@ -22,8 +26,8 @@ pub(crate) const CHUNK_BYTES: usize = 256 * 1024;
 /// allowed is far shorter) and are removed.
 pub const STALE_STAGED_AFTER: time::Duration = time::Duration::hours(1);
 
-/// Where staged bytes go: a temporary file beside the blob folder, or rows in the
-/// database.
+/// Where staged bytes go: a temporary file beside the blob folder, rows in the database,
+/// or a multipart upload to a bucket.
 #[async_trait]
 pub(crate) trait BlobSink: Send {
     /// Hashes and stores `chunk`; gives the hasher back with the chunk counted.
@@ -109,6 +113,8 @@ pub(crate) enum StagedPlace {
     File(IncomingFile),
     /// The upload's rows in the `blob_uploads` and `blob_chunks` tables.
     Upload(i64),
+    /// An object under `incoming/` in the bucket, deleted when dropped unless linked.
+    Object(StagedObject),
 }
 
 impl StagedBlob {

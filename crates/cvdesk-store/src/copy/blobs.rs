@@ -1,19 +1,44 @@
 //! Attachment bytes in a store copy: files named by their SHA-256 beside SQLite, rows of
 //! `blobs` (with the bytes in the row or in an upload's chunks) in PostgreSQL. Only the
-//! bytes an attachment names are copied, each checked against its hash on the way.
+//! bytes an attachment names are copied, each checked against its hash on the way. Bytes
+//! kept in a bucket stay there: the copied `settings` row tells the target so, and the
+//! target is served with the same attachment storage settings.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use sqlx::{Postgres, Sqlite, Transaction};
+use sqlx::{
+    ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Postgres, Sqlite, Transaction,
+    Type,
+};
 
 use crate::backup::io;
 use crate::data_folder::{create_private_dir, create_private_file};
+use crate::settings::{ATTACHMENT_STORAGE, IN_BUCKET};
 use crate::StoreError;
 
 const NAMED: &str = "SELECT DISTINCT sha256 FROM attachments ORDER BY sha256";
+const RECORDED_IN_BUCKET: &str = "SELECT COUNT(*) FROM settings WHERE key = $1 AND value = $2";
+
+/// Whether the source's attachment bytes are objects in a bucket (its own record).
+pub async fn kept_in_bucket<DB>(source: &mut DB::Connection) -> Result<bool, StoreError>
+where
+    DB: Database,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> &'q str: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Decode<'q, DB> + Type<DB>,
+    usize: ColumnIndex<DB::Row>,
+{
+    let count: i64 = sqlx::query_scalar(RECORDED_IN_BUCKET)
+        .bind(ATTACHMENT_STORAGE)
+        .bind(IN_BUCKET)
+        .fetch_one(&mut *source)
+        .await?;
+    Ok(count > 0)
+}
 
 /// Copies the files the source's attachments name into PostgreSQL's `blobs`.
 pub async fn sqlite_to_postgres(
@@ -37,12 +62,32 @@ pub async fn sqlite_to_postgres(
     Ok(named.len() as u64)
 }
 
+/// Names in PostgreSQL's `blobs` the hashes of objects a bucket keeps, for the
+/// attachments' foreign key: the bytes stay in the bucket.
+pub async fn name_objects_in_postgres(
+    read: &mut Transaction<'_, Sqlite>,
+    write: &mut Transaction<'_, Postgres>,
+) -> Result<(), StoreError> {
+    let named: Vec<String> = sqlx::query_scalar(NAMED).fetch_all(&mut **read).await?;
+    for sha256 in &named {
+        sqlx::query("INSERT INTO blobs (sha256) VALUES ($1)")
+            .bind(sha256)
+            .execute(&mut **write)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Files written into the target's folder, removed again if the copy does not commit.
 pub struct WrittenFiles {
     paths: Vec<PathBuf>,
 }
 
 impl WrittenFiles {
+    pub fn none() -> Self {
+        WrittenFiles { paths: Vec::new() }
+    }
+
     pub fn count(&self) -> u64 {
         self.paths.len() as u64
     }

@@ -35,6 +35,8 @@ pub struct CopySummary {
     pub counts: BTreeMap<String, u64>,
     /// Attachment files (stored once per content).
     pub files: u64,
+    /// Whether the attachment bytes are objects in a bucket, left where they are.
+    pub attachments_in_bucket: bool,
     /// Entries of the target's audit chain, verified.
     pub audit_entries: u64,
 }
@@ -88,7 +90,13 @@ async fn sqlite_to_postgres(
             .execute(&mut *write)
             .await?;
     }
-    let files = blobs::sqlite_to_postgres(&mut read, data_dir, &mut write).await?;
+    let in_bucket = blobs::kept_in_bucket::<Sqlite>(&mut *read).await?;
+    let files = if in_bucket {
+        blobs::name_objects_in_postgres(&mut read, &mut write).await?;
+        0
+    } else {
+        blobs::sqlite_to_postgres(&mut read, data_dir, &mut write).await?
+    };
     let mut counts = BTreeMap::new();
     for table in DATA_TABLES {
         let columns = postgres_columns(&mut write, table).await?;
@@ -120,6 +128,7 @@ async fn sqlite_to_postgres(
     Ok(CopySummary {
         counts,
         files,
+        attachments_in_bucket: in_bucket,
         audit_entries: 0,
     })
 }
@@ -149,7 +158,12 @@ async fn postgres_to_sqlite(
             .execute(&mut *write)
             .await?;
     }
-    let written = blobs::postgres_to_sqlite(&mut read, data_dir).await?;
+    let in_bucket = blobs::kept_in_bucket::<Postgres>(&mut *read).await?;
+    let written = if in_bucket {
+        blobs::WrittenFiles::none()
+    } else {
+        blobs::postgres_to_sqlite(&mut read, data_dir).await?
+    };
     let outcome = async {
         let mut counts = BTreeMap::new();
         for table in DATA_TABLES {
@@ -183,6 +197,7 @@ async fn postgres_to_sqlite(
         Ok(counts) => Ok(CopySummary {
             counts,
             files: written.count(),
+            attachments_in_bucket: in_bucket,
             audit_entries: 0,
         }),
         Err(error) => {

@@ -5,17 +5,22 @@
 //! that instances share them: an upload is written as rows of at most `CHUNK_BYTES` into
 //! `blob_chunks` while it arrives, each row committed on its own, so neither the instance
 //! nor the database connection ever holds a whole file; the report's transaction then
-//! names the upload in `blobs` under its hash.
+//! names the upload in `blobs` under its hash. Either may keep them in a bucket instead
+//! (`blobs::BlobBucket`), linked as `Linking` says.
+
+use std::collections::HashSet;
 
 use async_trait::async_trait;
+use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Type};
 use time::OffsetDateTime;
 use tokio::sync::RwLockReadGuard;
 
-use super::{Blobs, SqlStore, StoredTime};
+use super::{Blobs, Linking, SqlStore, StoredTime};
 use crate::blobs::{
-    blob_prefixes, BlobSink, BlobSweep, BlobWriter, StagedBlob, StagedPlace, STALE_STAGED_AFTER,
+    blob_prefixes, BlobBucket, BlobSink, BlobSweep, BlobWriter, StagedBlob, StagedPlace,
+    STALE_STAGED_AFTER,
 };
 use crate::{NewAttachment, StoreError};
 
@@ -37,6 +42,19 @@ const DROP_UNNAMED_BLOBS: &str = "DELETE FROM blobs WHERE NOT EXISTS \
      (SELECT 1 FROM attachments a WHERE a.sha256 = blobs.sha256) RETURNING upload_id";
 const DROP_STALE_UPLOADS: &str = "DELETE FROM blob_uploads WHERE started_at < $1 \
      AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.upload_id = blob_uploads.id) RETURNING id";
+/// Stored hashes between two of a bucket's listed names.
+const NAMED_BETWEEN: &str =
+    "SELECT DISTINCT sha256 FROM attachments WHERE sha256 >= $1 AND sha256 <= $2";
+/// The advisory lock that orders linking objects (shared, until each naming transaction
+/// commits) before removing unnamed ones (exclusive), across PostgreSQL instances.
+const LINK_LOCK_KEY: i64 = 0x6376_6465_736b_6f62;
+const SHARE_LINK_LOCK: &str = "SELECT pg_advisory_xact_lock_shared($1)";
+/// Names an object's hash in `blobs`, for the attachments' foreign key (PostgreSQL).
+const NAME_OBJECT: &str =
+    "INSERT INTO blobs (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING";
+const TAKE_LINK_LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
+/// Names a bucket lists are checked against the database this many at a time.
+const SWEEP_BATCH: usize = 1_000;
 
 impl<DB> SqlStore<DB>
 where
@@ -66,20 +84,26 @@ where
                     next_seq: 0,
                 })
             }
+            Blobs::Bucket(bucket, _) => bucket.begin().await?,
         };
         Ok(BlobWriter::new(sink))
     }
 
-    /// Moves staged files to their names before the transaction that records them, and
-    /// keeps them from being removed until that transaction is over (drop the guard after
-    /// committing). Blobs in the database are linked inside the transaction instead, by
+    /// Moves staged files (and, beside SQLite, staged objects) to their names before the
+    /// transaction that records them, and keeps them from being removed until that
+    /// transaction is over (drop the guard after committing). Blobs in the database, and
+    /// objects beside PostgreSQL, are linked inside the transaction instead, by
     /// `insert_attachments`.
     pub(super) async fn link_files(
         &self,
         files: &[NewAttachment],
     ) -> Result<Option<RwLockReadGuard<'_, ()>>, StoreError> {
-        let Blobs::Files(dir) = &self.blobs else {
-            return Ok(None);
+        let dir = match &self.blobs {
+            Blobs::Files(dir) => dir,
+            Blobs::Bucket(bucket, Linking::BeforeCommit) => {
+                return link_objects(bucket, files).await.map(Some)
+            }
+            Blobs::Table | Blobs::Bucket(_, Linking::InTransaction) => return Ok(None),
         };
         let guard = dir.links().read().await;
         let staged = files
@@ -88,7 +112,7 @@ where
                 StagedPlace::File(incoming) => {
                     Ok((file.blob.sha256.clone(), incoming.path.clone()))
                 }
-                StagedPlace::Upload(_) => Err(misplaced()),
+                StagedPlace::Upload(_) | StagedPlace::Object(_) => Err(misplaced()),
             })
             .collect::<Result<Vec<_>, _>>()?;
         dir.link(staged).await?;
@@ -96,14 +120,28 @@ where
     }
 
     /// Inside the transaction recording the attachment: names a staged upload by its hash
-    /// (PostgreSQL), or drops it when the same content is stored already.
+    /// (PostgreSQL), or drops it when the same content is stored already; or copies a
+    /// staged object to its name under the shared link lock, held until the commit.
     pub(super) async fn link_row(
         &self,
         connection: &mut DB::Connection,
         blob: &StagedBlob,
     ) -> Result<(), StoreError> {
         match (&self.blobs, &blob.place) {
-            (Blobs::Files(_), StagedPlace::File(_)) => Ok(()),
+            (Blobs::Files(_), StagedPlace::File(_))
+            | (Blobs::Bucket(_, Linking::BeforeCommit), StagedPlace::Object(_)) => Ok(()),
+            (Blobs::Bucket(bucket, Linking::InTransaction), StagedPlace::Object(staged)) => {
+                sqlx::query(SHARE_LINK_LOCK)
+                    .bind(LINK_LOCK_KEY)
+                    .execute(&mut *connection)
+                    .await?;
+                bucket.link(staged, &blob.sha256).await?;
+                sqlx::query(NAME_OBJECT)
+                    .bind(blob.sha256.as_str())
+                    .execute(&mut *connection)
+                    .await?;
+                Ok(())
+            }
             (Blobs::Table, StagedPlace::Upload(upload_id)) => {
                 let named: Option<String> = sqlx::query_scalar(NAME_UPLOAD)
                     .bind(blob.sha256.as_str())
@@ -123,8 +161,10 @@ where
     }
 
     pub(super) async fn read_blob(&self, sha256: &str, size: u64) -> Result<Vec<u8>, StoreError> {
-        if let Blobs::Files(dir) = &self.blobs {
-            return dir.read(sha256).await;
+        match &self.blobs {
+            Blobs::Files(dir) => return dir.read(sha256).await,
+            Blobs::Bucket(bucket, _) => return bucket.read(sha256).await,
+            Blobs::Table => {}
         }
         let (content, upload_id): (Option<Vec<u8>>, Option<i64>) = sqlx::query_as(BLOB_SOURCE)
             .bind(sha256)
@@ -156,17 +196,39 @@ where
         match &self.blobs {
             Blobs::Files(dir) => {
                 let _exclusive = dir.links().write().await;
+                let unnamed = self.named_by_none(sha256s).await?;
+                dir.remove(unnamed).await
+            }
+            Blobs::Bucket(bucket, Linking::BeforeCommit) => {
+                let _exclusive = bucket.links().write().await;
+                let unnamed = self.named_by_none(sha256s).await?;
+                bucket.remove(&unnamed).await
+            }
+            Blobs::Bucket(bucket, Linking::InTransaction) => {
+                // Once every transaction that may be linking has committed, and until this
+                // one does, nothing can come to name what is found unnamed here.
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(TAKE_LINK_LOCK)
+                    .bind(LINK_LOCK_KEY)
+                    .execute(&mut *tx)
+                    .await?;
                 let mut unnamed = Vec::new();
                 for sha256 in sha256s {
                     let count: i64 = sqlx::query_scalar(NAMED_BY_ANY)
                         .bind(sha256.as_str())
-                        .fetch_one(&self.readers)
+                        .fetch_one(&mut *tx)
                         .await?;
                     if count == 0 {
+                        sqlx::query(DROP_UNNAMED_BLOB)
+                            .bind(sha256.as_str())
+                            .execute(&mut *tx)
+                            .await?;
                         unnamed.push(sha256);
                     }
                 }
-                dir.remove(unnamed).await
+                let removed = bucket.remove(&unnamed).await;
+                tx.commit().await?;
+                removed
             }
             Blobs::Table => {
                 let mut removed = 0;
@@ -192,11 +254,70 @@ where
         }
     }
 
+    /// Those of `sha256s` no attachment names.
+    async fn named_by_none(&self, sha256s: Vec<String>) -> Result<Vec<String>, StoreError> {
+        let mut unnamed = Vec::new();
+        for sha256 in sha256s {
+            let count: i64 = sqlx::query_scalar(NAMED_BY_ANY)
+                .bind(sha256.as_str())
+                .fetch_one(&self.readers)
+                .await?;
+            if count == 0 {
+                unnamed.push(sha256);
+            }
+        }
+        Ok(unnamed)
+    }
+
+    /// Those of `listed` (names in listing order) no attachment names, asked of the
+    /// database as one range.
+    async fn unnamed_of_listed(&self, listed: Vec<String>) -> Result<Vec<String>, StoreError> {
+        let (Some(first), Some(last)) = (listed.iter().min(), listed.iter().max()) else {
+            return Ok(listed);
+        };
+        let named: HashSet<String> = sqlx::query_scalar(NAMED_BETWEEN)
+            .bind(first.as_str())
+            .bind(last.as_str())
+            .fetch_all(&self.readers)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(listed
+            .into_iter()
+            .filter(|name| !named.contains(name))
+            .collect())
+    }
+
+    /// Stored objects no attachment names, found by listing the bucket a batch at a time.
+    async fn unnamed_objects(&self, bucket: &BlobBucket) -> Result<Vec<String>, StoreError> {
+        let mut unnamed = Vec::new();
+        let mut batch = Vec::with_capacity(SWEEP_BATCH);
+        let mut stored = std::pin::pin!(bucket.stored());
+        while let Some(name) = stored.try_next().await? {
+            batch.push(name);
+            if batch.len() == SWEEP_BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(SWEEP_BATCH));
+                unnamed.extend(self.unnamed_of_listed(full).await?);
+            }
+        }
+        unnamed.extend(self.unnamed_of_listed(batch).await?);
+        Ok(unnamed)
+    }
+
     /// Removes staged bytes older than `STALE_STAGED_AFTER` and stored blobs no
     /// attachment names (left by a transaction that failed after its files were linked).
     pub(super) async fn sweep(&self, now: OffsetDateTime) -> Result<BlobSweep, StoreError> {
         let cutoff = now - STALE_STAGED_AFTER;
         match &self.blobs {
+            Blobs::Bucket(bucket, _) => {
+                let stale_staged = bucket.sweep_incoming(cutoff).await?;
+                let unnamed = self.unnamed_objects(bucket).await?;
+                let unreferenced = self.remove_unnamed(unnamed).await?;
+                Ok(BlobSweep {
+                    stale_staged,
+                    unreferenced,
+                })
+            }
             Blobs::Files(dir) => {
                 let stale_staged = dir.sweep_incoming(cutoff.into()).await?;
                 let mut unnamed = Vec::new();
@@ -242,6 +363,22 @@ where
             }
         }
     }
+}
+
+/// Copies the staged objects to their names, under the bucket's lock held for reading,
+/// which the caller keeps until its transaction commits.
+async fn link_objects<'a>(
+    bucket: &'a BlobBucket,
+    files: &[NewAttachment],
+) -> Result<RwLockReadGuard<'a, ()>, StoreError> {
+    let guard = bucket.links().read().await;
+    for file in files {
+        let StagedPlace::Object(staged) = &file.blob.place else {
+            return Err(misplaced());
+        };
+        bucket.link(staged, &file.blob.sha256).await?;
+    }
+    Ok(guard)
 }
 
 fn misplaced() -> StoreError {

@@ -10,6 +10,7 @@ mod advisory_credits;
 mod advisory_rows;
 mod api_tokens;
 mod appeals;
+mod attachment_storage;
 mod audit;
 mod blobs;
 mod comparable;
@@ -41,7 +42,7 @@ use std::fmt::Write;
 use sqlx::{Database, Pool};
 use time::OffsetDateTime;
 
-use crate::blobs::BlobDir;
+use crate::blobs::{BlobBucket, BlobDir};
 
 pub(crate) use group_commit::GroupCommit;
 pub use stored_time::StoredTime;
@@ -52,6 +53,20 @@ pub enum Blobs {
     Files(BlobDir),
     /// The `blobs` table, so that stateless instances share them.
     Table,
+    /// Objects in an S3-compatible bucket, with either database.
+    Bucket(BlobBucket, Linking),
+}
+
+/// When a staged object is copied to its final key, and what keeps the sweep from
+/// removing it before the transaction that names it commits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linking {
+    /// Before the transaction, under the bucket's lock within this process, as files are:
+    /// only the one process serving SQLite stores attachments.
+    BeforeCommit,
+    /// Inside the transaction, under a transaction-scoped shared advisory lock that the
+    /// sweep takes exclusively (PostgreSQL): instances that share the database share it.
+    InTransaction,
 }
 
 pub struct SqlStore<DB: Database> {

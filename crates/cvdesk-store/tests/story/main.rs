@@ -11,6 +11,7 @@ mod audit_atomic;
 mod audit_batches;
 mod backends;
 mod blobs;
+mod bucket;
 mod coordination;
 mod duplicates;
 mod findings;
