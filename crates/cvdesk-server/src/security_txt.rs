@@ -1,15 +1,21 @@
 //! The security.txt (RFC 9116) the desk serves for each host name it answers for, made
-//! from the policy in force at the moment of the request, so it never goes stale.
+//! from the policy in force at the moment of the request, so it never goes stale. The
+//! public copy is kept in the public cache for exactly as long as it would be made the
+//! same.
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use axum::body::Bytes;
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_formats::securitytxt::{self, SecurityTxt};
-use cvdesk_store::Store;
-use time::{Duration, OffsetDateTime, Time};
+use cvdesk_store::{Store, ORGANIZATION_PGP_KEY};
+use time::{Duration, OffsetDateTime, Time, UtcOffset};
 
-use crate::openpgp::{LoadError, MessageSigner, OrganizationSigner, Passphrase, SignError};
+use crate::error::WebError;
+use crate::openpgp::{LoadError, MessageSigner, OrganizationSigner, SignError};
+use crate::public_cache::{PublicCache, ServedCopy};
 use crate::{AppState, ServerSettings};
 
 /// How far ahead Expires lies: well under the year RFC 9116 advises, renewed daily.
@@ -32,14 +38,9 @@ pub fn for_host(
         .map(|h| format!("https://{h}/.well-known/security.txt"))
         .into_iter()
         .collect();
-    // Midnight UTC, so the file changes once a day rather than on every request.
-    let expires = now
-        .to_offset(time::UtcOffset::UTC)
-        .replace_time(Time::MIDNIGHT)
-        + LIFETIME;
     SecurityTxt {
         contacts,
-        expires,
+        expires: utc_day(now).start + LIFETIME,
         encryption: if has_encryption_key {
             vec![format!("{base}/pgp-key.txt")]
         } else {
@@ -57,6 +58,14 @@ pub fn for_host(
         // The CSAF provider's metadata (CSAF 2.0 requirement 8).
         csaf: vec![format!("{base}/.well-known/csaf/provider-metadata.json")],
     }
+}
+
+/// The UTC day `now` falls in. Expires counts from its midnight, so the file changes once
+/// a day rather than on every request, and is the same throughout the day.
+fn utc_day(now: OffsetDateTime) -> Range<OffsetDateTime> {
+    let midnight = now.to_offset(UtcOffset::UTC).replace_time(Time::MIDNIGHT);
+    // On the last day `time` can hold the span is empty, and the file made at each request.
+    midnight..midnight.checked_add(Duration::DAY).unwrap_or(midnight)
 }
 
 /// `host` (lower case, no trailing dot) when it is a name this desk serves; the files for
@@ -88,24 +97,18 @@ struct SignedCopy {
 }
 
 impl SignedCopies {
-    /// `text`, the file for `host` (a served host name or `None`), cleartext-signed with the
-    /// organization key; `Ok(None)` when there is none. The key is unlocked by `signer`,
-    /// which remembers it, or why it cannot be used.
-    pub async fn sign(
+    /// `text`, the file for `host` (a served host name or `None`), cleartext-signed by
+    /// `signer`: the copy signed before when neither has changed since.
+    pub fn sign(
         &self,
-        signer: &OrganizationSigner,
-        store: &dyn Store,
-        passphrase: Option<&Passphrase>,
+        signer: &Arc<MessageSigner>,
         host: Option<String>,
         text: &str,
         now: OffsetDateTime,
-    ) -> Result<Option<String>, SigningError> {
-        let Some(signer) = signer.get(store, passphrase, now).await? else {
-            return Ok(None);
-        };
+    ) -> Result<String, SignError> {
         if let Some(copy) = self.lock().get(&host) {
-            if copy.text == text && Arc::ptr_eq(&copy.signer, &signer) {
-                return Ok(Some(copy.signed.clone()));
+            if copy.text == text && Arc::ptr_eq(&copy.signer, signer) {
+                return Ok(copy.signed.clone());
             }
         }
         let signed = signer.sign_cleartext(text, now)?;
@@ -113,11 +116,11 @@ impl SignedCopies {
             host,
             SignedCopy {
                 text: text.to_owned(),
-                signer,
+                signer: Arc::clone(signer),
                 signed: signed.clone(),
             },
         );
-        Ok(Some(signed))
+        Ok(signed)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<Option<String>, SignedCopy>> {
@@ -133,6 +136,125 @@ pub struct Served {
     pub body: String,
     /// Why the file goes out unsigned although a key is configured.
     pub unsigned_because: Option<SigningError>,
+    /// The span of time in which the same policy and stored key give this same `body`: the
+    /// UTC day (Expires) within the time the key's judgement stands. `None` when a failure
+    /// that may pass at the next request (reading the key, signing) left it unsigned.
+    pub stands_for: Option<Range<OffsetDateTime>>,
+}
+
+/// What the file is made from besides the policy: the deployment's settings, the store
+/// holding the organization key, its signer and the copies signed so far.
+struct Maker<'a> {
+    settings: &'a ServerSettings,
+    store: &'a dyn Store,
+    signer: &'a OrganizationSigner,
+    copies: &'a SignedCopies,
+}
+
+impl<'a> Maker<'a> {
+    fn of(state: &'a AppState) -> Self {
+        Maker {
+            settings: &state.settings,
+            store: state.store.as_ref(),
+            signer: &state.organization_signer,
+            copies: &state.signed_security_txt,
+        }
+    }
+
+    /// The file for `host` at `now`, signed when the organization key can be used.
+    async fn served(
+        &self,
+        policy: &PolicySettings,
+        host: Option<&str>,
+        has_encryption_key: bool,
+        now: OffsetDateTime,
+    ) -> Served {
+        let host = served_host(self.settings, host);
+        let text = for_host(
+            self.settings,
+            policy,
+            host.as_deref(),
+            has_encryption_key,
+            now,
+        )
+        .render();
+        let day = utc_day(now);
+        let (signed, stands_for) = if has_encryption_key {
+            match self
+                .signer
+                .judge(self.store, self.settings.pgp_passphrase.as_ref(), now)
+                .await
+            {
+                Ok(judged) => {
+                    let stands_for =
+                        judged.stands_for.start.max(day.start)..judged.stands_for.end.min(day.end);
+                    let signed = match judged.signer {
+                        Ok(Some(signer)) => self
+                            .copies
+                            .sign(&signer, host, &text, now)
+                            .map(Some)
+                            .map_err(SigningError::Sign),
+                        Ok(None) => Ok(None),
+                        Err(error) => Err(SigningError::Load(LoadError::Key(error))),
+                    };
+                    (signed, Some(stands_for))
+                }
+                Err(error) => (Err(SigningError::Load(LoadError::Store(error))), None),
+            }
+        } else {
+            (Ok(None), Some(day))
+        };
+        let (body, unsigned_because, stands_for) = match signed {
+            Ok(Some(signed)) => (signed, None, stands_for),
+            Ok(None) => (text.clone(), None, stands_for),
+            Err(error) => {
+                // A key that cannot be used was logged once when it was found; the staff's
+                // policy page says so too. Anything else is logged as it happens, and may
+                // pass by the next request.
+                let stands_for = match error {
+                    SigningError::Load(LoadError::Key(_)) => stands_for,
+                    _ => {
+                        tracing::warn!(%error, "security.txt served unsigned");
+                        None
+                    }
+                };
+                (text.clone(), Some(error), stands_for)
+            }
+        };
+        Served {
+            text,
+            body,
+            unsigned_because,
+            stands_for,
+        }
+    }
+
+    /// The file as served to the public for `host` at `now`: `cache`'s copy while it
+    /// stands, else made from the policy and key stored now.
+    async fn public_copy(
+        &self,
+        cache: &PublicCache,
+        host: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Bytes, WebError> {
+        let make = async {
+            let policy = self
+                .store
+                .current_policy()
+                .await?
+                .map(|p| p.settings)
+                .unwrap_or_default();
+            let has_key = self.store.setting(ORGANIZATION_PGP_KEY).await?.is_some();
+            let served = self.served(&policy, host, has_key, now).await;
+            Ok::<_, WebError>(ServedCopy {
+                body: Bytes::from(served.body),
+                stands_for: served.stands_for,
+            })
+        };
+        cache
+            .security_txt(served_host(self.settings, host), now, make)
+            .await
+    }
 }
 
 /// Makes the file for `host` and signs it with the organization key when there is one. A
@@ -144,40 +266,19 @@ pub async fn served(
     host: Option<&str>,
     has_encryption_key: bool,
 ) -> Served {
-    let now = state.clock.now();
-    let text = for_host(&state.settings, policy, host, has_encryption_key, now).render();
-    let signed = if has_encryption_key {
-        state
-            .signed_security_txt
-            .sign(
-                &state.organization_signer,
-                state.store.as_ref(),
-                state.settings.pgp_passphrase.as_ref(),
-                served_host(&state.settings, host),
-                &text,
-                now,
-            )
-            .await
-    } else {
-        Ok(None)
-    };
-    let (body, unsigned_because) = match signed {
-        Ok(Some(signed)) => (signed, None),
-        Ok(None) => (text.clone(), None),
-        Err(error) => {
-            // A key that cannot be used was logged once when it was found; the staff's
-            // policy page says so too. Anything else is logged as it happens.
-            if !matches!(error, SigningError::Load(LoadError::Key(_))) {
-                tracing::warn!(%error, "security.txt served unsigned");
-            }
-            (text.clone(), Some(error))
-        }
-    };
-    Served {
-        text,
-        body,
-        unsigned_because,
-    }
+    Maker::of(state)
+        .served(policy, host, has_encryption_key, state.clock.now())
+        .await
+}
+
+/// The file as served to the public for a request that named `host` (from its `Host`
+/// header, port removed), kept in the public cache: one copy for each host name served and
+/// one for every other name, so whatever names requests carry, the copies kept are
+/// bounded by the configured names.
+pub async fn public_copy(state: &AppState, host: Option<&str>) -> Result<Bytes, WebError> {
+    Maker::of(state)
+        .public_copy(&state.public_cache, host, state.clock.now())
+        .await
 }
 
 /// What is wrong with a security.txt `text`, in sentences for the staff's warning; empty
@@ -193,269 +294,4 @@ pub fn problems(text: &str, now: OffsetDateTime) -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use cvdesk_domain::{AttachmentLimits, ReferencePrefix, TextLimits};
-    use time::macros::datetime;
-
-    use super::*;
-    use crate::ClientAddressSource;
-
-    fn settings(public_url: &str) -> ServerSettings {
-        ServerSettings {
-            public_url: public_url.to_owned(),
-            organization_name: "Acme".into(),
-            reference_prefix: ReferencePrefix::default(),
-            attachment_limits: AttachmentLimits::default(),
-            text_limits: TextLimits::default(),
-            client_address: ClientAddressSource::Peer,
-            security_txt_hosts: vec!["www.acme.example".into()],
-            pgp_passphrase: None,
-            calendar: cvdesk_domain::sla::Calendar::default(),
-            advisories: Default::default(),
-            retention: Default::default(),
-            metrics_access: Default::default(),
-        }
-    }
-
-    #[test]
-    fn expires_moves_forward_with_the_clock_and_stays_under_a_year() {
-        let settings = settings("https://security.acme.example");
-        let policy = PolicySettings::default();
-        let at = |now| for_host(&settings, &policy, None, false, now).expires;
-        let today = datetime!(2026-11-23 15:04 UTC);
-        assert_eq!(at(today), datetime!(2027-02-21 00:00 UTC));
-        let next_month = datetime!(2026-12-23 08:00 UTC);
-        assert_eq!(at(next_month), datetime!(2027-03-23 00:00 UTC));
-        for now in [today, next_month, datetime!(2030-02-28 23:59:59 UTC)] {
-            let ahead = at(now) - now;
-            assert!(
-                ahead > Duration::days(89) && ahead < Duration::days(365),
-                "{ahead}"
-            );
-            let report = securitytxt::lint(
-                &for_host(&settings, &policy, None, false, now).render(),
-                now,
-            );
-            assert!(report.is_valid(), "{:?}", report.findings);
-        }
-    }
-
-    #[test]
-    fn canonical_only_for_configured_hosts() {
-        let settings = settings("https://security.acme.example");
-        let policy = PolicySettings::default();
-        let canonical = |host| {
-            for_host(
-                &settings,
-                &policy,
-                Some(host),
-                false,
-                datetime!(2026-11-23 0:00 UTC),
-            )
-            .canonical
-        };
-        assert_eq!(
-            canonical("www.acme.example"),
-            ["https://www.acme.example/.well-known/security.txt"]
-        );
-        assert_eq!(
-            canonical("Security.Acme.Example."),
-            ["https://security.acme.example/.well-known/security.txt"]
-        );
-        assert!(canonical("evil.example").is_empty());
-    }
-
-    #[test]
-    fn fields_come_from_the_policy() {
-        let settings = settings("https://security.acme.example");
-        let policy = PolicySettings {
-            contact_channels: vec!["mailto:security@acme.example".into()],
-            languages: vec!["en".into(), "de".into()],
-            hiring_url: Some("https://acme.example/jobs".into()),
-            ..PolicySettings::default()
-        };
-        let text = for_host(
-            &settings,
-            &policy,
-            Some("www.acme.example"),
-            true,
-            datetime!(2026-11-23 0:00 UTC),
-        )
-        .render();
-        let expected = "Contact: https://security.acme.example/report\n\
-            Contact: mailto:security@acme.example\n\
-            Expires: 2027-02-21T00:00:00Z\n\
-            Encryption: https://security.acme.example/pgp-key.txt\n\
-            Acknowledgments: https://security.acme.example/thanks\n\
-            Preferred-Languages: en, de\n\
-            Canonical: https://www.acme.example/.well-known/security.txt\n\
-            Policy: https://security.acme.example/policy\n\
-            Hiring: https://acme.example/jobs\n\
-            CSAF: https://security.acme.example/.well-known/csaf/provider-metadata.json\n";
-        assert_eq!(text, expected);
-    }
-
-    #[test]
-    fn staff_are_told_when_the_file_would_be_invalid() {
-        let now = datetime!(2026-11-23 0:00 UTC);
-        let policy = PolicySettings::default();
-        let public_file = |public_url| {
-            let settings = settings(public_url);
-            for_host(
-                &settings,
-                &policy,
-                settings.public_host().as_deref(),
-                false,
-                now,
-            )
-            .render()
-        };
-        assert!(problems(&public_file("https://security.acme.example"), now).is_empty());
-        let plain_http = problems(&public_file("http://security.acme.example"), now);
-        assert!(!plain_http.is_empty());
-        assert!(
-            plain_http.iter().any(|p| p.contains("https")),
-            "{plain_http:?}"
-        );
-    }
-
-    mod signing {
-        use cvdesk_store::{SettingsStore, SqliteStore, ORGANIZATION_PGP_KEY};
-        use pgp::composed::{CleartextSignedMessage, Deserializable, SignedPublicKey};
-
-        use super::*;
-        use crate::openpgp::{KeyError, OrganizationKey};
-
-        const NOW: OffsetDateTime = datetime!(2026-11-23 12:00 UTC);
-
-        async fn store_with_key(passphrase: &str) -> (tempfile::TempDir, SqliteStore, String) {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let store = SqliteStore::open(dir.path()).await.expect("store");
-            let armored = OrganizationKey::generate(
-                "Acme Security",
-                "security@acme.example",
-                Some(passphrase),
-                NOW,
-            )
-            .expect("generated");
-            store
-                .put_setting(ORGANIZATION_PGP_KEY, &armored, NOW)
-                .await
-                .expect("stored");
-            (dir, store, armored)
-        }
-
-        /// Host names as requests send them: two the desk serves, others it does not.
-        const HOSTS: [Option<&str>; 5] = [
-            Some("www.acme.example"),
-            Some("security.acme.example"),
-            Some("evil.example"),
-            Some("WWW.ACME.EXAMPLE."),
-            None,
-        ];
-
-        #[tokio::test]
-        async fn alternating_hosts_unlock_the_key_once_and_sign_each_file_once() {
-            let (_dir, store, armored) = store_with_key("pw").await;
-            let certificate = SignedPublicKey::from_string(
-                OrganizationKey::from_armored(&armored, Some("pw"), NOW)
-                    .expect("usable")
-                    .published()
-                    .armored(),
-            )
-            .expect("public key")
-            .0;
-            let settings = settings("https://security.acme.example");
-            let policy = PolicySettings::default();
-            let passphrase = Passphrase::new("pw".to_owned());
-            let signer = OrganizationSigner::default();
-            let copies = SignedCopies::default();
-            let mut first_signed: HashMap<Option<&str>, String> = HashMap::new();
-            for _ in 0..20 {
-                for host in HOSTS {
-                    let text = for_host(&settings, &policy, host, true, NOW).render();
-                    let signed = copies
-                        .sign(
-                            &signer,
-                            &store,
-                            Some(&passphrase),
-                            served_host(&settings, host),
-                            &text,
-                            NOW,
-                        )
-                        .await
-                        .expect("signs")
-                        .expect("a key is stored");
-                    let first = first_signed.entry(host).or_insert_with(|| {
-                        let (message, _) =
-                            CleartextSignedMessage::from_string(&signed).expect("parses");
-                        message.verify(&certificate).expect("verifies");
-                        assert!(signed.contains(&text), "{signed}");
-                        signed.clone()
-                    });
-                    assert_eq!(*first, signed, "signed once per file");
-                }
-            }
-            assert_eq!(signer.unlocks(), 1);
-            assert_eq!(copies.lock().len(), 3, "two served names and all others");
-            // Mail to finders is signed by the same unlocked component.
-            let for_mail = signer.for_mail(&store, Some(&passphrase), NOW).await;
-            assert!(for_mail.is_some());
-            assert_eq!(signer.unlocks(), 1);
-        }
-
-        #[tokio::test]
-        async fn a_key_that_cannot_sign_is_tried_once_and_its_reason_kept() {
-            let (_dir, store, _) = store_with_key("pw").await;
-            let settings = settings("https://security.acme.example");
-            let policy = PolicySettings::default();
-            let wrong = Passphrase::new("not it".to_owned());
-            let signer = OrganizationSigner::default();
-            let copies = SignedCopies::default();
-            let sign = |host: Option<&str>, now| {
-                let text = for_host(&settings, &policy, host, true, now).render();
-                let host = served_host(&settings, host);
-                let (copies, signer, store, wrong) = (&copies, &signer, &store, &wrong);
-                async move {
-                    copies
-                        .sign(signer, store, Some(wrong), host, &text, now)
-                        .await
-                }
-            };
-            for _ in 0..10 {
-                for host in HOSTS {
-                    let error = sign(host, NOW).await.expect_err("cannot sign");
-                    assert!(
-                        matches!(
-                            error,
-                            SigningError::Load(LoadError::Key(KeyError::WrongPassphrase))
-                        ),
-                        "{error:?}"
-                    );
-                    assert!(
-                        error.to_string().contains("passphrase does not unlock"),
-                        "{error}"
-                    );
-                }
-            }
-            assert_eq!(signer.unlocks(), 1);
-            assert!(signer.for_mail(&store, Some(&wrong), NOW).await.is_none());
-            assert_eq!(signer.unlocks(), 1);
-
-            // An hour on, the key is judged again (it may have expired meanwhile) ...
-            let later = NOW + Duration::minutes(61);
-            assert!(sign(None, later).await.is_err());
-            assert_eq!(signer.unlocks(), 2);
-            // ... and a new key is used as soon as it is stored.
-            let replacement =
-                OrganizationKey::generate("Acme Security", "security@acme.example", None, later)
-                    .expect("generated");
-            store
-                .put_setting(ORGANIZATION_PGP_KEY, &replacement, later)
-                .await
-                .expect("stored");
-            assert!(sign(None, later).await.expect("signs").is_some());
-            assert_eq!(signer.unlocks(), 3);
-        }
-    }
-}
+mod tests;

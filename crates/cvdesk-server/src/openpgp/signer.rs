@@ -6,10 +6,11 @@
 //! unlocked copy lives in memory only; the stored key stays protected at rest.
 
 use std::io::Read;
+use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use cvdesk_store::{Store, ORGANIZATION_PGP_KEY};
+use cvdesk_store::{Store, StoreError, ORGANIZATION_PGP_KEY};
 use pgp::composed::{ArmorOptions, DetachedSignature, Encryption, MessageBuilder, SubpacketConfig};
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{SecretKey, SecretSubkey};
@@ -145,16 +146,23 @@ pub struct OrganizationSigner {
 struct Cached {
     /// The stored key it was made from; `None` when none was stored.
     armored: Option<String>,
-    checked_at: OffsetDateTime,
-    signer: Result<Option<Arc<MessageSigner>>, KeyError>,
+    judged: Judged,
 }
 
 impl Cached {
     fn answers(&self, armored: Option<&str>, now: OffsetDateTime) -> bool {
-        self.armored.as_deref() == armored
-            && now >= self.checked_at
-            && now - self.checked_at < RECHECK_AFTER
+        self.armored.as_deref() == armored && self.judged.stands_for.contains(&now)
     }
+}
+
+/// What the stored key is good for, and for how long that answer stands.
+#[derive(Clone)]
+pub struct Judged {
+    /// The unlocked signer; `None` when no key is stored.
+    pub signer: Result<Option<Arc<MessageSigner>>, KeyError>,
+    /// From when the key was judged until it is judged again: for the same stored key,
+    /// the answer changes only at the end of this span (the key may expire meanwhile).
+    pub stands_for: Range<OffsetDateTime>,
 }
 
 impl OrganizationSigner {
@@ -166,13 +174,27 @@ impl OrganizationSigner {
         passphrase: Option<&Passphrase>,
         now: OffsetDateTime,
     ) -> Result<Option<Arc<MessageSigner>>, LoadError> {
+        self.judge(store, passphrase, now)
+            .await?
+            .signer
+            .map_err(LoadError::Key)
+    }
+
+    /// What `get` answers at `now`, with the span of time that answer stands for while the
+    /// stored key stays the same.
+    pub async fn judge(
+        &self,
+        store: &dyn Store,
+        passphrase: Option<&Passphrase>,
+        now: OffsetDateTime,
+    ) -> Result<Judged, StoreError> {
         let armored = store.setting(ORGANIZATION_PGP_KEY).await?;
-        if let Some(answer) = self.cached(armored.as_deref(), now) {
-            return answer;
+        if let Some(judged) = self.cached(armored.as_deref(), now) {
+            return Ok(judged);
         }
         let _unlocking = self.unlocking.lock().await;
-        if let Some(answer) = self.cached(armored.as_deref(), now) {
-            return answer;
+        if let Some(judged) = self.cached(armored.as_deref(), now) {
+            return Ok(judged);
         }
         self.unlocks.fetch_add(1, Ordering::Relaxed);
         let signer = match armored.clone() {
@@ -202,12 +224,16 @@ impl OrganizationSigner {
                 }
             }
         };
+        let judged = Judged {
+            signer,
+            // An empty span at the last date `time` holds: the key is then judged at each use.
+            stands_for: now..now.checked_add(RECHECK_AFTER).unwrap_or(now),
+        };
         *self.lock() = Some(Cached {
             armored,
-            checked_at: now,
-            signer: signer.clone(),
+            judged: judged.clone(),
         });
-        signer.map_err(LoadError::Key)
+        Ok(judged)
     }
 
     /// The signer for mail: `None` when there is none, which is never an error, since
@@ -233,14 +259,10 @@ impl OrganizationSigner {
         self.unlocks.load(Ordering::Relaxed)
     }
 
-    fn cached(
-        &self,
-        armored: Option<&str>,
-        now: OffsetDateTime,
-    ) -> Option<Result<Option<Arc<MessageSigner>>, LoadError>> {
+    fn cached(&self, armored: Option<&str>, now: OffsetDateTime) -> Option<Judged> {
         let cached = self.lock();
         let cached = cached.as_ref().filter(|c| c.answers(armored, now))?;
-        Some(cached.signer.clone().map_err(LoadError::Key))
+        Some(cached.judged.clone())
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<Cached>> {

@@ -1,7 +1,5 @@
 //! The disclosure policy (every version, each with its date) and security.txt.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -86,28 +84,17 @@ pub async fn get_security_txt(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let policy = state
-        .public_cache
-        .policy_settings(async {
-            let current = state.store.current_policy().await?;
-            Ok::<_, WebError>(Arc::new(current.map(|p| p.settings).unwrap_or_default()))
-        })
-        .await?;
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .map(strip_port);
-    let has_key = state
-        .public_cache
-        .has_key(has_encryption_key(&state))
-        .await?;
-    let served = security_txt::served(&state, &policy, host, has_key).await;
+    let body = security_txt::public_copy(&state, host).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        served.body,
+        body,
     )
         .into_response())
 }

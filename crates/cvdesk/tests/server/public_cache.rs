@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::advisories::{advisory_body, publisher_desk};
 use crate::app::{full_report, run_cli, TestApp};
-use crate::staff::cli;
+use crate::staff::{cli, csrf_token, signed_in_account};
 
 /// The longest another writer's change may take to show, with room for a loaded machine
 /// to answer the last request.
@@ -160,4 +160,105 @@ async fn another_instance_lists_a_published_advisory_within_the_bound() {
     assert!(page(&first, "/advisories").await.contains(TITLE));
     let took = shown_within(&second, "/advisories", TITLE).await;
     eprintln!("the other instance listed it {took:?} later");
+}
+
+/// The headers of a security.txt response but its date and length, which differ between
+/// any two answers.
+fn lasting_headers(response: &reqwest::Response) -> Vec<(String, String)> {
+    let mut headers: Vec<_> = response
+        .headers()
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "date" | "content-length"))
+        .map(|(name, value)| {
+            let value = value.to_str().expect("visible ASCII").to_owned();
+            (name.as_str().to_owned(), value)
+        })
+        .collect();
+    headers.sort();
+    headers
+}
+
+/// Publishes a policy naming `contact` through the staff page, as `admin`.
+async fn publish_policy(app: &TestApp, admin: &reqwest::Client, contact: &str) {
+    let form = admin
+        .get(app.at("/staff/policy"))
+        .send()
+        .await
+        .expect("sent")
+        .text()
+        .await
+        .expect("form");
+    let csrf = csrf_token(&form);
+    let published = admin
+        .post(app.at("/staff/policy"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("introduction", "We welcome reports."),
+            ("contact_channels", contact),
+            ("response_days", "5"),
+            ("triage_days", "10"),
+            ("remediation_days", "90"),
+        ])
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(published.status(), 303, "{contact}");
+}
+
+#[tokio::test]
+async fn a_policy_changed_through_the_desk_is_in_security_txt_at_once() {
+    const FILE: &str = "/.well-known/security.txt";
+    let app = TestApp::start();
+    let first = app.get(FILE).await;
+    assert_eq!(first.status(), 200);
+    let headers = lasting_headers(&first);
+    assert!(
+        headers.contains(&("content-type".into(), "text/plain; charset=utf-8".into())),
+        "{headers:?}"
+    );
+    assert!(
+        headers.contains(&("cache-control".into(), "public, max-age=3600".into())),
+        "{headers:?}"
+    );
+    let before = first.text().await.expect("body");
+    // Asked again, the file is the same: it is kept.
+    assert_eq!(page(&app, FILE).await, before);
+
+    let admin = signed_in_account(&app, "admin@example.org", "admin", &[]).await;
+    publish_policy(&app, &admin, "mailto:first@example.org").await;
+    let changed = app.get(FILE).await;
+    assert_eq!(lasting_headers(&changed), headers, "the same headers");
+    let changed = changed.text().await.expect("body");
+    assert!(
+        changed.contains("Contact: mailto:first@example.org\n"),
+        "{changed}"
+    );
+
+    // With a key (made by an admin command, so seen within the bound) the file is signed,
+    // and a change through the desk is in the signed file at once too.
+    let (code, out) = cli(
+        &app,
+        &[
+            "pgp",
+            "generate",
+            "--name",
+            "Example Security",
+            "--email",
+            "security@example.org",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    shown_within(&app, FILE, "-----BEGIN PGP SIGNED MESSAGE-----").await;
+    publish_policy(&app, &admin, "mailto:second@example.org").await;
+    let signed = app.get(FILE).await;
+    assert_eq!(lasting_headers(&signed), headers, "the same headers");
+    let signed = signed.text().await.expect("body");
+    assert!(
+        signed.starts_with("-----BEGIN PGP SIGNED MESSAGE-----"),
+        "{signed}"
+    );
+    assert!(
+        signed.contains("Contact: mailto:second@example.org\n") && !signed.contains("first@"),
+        "{signed}"
+    );
 }
