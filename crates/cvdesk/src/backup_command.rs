@@ -2,7 +2,8 @@
 //! consistent snapshot of the embedded store's database and its attachment files, taken
 //! while the desk runs, and put back into a data folder after every member checks out.
 //! On PostgreSQL the database's own tools are the backup (attachments live in it too), so
-//! both commands say so instead of inventing a second format.
+//! both commands say so instead of inventing a second format. Attachments kept in a bucket
+//! stay there: the archive holds the database alone, and both commands say so.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 use cvdesk_store::backup::{restore_backup, write_backup, Manifest};
-use cvdesk_store::StoreLocation;
+use cvdesk_store::{AttachmentStorage, StoreLocation};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -24,6 +25,17 @@ const POSTGRES_BACKUP: &str = "on PostgreSQL the attachments live in the databas
     PostgreSQL's own tools back up the whole desk: \
     pg_dump --format=custom --file=cvdesk.dump \"$CVDESK_DATABASE_URL\" (and pg_restore to put \
     it back); see \"Backup and restore\" in the README";
+
+const POSTGRES_BUCKET_BACKUP: &str = "on PostgreSQL, PostgreSQL's own tools back up the \
+    database: pg_dump --format=custom --file=cvdesk.dump \"$CVDESK_DATABASE_URL\" (and \
+    pg_restore to put it back); the attachments are objects in the bucket, which pg_dump does \
+    not hold: keep them with the bucket's versioning or replication; see \"Attachment storage\" \
+    in the README";
+
+/// Said after a backup or restore whose attachments are in a bucket.
+const BUCKET_NOTE: &str = "The attachment files are objects in the bucket and are not in \
+    the archive: keep them with the bucket's versioning or replication, and serve the restored \
+    desk with the same attachment storage settings.";
 
 #[derive(Args, Debug)]
 pub struct BackupOptions {
@@ -51,9 +63,14 @@ pub fn run_backup(options: BackupOptions) -> anyhow::Result<ExitCode> {
     let config = configuration(options.common)?;
     let data_dir = match config.store {
         StoreLocation::Sqlite { data_dir } => absolute(data_dir)?,
-        StoreLocation::Postgres { .. } => {
-            bail!("cvdesk backup copies the embedded SQLite store; {POSTGRES_BACKUP}")
-        }
+        StoreLocation::Postgres { .. } => match config.attachment_storage {
+            AttachmentStorage::Store => {
+                bail!("cvdesk backup copies the embedded SQLite store; {POSTGRES_BACKUP}")
+            }
+            AttachmentStorage::Bucket(_) => {
+                bail!("cvdesk backup copies the embedded SQLite store; {POSTGRES_BUCKET_BACKUP}")
+            }
+        },
     };
     let created_at = OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -67,6 +84,9 @@ pub fn run_backup(options: BackupOptions) -> anyhow::Result<ExitCode> {
             summary.archive_bytes
         );
         print_contents(&summary.manifest);
+        if summary.manifest.attachments_in_bucket {
+            println!("{BUCKET_NOTE}");
+        }
         Ok(ExitCode::SUCCESS)
     })
 }
@@ -94,6 +114,9 @@ pub fn run_restore(options: RestoreOptions) -> anyhow::Result<ExitCode> {
             data_dir.display()
         );
         print_contents(&manifest);
+        if manifest.attachments_in_bucket {
+            println!("{BUCKET_NOTE}");
+        }
         match store.verify_audit_chain(VERIFY_BATCH).await? {
             Ok(verified) => {
                 println!("Audit log intact: {} entries.", verified.count);
@@ -110,11 +133,15 @@ pub fn run_restore(options: RestoreOptions) -> anyhow::Result<ExitCode> {
 
 fn print_contents(manifest: &Manifest) {
     let count = |table: &str| manifest.counts.get(table).copied().unwrap_or(0);
+    let files = if manifest.attachments_in_bucket {
+        "in the bucket".to_owned()
+    } else {
+        manifest.files.to_string()
+    };
     println!(
-        "Reports: {}, messages: {}, attachment files: {}, audit entries: {}, queued or sent mail: {}.",
+        "Reports: {}, messages: {}, attachment files: {files}, audit entries: {}, queued or sent mail: {}.",
         count("reports"),
         count("messages"),
-        manifest.files,
         count("audit_log"),
         count("outbox")
     );

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use cvdesk_server::openpgp::{self, KeyError, LoadError, Passphrase};
 use cvdesk_server::{ClientAddressSource, Mailer};
+use cvdesk_store::{AttachmentStorage, StoreError};
 use time::OffsetDateTime;
 
 use crate::cli::ServeOptions;
@@ -103,6 +104,16 @@ pub fn risks(config: &ServeConfig) -> Vec<Finding> {
                 .to_owned(),
         ));
     }
+    if let AttachmentStorage::Bucket(bucket) = &config.attachment_storage {
+        if let Some(endpoint) = bucket.endpoint.as_deref().filter(|url| {
+            url.starts_with("http://") && !crate::attachment_storage_config::is_loopback(url)
+        }) {
+            risks.push(Finding::Risk(format!(
+                "the S3 endpoint {endpoint} is http://: attachments and the request signatures \
+                 travel unencrypted (use https://, or a server on this machine)"
+            )));
+        }
+    }
     let loopback = config.listen.ip().is_loopback();
     if !loopback && matches!(config.client_address, ClientAddressSource::Peer) {
         risks.push(Finding::Risk(format!(
@@ -116,18 +127,36 @@ pub fn risks(config: &ServeConfig) -> Vec<Finding> {
     risks
 }
 
-/// What the store says: whether it exists, and whether the organization key unlocks.
+/// What the store says: whether it exists, whether its attachment bucket can be used, and
+/// whether the organization key unlocks.
 async fn store_findings(config: &ServeConfig) -> Vec<Finding> {
     let described = crate::store_choice::describe(&config.store);
     match cvdesk_store::store_exists(&config.store).await {
         Err(error) => vec![Finding::Error(format!(
             "cannot reach the {described}: {error}"
         ))],
-        Ok(false) => vec![Finding::Risk(format!(
-            "no store at the {described} yet: serve will create a new, empty one there \
-             (point --data or --database-url at the desk's store if it has one)"
-        ))],
-        Ok(true) => match cvdesk_store::open(&config.store).await {
+        Ok(false) => {
+            let mut findings = vec![Finding::Risk(format!(
+                "no store at the {described} yet: serve will create a new, empty one there \
+                 (point --data or --database-url at the desk's store if it has one)"
+            ))];
+            if let AttachmentStorage::Bucket(bucket) = &config.attachment_storage {
+                if let Err(error) = cvdesk_store::check_bucket(bucket).await {
+                    findings.push(Finding::Error(format!("attachment storage: {error}")));
+                }
+            }
+            findings
+        }
+        Ok(true) => match cvdesk_store::open_with(
+            &config.store,
+            &config.attachment_storage,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        {
+            Err(StoreError::Bucket(reason)) => {
+                vec![Finding::Error(format!("attachment storage: {reason}"))]
+            }
             Err(error) => vec![Finding::Error(format!(
                 "cannot open the {described}: {error}"
             ))],

@@ -16,6 +16,9 @@ Settings from the environment only:
   CVDESK_PGP_PASSPHRASE_FILE  A file holding that passphrase (one trailing newline removed)
   CVDESK_DATABASE_URL_FILE    A file holding the PostgreSQL URL
   CVDESK_SMTP_URL_FILE        A file holding the SMTP URL
+  CVDESK_S3_SECRET_ACCESS_KEY The attachment bucket's secret access key (storage s3)
+  CVDESK_S3_SECRET_ACCESS_KEY_FILE
+                              A file holding that key
   CVDESK_METRICS_TOKEN[_FILE] The bearer token for /metrics on the desk's address
   CVDESK_LOG                  The log filter, e.g. info (default) or cvdesk=debug";
 
@@ -136,6 +139,32 @@ pub struct ServeOptions {
     /// [default: none; on the desk's address /metrics needs CVDESK_METRICS_TOKEN]
     #[arg(long, env = "CVDESK_METRICS_LISTEN", value_name = "ADDRESS")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Where attachment bytes are kept: store (files in the data folder beside SQLite,
+    /// rows in PostgreSQL) or s3 (an S3-compatible bucket) [default: store]
+    #[arg(long, env = "CVDESK_ATTACHMENT_STORAGE", value_name = "store|s3")]
+    pub attachment_storage: Option<String>,
+    /// The S3 service's URL, e.g. https://s3.eu-central-1.amazonaws.com or
+    /// http://127.0.0.1:9000 [default: AWS in the bucket's region]
+    #[arg(long, env = "CVDESK_S3_ENDPOINT", value_name = "URL")]
+    pub s3_endpoint: Option<String>,
+    /// The bucket attachments are kept in, with the attachment storage s3
+    #[arg(long, env = "CVDESK_S3_BUCKET", value_name = "NAME")]
+    pub s3_bucket: Option<String>,
+    /// The bucket's region [default: us-east-1]
+    #[arg(long, env = "CVDESK_S3_REGION", value_name = "REGION")]
+    pub s3_region: Option<String>,
+    /// The access key id the desk signs its requests with; the secret comes from
+    /// CVDESK_S3_SECRET_ACCESS_KEY or CVDESK_S3_SECRET_ACCESS_KEY_FILE
+    #[arg(long, env = "CVDESK_S3_ACCESS_KEY_ID", value_name = "ID")]
+    pub s3_access_key_id: Option<String>,
+    /// "on" addresses the bucket as https://host/bucket (MinIO and other servers without a
+    /// host name per bucket) [default: off, https://bucket.host]
+    #[arg(long, env = "CVDESK_S3_PATH_STYLE", value_name = "on|off")]
+    pub s3_path_style: Option<String>,
+    /// A folder of the bucket to keep the desk's objects in, e.g. desks/security, so that
+    /// several desks share one bucket [default: none, the bucket's top]
+    #[arg(long, env = "CVDESK_S3_PREFIX", value_name = "FOLDER")]
+    pub s3_prefix: Option<String>,
 }
 
 /// A value clap refused, named by the flag and the environment variable together (clap

@@ -27,17 +27,22 @@ pub fn configuration(store: StoreOptions) -> anyhow::Result<ServeConfig> {
     ServeConfig::load(ServeOptions::from_environment(store)?)
 }
 
-/// The store `serve` uses, migrated; refused when none exists there, since only `serve`
-/// creates one. Which store it is goes to standard error.
+/// The store `serve` uses, migrated, with its attachments where `serve` keeps them;
+/// refused when none exists there, since only `serve` creates one. Which store it is goes
+/// to standard error.
 pub async fn open(config: &ServeConfig) -> anyhow::Result<Arc<dyn Store>> {
     crate::store_choice::require_existing(&config.store).await?;
     eprintln!(
         "cvdesk: using the {}",
         crate::store_choice::describe(&config.store)
     );
-    cvdesk_store::open(&config.store)
-        .await
-        .context("cannot open the store")
+    cvdesk_store::open_with(
+        &config.store,
+        &config.attachment_storage,
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .context("cannot open the store")
 }
 
 /// A secret of 256 random bits (tokens, one-time links).

@@ -21,6 +21,7 @@ use ipnet::IpNet;
 use serde::Deserialize;
 use time::{UtcOffset, Weekday};
 
+use crate::attachment_storage_config::StorageValues;
 use crate::cli::{ServeOptions, StoreOptions};
 use crate::http_config::HttpFile;
 use crate::setting_names::{self as names, MailNames, Named};
@@ -130,6 +131,20 @@ struct AttachmentsFile {
     max_files: Option<usize>,
     /// What one report may receive over its life, its form's files and every reply's.
     max_report_bytes: Option<u64>,
+    /// "store" (files in the data folder beside SQLite, rows in PostgreSQL) or "s3".
+    storage: Option<String>,
+    /// The S3 service's URL [default: AWS in `s3_region`].
+    s3_endpoint: Option<String>,
+    s3_bucket: Option<String>,
+    /// [default: us-east-1]
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    /// A file holding the secret access key.
+    s3_secret_access_key_file: Option<PathBuf>,
+    /// "on" for path-style addressing (MinIO and the like) [default: off].
+    s3_path_style: Option<String>,
+    /// A folder of the bucket for this desk's objects [default: the bucket's top].
+    s3_prefix: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +157,8 @@ pub enum LogFormat {
 pub struct ServeConfig {
     pub listen: SocketAddr,
     pub store: StoreLocation,
+    /// Where attachment bytes are kept.
+    pub attachment_storage: cvdesk_store::AttachmentStorage,
     pub public_url: Option<String>,
     pub organization_name: String,
     pub reference_prefix: ReferencePrefix,
@@ -182,6 +199,27 @@ impl ServeConfig {
     pub fn load(options: ServeOptions) -> anyhow::Result<Self> {
         let file = read_file(options.store.config.as_deref())?;
         let store = store_location(&options.store, &file)?;
+        let attachment_storage = crate::attachment_storage_config::resolve(
+            StorageValues {
+                storage: options.attachment_storage,
+                endpoint: options.s3_endpoint,
+                bucket: options.s3_bucket,
+                region: options.s3_region,
+                access_key_id: options.s3_access_key_id,
+                path_style: options.s3_path_style,
+                prefix: options.s3_prefix,
+            },
+            StorageValues {
+                storage: file.attachments.storage.clone(),
+                endpoint: file.attachments.s3_endpoint.clone(),
+                bucket: file.attachments.s3_bucket.clone(),
+                region: file.attachments.s3_region.clone(),
+                access_key_id: file.attachments.s3_access_key_id.clone(),
+                path_style: file.attachments.s3_path_style.clone(),
+                prefix: file.attachments.s3_prefix.clone(),
+            },
+            file.attachments.s3_secret_access_key_file.as_deref(),
+        )?;
         let defaults = AttachmentLimits::default();
         let max_file_bytes = names::ATTACHMENT_MAX_FILE_BYTES.pick(
             options.attachment_max_file_bytes,
@@ -342,6 +380,7 @@ impl ServeConfig {
                 .transpose()?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             store,
+            attachment_storage,
             public_url,
             organization_name,
             reference_prefix,

@@ -3,6 +3,7 @@
 //! this file alone knows them all.
 
 mod advisory_config;
+mod attachment_storage_config;
 mod audit_command;
 mod backup_command;
 mod check_config_command;

@@ -44,9 +44,13 @@ async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     } else {
         tracing::info!(store = %described, "creating a new store");
     }
-    let store = cvdesk_store::open(&config.store)
-        .await
-        .context("cannot open the store")?;
+    let store = cvdesk_store::open_with(
+        &config.store,
+        &config.attachment_storage,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .context("cannot open the store")?;
     // Mail to finders and vendors names its reply address once inbound mail is set up.
     let mailer = match &config.outbound.inbound_address {
         Some(base) => mailer.with_replies(cvdesk_server::inbound_mail::ReplyAddresses {

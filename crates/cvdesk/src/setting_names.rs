@@ -25,6 +25,12 @@ impl Setting {
         format!("{} / {}", self.flag, self.env)
     }
 
+    /// Every name the setting goes by, for one that was not given at all: the file's key
+    /// first, then the flag and variable.
+    pub fn either(&self) -> String {
+        format!("{} (or {})", self.key, self.given())
+    }
+
     /// The value from the flag or variable, else from the file, with its name.
     pub fn pick<T>(&self, given: Option<T>, file: Option<T>) -> Option<Named<T>> {
         match (given, file) {
@@ -155,6 +161,41 @@ pub const DATABASE_URL: Setting = Setting {
     flag: "--database-url",
     env: "CVDESK_DATABASE_URL",
     key: "database_url",
+};
+pub const ATTACHMENT_STORAGE: Setting = Setting {
+    flag: "--attachment-storage",
+    env: "CVDESK_ATTACHMENT_STORAGE",
+    key: "attachments.storage",
+};
+pub const S3_ENDPOINT: Setting = Setting {
+    flag: "--s3-endpoint",
+    env: "CVDESK_S3_ENDPOINT",
+    key: "attachments.s3_endpoint",
+};
+pub const S3_BUCKET: Setting = Setting {
+    flag: "--s3-bucket",
+    env: "CVDESK_S3_BUCKET",
+    key: "attachments.s3_bucket",
+};
+pub const S3_REGION: Setting = Setting {
+    flag: "--s3-region",
+    env: "CVDESK_S3_REGION",
+    key: "attachments.s3_region",
+};
+pub const S3_ACCESS_KEY_ID: Setting = Setting {
+    flag: "--s3-access-key-id",
+    env: "CVDESK_S3_ACCESS_KEY_ID",
+    key: "attachments.s3_access_key_id",
+};
+pub const S3_PREFIX: Setting = Setting {
+    flag: "--s3-prefix",
+    env: "CVDESK_S3_PREFIX",
+    key: "attachments.s3_prefix",
+};
+pub const S3_PATH_STYLE: Setting = Setting {
+    flag: "--s3-path-style",
+    env: "CVDESK_S3_PATH_STYLE",
+    key: "attachments.s3_path_style",
 };
 
 /// The names the mail settings were given by: their refusal comes from the mail module,

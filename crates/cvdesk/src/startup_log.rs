@@ -13,6 +13,7 @@ pub fn log_configuration(config: &ServeConfig) {
     tracing::info!(
         listen = %config.listen,
         store = %crate::store_choice::describe(&config.store),
+        attachment_storage = %config.attachment_storage.describe(&config.store),
         public_url = %config.public_url_or_listen(),
         organization_name = %config.organization_name,
         reference_prefix = %config.reference_prefix,

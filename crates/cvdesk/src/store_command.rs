@@ -46,13 +46,23 @@ pub fn run(command: StoreCommand) -> anyhow::Result<ExitCode> {
         );
         let summary = copy_store(&config.store, &target).await?;
         let rows: u64 = summary.counts.values().sum();
+        let files = if summary.attachments_in_bucket {
+            "left the attachment files in the bucket".to_owned()
+        } else {
+            format!("{} attachment files", summary.files)
+        };
         println!(
-            "Copied {} tables ({rows} rows) and {} attachment files; every table's row count \
-             matches and the audit chain verifies on the target ({} entries).",
+            "Copied {} tables ({rows} rows) and {files}; every table's row count matches and \
+             the audit chain verifies on the target ({} entries).",
             summary.counts.len(),
-            summary.files,
             summary.audit_entries
         );
+        if summary.attachments_in_bucket {
+            println!(
+                "Serve the target with the same attachment storage settings: it reads its \
+                 attachments from the bucket."
+            );
+        }
         for (table, count) in summary.counts.iter().filter(|(_, count)| **count > 0) {
             println!("  {table}: {count}");
         }

@@ -9,6 +9,7 @@ mod advisories;
 mod advisories_flow;
 mod app;
 mod appeals;
+mod attachment_bucket;
 mod authorisation;
 mod backup;
 mod check_config;

@@ -262,6 +262,36 @@ const CASES: &[Case] = &[
         extra: &[],
         reason: ": unsupported database URL",
     },
+    Case {
+        flag: "--attachment-storage",
+        variable: "CVDESK_ATTACHMENT_STORAGE",
+        value: "disk",
+        file: Some(("[attachments]\nstorage = \"disk\"", "attachments.storage")),
+        extra: &[],
+        reason: ": 'disk' is not one of: store, s3",
+    },
+    Case {
+        flag: "--s3-bucket",
+        variable: "CVDESK_S3_BUCKET",
+        value: "Desk_Files",
+        file: Some((
+            "[attachments]\ns3_bucket = \"Desk_Files\"",
+            "attachments.s3_bucket",
+        )),
+        extra: &["--attachment-storage", "s3"],
+        reason: ": 'Desk_Files' is not a bucket name",
+    },
+    Case {
+        flag: "--s3-endpoint",
+        variable: "CVDESK_S3_ENDPOINT",
+        value: "s3.example.org",
+        file: Some((
+            "[attachments]\ns3_endpoint = \"s3.example.org\"",
+            "attachments.s3_endpoint",
+        )),
+        extra: &["--attachment-storage", "s3", "--s3-bucket", "desk-files"],
+        reason: ": 's3.example.org' is not an endpoint",
+    },
 ];
 
 #[test]
