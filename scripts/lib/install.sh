@@ -34,6 +34,7 @@ for line in open(sys.argv[1]):
     if not line:
         continue
     name, _, wanted = line.partition('==')
+    name = name.split('[')[0]
     if wanted and version(name) != wanted:
         sys.exit(1)
     version(name)
