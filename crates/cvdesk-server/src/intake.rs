@@ -2,6 +2,8 @@
 //! tracking token, and one durable write of the report with the mail about it. The finder
 //! sees a reference number only after the store has committed.
 
+use std::sync::Arc;
+
 use cvdesk_domain::challenge::Solved;
 use cvdesk_domain::policy::PolicySettings;
 use cvdesk_domain::product;
@@ -166,10 +168,16 @@ pub async fn accept_report(
     let routed = route_to_product(state, &draft).await?;
     let product = routed.as_ref().map(|product| product.id);
     let tracking_url = tracking_url(state, token.as_str());
-    let policy = match state.store.current_policy().await.map_err(WebError::from)? {
-        Some(version) => version.settings,
-        None => PolicySettings::default(),
-    };
+    let policy = state
+        .public_cache
+        .policy_settings(async {
+            let current = state.store.current_policy().await?;
+            Ok::<_, StoreError>(Arc::new(
+                current.map_or_else(PolicySettings::default, |version| version.settings),
+            ))
+        })
+        .await
+        .map_err(WebError::from)?;
     let staff = team_or_global(
         routed.as_ref().and_then(|product| product.team.as_ref()),
         state.mailer.staff_recipients(),
@@ -227,10 +235,13 @@ async fn route_to_product(
     state: &AppState,
     draft: &ReportDraft,
 ) -> Result<Option<Product>, WebError> {
-    let products = state.store.products().await?;
+    let products = state
+        .public_cache
+        .products(async { state.store.products().await.map(Arc::from) })
+        .await?;
     let routes: Vec<_> = products.iter().map(Product::route).collect();
     let found = product::route(draft.asset.as_deref(), &draft.title, &routes).map(|f| f.product);
-    Ok(products.into_iter().find(|p| Some(p.id) == found))
+    Ok(products.iter().find(|p| Some(p.id) == found).cloned())
 }
 
 pub fn tracking_url(state: &AppState, token: &str) -> String {

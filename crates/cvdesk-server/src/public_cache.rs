@@ -1,6 +1,8 @@
-//! What the public pages show that rarely changes (the rendered policy page, whether an
-//! organization key exists, the rendered list of advisories, security.txt as served for
-//! each host name), kept in memory so those pages cost no store read. A change made
+//! What the public pages show and the public form reads that rarely changes (the rendered
+//! policy page, whether an organization key exists, the rendered list of advisories,
+//! security.txt as served for each host name, the products a new report is routed among
+//! and the policy its acknowledgement quotes), kept in memory so those requests cost no
+//! store read. A change made
 //! through this instance empties it at once: any staff request that changes something (a
 //! successful POST, PUT, PATCH or DELETE under `/staff` or `/api/v1`) and the scheduled
 //! publication of an advisory. A change made elsewhere (by another instance on the same
@@ -20,6 +22,8 @@ use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
+use cvdesk_domain::policy::PolicySettings;
+use cvdesk_store::Product;
 use time::OffsetDateTime;
 
 /// How long a value read from the store is shown without reading it again: the longest a
@@ -33,6 +37,8 @@ pub struct PublicCache {
     policy_page: Slot<Bytes>,
     has_key: Slot<bool>,
     advisory_list: Slot<Bytes>,
+    products: Slot<Arc<[Product]>>,
+    policy_settings: Slot<Arc<PolicySettings>>,
     /// security.txt for each host name served, and under `None` for every other name. The
     /// caller names only configured hosts, so requests cannot add entries at will.
     security_txt: RwLock<HashMap<Option<String>, Arc<Slot<ServedCopy>>>>,
@@ -95,6 +101,22 @@ impl PublicCache {
         render: impl Future<Output = Result<Bytes, E>>,
     ) -> Result<Bytes, E> {
         self.through(&self.advisory_list, render, |_| true).await
+    }
+
+    /// The products with their routes, for sending each new report to its product.
+    pub async fn products<E>(
+        &self,
+        read: impl Future<Output = Result<Arc<[Product]>, E>>,
+    ) -> Result<Arc<[Product]>, E> {
+        self.through(&self.products, read, |_| true).await
+    }
+
+    /// The settings of the policy in force, which each new report's acknowledgement quotes.
+    pub async fn policy_settings<E>(
+        &self,
+        read: impl Future<Output = Result<Arc<PolicySettings>, E>>,
+    ) -> Result<Arc<PolicySettings>, E> {
+        self.through(&self.policy_settings, read, |_| true).await
     }
 
     /// security.txt for `host` (a host name served, or `None` for all others) at `now`, as

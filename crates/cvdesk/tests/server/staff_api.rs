@@ -272,6 +272,43 @@ async fn the_needs_info_flag_is_set_and_cleared_while_the_report_is_open() {
     assert_eq!(history["events"][0]["detail"], "");
 }
 
+/// The form keeps the products it routes among in memory: one added by an admin command
+/// while the desk runs routes reports within the public cache's bound (2 s, with room for
+/// a loaded machine), never later.
+#[tokio::test]
+async fn a_product_added_while_the_desk_runs_routes_the_reports_that_follow() {
+    let (app, admin) = desk().await;
+    let before = report_on(&app, Some("https://docs.example.org/search")).await;
+    assert_eq!(
+        report(&app, &admin, &before).await["product_id"],
+        Value::Null
+    );
+    let (code, out) = cli(
+        &app,
+        &[
+            "product",
+            "add",
+            "--name",
+            "Docs",
+            "--hostname",
+            "docs.example.org",
+        ],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let started = std::time::Instant::now();
+    loop {
+        let reference = report_on(&app, Some("https://docs.example.org/search")).await;
+        if report(&app, &admin, &reference).await["product_id"] == 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_millis(3_500),
+            "a report on the new product's host was still not routed to it"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_report_is_routed_to_a_product_and_taken_off_it() {
     let (app, admin) = desk().await;
