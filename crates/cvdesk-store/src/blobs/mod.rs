@@ -13,8 +13,8 @@ use sha2::{Digest, Sha256};
 
 use crate::StoreError;
 
-pub use bucket::{BucketSettings, DEFAULT_REGION};
 pub(crate) use bucket::{BlobBucket, StagedObject};
+pub use bucket::{BucketSettings, DEFAULT_REGION};
 pub(crate) use folder::{blob_prefixes, BlobDir, IncomingFile};
 
 /// Bytes handed to the sink at a time: large enough that the blocking pool is not asked

@@ -50,8 +50,7 @@ const NAMED_BETWEEN: &str =
 const LINK_LOCK_KEY: i64 = 0x6376_6465_736b_6f62;
 const SHARE_LINK_LOCK: &str = "SELECT pg_advisory_xact_lock_shared($1)";
 /// Names an object's hash in `blobs`, for the attachments' foreign key (PostgreSQL).
-const NAME_OBJECT: &str =
-    "INSERT INTO blobs (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING";
+const NAME_OBJECT: &str = "INSERT INTO blobs (sha256) VALUES ($1) ON CONFLICT (sha256) DO NOTHING";
 const TAKE_LINK_LOCK: &str = "SELECT pg_advisory_xact_lock($1)";
 /// Names a bucket lists are checked against the database this many at a time.
 const SWEEP_BATCH: usize = 1_000;
