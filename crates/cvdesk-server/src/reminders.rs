@@ -18,6 +18,8 @@ use crate::AppState;
 
 /// Most open reports looked at in one round.
 const OPEN_REPORTS: u32 = 5_000;
+/// Most references named in the round's line about reports whose reminders cannot be dated.
+const UNDATED_NAMED: usize = 10;
 
 /// One round: queues what is due now and returns how many reminders were queued.
 pub async fn remind(state: &AppState) -> Result<usize, StoreError> {
@@ -48,9 +50,11 @@ pub async fn remind(state: &AppState) -> Result<usize, StoreError> {
         public_url: &state.settings.public_url,
     };
     let mut queued = 0;
+    // Said once a round, not once a report: the round comes every minute.
+    let mut undated = Vec::new();
     for report in state.store.open_report_times(OPEN_REPORTS).await? {
         let Some(times) = report_times(&report, updates.get(&report.id)) else {
-            tracing::info!(reference = %report.reference, "no assignment time for an assigned report; no reminders for it this round");
+            undated.push(report.reference.to_string());
             continue;
         };
         let due = match due_reminders(&times, &rules, &state.settings.calendar, now) {
@@ -81,6 +85,13 @@ pub async fn remind(state: &AppState) -> Result<usize, StoreError> {
                 queued += 1;
             }
         }
+    }
+    if !undated.is_empty() {
+        tracing::warn!(
+            reports = undated.len(),
+            first = %undated[..undated.len().min(UNDATED_NAMED)].join(", "),
+            "assigned reports without an assignment time get no reminders"
+        );
     }
     if queued > 0 {
         state.mailer.wake();
