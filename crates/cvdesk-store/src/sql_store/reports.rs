@@ -224,18 +224,31 @@ where
             .execute(&mut *connection)
             .await?;
         let attachments = self
-            .insert_attachments(&mut *connection, report_id, None, new.attachments)
+            .insert_report_files(&mut *connection, report_id, new.attachments)
             .await?;
-        if !new.attachments.is_empty() {
-            sqlx::query(ADD_ATTACHMENT_BYTES)
-                .bind(report_id)
-                .bind(total_bytes(new.attachments)?)
-                .execute(&mut *connection)
-                .await?;
-        }
         let report = rows::accepted_report(new, report_id, sequence, attachments)?;
         insert_mail::<DB>(&mut *connection, &compose(&report), new.received_at).await?;
         Ok(report)
+    }
+
+    /// The report form's files of the new report `report_id`, counted into its total.
+    async fn insert_report_files(
+        &self,
+        connection: &mut DB::Connection,
+        report_id: i64,
+        files: &[NewAttachment],
+    ) -> Result<Vec<AttachmentMeta>, StoreError> {
+        let attachments = self
+            .insert_attachments(&mut *connection, report_id, None, files)
+            .await?;
+        if !files.is_empty() {
+            sqlx::query(ADD_ATTACHMENT_BYTES)
+                .bind(report_id)
+                .bind(total_bytes(files)?)
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok(attachments)
     }
 
     /// `insert_report` as a member of a group (SQLite): the same statements, sent as few
@@ -267,15 +280,8 @@ where
                 .fetch_one(&mut *connection)
                 .await?;
         let attachments = self
-            .insert_attachments(&mut *connection, report_id, None, new.attachments)
+            .insert_report_files(&mut *connection, report_id, new.attachments)
             .await?;
-        if !new.attachments.is_empty() {
-            sqlx::query(ADD_ATTACHMENT_BYTES)
-                .bind(report_id)
-                .bind(total_bytes(new.attachments)?)
-                .execute(&mut *connection)
-                .await?;
-        }
         let report = rows::accepted_report(new, report_id, sequence, attachments)?;
         let mail = compose(&report);
         let terms = comparable::encoded_terms(new.content);
