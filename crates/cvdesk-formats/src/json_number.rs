@@ -1,20 +1,22 @@
 //! Whole numbers in JSON request bodies as JSON Schema counts them: `865.0` is the integer
 //! 865, so a client (or a generator following the API document) may write it so. serde reads
-//! only `865` into an integer; these read either, up to 2^53 where a number with a fraction
-//! still holds every integer exactly.
+//! only `865` into an integer; these read either, across the 64-bit range the document gives
+//! (`format: int64`). Past 2^53 a number written with a fraction may stand for a neighbour
+//! of the integer written; the numbers read here are ids and counts, which never come near.
 
 use serde::{Deserialize, Deserializer};
 
-/// Largest integer a JSON number written with a fraction (`865.0`) holds exactly.
-const LARGEST_EXACT_FLOAT: f64 = 9_007_199_254_740_991.0;
+/// 2^63: the first whole number past the 64-bit range, exactly.
+const PAST_I64: f64 = 9_223_372_036_854_775_808.0;
 
-/// The integer a JSON number stands for, when it is whole (`865` or `865.0`) and at most
-/// 2^53 written with a fraction.
+/// The integer a JSON number stands for, when it is whole (`865` or `865.0`) and within
+/// the 64-bit range. A number with a fraction must lie strictly within ±2^63: -2^63 is
+/// also what the numbers just below the range round to.
 pub fn whole_of(number: &serde_json::Number) -> Option<i64> {
     number.as_i64().or_else(|| {
         number
             .as_f64()
-            .filter(|value| value.fract() == 0.0 && value.abs() <= LARGEST_EXACT_FLOAT)
+            .filter(|value| value.fract() == 0.0 && value.abs() < PAST_I64)
             .map(|value| value as i64)
     })
 }
@@ -24,7 +26,7 @@ fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::E
         return Ok(None);
     };
     whole_of(&number).map(Some).ok_or_else(|| {
-        serde::de::Error::custom(format!("{number} is not a whole number of at most 2^53"))
+        serde::de::Error::custom(format!("{number} is not a whole number within 64 bits"))
     })
 }
 
@@ -95,9 +97,19 @@ mod tests {
                 days: Some(7)
             })
         );
+        assert_eq!(
+            read(r#"{"id": -9007199254740992.0}"#),
+            Ok(Body {
+                id: Some(-9_007_199_254_740_992),
+                days: None
+            })
+        );
         for refused in [
             r#"{"id": 1.5}"#,
             r#"{"id": 1e300}"#,
+            r#"{"id": 9223372036854775808.0}"#,
+            r#"{"id": -9223372036854775809}"#,
+            r#"{"id": 18446744073709551615}"#,
             r#"{"id": "7"}"#,
             r#"{"days": -1}"#,
             r#"{"days": 507902699239}"#,
