@@ -27,15 +27,16 @@ macro_rules! advance_sequence {
 /// Takes the next sequence number of a year (see `advance_sequence`).
 pub const NEXT_SEQUENCE: &str = concat!(advance_sequence!(), " RETURNING last_sequence");
 
-/// The columns `bind_report` gives, in order.
+/// The columns `bind_report` gives, in order, after `INSERT INTO reports (` (and the id,
+/// where the caller gives it).
 macro_rules! report_columns {
     () => {
-        "INSERT INTO reports (reference_prefix, reference_year, \
+        "reference_prefix, reference_year, \
          reference_sequence, tracking_token_hash, created_at, asset, weakness, cvss_vector, \
          cvss_version, cvss_score, cvss_rating, title, summary, steps_to_reproduce, impact, \
          mitigation, contact_name, contact_email, contact_pgp_key, credit, product_id, \
          received_from, source, third_party_component, third_party_version, \
-         third_party_supplier, known_cves) VALUES ($1, $2, "
+         third_party_supplier, known_cves)"
     };
 }
 
@@ -43,23 +44,68 @@ macro_rules! report_columns {
 macro_rules! report_values {
     () => {
         ", $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24, $25, $26, $27)"
+         $22, $23, $24, $25, $26, $27"
     };
 }
 
-pub const INSERT_REPORT: &str = concat!(report_columns!(), "$3", report_values!(), " RETURNING id");
+/// The sequence number `advance_sequence` reached.
+macro_rules! sequence_reached {
+    () => {
+        "(SELECT last_sequence FROM reference_counters WHERE prefix = $1 AND year = $2)"
+    };
+}
+
+pub const INSERT_REPORT: &str = concat!(
+    "INSERT INTO reports (",
+    report_columns!(),
+    " VALUES ($1, $2, $3",
+    report_values!(),
+    ") RETURNING id"
+);
 
 /// Advances the year's sequence and inserts the report with the number it reached, in one
 /// go (SQLite runs both statements from one call); answers the report's id and number.
 /// Binds as `INSERT_REPORT`, whose `$3` it leaves unused.
 pub const NUMBER_AND_INSERT_REPORT: &str = concat!(
     advance_sequence!(),
-    "; ",
+    "; INSERT INTO reports (",
     report_columns!(),
-    "(SELECT last_sequence FROM reference_counters WHERE prefix = $1 AND year = $2)",
+    " VALUES ($1, $2, ",
+    sequence_reached!(),
     report_values!(),
-    " RETURNING id, reference_sequence"
+    ") RETURNING id, reference_sequence"
 );
+
+/// Inserts the report as id `$28` and number `$3`, both known beforehand, after
+/// `advance_sequence`. The number is kept only if the sequence reached it and `$guard`
+/// holds; otherwise it is NULL and the insert fails, so a wrong guess never stores.
+/// Binds as `INSERT_REPORT`, then the id.
+macro_rules! insert_expected_report {
+    ($guard:literal) => {
+        concat!(
+            "INSERT INTO reports (id, ",
+            report_columns!(),
+            " VALUES ($28, $1, $2, CASE WHEN ",
+            sequence_reached!(),
+            " = $3",
+            $guard,
+            " THEN $3 END",
+            report_values!(),
+            ")"
+        )
+    };
+}
+
+/// Advances a year's sequence (`$1` prefix, `$2` year).
+pub const ADVANCE_SEQUENCE: &str = advance_sequence!();
+
+/// Inserts the report with the id and number expected, after `ADVANCE_SEQUENCE`.
+pub const INSERT_EXPECTED_REPORT: &str = insert_expected_report!("");
+
+/// `INSERT_EXPECTED_REPORT` right after spending the report's challenge: a challenge spent
+/// before changes no row, and the insert fails.
+pub const INSERT_EXPECTED_REPORT_AFTER_SPENDING: &str =
+    insert_expected_report!(" AND changes() = 1");
 
 /// `$5` is the message that carried the file, NULL for the report form's files.
 pub const INSERT_ATTACHMENT: &str =

@@ -17,6 +17,12 @@
 //! (`OPEN_REPORT`) and released by its last (`CLOSE_REPORT`). A writer that fails or is
 //! cancelled in between leaves its savepoint open; whoever takes the connection next rolls
 //! it back first, so its statements never reach a commit.
+//!
+//! Within a group nothing else writes, so once one report is written the next report of
+//! the same year takes the next id and number: the group keeps them (`Expected`), and a
+//! writer that knows them can compose its mail first and send everything as one string.
+//! The insert checks the number it was given against the sequence and fails if they
+//! differ; a rollback forgets what the group expected.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -53,6 +59,17 @@ struct OpenGroup<DB: Database> {
     durable: watch::Sender<Outcome>,
     /// A writer's savepoint may be open: it began writing and did not finish.
     unfinished: bool,
+    /// The id and number of the next report, known from the one written before it.
+    next: Option<Expected>,
+}
+
+/// The id and reference number the next report of a year's sequence takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Expected {
+    prefix: String,
+    year: i64,
+    pub(crate) id: i64,
+    pub(crate) sequence: i64,
 }
 
 impl<DB> OpenGroup<DB>
@@ -61,9 +78,10 @@ where
     for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
     for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
 {
-    /// Rolls back what an unfinished writer left.
+    /// Rolls back what an unfinished writer left, and with it what the group expected.
     async fn settle(&mut self) -> Result<(), sqlx::Error> {
         if self.unfinished {
+            self.next = None;
             sqlx::query(UNDO_REPORT)
                 .execute(&mut *self.transaction)
                 .await?;
@@ -113,6 +131,7 @@ where
                 members: 0,
                 durable: watch::channel(None).0,
                 unfinished: false,
+                next: None,
             }),
         };
         member.durable = Some(group.durable.subscribe());
@@ -152,6 +171,40 @@ where
             .ok_or_else(outside_group)?;
         group.unfinished = true;
         Ok(&mut *group.transaction)
+    }
+
+    /// The id and number the next report of `prefix` and `year` takes, when the group
+    /// knows them.
+    pub(crate) fn expected(&self, prefix: &str, year: i64) -> Option<Expected> {
+        let next = self.turn.as_ref()?.as_ref()?.next.as_ref()?;
+        (next.prefix == prefix && next.year == year).then(|| next.clone())
+    }
+
+    /// Records the report this writer wrote, so the next writer knows its id and number.
+    pub(crate) fn wrote(&mut self, prefix: &str, year: i64, id: i64, sequence: i64) {
+        if let Some(group) = self.turn.as_mut().and_then(|turn| turn.as_mut()) {
+            group.next = id
+                .checked_add(1)
+                .zip(sequence.checked_add(1))
+                .map(|(id, sequence)| Expected {
+                    prefix: prefix.to_owned(),
+                    year,
+                    id,
+                    sequence,
+                });
+        }
+    }
+
+    /// Takes back this writer's statements so far, and what the group expected.
+    pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
+        let group = self
+            .turn
+            .as_mut()
+            .and_then(|turn| turn.as_mut())
+            .ok_or_else(outside_group)?;
+        group.next = None;
+        group.settle().await?;
+        Ok(())
     }
 
     /// Counts this writer's statements, released by `CLOSE_REPORT`, into the group, lets

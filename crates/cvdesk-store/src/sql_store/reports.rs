@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::audit::AuditRow;
 use super::comparable;
-use super::group_commit::{Batch, Member, CLOSE_REPORT, OPEN_REPORT};
+use super::group_commit::{Batch, Expected, Member, CLOSE_REPORT, OPEN_REPORT};
 use super::outbox::{bind_mail, insert_mail, INSERT_MAIL};
 use super::{SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, ReportRow};
@@ -19,9 +19,16 @@ use crate::{
     PurgedReport, ReportStore, StoreError,
 };
 
-/// Records a challenge as used; returns no row when it already was.
-const SPEND_CHALLENGE: &str = "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
-     ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
+/// Records a challenge as used; changes no row when it already was.
+macro_rules! spend_challenge {
+    () => {
+        "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
+         ON CONFLICT (nonce) DO NOTHING"
+    };
+}
+
+/// `spend_challenge`, answering no row when the challenge was already spent.
+const SPEND_CHALLENGE: &str = concat!(spend_challenge!(), " RETURNING nonce");
 
 /// Counts a report's files into its running total (the report form's, at intake).
 const ADD_ATTACHMENT_BYTES: &str =
@@ -253,6 +260,8 @@ where
 
     /// `insert_report` as a member of a group (SQLite): the same statements, sent as few
     /// strings as the values allow, each a round trip the group's other writers wait on.
+    /// One string when the group expects the report's id and number and it has no files;
+    /// two or three otherwise (or when what was expected did not hold).
     async fn insert_report_in_group(
         &self,
         member: &mut Member<DB>,
@@ -260,6 +269,27 @@ where
         compose: &ComposeMail<'_>,
     ) -> Result<Report, StoreError> {
         let year = i64::from(new.received_at.year());
+        let prefix = new.prefix.as_str();
+        if let Some(expected) = member
+            .expected(prefix, year)
+            .filter(|_| new.attachments.is_empty())
+        {
+            match self
+                .insert_expected_report(member, new, compose, year, &expected)
+                .await
+            {
+                Ok(report) => {
+                    member.wrote(prefix, year, expected.id, expected.sequence);
+                    return Ok(report);
+                }
+                Err(error) => {
+                    // A challenge spent before, or a number that did not hold: the steps
+                    // below say which.
+                    tracing::debug!(%error, "a report was not written as expected");
+                    member.undo().await?;
+                }
+            }
+        }
         let connection = member.connection()?;
         let mut opening = OPEN_REPORT;
         if let Some(challenge) = new.challenge {
@@ -299,6 +329,52 @@ where
             query = bind_mail(query, one, new.received_at);
         }
         query.execute(&mut *connection).await?;
+        member.wrote(prefix, year, report_id, sequence);
+        Ok(report)
+    }
+
+    /// A report without files as one string: its id and number are those the group
+    /// expects, so its mail is composed before it is stored, and the insert fails if the
+    /// sequence does not reach that number (or the challenge was spent before).
+    async fn insert_expected_report(
+        &self,
+        member: &mut Member<DB>,
+        new: &NewReport<'_>,
+        compose: &ComposeMail<'_>,
+        year: i64,
+        expected: &Expected,
+    ) -> Result<Report, StoreError> {
+        let report = rows::accepted_report(new, expected.id, expected.sequence, Vec::new())?;
+        let mail = compose(&report);
+        let terms = comparable::encoded_terms(new.content);
+        let mut batch = Batch::default();
+        batch.push(rows::ADVANCE_SEQUENCE);
+        match new.challenge {
+            Some(_) => batch
+                .push(spend_challenge!())
+                .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
+            None => batch.push(rows::INSERT_EXPECTED_REPORT),
+        };
+        batch.push(comparable::UPSERT_TERMS);
+        for _ in &mail {
+            batch.push(INSERT_MAIL);
+        }
+        let text = format!("{OPEN_REPORT}{}{CLOSE_REPORT}", batch.text());
+        let mut query = sqlx::query(&text).bind(new.prefix.as_str()).bind(year);
+        if let Some(challenge) = new.challenge {
+            query = query
+                .bind(challenge.nonce)
+                .bind(StoredTime(challenge.expires_at));
+        }
+        let mut query = rows::bind_report(query, new, year, expected.sequence)
+            .bind(expected.id)
+            .bind(expected.id)
+            .bind(i64::from(TERMS_VERSION))
+            .bind(terms.as_str());
+        for one in &mail {
+            query = bind_mail(query, one, new.received_at);
+        }
+        query.execute(member.connection()?).await?;
         Ok(report)
     }
 }
@@ -426,5 +502,130 @@ where
         audit: &AuditOf<'_, PurgedReport>,
     ) -> Result<PurgedReport, StoreError> {
         self.purge_spam(report_id, audit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use cvdesk_domain::report_source::ReportSource;
+    use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
+    use sqlx::sqlite::SqlitePoolOptions;
+    use sqlx::{Sqlite, SqlitePool};
+    use time::macros::datetime;
+
+    use super::super::group_commit::Batch;
+    use super::super::StoredTime;
+    use crate::rows;
+    use crate::{NewReport, SpentChallenge};
+
+    async fn store() -> SqlitePool {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect("sqlite::memory:")
+            .await
+            .expect("in-memory database");
+        sqlx::migrate!("migrations/sqlite")
+            .run(&pool)
+            .await
+            .expect("migrations");
+        pool
+    }
+
+    /// Writes report `token` as id `id` and number `sequence` the way a group writer that
+    /// expects them does; answers whether the database took it.
+    async fn write_expected(
+        pool: &SqlitePool,
+        token: u8,
+        id: i64,
+        sequence: i64,
+        challenge: Option<&str>,
+    ) -> bool {
+        let draft = ReportDraft::parse(
+            &ReportInput {
+                title: Some(format!("Report {token}")),
+                summary: Some("Summary".into()),
+                steps_to_reproduce: Some("Steps".into()),
+                impact: Some("Impact".into()),
+                ..ReportInput::default()
+            },
+            TextLimits::default(),
+        )
+        .expect("valid draft");
+        let prefix = ReferencePrefix::default();
+        let hash = TrackingToken::from_random_bytes([token; 32]).hash();
+        let expires_at = datetime!(2026-06-01 13:00 UTC);
+        let new = NewReport {
+            prefix: &prefix,
+            received_at: datetime!(2026-06-01 12:00 UTC),
+            tracking_token_hash: &hash,
+            content: &draft,
+            attachments: &[],
+            product: None,
+            received_from: None,
+            challenge: challenge.map(|nonce| SpentChallenge { nonce, expires_at }),
+            source: ReportSource::Api,
+        };
+        let mut batch = Batch::default();
+        batch.push(rows::ADVANCE_SEQUENCE);
+        match challenge {
+            Some(_) => batch
+                .push(spend_challenge!())
+                .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
+            None => batch.push(rows::INSERT_EXPECTED_REPORT),
+        };
+        let text = format!("SAVEPOINT report; {}; RELEASE report", batch.text());
+        let mut query = sqlx::query::<Sqlite>(&text)
+            .bind(prefix.as_str())
+            .bind(2026_i64);
+        if let Some(nonce) = challenge {
+            query = query.bind(nonce).bind(StoredTime(expires_at));
+        }
+        let written = rows::bind_report(query, &new, 2026, sequence)
+            .bind(id)
+            .execute(pool)
+            .await;
+        if written.is_err() {
+            sqlx::query("ROLLBACK TO report; RELEASE report")
+                .execute(pool)
+                .await
+                .expect("rollback to the savepoint");
+        }
+        written.is_ok()
+    }
+
+    async fn stored(pool: &SqlitePool) -> Vec<(i64, i64)> {
+        sqlx::query_as("SELECT id, reference_sequence FROM reports ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .expect("reports")
+    }
+
+    #[tokio::test]
+    async fn a_report_is_stored_only_under_the_number_its_sequence_reaches() {
+        let pool = store().await;
+        assert!(write_expected(&pool, 1, 1, 1, None).await);
+        assert!(
+            !write_expected(&pool, 2, 2, 3, None).await,
+            "a number past the sequence"
+        );
+        assert!(
+            !write_expected(&pool, 2, 2, 1, None).await,
+            "a number already given"
+        );
+        assert!(
+            !write_expected(&pool, 2, 1, 2, None).await,
+            "an id already taken"
+        );
+        assert!(write_expected(&pool, 2, 2, 2, None).await);
+        assert_eq!(stored(&pool).await, [(1, 1), (2, 2)]);
+    }
+
+    #[tokio::test]
+    async fn a_report_with_a_challenge_spent_before_is_not_stored() {
+        let pool = store().await;
+        assert!(write_expected(&pool, 1, 1, 1, Some("nonce")).await);
+        assert!(!write_expected(&pool, 2, 2, 2, Some("nonce")).await);
+        assert!(write_expected(&pool, 3, 2, 2, Some("another nonce")).await);
+        assert_eq!(stored(&pool).await, [(1, 1), (2, 2)]);
     }
 }
