@@ -66,8 +66,8 @@ struct OpenGroup<DB: Database> {
 /// The id and reference number the next report of a year's sequence takes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Expected {
-    prefix: String,
-    year: i64,
+    pub(crate) prefix: String,
+    pub(crate) year: i64,
     pub(crate) id: i64,
     pub(crate) sequence: i64,
 }

@@ -5,6 +5,7 @@ use cvdesk_domain::attachment::{human_bytes, AttachmentError};
 use cvdesk_domain::report::{AttachmentMeta, Report, ReportState};
 use cvdesk_domain::similarity::TERMS_VERSION;
 use cvdesk_domain::{Reference, TrackingTokenHash};
+use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
@@ -347,27 +348,13 @@ where
         let report = rows::accepted_report(new, expected.id, expected.sequence, Vec::new())?;
         let mail = compose(&report);
         let terms = comparable::encoded_terms(new.content);
-        let mut batch = Batch::default();
-        batch.push(rows::ADVANCE_SEQUENCE);
-        match new.challenge {
-            Some(_) => batch
-                .push(spend_challenge!())
-                .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
-            None => batch.push(rows::INSERT_EXPECTED_REPORT),
-        };
+        let mut batch = expected_report_statements(new);
         batch.push(comparable::UPSERT_TERMS);
         for _ in &mail {
             batch.push(INSERT_MAIL);
         }
         let text = format!("{OPEN_REPORT}{}{CLOSE_REPORT}", batch.text());
-        let mut query = sqlx::query(&text).bind(new.prefix.as_str()).bind(year);
-        if let Some(challenge) = new.challenge {
-            query = query
-                .bind(challenge.nonce)
-                .bind(StoredTime(challenge.expires_at));
-        }
-        let mut query = rows::bind_report(query, new, year, expected.sequence)
-            .bind(expected.id)
+        let mut query = bind_expected_report(sqlx::query(&text), new, year, expected)
             .bind(expected.id)
             .bind(i64::from(TERMS_VERSION))
             .bind(terms.as_str());
@@ -377,6 +364,47 @@ where
         query.execute(member.connection()?).await?;
         Ok(report)
     }
+}
+
+/// The statements that advance the year's sequence and insert `new` with the id and number
+/// the group expects, spending its challenge first when it has one.
+fn expected_report_statements(new: &NewReport<'_>) -> Batch {
+    let mut batch = Batch::default();
+    batch.push(rows::ADVANCE_SEQUENCE);
+    match new.challenge {
+        Some(_) => batch
+            .push(spend_challenge!())
+            .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
+        None => batch.push(rows::INSERT_EXPECTED_REPORT),
+    };
+    batch
+}
+
+/// Binds the values of `expected_report_statements`, in order.
+fn bind_expected_report<'q, DB>(
+    query: Query<'q, DB, DB::Arguments<'q>>,
+    new: &'q NewReport<'_>,
+    year: i64,
+    expected: &Expected,
+) -> Query<'q, DB, DB::Arguments<'q>>
+where
+    DB: Database,
+    &'q str: Encode<'q, DB> + Type<DB>,
+    Option<&'q str>: Encode<'q, DB> + Type<DB>,
+    Option<String>: Encode<'q, DB> + Type<DB>,
+    Option<f64>: Encode<'q, DB> + Type<DB>,
+    i64: Encode<'q, DB> + Type<DB>,
+    Option<i64>: Encode<'q, DB> + Type<DB>,
+    bool: Encode<'q, DB> + Type<DB>,
+    StoredTime: Encode<'q, DB> + Type<DB>,
+{
+    let mut query = query.bind(new.prefix.as_str()).bind(year);
+    if let Some(challenge) = new.challenge {
+        query = query
+            .bind(challenge.nonce)
+            .bind(StoredTime(challenge.expires_at));
+    }
+    rows::bind_report(query, new, year, expected.sequence).bind(expected.id)
 }
 
 #[async_trait]
@@ -513,9 +541,8 @@ mod tests {
     use sqlx::{Sqlite, SqlitePool};
     use time::macros::datetime;
 
-    use super::super::group_commit::Batch;
-    use super::super::StoredTime;
-    use crate::rows;
+    use super::super::group_commit::{Expected, CLOSE_REPORT, OPEN_REPORT};
+    use super::{bind_expected_report, expected_report_statements};
     use crate::{NewReport, SpentChallenge};
 
     async fn store() -> SqlitePool {
@@ -565,23 +592,17 @@ mod tests {
             challenge: challenge.map(|nonce| SpentChallenge { nonce, expires_at }),
             source: ReportSource::Api,
         };
-        let mut batch = Batch::default();
-        batch.push(rows::ADVANCE_SEQUENCE);
-        match challenge {
-            Some(_) => batch
-                .push(spend_challenge!())
-                .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
-            None => batch.push(rows::INSERT_EXPECTED_REPORT),
+        let text = format!(
+            "{OPEN_REPORT}{}{CLOSE_REPORT}",
+            expected_report_statements(&new).text()
+        );
+        let expected = Expected {
+            prefix: prefix.as_str().to_owned(),
+            year: 2026,
+            id,
+            sequence,
         };
-        let text = format!("SAVEPOINT report; {}; RELEASE report", batch.text());
-        let mut query = sqlx::query::<Sqlite>(&text)
-            .bind(prefix.as_str())
-            .bind(2026_i64);
-        if let Some(nonce) = challenge {
-            query = query.bind(nonce).bind(StoredTime(expires_at));
-        }
-        let written = rows::bind_report(query, &new, 2026, sequence)
-            .bind(id)
+        let written = bind_expected_report(sqlx::query::<Sqlite>(&text), &new, 2026, &expected)
             .execute(pool)
             .await;
         if written.is_err() {
