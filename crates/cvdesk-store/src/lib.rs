@@ -11,6 +11,7 @@ mod attachment_storage;
 mod audit;
 pub mod backup;
 mod blobs;
+mod checkpoints;
 mod coordination;
 pub mod copy;
 mod data_folder;

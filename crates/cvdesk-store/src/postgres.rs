@@ -42,6 +42,7 @@ impl SqlStore<Postgres> {
             // Each report commits on its own connection of the pool; PostgreSQL flushes
             // the WAL of commits that arrive together at once.
             report_groups: None,
+            _checkpoints: None,
         })
     }
 }

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, Sqlite};
 
 use crate::blobs::{BlobBucket, BlobDir};
+use crate::checkpoints::Checkpoints;
 use crate::data_folder::secure_data_folder;
 use crate::sql_store::{Blobs, Dialect, GroupCommit, Linking, SqlStore, SqlText, Value};
 use crate::statistics::{StatisticsRefresh, StatisticsStore};
@@ -66,11 +67,13 @@ impl SqlStore<Sqlite> {
         // One writer connection orders all writes; readers run beside it thanks to WAL.
         // A connection to a local file does not go stale, so it is not pinged (a round trip
         // to its thread) each time it is taken from the pool.
+        // The writer never checkpoints: `Checkpoints` does, beside it.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
+        let checkpoints = Checkpoints::start(&options).await?;
         // Table statistics are refreshed after the desk listens (`refresh_statistics`), not
         // here: after heavy growth the analysis takes seconds.
         // Each reader keeps a page cache of 512 KiB instead of SQLite's 2 MiB: the kernel
@@ -86,6 +89,7 @@ impl SqlStore<Sqlite> {
             readers,
             blobs,
             report_groups: Some(GroupCommit::new()),
+            _checkpoints: Some(checkpoints),
         })
     }
 }

@@ -78,6 +78,8 @@ pub struct SqlStore<DB: Database> {
     /// New reports committed in groups, one fsync for all that arrived together (SQLite);
     /// without it each report is its own transaction.
     pub(crate) report_groups: Option<group_commit::GroupCommit<DB>>,
+    /// SQLite's write-ahead log moved into the database beside the writer, not by it.
+    pub(crate) _checkpoints: Option<crate::checkpoints::Checkpoints>,
 }
 
 /// What the two dialects spell differently.
