@@ -520,11 +520,27 @@ pub async fn move_case(
     actor: &str,
     audit: &AuditEvent,
 ) -> Result<(), CaseError> {
+    let mut errors = FormErrors::default();
+    let reason = cvdesk_domain::outbound::form::text(
+        &mut errors,
+        "reason",
+        reason,
+        cvdesk_domain::outbound::form::LONG_TEXT,
+        true,
+    );
+    if !errors.is_empty() {
+        return Err(CaseError::Invalid(errors));
+    }
     let to: CaseState = to
         .parse()
         .map_err(|e: cvdesk_domain::outbound::state::MoveError| invalid("to", e.to_string()))?;
     check_move(view.case.state, to).map_err(|e| CaseError::Conflict(e.to_string()))?;
-    let mut entry = NewLogEntry::new(LogKind::Moved, context.now, actor, reason.unwrap_or(""));
+    let mut entry = NewLogEntry::new(
+        LogKind::Moved,
+        context.now,
+        actor,
+        reason.as_deref().unwrap_or(""),
+    );
     entry.from_state = Some(view.case.state);
     entry.to_state = Some(to);
     context

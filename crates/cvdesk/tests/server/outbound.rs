@@ -516,6 +516,23 @@ async fn a_case_from_inquiry_to_published_write_up() {
     .await;
     assert_eq!(status, 201, "{fixed}");
     assert_eq!(fixed["state"], "fixed");
+    // A reason longer than the API document allows is refused, and the case stays fixed.
+    let (status, refused) = call(
+        &app,
+        &token,
+        "POST",
+        &format!("/api/v1/cases/{id}/transition"),
+        Some(json!({"to": "closed", "reason": "h".repeat(50_001)})),
+    )
+    .await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused.to_string().contains("at most 50000 characters"),
+        "{refused}"
+    );
+    let (status, unchanged) = call(&app, &token, "GET", &format!("/api/v1/cases/{id}"), None).await;
+    assert_eq!(status, 200, "{unchanged}");
+    assert_eq!(unchanged["state"], "fixed");
     let (status, published) = call(
         &app,
         &token,
