@@ -9,8 +9,12 @@
 //!
 //! Usage: insights [REPORTS] [ITERATIONS] [both|sqlite|postgres]
 //! PostgreSQL runs when CVDESK_BENCH_POSTGRES_URL names a server that allows CREATE
-//! DATABASE; the database made for the run is dropped at the end.
+//! DATABASE; the database made for the run is dropped at the end. When
+//! CVDESK_BENCH_SQLITE_COPY names a copy of an earlier run's SQLite database (made with
+//! `sqlite3 DB ".backup COPY"` while it ran), that copy is measured instead of generating
+//! the reports again.
 
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use cvdesk_bench::generated::{fill_postgres, fill_sqlite, END};
@@ -105,10 +109,19 @@ async fn main() -> anyhow::Result<()> {
         let location = StoreLocation::Sqlite {
             data_dir: data.path().to_path_buf(),
         };
-        drop(cvdesk_store::open(&location).await?);
         let database = data.path().join("cvdesk.db");
-        let took = fill_sqlite(&database, reports, Some(&sqlite_milestones())).await?;
-        println!("generated in {:.1} s", took.as_secs_f64());
+        match std::env::var_os("CVDESK_BENCH_SQLITE_COPY") {
+            Some(copy) => {
+                std::fs::copy(&copy, &database)?;
+                std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o600))?;
+                println!("copied from {}", copy.to_string_lossy());
+            }
+            None => {
+                drop(cvdesk_store::open(&location).await?);
+                let took = fill_sqlite(&database, reports, Some(&sqlite_milestones())).await?;
+                println!("generated in {:.1} s", took.as_secs_f64());
+            }
+        }
         let store = cvdesk_store::open(&location).await?;
         // As the desk does once it listens: the planner's statistics for the data just made.
         store.refresh_statistics().await?;

@@ -1,17 +1,13 @@
 //! How the disclosure process performs (ETSI TR 103 838 clause 5.6.1): how long reports
 //! wait for a first response, for triage and for remediation, how often the deadline
 //! clocks are met, how many reports are open week by week, where they come from and what
-//! they are about. Pure statistics: the store counts in the database and hands over
-//! aggregates, and the rules here turn them into figures.
+//! they are about. Pure statistics: the store reads or counts in the database, and the
+//! rules here turn what it hands over into figures.
 //!
-//! # Medians and the 90th percentile, exactly, from aggregates
+//! # Medians and the 90th percentile
 //!
-//! A median needs the middle value, which a database finds only by sorting every row. The
-//! store instead counts durations into [`buckets`] (one per second up to two minutes, then
-//! 64 per doubling, none wider than 1/64 of what it holds) and returns one row per bucket. [`quantile`] finds
-//! in which bucket each wanted rank falls; the store then returns the durations of those
-//! buckets only, and the exact value is read from them. The answer is the one sorting all
-//! durations would give, at the cost of a few buckets' rows.
+//! Exact, from every duration of the group: the store reads the period's durations in one
+//! pass and [`quantile`] puts them in order.
 //!
 //! - The median of n values is the middle one, or the mean of the two middle ones when n
 //!   is even.
@@ -34,12 +30,10 @@
 //! A [`period`] is cut into weeks from its first instant; the last week may be shorter. A
 //! time belongs to the week whose end it falls at or before.
 
-pub mod buckets;
 pub mod compliance;
 pub mod period;
 pub mod quantile;
 
-pub use buckets::{bucket_of, bucket_range, Octave, OCTAVES};
 pub use compliance::{judge, ClockCounts, DeadlineTable, Deadlines, SlaClock};
 pub use period::{Period, PeriodError, WeekFlows, MAX_PERIOD_DAYS};
-pub use quantile::{BucketMismatch, DurationSummary, QuantilePlan, Wanted};
+pub use quantile::DurationSummary;

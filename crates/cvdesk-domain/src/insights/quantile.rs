@@ -1,20 +1,7 @@
-//! The median and the 90th percentile of a group of durations, exactly, from its bucket
-//! counts and the durations of the few buckets the wanted ranks fall in.
-
-use std::collections::{BTreeMap, BTreeSet};
+//! The median and the 90th percentile of a group of durations, exactly.
 
 use serde::Serialize;
 use time::Duration;
-
-use super::buckets::bucket_of;
-
-/// Which figure of a group of durations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Wanted {
-    Median,
-    P90,
-}
 
 /// The figures of one group of durations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,130 +13,25 @@ pub struct DurationSummary {
     pub p90: Option<Duration>,
 }
 
-/// Where the ranks a group's figures need fall: which bucket, and which place in it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QuantilePlan {
-    count: u64,
-    /// 1-based rank → (bucket, 1-based place among the bucket's durations in order).
-    places: BTreeMap<u64, (i64, u64)>,
-}
-
-/// The durations handed to [`QuantilePlan::finish`] were not those the counts describe.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("bucket {bucket} holds {held} durations, fewer than the counts said ({wanted} needed)")]
-pub struct BucketMismatch {
-    pub bucket: i64,
-    pub held: usize,
-    pub wanted: u64,
-}
-
-/// The ranks (1-based) of the values the median of `count` values needs: one, or the two
-/// middle ones.
-pub fn median_ranks(count: u64) -> Vec<u64> {
-    match count {
-        0 => Vec::new(),
-        n if n % 2 == 1 => vec![n.div_ceil(2)],
-        n => vec![n / 2, n / 2 + 1],
-    }
-}
-
-/// The nearest rank of the 90th percentile of `count` values, ⌈0.9 n⌉.
-pub fn p90_rank(count: u64) -> Option<u64> {
-    (count > 0).then(|| (count * 9).div_ceil(10))
-}
-
-impl QuantilePlan {
-    /// Plans from a group's bucket counts, `(bucket, count)` in any order (a bucket may
-    /// appear more than once).
-    pub fn new(histogram: &[(i64, u64)]) -> QuantilePlan {
-        let mut counts: BTreeMap<i64, u64> = BTreeMap::new();
-        for &(bucket, count) in histogram {
-            *counts.entry(bucket).or_default() += count;
-        }
-        let count: u64 = counts.values().sum();
-        let mut ranks: BTreeSet<u64> = median_ranks(count).into_iter().collect();
-        ranks.extend(p90_rank(count));
-        let mut places = BTreeMap::new();
-        let mut before = 0;
-        let mut wanted = ranks.into_iter().peekable();
-        for (bucket, held) in counts {
-            while let Some(&rank) = wanted.peek() {
-                if rank > before + held {
-                    break;
-                }
-                places.insert(rank, (bucket, rank - before));
-                wanted.next();
-            }
-            before += held;
-        }
-        QuantilePlan { count, places }
-    }
-
-    /// How many durations the group holds.
-    pub fn count(&self) -> u64 {
-        self.count
-    }
-
-    /// The buckets whose durations [`finish`](Self::finish) needs.
-    pub fn buckets(&self) -> BTreeSet<i64> {
-        self.places.values().map(|&(bucket, _)| bucket).collect()
-    }
-
-    /// The figures, from every duration of the group that lies in [`buckets`](Self::buckets)
-    /// (in any order; durations of other buckets are ignored).
-    pub fn finish(&self, durations: &[i64]) -> Result<DurationSummary, BucketMismatch> {
-        let wanted = self.buckets();
-        let mut held: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-        for &seconds in durations {
-            let bucket = bucket_of(seconds);
-            if wanted.contains(&bucket) {
-                held.entry(bucket).or_default().push(seconds);
-            }
-        }
-        for values in held.values_mut() {
-            values.sort_unstable();
-        }
-        let value_at = |rank: u64| -> Result<i64, BucketMismatch> {
-            let &(bucket, place) = self.places.get(&rank).ok_or(BucketMismatch {
-                bucket: -1,
-                held: 0,
-                wanted: rank,
-            })?;
-            let values = held.get(&bucket).map(Vec::as_slice).unwrap_or_default();
-            usize::try_from(place - 1)
-                .ok()
-                .and_then(|index| values.get(index))
-                .copied()
-                .ok_or(BucketMismatch {
-                    bucket,
-                    held: values.len(),
-                    wanted: place,
-                })
-        };
-        let median = match median_ranks(self.count).as_slice() {
-            [middle] => Some(Duration::seconds(value_at(*middle)?)),
-            [lower, upper] => Some(Duration::milliseconds(
-                (value_at(*lower)? + value_at(*upper)?) * 500,
+impl DurationSummary {
+    /// The figures of `seconds`, which are put in order.
+    pub fn of(seconds: &mut [i64]) -> DurationSummary {
+        seconds.sort_unstable();
+        let n = seconds.len();
+        let median = match n {
+            0 => None,
+            n if n % 2 == 1 => Some(Duration::seconds(seconds[n / 2])),
+            // The mean of the two middle values, in milliseconds so half seconds stay.
+            n => Some(Duration::milliseconds(
+                (seconds[n / 2 - 1] + seconds[n / 2]).saturating_mul(500),
             )),
-            _ => None,
         };
-        let p90 = p90_rank(self.count)
-            .map(|rank| value_at(rank).map(Duration::seconds))
-            .transpose()?;
-        Ok(DurationSummary {
-            count: self.count,
+        // The nearest rank: the ⌈0.9 n⌉-th value.
+        let p90 = (n > 0).then(|| Duration::seconds(seconds[(n * 9).div_ceil(10) - 1]));
+        DurationSummary {
+            count: u64::try_from(n).unwrap_or(u64::MAX),
             median,
             p90,
-        })
-    }
-}
-
-impl DurationSummary {
-    /// The figure asked for.
-    pub fn get(&self, wanted: Wanted) -> Option<Duration> {
-        match wanted {
-            Wanted::Median => self.median,
-            Wanted::P90 => self.p90,
         }
     }
 }
@@ -159,51 +41,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
-    use crate::insights::buckets::LONGEST;
-
-    /// The figures by sorting every value, as the definitions say.
-    fn by_sorting(values: &[i64]) -> DurationSummary {
-        let mut sorted = values.to_vec();
-        sorted.sort_unstable();
-        let n = sorted.len();
-        let median = match n {
-            0 => None,
-            n if n % 2 == 1 => Some(Duration::seconds(sorted[n / 2])),
-            n => Some(Duration::milliseconds(
-                (sorted[n / 2 - 1] + sorted[n / 2]) * 500,
-            )),
-        };
-        let p90 = (n > 0).then(|| {
-            let rank = (n * 9).div_ceil(10);
-            Duration::seconds(sorted[rank - 1])
-        });
-        DurationSummary {
-            count: n as u64,
-            median,
-            p90,
-        }
-    }
-
-    fn histogram(values: &[i64]) -> Vec<(i64, u64)> {
-        values.iter().map(|&v| (bucket_of(v), 1)).collect()
-    }
 
     fn figures(values: &[i64]) -> DurationSummary {
-        let plan = QuantilePlan::new(&histogram(values));
-        plan.finish(values).expect("consistent")
-    }
-
-    #[test]
-    fn ranks_follow_the_definitions() {
-        assert_eq!(median_ranks(0), Vec::<u64>::new());
-        assert_eq!(median_ranks(1), [1]);
-        assert_eq!(median_ranks(4), [2, 3]);
-        assert_eq!(median_ranks(5), [3]);
-        assert_eq!(p90_rank(0), None);
-        assert_eq!(p90_rank(1), Some(1));
-        assert_eq!(p90_rank(10), Some(9));
-        assert_eq!(p90_rank(11), Some(10));
-        assert_eq!(p90_rank(20), Some(18));
+        DurationSummary::of(&mut values.to_vec())
     }
 
     #[test]
@@ -218,6 +58,13 @@ mod tests {
         let summary = figures(&[hour, 2 * hour, 3 * hour, 10 * hour]);
         assert_eq!(summary.median, Some(Duration::minutes(150)));
         assert_eq!(summary.p90, Some(Duration::hours(10)));
+        // One value is its own median and percentile; 1 and 2 s have a median of 1.5 s.
+        let summary = figures(&[7]);
+        assert_eq!(
+            (summary.median, summary.p90),
+            (Some(Duration::seconds(7)), Some(Duration::seconds(7)))
+        );
+        assert_eq!(figures(&[2, 1]).median, Some(Duration::milliseconds(1500)));
         assert_eq!(
             figures(&[]),
             DurationSummary {
@@ -229,45 +76,32 @@ mod tests {
     }
 
     #[test]
-    fn only_the_buckets_of_the_wanted_ranks_are_needed() {
-        // Ten values in ten different buckets: the median needs the 5th and 6th, the 90th
-        // percentile the 9th.
-        let values: Vec<i64> = (1..=10).map(|i| i * 1000).collect();
-        let plan = QuantilePlan::new(&histogram(&values));
-        let wanted: Vec<i64> = plan.buckets().into_iter().collect();
-        assert_eq!(wanted, [bucket_of(5000), bucket_of(6000), bucket_of(9000)]);
-        let needed: Vec<i64> = [5000, 6000, 9000].into();
-        assert_eq!(plan.finish(&needed), Ok(figures(&values)));
-    }
-
-    #[test]
-    fn durations_missing_from_a_bucket_are_an_error_not_a_guess() {
-        let values = [10, 20, 30];
-        let plan = QuantilePlan::new(&histogram(&values));
-        assert!(plan.finish(&[10, 30]).is_err());
+    fn the_percentile_is_the_nearest_rank() {
+        // Of 1..=n, the ⌈0.9 n⌉-th: 9 of 10, 10 of 11, 18 of 20, 1 of 1.
+        for (n, rank) in [(10, 9), (11, 10), (20, 18), (1, 1)] {
+            let values: Vec<i64> = (1..=n).collect();
+            assert_eq!(figures(&values).p90, Some(Duration::seconds(rank)), "{n}");
+        }
     }
 
     proptest! {
         #[test]
-        fn buckets_give_the_figures_sorting_gives(
-            values in proptest::collection::vec(0..LONGEST / 1_000_000, 0..300),
-            spread in 0u32..4,
+        fn the_order_given_changes_nothing(
+            values in proptest::collection::vec(0i64..100_000_000, 0..300),
         ) {
-            // Some groups bunched in one bucket, some spread over years.
-            let values: Vec<i64> = values.into_iter().map(|v| v >> (spread * 8)).collect();
-            prop_assert_eq!(figures(&values), by_sorting(&values));
-        }
-
-        #[test]
-        fn durations_of_other_buckets_change_nothing(
-            values in proptest::collection::vec(0i64..10_000_000, 1..100),
-            noise in proptest::collection::vec(0i64..10_000_000, 0..100),
-        ) {
-            let plan = QuantilePlan::new(&histogram(&values));
-            let wanted = plan.buckets();
-            let mut given = values.clone();
-            given.extend(noise.into_iter().filter(|v| !wanted.contains(&bucket_of(*v))));
-            prop_assert_eq!(plan.finish(&given), Ok(by_sorting(&values)));
+            let mut reversed = values.clone();
+            reversed.sort_unstable_by(|a, b| b.cmp(a));
+            let summary = figures(&values);
+            prop_assert_eq!(summary, figures(&reversed));
+            // At least half the values lie at or below the median, and at least 90 % at
+            // or below the 90th percentile.
+            if let (Some(median), Some(p90)) = (summary.median, summary.p90) {
+                let at_or_below = |limit: Duration| {
+                    values.iter().filter(|&&v| Duration::seconds(v) <= limit).count() as u64
+                };
+                prop_assert!(at_or_below(median) * 2 >= summary.count);
+                prop_assert!(at_or_below(p90) * 10 >= summary.count * 9);
+            }
         }
     }
 }

@@ -1,16 +1,16 @@
-//! The dashboards' aggregates in SQL. Times are read as integer microseconds since the
-//! epoch (the reports' `_us` columns, generated from their milestones), so durations, deadlines and week numbers are integer
-//! arithmetic both backends do alike; every query groups in the database and returns one
-//! row per group, bucket or week.
+//! The dashboards' reads. Times are read as integer microseconds since the epoch (the
+//! reports' `_us` columns, generated from their milestones), so durations, deadlines and
+//! week numbers are integer arithmetic both backends do alike. Counts are grouped in the
+//! database, one row per group or week; what needs every report of the period (the
+//! durations, whose medians need each value, and the weeks each open report changed state)
+//! comes packed into one text per query, which the database builds far faster than the
+//! driver hands over rows.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
-use cvdesk_domain::insights::{
-    bucket_of, bucket_range, ClockCounts, Deadlines, DurationSummary, QuantilePlan, SlaClock,
-    OCTAVES,
-};
+use cvdesk_domain::insights::{ClockCounts, Deadlines, DurationSummary, SlaClock};
 use cvdesk_domain::staff::ProductId;
 use sqlx::query::QueryAs;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
@@ -24,12 +24,14 @@ use crate::StoreError;
 
 const MICROS: i64 = 1_000_000;
 
+/// The index of the reports by receipt that holds every column the dashboards count.
+const RECEIVED: &str = "reports_received_milestones";
+/// The same by close, for the reports open during a period.
+const CLOSED: &str = "reports_closed_milestones";
+
 #[derive(FromRow)]
-pub struct DurationRow {
-    rating: Option<String>,
-    product: Option<i64>,
-    value: i64,
-    count: i64,
+pub struct PackedRow {
+    packed: Option<String>,
 }
 
 #[derive(FromRow)]
@@ -38,14 +40,6 @@ pub struct CountsRow {
     missed: i64,
     overdue: i64,
     running: i64,
-}
-
-#[derive(FromRow)]
-pub struct ChangeRow {
-    state: String,
-    rating: Option<String>,
-    week_number: i64,
-    change: i64,
 }
 
 #[derive(FromRow)]
@@ -113,23 +107,6 @@ fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
     }
 }
 
-/// The bucket (`cvdesk_domain::insights::bucket_of`) of the whole seconds in `seconds`.
-fn bucket_expression(seconds: &str) -> String {
-    let mut case = format!("CASE WHEN {seconds} < 0 THEN 0 WHEN {seconds} < 64 THEN {seconds}");
-    for octave in OCTAVES {
-        case.push_str(&format!(
-            " WHEN {seconds} < {} THEN {} + ({seconds} >> {})",
-            octave.upper, octave.base, octave.shift
-        ));
-    }
-    let last = OCTAVES[OCTAVES.len() - 1];
-    case.push_str(&format!(
-        " ELSE {} END",
-        last.base + ((last.upper - 1) >> last.shift)
-    ));
-    case
-}
-
 /// The week of the period (`Period::week_of`) of the instant `micros`.
 fn week_expression(scope: &InsightScope<'_>, micros: &str) -> Result<String, StoreError> {
     let to = epoch_micros(scope.period.to())?;
@@ -138,6 +115,16 @@ fn week_expression(scope: &InsightScope<'_>, micros: &str) -> Result<String, Sto
     Ok(format!(
         "CASE WHEN {micros} > {to} THEN {} ELSE {weeks} - ({to} - {micros}) / {week} END",
         weeks + 1
+    ))
+}
+
+/// `week_expression` of the column `at`, with every week before the period as week 0.
+fn clamped_week_expression(scope: &InsightScope<'_>, at: &str) -> Result<String, StoreError> {
+    let to = i128::from(epoch_micros(scope.period.to())?);
+    let first = to - i128::from(scope.period.week_count()) * Duration::WEEK.whole_microseconds();
+    Ok(format!(
+        "CASE WHEN {at} <= {first} THEN 0 ELSE {} END",
+        week_expression(scope, at)?
     ))
 }
 
@@ -159,21 +146,39 @@ fn groups_of(rating: Option<&str>, product: Option<i64>) -> [ReportGroup; 3] {
     ]
 }
 
-/// The durations the buckets hold, as ranges of whole seconds (`None`: unbounded on that
-/// side, for the first and last buckets, which also hold what lies beyond them);
-/// neighbouring buckets are merged.
-fn bucket_spans(buckets: &BTreeSet<i64>) -> Vec<(Option<i64>, Option<i64>)> {
-    let mut spans: Vec<(Option<i64>, Option<i64>)> = Vec::new();
-    for &bucket in buckets {
-        let (first, end) = bucket_range(bucket);
-        let from = (bucket_of(first - 1) != bucket).then_some(first);
-        let to = (bucket_of(end) != bucket).then_some(end);
-        match spans.last_mut() {
-            Some((_, last_to)) if *last_to == from && from.is_some() => *last_to = to,
-            _ => spans.push((from, to)),
-        }
-    }
-    spans
+/// The rows `string_agg` packed into one text: rows end with `;`, fields with `,`. The
+/// drivers hand rows over one at a time, at several microseconds each on SQLite, which for
+/// the hundreds of thousands of reports of a long period cost many times what reading
+/// them does; the database builds this text at a fraction of that.
+fn packed_rows(packed: Option<&str>) -> impl Iterator<Item = std::str::Split<'_, char>> {
+    packed
+        .unwrap_or_default()
+        .split(';')
+        .filter(|row| !row.is_empty())
+        .map(|row| row.split(','))
+}
+
+/// The next field of a packed row: `None` for an empty one (a NULL).
+fn text_field<'a>(fields: &mut std::str::Split<'a, char>) -> Result<Option<&'a str>, StoreError> {
+    let field = fields
+        .next()
+        .ok_or_else(|| StoreError::Corrupt("a packed row with a field missing".into()))?;
+    Ok((!field.is_empty()).then_some(field))
+}
+
+fn integer_field(fields: &mut std::str::Split<'_, char>) -> Result<Option<i64>, StoreError> {
+    text_field(fields)?
+        .map(|field| {
+            field.parse().map_err(|_| {
+                StoreError::Corrupt(format!("a packed row with {field:?} for a number"))
+            })
+        })
+        .transpose()
+}
+
+/// `text`, or an empty text for NULL, as a field of a packed row.
+fn packed(text: &str) -> String {
+    format!("COALESCE(CAST({text} AS TEXT), '')")
 }
 
 /// `sql` with its values bound, in order.
@@ -199,23 +204,6 @@ where
         })
 }
 
-impl<DB: Dialect> SqlStore<DB> {
-    /// `timed`: the reports in scope that reached the clock's stop, with their rating,
-    /// product and whole seconds from the clock's start to its stop. Materialized, so the
-    /// times are read once however often a query names `seconds`.
-    fn durations(scope: &InsightScope<'_>, clock: SlaClock) -> SqlText {
-        let (_, stop) = columns(clock);
-        let seconds = format!("({stop} - r.created_us) / {MICROS}");
-        let mut sql = SqlText::new(&format!(
-            "WITH timed AS MATERIALIZED (SELECT r.cvss_rating AS rating, r.product_id AS product, \
-             {seconds} AS seconds FROM reports r WHERE {stop} IS NOT NULL"
-        ));
-        push_scope(&mut sql, scope, true);
-        sql.push(")");
-        sql
-    }
-}
-
 #[async_trait]
 impl<DB> InsightsStore for SqlStore<DB>
 where
@@ -227,14 +215,14 @@ where
     for<'q> f64: Encode<'q, DB> + Type<DB>,
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
-    for<'r> DurationRow: FromRow<'r, DB::Row>,
+    for<'r> PackedRow: FromRow<'r, DB::Row>,
     for<'r> CountsRow: FromRow<'r, DB::Row>,
-    for<'r> ChangeRow: FromRow<'r, DB::Row>,
     for<'r> KeyedCount: FromRow<'r, DB::Row>,
     for<'r> OutcomeRow: FromRow<'r, DB::Row>,
     for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
     for<'r> (Option<String>, i64): FromRow<'r, DB::Row>,
+    for<'r> (Option<String>, Option<String>): FromRow<'r, DB::Row>,
 {
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError> {
         let row: Option<MilestonesRow> = sqlx::query_as(
@@ -257,49 +245,37 @@ where
         scope: InsightScope<'_>,
         clock: SlaClock,
     ) -> Result<BTreeMap<ReportGroup, DurationSummary>, StoreError> {
-        // Both reads see one snapshot, so the durations fetched are those counted.
-        let mut tx = self.readers.begin().await?;
-        if let Some(snapshot) = DB::SNAPSHOT {
-            sqlx::query(snapshot).execute(&mut *tx).await?;
-        }
-        // One count per rating, product and bucket; the three groupings are sums of it.
-        let mut sql = Self::durations(&scope, clock);
-        sql.push(&format!(
-            " SELECT rating, product, {} AS value, \
-             COUNT(*) AS count FROM timed GROUP BY rating, product, value",
-            bucket_expression("seconds")
+        let (_, stop) = columns(clock);
+        let mut sql = SqlText::new(&format!(
+            "SELECT string_agg({} || ',' || {} || ',' || {}, ';') AS packed FROM {} \
+             WHERE {stop} IS NOT NULL",
+            packed("r.cvss_rating"),
+            packed("r.product_id"),
+            packed(&format!("({stop} - r.created_us) / {MICROS}")),
+            DB::reports_through(RECEIVED)
         ));
-        let counted: Vec<DurationRow> = bound(&sql.text, sql.values).fetch_all(&mut *tx).await?;
-        let mut histograms: BTreeMap<ReportGroup, BTreeMap<i64, u64>> = BTreeMap::new();
-        for row in &counted {
-            for group in groups_of(row.rating.as_deref(), row.product) {
-                *histograms
-                    .entry(group)
-                    .or_default()
-                    .entry(row.value)
-                    .or_default() += count(row.count);
+        push_scope(&mut sql, &scope, true);
+        let row: PackedRow = bound(&sql.text, sql.values)
+            .fetch_one(&self.readers)
+            .await?;
+        let mut by_pair: HashMap<(Option<&str>, Option<i64>), Vec<i64>> = HashMap::new();
+        for mut fields in packed_rows(row.packed.as_deref()) {
+            let rating = text_field(&mut fields)?;
+            let product = integer_field(&mut fields)?;
+            let seconds = integer_field(&mut fields)?
+                .ok_or_else(|| StoreError::Corrupt("a duration without its seconds".into()))?;
+            by_pair.entry((rating, product)).or_default().push(seconds);
+        }
+        let mut groups: BTreeMap<ReportGroup, Vec<i64>> = BTreeMap::new();
+        for ((rating, product), seconds) in by_pair {
+            for group in groups_of(rating, product) {
+                groups.entry(group).or_default().extend_from_slice(&seconds);
             }
         }
-        let histograms: BTreeMap<ReportGroup, Vec<(i64, u64)>> = histograms
+        Ok(groups
             .into_iter()
-            .map(|(group, buckets)| (group, buckets.into_iter().collect()))
-            .collect();
-        let plans: BTreeMap<ReportGroup, QuantilePlan> = histograms
-            .iter()
-            .map(|(group, histogram)| (group.clone(), QuantilePlan::new(histogram)))
-            .collect();
-        let values = self.values_in(&mut tx, &scope, clock, &plans).await?;
-        tx.commit().await?;
-        plans
-            .into_iter()
-            .map(|(group, plan)| {
-                let durations = values.get(&group).map(Vec::as_slice).unwrap_or_default();
-                let summary = plan
-                    .finish(durations)
-                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-                Ok((group, summary))
-            })
-            .collect()
+            .map(|(group, mut seconds)| (group, DurationSummary::of(&mut seconds)))
+            .collect())
     }
 
     async fn clock_counts(
@@ -355,8 +331,9 @@ where
         .bind(Value::Integer(now))
         .push(&format!(
             ") AS running FROM (SELECT c.done_us, {due} AS due_us FROM \
-             (SELECT {start} AS start_us, {stop} AS done_us FROM reports r \
+             (SELECT {start} AS start_us, {stop} AS done_us FROM {} \
              WHERE {start} IS NOT NULL",
+            DB::reports_through(RECEIVED)
         ));
         push_scope(&mut sql, &scope, true);
         if clock == SlaClock::Remediation {
@@ -393,63 +370,90 @@ where
     }
 
     async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError> {
-        let mut sql = SqlText::new(
-            "WITH c AS MATERIALIZED (SELECT r.cvss_rating AS rating, r.created_us AS created, \
-             r.triaged_us AS triaged, r.assigned_us AS assigned, r.closed_us AS closed \
-             FROM reports r WHERE r.created_at <= ",
+        // Per report open at some time in the period: its rating and the weeks of its
+        // receipt, triage, assignment and close (a week before the period counts as week
+        // 0, as `WeekFlows` does).
+        let weeks = [
+            "r.created_us",
+            "r.triaged_us",
+            "r.assigned_us",
+            "r.closed_us",
+        ]
+        .map(|at| clamped_week_expression(&scope, at).map(|week| packed(&week)))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+        let row = format!(
+            "{} || ',' || {}",
+            packed("r.cvss_rating"),
+            weeks.join(" || ',' || ")
         );
-        sql.bind(Value::Time(scope.period.to()))
-            .push(" AND (r.closed_at IS NULL OR r.closed_at > ")
-            .bind(Value::Time(scope.period.from()))
-            .push(")");
-        push_scope(&mut sql, &scope, false);
-        sql.push(")");
-        // Each state a report passed through is an interval: new from receipt until it left
-        // new, triaged from then until assigned or closed, assigned until closed.
-        let intervals = [
-            ("new", "created", "COALESCE(triaged, closed)", "1 = 1"),
-            (
-                "triaged",
-                "triaged",
-                "COALESCE(assigned, closed)",
-                "triaged IS NOT NULL",
-            ),
-            ("assigned", "assigned", "closed", "assigned IS NOT NULL"),
-        ];
-        let mut branches = Vec::new();
-        for (state, opened, ended, applies) in intervals {
-            for (at, sign, condition) in [
-                (opened, "", applies.to_owned()),
-                (ended, "-", format!("{applies} AND {ended} IS NOT NULL")),
-            ] {
-                branches.push(format!(
-                    "SELECT '{state}' AS state, rating, {} AS week_number, {sign}COUNT(*) AS change \
-                     FROM c WHERE {condition} GROUP BY rating, week_number",
-                    week_expression(&scope, at)?
-                ));
+        // Those never closed, and those closed after the period began: two ranges of the
+        // close index, read one after the other. SQLite answers the same condition written
+        // with OR by fetching every report's row, at many times the cost.
+        let mut sql = SqlText::new("SELECT ");
+        for (i, closed) in ["r.closed_at IS NULL", "r.closed_at > "]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                sql.push(", ");
+            }
+            sql.push(&format!(
+                "(SELECT string_agg({row}, ';') FROM {} WHERE {closed}",
+                DB::reports_through(CLOSED)
+            ));
+            if i > 0 {
+                sql.bind(Value::Time(scope.period.from()));
+            }
+            sql.push(" AND r.created_at <= ")
+                .bind(Value::Time(scope.period.to()));
+            push_scope(&mut sql, &scope, false);
+            sql.push(&format!(") AS packed_{i}"));
+        }
+        let (never_closed, closed): (Option<String>, Option<String>) = bound(&sql.text, sql.values)
+            .fetch_one(&self.readers)
+            .await?;
+        let mut changes: BTreeMap<(&'static str, Option<&str>, i64), i64> = BTreeMap::new();
+        for mut fields in packed_rows(never_closed.as_deref()).chain(packed_rows(closed.as_deref()))
+        {
+            let rating = text_field(&mut fields)?;
+            let created = integer_field(&mut fields)?;
+            let triaged = integer_field(&mut fields)?;
+            let assigned = integer_field(&mut fields)?;
+            let closed = integer_field(&mut fields)?;
+            // Each state a report passed through is an interval: new from receipt until it
+            // left new, triaged from then until assigned or closed, assigned until closed.
+            let intervals = [
+                ("new", created, triaged.or(closed)),
+                ("triaged", triaged, assigned.or(closed)),
+                ("assigned", assigned, closed),
+            ];
+            for (state, opened, ended) in intervals {
+                let Some(opened) = opened else { continue };
+                *changes.entry((state, rating, opened)).or_default() += 1;
+                if let Some(ended) = ended {
+                    *changes.entry((state, rating, ended)).or_default() -= 1;
+                }
             }
         }
-        sql.push(" ");
-        sql.push(&branches.join(" UNION ALL "));
-        let rows: Vec<ChangeRow> = bound(&sql.text, sql.values)
-            .fetch_all(&self.readers)
-            .await?;
-        Ok(rows
+        Ok(changes
             .into_iter()
-            .map(|row| OpenChange {
-                state: row.state,
-                rating: row.rating,
-                week: row.week_number,
-                change: row.change,
+            .filter(|(_, change)| *change != 0)
+            .map(|((state, rating, week), change)| OpenChange {
+                state: state.to_owned(),
+                rating: rating.map(str::to_owned),
+                week,
+                change,
             })
             .collect())
     }
 
     async fn arrivals(&self, scope: InsightScope<'_>) -> Result<Vec<Arrivals>, StoreError> {
         let mut sql = SqlText::new(&format!(
-            "SELECT r.source AS key, {} AS week_number, COUNT(*) AS count FROM reports r \
+            "SELECT r.source AS key, {} AS week_number, COUNT(*) AS count FROM {} \
              WHERE 1 = 1",
-            week_expression(&scope, "r.created_us")?
+            week_expression(&scope, "r.created_us")?,
+            DB::reports_through(RECEIVED)
         ));
         push_scope(&mut sql, &scope, true);
         sql.push(" GROUP BY r.source, week_number");
@@ -471,9 +475,10 @@ where
         scope: InsightScope<'_>,
         limit: u32,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut sql = SqlText::new(
-            "SELECT r.weakness, COUNT(*) AS count FROM reports r WHERE r.weakness IS NOT NULL",
-        );
+        let mut sql = SqlText::new(&format!(
+            "SELECT r.weakness, COUNT(*) AS count FROM {} WHERE r.weakness IS NOT NULL",
+            DB::reports_through(RECEIVED)
+        ));
         push_scope(&mut sql, &scope, true);
         sql.push(" GROUP BY r.weakness ORDER BY count DESC, r.weakness LIMIT ")
             .bind(Value::Integer(i64::from(limit)));
@@ -487,7 +492,10 @@ where
         &self,
         scope: InsightScope<'_>,
     ) -> Result<Vec<(Option<String>, u64)>, StoreError> {
-        let mut sql = SqlText::new("SELECT r.root_cause, COUNT(*) FROM reports r WHERE 1 = 1");
+        let mut sql = SqlText::new(&format!(
+            "SELECT r.root_cause, COUNT(*) FROM {} WHERE 1 = 1",
+            DB::reports_through(RECEIVED)
+        ));
         push_scope(&mut sql, &scope, true);
         sql.push(" GROUP BY r.root_cause ORDER BY COUNT(*) DESC, COALESCE(r.root_cause, '')");
         let rows: Vec<(Option<String>, i64)> = bound(&sql.text, sql.values)
@@ -500,11 +508,12 @@ where
     }
 
     async fn outcomes(&self, scope: InsightScope<'_>) -> Result<Outcomes, StoreError> {
-        let mut sql = SqlText::new(
+        let mut sql = SqlText::new(&format!(
             "SELECT COUNT(*) AS received, \
              COUNT(*) FILTER (WHERE r.state = 'duplicate') AS duplicates, \
-             COUNT(*) FILTER (WHERE r.closed_as_spam) AS spam FROM reports r WHERE 1 = 1",
-        );
+             COUNT(*) FILTER (WHERE r.closed_as_spam) AS spam FROM {} WHERE 1 = 1",
+            DB::reports_through(RECEIVED)
+        ));
         push_scope(&mut sql, &scope, true);
         let row: OutcomeRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
@@ -546,113 +555,5 @@ where
             .into_iter()
             .map(|(state, n)| (state, count(n)))
             .collect())
-    }
-}
-
-impl<DB> SqlStore<DB>
-where
-    DB: Database + Dialect,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-    for<'q> String: Encode<'q, DB> + Type<DB>,
-    for<'q> i64: Encode<'q, DB> + Type<DB>,
-    for<'q> f64: Encode<'q, DB> + Type<DB>,
-    for<'q> bool: Encode<'q, DB> + Type<DB>,
-    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
-    for<'r> DurationRow: FromRow<'r, DB::Row>,
-{
-    /// The durations of the buckets each group's plan needs, per group. One read returns
-    /// each duration a group needs once, with its rating and product; every group it
-    /// counts in gets it (a plan ignores the durations of buckets it does not need).
-    async fn values_in(
-        &self,
-        connection: &mut DB::Connection,
-        scope: &InsightScope<'_>,
-        clock: SlaClock,
-        plans: &BTreeMap<ReportGroup, QuantilePlan>,
-    ) -> Result<BTreeMap<ReportGroup, Vec<i64>>, StoreError> {
-        if plans.values().all(|plan| plan.buckets().is_empty()) {
-            return Ok(BTreeMap::new());
-        }
-        let mut sql = Self::durations(scope, clock);
-        sql.push(
-            " SELECT rating, product, seconds AS value, CAST(1 AS BIGINT) AS count \
-             FROM timed WHERE 1 = 0",
-        );
-        for (group, plan) in plans {
-            let buckets = plan.buckets();
-            if buckets.is_empty() {
-                continue;
-            }
-            sql.push(" OR (");
-            match group {
-                ReportGroup::All => sql.push("1 = 1"),
-                ReportGroup::Rating(rating) => sql
-                    .push("COALESCE(rating, '') = ")
-                    .bind(Value::Text(rating.clone().unwrap_or_default())),
-                ReportGroup::Product(product) => sql
-                    .push("COALESCE(product, -1) = ")
-                    .bind(Value::Integer(product.map_or(-1, |p| p.0))),
-            };
-            sql.push(" AND (1 = 0");
-            for (from, to) in bucket_spans(&buckets) {
-                sql.push(" OR (1 = 1");
-                if let Some(from) = from {
-                    sql.push(" AND seconds >= ").bind(Value::Integer(from));
-                }
-                if let Some(to) = to {
-                    sql.push(" AND seconds < ").bind(Value::Integer(to));
-                }
-                sql.push(")");
-            }
-            sql.push("))");
-        }
-        let rows: Vec<DurationRow> = bound(&sql.text, sql.values)
-            .fetch_all(&mut *connection)
-            .await?;
-        let mut values: BTreeMap<ReportGroup, Vec<i64>> = BTreeMap::new();
-        for row in rows {
-            for group in groups_of(row.rating.as_deref(), row.product) {
-                values.entry(group).or_default().push(row.value);
-            }
-        }
-        Ok(values)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::collections::BTreeSet;
-
-    use cvdesk_domain::insights::bucket_of;
-
-    use super::bucket_spans;
-
-    #[test]
-    fn spans_hold_exactly_the_durations_of_their_buckets() {
-        let last = bucket_of(i64::MAX);
-        let wanted: BTreeSet<i64> = [0, 5, 6, 63, 64, 65, 200, 201, 900, last - 1, last].into();
-        let spans = bucket_spans(&wanted);
-        let in_spans = |seconds: i64| {
-            spans.iter().any(|(from, to)| {
-                from.is_none_or(|from| seconds >= from) && to.is_none_or(|to| seconds < to)
-            })
-        };
-        let mut samples: Vec<i64> = (-100..5_000).collect();
-        for exponent in 6..63 {
-            let power = 1_i64 << exponent;
-            samples.extend([power - 1, power, power + 1, power + power / 3]);
-        }
-        samples.extend([i64::MIN, i64::MAX]);
-        for seconds in samples {
-            assert_eq!(
-                in_spans(seconds),
-                wanted.contains(&bucket_of(seconds)),
-                "{seconds} s, bucket {}",
-                bucket_of(seconds)
-            );
-        }
-        // 5 and 6, 63 to 65, 200 and 201, and the last two buckets each make one span.
-        assert_eq!(spans.len(), 6, "{spans:?}");
     }
 }
