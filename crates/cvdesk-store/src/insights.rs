@@ -1,6 +1,7 @@
-//! What the dashboards and the operator's metrics ask of the store: aggregates over the
-//! reports, counted in the database (one row per group, bucket or week, never one per
-//! report). The statistics themselves are cvdesk-domain's `insights`.
+//! What the dashboards and the operator's metrics ask of the store: figures over the
+//! reports of a period, each read in one pass (counted in the database, or read from one
+//! text the database packs the period's reports into). The statistics themselves are
+//! cvdesk-domain's `insights`.
 
 use std::collections::BTreeMap;
 
@@ -51,6 +52,18 @@ pub struct Arrivals {
     pub count: u64,
 }
 
+/// The reports received in a period, counted by what they are and where they came from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReceivedCounts {
+    /// Per week of the period and source.
+    pub arrivals: Vec<Arrivals>,
+    /// Per weakness (CWE id), most frequent first, then by id.
+    pub weaknesses: Vec<(String, u64)>,
+    /// Per root cause (`None` for those without one yet), most frequent first.
+    pub root_causes: Vec<(Option<String>, u64)>,
+    pub outcomes: Outcomes,
+}
+
 /// How the reports received ended up, for the duplicate and spam shares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outcomes {
@@ -74,15 +87,14 @@ pub trait InsightsStore: Send + Sync {
     /// The milestones of one report; `None` when there is no such report.
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError>;
 
-    /// The median and 90th percentile of the time from receipt to the clock's stop (the
-    /// first response, leaving `new`, becoming `remediated`) of the reports in scope that
-    /// reached it: for all of them, by rating and by product. Counted in buckets, then
-    /// read exactly from the few buckets the figures fall in, in one snapshot.
+    /// Per clock, the median and 90th percentile of the time from receipt to the clock's
+    /// stop (the first response, leaving `new`, becoming `remediated`) of the reports in
+    /// scope that reached it: for all of them, by rating and by product. Exact: every
+    /// duration is read, in one pass for the three clocks.
     async fn duration_summaries(
         &self,
         scope: InsightScope<'_>,
-        clock: SlaClock,
-    ) -> Result<BTreeMap<ReportGroup, DurationSummary>, StoreError>;
+    ) -> Result<BTreeMap<SlaClock, BTreeMap<ReportGroup, DurationSummary>>, StoreError>;
 
     /// How the clocks of the reports in scope stand at `now` against `deadlines`; for the
     /// remediation clock only reports of the given ratings (`None` for unscored ones) and
@@ -100,23 +112,9 @@ pub trait InsightsStore: Send + Sync {
     /// received) at the end of each week of the period, per state and rating.
     async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError>;
 
-    /// Reports received per week of the period and source.
-    async fn arrivals(&self, scope: InsightScope<'_>) -> Result<Vec<Arrivals>, StoreError>;
-
-    /// The most frequent weaknesses (CWE ids) of the reports in scope, most frequent first.
-    async fn top_weaknesses(
-        &self,
-        scope: InsightScope<'_>,
-        limit: u32,
-    ) -> Result<Vec<(String, u64)>, StoreError>;
-
-    /// The reports in scope per root cause; `None` for those without one yet.
-    async fn root_causes(
-        &self,
-        scope: InsightScope<'_>,
-    ) -> Result<Vec<(Option<String>, u64)>, StoreError>;
-
-    async fn outcomes(&self, scope: InsightScope<'_>) -> Result<Outcomes, StoreError>;
+    /// Where the reports in scope came from, what they are about and how they ended up,
+    /// in one pass.
+    async fn received_counts(&self, scope: InsightScope<'_>) -> Result<ReceivedCounts, StoreError>;
 
     /// The credits proposed to the finders of reports in scope, per consent (`proposed`,
     /// `accepted`, `changed`, `declined`, `withdrawn`).

@@ -11,7 +11,7 @@ use cvdesk_domain::insights::{
 use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_formats::cvss::Severity;
-use cvdesk_store::{InsightScope, ReportGroup};
+use cvdesk_store::{Arrivals, InsightScope, ReportGroup};
 use futures_util::future::try_join_all;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
@@ -34,7 +34,7 @@ pub const RATINGS: [Option<&str>; 6] = [
 pub const OPEN_STATES: [&str; 3] = ["new", "triaged", "assigned"];
 
 /// How many weaknesses the dashboard lists.
-const TOP_WEAKNESSES: u32 = 10;
+const TOP_WEAKNESSES: usize = 10;
 
 /// Days in JSON as `YYYY-MM-DD`, as the API document says (time's own form is a pair).
 mod iso_date {
@@ -212,25 +212,14 @@ pub async fn load(
     };
     // The figures are independent reads: asked for at once, on the store's several
     // reader connections, the dashboard takes as long as its slowest figure, not their sum.
-    let (
-        durations,
-        compliance,
-        (open_by_state, open_by_rating),
-        arrivals_by_source,
-        weaknesses,
-        root_causes,
-        outcomes,
-        credits,
-    ) = tokio::try_join!(
+    let (durations, compliance, (open_by_state, open_by_rating), counts, credits) = tokio::try_join!(
         durations(state, scope),
         compliance(state, scope, now),
         open_series(state, scope),
-        arrivals(state, scope),
-        weaknesses(state, scope),
-        root_causes(state, scope),
-        async { Ok::<_, WebError>(state.store.outcomes(scope).await?) },
+        async { Ok::<_, WebError>(state.store.received_counts(scope).await?) },
         credits(state, scope),
     )?;
+    let outcomes = counts.outcomes;
     Ok(Dashboard {
         from: selection.first_day,
         to: selection.last_day,
@@ -242,9 +231,21 @@ pub async fn load(
         week_ends: selection.week_end_days(),
         open_by_state,
         open_by_rating,
-        arrivals_by_source,
-        weaknesses,
-        root_causes,
+        arrivals_by_source: arrivals(scope.period, counts.arrivals),
+        weaknesses: counts
+            .weaknesses
+            .into_iter()
+            .take(TOP_WEAKNESSES)
+            .map(|(cwe, count)| Count {
+                name: Some(cwe),
+                count,
+            })
+            .collect(),
+        root_causes: counts
+            .root_causes
+            .into_iter()
+            .map(|(name, count)| Count { name, count })
+            .collect(),
         outcomes: OutcomeShares {
             received: outcomes.received,
             duplicates: outcomes.duplicates,
@@ -260,39 +261,11 @@ async fn durations(
     state: &AppState,
     scope: InsightScope<'_>,
 ) -> Result<Vec<ClockDurations>, WebError> {
-    let [first_response, triage, remediation] = SlaClock::ALL;
-    let (first_response, triage, remediation) = tokio::try_join!(
-        state.store.duration_summaries(scope, first_response),
-        state.store.duration_summaries(scope, triage),
-        state.store.duration_summaries(scope, remediation),
-    )?;
+    let summaries = state.store.duration_summaries(scope).await?;
+    let none = BTreeMap::new();
     Ok(SlaClock::ALL
         .into_iter()
-        .zip([first_response, triage, remediation])
-        .map(|(clock, summaries)| clock_durations(clock, &summaries))
-        .collect())
-}
-
-async fn weaknesses(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Count>, WebError> {
-    Ok(state
-        .store
-        .top_weaknesses(scope, TOP_WEAKNESSES)
-        .await?
-        .into_iter()
-        .map(|(cwe, count)| Count {
-            name: Some(cwe),
-            count,
-        })
-        .collect())
-}
-
-async fn root_causes(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Count>, WebError> {
-    Ok(state
-        .store
-        .root_causes(scope)
-        .await?
-        .into_iter()
-        .map(|(name, count)| Count { name, count })
+        .map(|clock| clock_durations(clock, summaries.get(&clock).unwrap_or(&none)))
         .collect())
 }
 
@@ -469,10 +442,11 @@ async fn open_series(
     Ok((states, ratings))
 }
 
-async fn arrivals(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Series>, WebError> {
-    let weeks = week_count(scope.period);
+/// Arrivals per week of `period` and source, a series per source.
+fn arrivals(period: &Period, arrivals: Vec<Arrivals>) -> Vec<Series> {
+    let weeks = week_count(period);
     let mut by_source: BTreeMap<String, Vec<u64>> = BTreeMap::new();
-    for arrival in state.store.arrivals(scope).await? {
+    for arrival in arrivals {
         let Some(slot) = usize::try_from(arrival.week - 1)
             .ok()
             .filter(|slot| *slot < weeks)
@@ -484,7 +458,7 @@ async fn arrivals(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Serie
             .or_insert_with(|| vec![0; weeks])[slot] += arrival.count;
     }
     // Every source the desk knows, in its order, so the columns never move.
-    Ok(ReportSource::ALL
+    ReportSource::ALL
         .iter()
         .map(|source| Series {
             name: source.as_str().to_owned(),
@@ -492,7 +466,7 @@ async fn arrivals(state: &AppState, scope: InsightScope<'_>) -> Result<Vec<Serie
                 .remove(source.as_str())
                 .unwrap_or_else(|| vec![0; weeks]),
         })
-        .collect())
+        .collect()
 }
 
 fn week_count(period: &Period) -> usize {

@@ -6,7 +6,7 @@
 //! comes packed into one text per query, which the database builds far faster than the
 //! driver hands over rows.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
@@ -18,7 +18,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::insights::{
-    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReportGroup,
+    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReceivedCounts,
+    ReportGroup,
 };
 use crate::StoreError;
 
@@ -43,25 +44,11 @@ pub struct CountsRow {
 }
 
 #[derive(FromRow)]
-pub struct KeyedCount {
-    key: Option<String>,
-    week_number: i64,
-    count: i64,
-}
-
-#[derive(FromRow)]
 pub struct MilestonesRow {
     first_response_at: Option<OffsetDateTime>,
     triaged_at: Option<OffsetDateTime>,
     remediated_at: Option<OffsetDateTime>,
     closed_at: Option<OffsetDateTime>,
-}
-
-#[derive(FromRow)]
-pub struct OutcomeRow {
-    received: i64,
-    duplicates: i64,
-    spam: i64,
 }
 
 /// The microseconds a clock starts from, and those it stops on.
@@ -176,6 +163,40 @@ fn integer_field(fields: &mut std::str::Split<'_, char>) -> Result<Option<i64>, 
         .transpose()
 }
 
+/// Ends a packed row: a field past those read means the row is not what was asked for.
+fn no_more_fields(mut fields: std::str::Split<'_, char>) -> Result<(), StoreError> {
+    match fields.next() {
+        None => Ok(()),
+        Some(_) => Err(StoreError::Corrupt(
+            "a packed row with a field too many".into(),
+        )),
+    }
+}
+
+/// The figures of each group from the durations by rating and product. One group's
+/// durations are gathered at a time, so a long period holds its durations about twice,
+/// not once per group they count in.
+fn summaries(
+    by_pair: HashMap<(Option<&str>, Option<i64>), Vec<i64>>,
+) -> BTreeMap<ReportGroup, DurationSummary> {
+    let pairs: Vec<([ReportGroup; 3], Vec<i64>)> = by_pair
+        .into_iter()
+        .map(|((rating, product), seconds)| (groups_of(rating, product), seconds))
+        .collect();
+    let groups: BTreeSet<&ReportGroup> = pairs.iter().flat_map(|(groups, _)| groups).collect();
+    groups
+        .into_iter()
+        .map(|group| {
+            let mut seconds: Vec<i64> = pairs
+                .iter()
+                .filter(|(groups, _)| groups.contains(group))
+                .flat_map(|(_, seconds)| seconds.iter().copied())
+                .collect();
+            (group.clone(), DurationSummary::of(&mut seconds))
+        })
+        .collect()
+}
+
 /// `text`, or an empty text for NULL, as a field of a packed row.
 fn packed(text: &str) -> String {
     format!("COALESCE(CAST({text} AS TEXT), '')")
@@ -217,11 +238,8 @@ where
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> PackedRow: FromRow<'r, DB::Row>,
     for<'r> CountsRow: FromRow<'r, DB::Row>,
-    for<'r> KeyedCount: FromRow<'r, DB::Row>,
-    for<'r> OutcomeRow: FromRow<'r, DB::Row>,
     for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
-    for<'r> (Option<String>, i64): FromRow<'r, DB::Row>,
     for<'r> (Option<String>, Option<String>): FromRow<'r, DB::Row>,
 {
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError> {
@@ -243,38 +261,38 @@ where
     async fn duration_summaries(
         &self,
         scope: InsightScope<'_>,
-        clock: SlaClock,
-    ) -> Result<BTreeMap<ReportGroup, DurationSummary>, StoreError> {
-        let (_, stop) = columns(clock);
+    ) -> Result<BTreeMap<SlaClock, BTreeMap<ReportGroup, DurationSummary>>, StoreError> {
+        let mut fields = vec![packed("r.cvss_rating"), packed("r.product_id")];
+        for clock in SlaClock::ALL {
+            let (_, stop) = columns(clock);
+            fields.push(packed(&format!("({stop} - r.created_us) / {MICROS}")));
+        }
         let mut sql = SqlText::new(&format!(
-            "SELECT string_agg({} || ',' || {} || ',' || {}, ';') AS packed FROM {} \
-             WHERE {stop} IS NOT NULL",
-            packed("r.cvss_rating"),
-            packed("r.product_id"),
-            packed(&format!("({stop} - r.created_us) / {MICROS}")),
+            "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
+            fields.join(" || ',' || "),
             DB::reports_through(RECEIVED)
         ));
         push_scope(&mut sql, &scope, true);
         let row: PackedRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
-        let mut by_pair: HashMap<(Option<&str>, Option<i64>), Vec<i64>> = HashMap::new();
+        // Per clock, the durations of the reports that reached its stop, by rating and
+        // product.
+        let mut by_pair: [HashMap<(Option<&str>, Option<i64>), Vec<i64>>; 3] = Default::default();
         for mut fields in packed_rows(row.packed.as_deref()) {
             let rating = text_field(&mut fields)?;
             let product = integer_field(&mut fields)?;
-            let seconds = integer_field(&mut fields)?
-                .ok_or_else(|| StoreError::Corrupt("a duration without its seconds".into()))?;
-            by_pair.entry((rating, product)).or_default().push(seconds);
-        }
-        let mut groups: BTreeMap<ReportGroup, Vec<i64>> = BTreeMap::new();
-        for ((rating, product), seconds) in by_pair {
-            for group in groups_of(rating, product) {
-                groups.entry(group).or_default().extend_from_slice(&seconds);
+            for pairs in &mut by_pair {
+                if let Some(seconds) = integer_field(&mut fields)? {
+                    pairs.entry((rating, product)).or_default().push(seconds);
+                }
             }
+            no_more_fields(fields)?;
         }
-        Ok(groups
+        Ok(SlaClock::ALL
             .into_iter()
-            .map(|(group, mut seconds)| (group, DurationSummary::of(&mut seconds)))
+            .zip(by_pair)
+            .map(|(clock, by_pair)| (clock, summaries(by_pair)))
             .collect())
     }
 
@@ -448,80 +466,68 @@ where
             .collect())
     }
 
-    async fn arrivals(&self, scope: InsightScope<'_>) -> Result<Vec<Arrivals>, StoreError> {
+    async fn received_counts(&self, scope: InsightScope<'_>) -> Result<ReceivedCounts, StoreError> {
+        let fields = [
+            packed("r.source"),
+            packed(&week_expression(&scope, "r.created_us")?),
+            packed("r.weakness"),
+            packed("r.root_cause"),
+            packed("CASE WHEN r.state = 'duplicate' THEN 1 END"),
+            packed("CASE WHEN r.closed_as_spam THEN 1 END"),
+        ];
         let mut sql = SqlText::new(&format!(
-            "SELECT r.source AS key, {} AS week_number, COUNT(*) AS count FROM {} \
-             WHERE 1 = 1",
-            week_expression(&scope, "r.created_us")?,
+            "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
+            fields.join(" || ',' || "),
             DB::reports_through(RECEIVED)
         ));
         push_scope(&mut sql, &scope, true);
-        sql.push(" GROUP BY r.source, week_number");
-        let rows: Vec<KeyedCount> = bound(&sql.text, sql.values)
-            .fetch_all(&self.readers)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| Arrivals {
-                week: row.week_number,
-                source: row.key.unwrap_or_default(),
-                count: count(row.count),
-            })
-            .collect())
-    }
-
-    async fn top_weaknesses(
-        &self,
-        scope: InsightScope<'_>,
-        limit: u32,
-    ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut sql = SqlText::new(&format!(
-            "SELECT r.weakness, COUNT(*) AS count FROM {} WHERE r.weakness IS NOT NULL",
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, true);
-        sql.push(" GROUP BY r.weakness ORDER BY count DESC, r.weakness LIMIT ")
-            .bind(Value::Integer(i64::from(limit)));
-        let rows: Vec<(String, i64)> = bound(&sql.text, sql.values)
-            .fetch_all(&self.readers)
-            .await?;
-        Ok(rows.into_iter().map(|(cwe, n)| (cwe, count(n))).collect())
-    }
-
-    async fn root_causes(
-        &self,
-        scope: InsightScope<'_>,
-    ) -> Result<Vec<(Option<String>, u64)>, StoreError> {
-        let mut sql = SqlText::new(&format!(
-            "SELECT r.root_cause, COUNT(*) FROM {} WHERE 1 = 1",
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, true);
-        sql.push(" GROUP BY r.root_cause ORDER BY COUNT(*) DESC, COALESCE(r.root_cause, '')");
-        let rows: Vec<(Option<String>, i64)> = bound(&sql.text, sql.values)
-            .fetch_all(&self.readers)
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(cause, n)| (cause, count(n)))
-            .collect())
-    }
-
-    async fn outcomes(&self, scope: InsightScope<'_>) -> Result<Outcomes, StoreError> {
-        let mut sql = SqlText::new(&format!(
-            "SELECT COUNT(*) AS received, \
-             COUNT(*) FILTER (WHERE r.state = 'duplicate') AS duplicates, \
-             COUNT(*) FILTER (WHERE r.closed_as_spam) AS spam FROM {} WHERE 1 = 1",
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, true);
-        let row: OutcomeRow = bound(&sql.text, sql.values)
+        let row: PackedRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
-        Ok(Outcomes {
-            received: count(row.received),
-            duplicates: count(row.duplicates),
-            spam: count(row.spam),
+        let mut arrivals: BTreeMap<(i64, &str), u64> = BTreeMap::new();
+        let mut weaknesses: HashMap<&str, u64> = HashMap::new();
+        let mut root_causes: HashMap<Option<&str>, u64> = HashMap::new();
+        let mut outcomes = Outcomes::default();
+        for mut fields in packed_rows(row.packed.as_deref()) {
+            let source = text_field(&mut fields)?.unwrap_or_default();
+            let week = integer_field(&mut fields)?
+                .ok_or_else(|| StoreError::Corrupt("a report without its week".into()))?;
+            let weakness = text_field(&mut fields)?;
+            let root_cause = text_field(&mut fields)?;
+            let duplicate = text_field(&mut fields)?.is_some();
+            let spam = text_field(&mut fields)?.is_some();
+            no_more_fields(fields)?;
+            *arrivals.entry((week, source)).or_default() += 1;
+            if let Some(weakness) = weakness {
+                *weaknesses.entry(weakness).or_default() += 1;
+            }
+            *root_causes.entry(root_cause).or_default() += 1;
+            outcomes.received += 1;
+            outcomes.duplicates += u64::from(duplicate);
+            outcomes.spam += u64::from(spam);
+        }
+        let mut weaknesses: Vec<(String, u64)> = weaknesses
+            .into_iter()
+            .map(|(weakness, count)| (weakness.to_owned(), count))
+            .collect();
+        weaknesses.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut root_causes: Vec<(Option<String>, u64)> = root_causes
+            .into_iter()
+            .map(|(cause, count)| (cause.map(str::to_owned), count))
+            .collect();
+        root_causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Ok(ReceivedCounts {
+            arrivals: arrivals
+                .into_iter()
+                .map(|((week, source), count)| Arrivals {
+                    week,
+                    source: source.to_owned(),
+                    count,
+                })
+                .collect(),
+            weaknesses,
+            root_causes,
+            outcomes,
         })
     }
 

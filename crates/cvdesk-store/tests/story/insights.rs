@@ -352,9 +352,11 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
 
         // First responses: 30 min, 4 h, 24 h, 48 h, 16 days; report 4 has none yet.
         let response = store
-            .duration_summaries(scope, SlaClock::FirstResponse)
+            .duration_summaries(scope)
             .await
-            .expect("first response");
+            .expect("first response")
+            .remove(&SlaClock::FirstResponse)
+            .expect("the first response clock");
         let overall = response[&ReportGroup::All];
         assert_eq!(overall.count, 5, "{name}");
         assert_eq!(overall.median, hours(24), "{name}");
@@ -395,20 +397,16 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         );
 
         // Triage: 1 h, 24 h, 25 h, 72 h, 16 days.
-        let triage = store
-            .duration_summaries(scope, SlaClock::Triage)
-            .await
-            .expect("triage")[&ReportGroup::All];
+        let triage = store.duration_summaries(scope).await.expect("triage")[&SlaClock::Triage]
+            [&ReportGroup::All];
         assert_eq!(
             (triage.count, triage.median, triage.p90),
             (5, hours(25), hours(16 * 24)),
             "{name}"
         );
         // Remediation: only report 1, ten days after it arrived.
-        let fixed = store
-            .duration_summaries(scope, SlaClock::Remediation)
-            .await
-            .expect("remediation")[&ReportGroup::All];
+        let fixed = store.duration_summaries(scope).await.expect("remediation")
+            [&SlaClock::Remediation][&ReportGroup::All];
         assert_eq!((fixed.count, fixed.median), (1, hours(240)), "{name}");
 
         // Deadlines: five and ten working days from receipt. Report 3 answered and was
@@ -490,9 +488,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         assert_eq!(open("assigned"), [1, 1, 1, 1], "{name}");
 
         let arrivals: BTreeSet<(i64, String, u64)> = store
-            .arrivals(scope)
+            .received_counts(scope)
             .await
             .expect("arrivals")
+            .arrivals
             .into_iter()
             .map(|a| (a.week, a.source, a.count))
             .collect();
@@ -507,11 +506,19 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             "{name}"
         );
         assert_eq!(
-            store.top_weaknesses(scope, 10).await.expect("weaknesses"),
+            store
+                .received_counts(scope)
+                .await
+                .expect("weaknesses")
+                .weaknesses,
             [("CWE-79".to_owned(), 3), ("CWE-89".to_owned(), 2)],
             "{name}"
         );
-        let outcomes = store.outcomes(scope).await.expect("outcomes");
+        let outcomes = store
+            .received_counts(scope)
+            .await
+            .expect("outcomes")
+            .outcomes;
         assert_eq!(
             (outcomes.received, outcomes.duplicates, outcomes.spam),
             (6, 1, 1),
@@ -523,7 +530,11 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             )
             .await;
         assert_eq!(
-            store.root_causes(scope).await.expect("causes"),
+            store
+                .received_counts(scope)
+                .await
+                .expect("causes")
+                .root_causes,
             [(None, 4), (Some("implementation".to_owned()), 2)],
             "{name}"
         );
@@ -535,9 +546,11 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             ..scope
         };
         let seen = store
-            .duration_summaries(theirs, SlaClock::FirstResponse)
+            .duration_summaries(theirs)
             .await
-            .expect("member");
+            .expect("member")
+            .remove(&SlaClock::FirstResponse)
+            .expect("the first response clock");
         assert_eq!(
             seen.get(&ReportGroup::All).map(|s| s.count),
             Some(1),
@@ -548,19 +561,25 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             "{name}"
         );
         assert_eq!(
-            store.outcomes(theirs).await.expect("outcomes").received,
+            store
+                .received_counts(theirs)
+                .await
+                .expect("outcomes")
+                .outcomes
+                .received,
             2,
             "{name}"
         );
         let nobody = ProductScope::Only(BTreeSet::new());
         assert_eq!(
             store
-                .outcomes(InsightScope {
+                .received_counts(InsightScope {
                     visible: &nobody,
                     ..scope
                 })
                 .await
                 .expect("outcomes")
+                .outcomes
                 .received,
             0,
             "{name}"
@@ -609,7 +628,12 @@ async fn reopening_a_report_clears_its_close() {
             visible: &all,
         };
         assert_eq!(
-            store.outcomes(scope).await.expect("outcomes").spam,
+            store
+                .received_counts(scope)
+                .await
+                .expect("outcomes")
+                .outcomes
+                .spam,
             1,
             "{name}"
         );
@@ -624,7 +648,12 @@ async fn reopening_a_report_clears_its_close() {
         )
         .await;
         assert_eq!(
-            store.outcomes(scope).await.expect("outcomes").spam,
+            store
+                .received_counts(scope)
+                .await
+                .expect("outcomes")
+                .outcomes
+                .spam,
             0,
             "{name}"
         );

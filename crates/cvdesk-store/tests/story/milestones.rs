@@ -91,19 +91,23 @@ async fn milestones_of_reports_stored_before_are_read_from_their_history() {
     };
     for (name, location) in locations {
         let store = cvdesk_store::open(&location).await.expect("migrated");
-        let response = store
-            .duration_summaries(scope, SlaClock::FirstResponse)
-            .await
-            .expect("response")[&ReportGroup::All];
+        let response = store.duration_summaries(scope).await.expect("response")
+            [&SlaClock::FirstResponse][&ReportGroup::All];
         assert_eq!(response.median, hours(4), "{name}");
-        let triage = store
-            .duration_summaries(scope, SlaClock::Triage)
-            .await
-            .expect("triage")[&ReportGroup::All];
+        let triage = store.duration_summaries(scope).await.expect("triage")[&SlaClock::Triage]
+            [&ReportGroup::All];
         assert_eq!(triage.median, hours(24), "{name}");
-        let outcomes = store.outcomes(scope).await.expect("outcomes");
+        let outcomes = store
+            .received_counts(scope)
+            .await
+            .expect("outcomes")
+            .outcomes;
         assert_eq!((outcomes.received, outcomes.spam), (1, 1), "{name}");
-        let sources = store.arrivals(scope).await.expect("arrivals");
+        let sources = store
+            .received_counts(scope)
+            .await
+            .expect("arrivals")
+            .arrivals;
         assert_eq!(sources.len(), 1, "{name}");
         assert_eq!(sources[0].source, "form", "{name}");
     }
