@@ -69,10 +69,6 @@ impl Dialect for Postgres {
         None
     }
 
-    // Read committed gives each statement its own snapshot.
-    const SNAPSHOT: Option<&'static str> =
-        Some("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-
     // Its planner knows the stored generated columns the indexes hold.
     fn reports_through(_: &str) -> String {
         "reports r".to_owned()

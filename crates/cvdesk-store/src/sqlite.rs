@@ -162,8 +162,6 @@ impl Dialect for Sqlite {
         Some("reports_fts.rowid")
     }
 
-    const SNAPSHOT: Option<&'static str> = None;
-
     /// SQLite counts an index's generated columns (the dashboards' microseconds) as not
     /// held by it, since they are computed from columns it lacks: it plans a read of the
     /// report's row for every entry of such an index, and over a long period a scan of

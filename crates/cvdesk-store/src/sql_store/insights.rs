@@ -563,3 +563,49 @@ where
             .collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{integer_field, no_more_fields, packed_rows, text_field};
+    use crate::StoreError;
+
+    #[test]
+    fn packed_rows_give_back_their_fields() {
+        let packed = "high,3,120;,,45";
+        let rows: Vec<(Option<&str>, Option<i64>, Option<i64>)> = packed_rows(Some(packed))
+            .map(|mut fields| {
+                let row = (
+                    text_field(&mut fields).expect("rating"),
+                    integer_field(&mut fields).expect("product"),
+                    integer_field(&mut fields).expect("seconds"),
+                );
+                no_more_fields(fields).expect("three fields");
+                row
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [(Some("high"), Some(3), Some(120)), (None, None, Some(45))]
+        );
+        // No report in the period: the database packs nothing (NULL).
+        assert_eq!(packed_rows(None).count(), 0);
+    }
+
+    #[test]
+    fn a_row_not_as_asked_is_refused() {
+        let mut fields = packed_rows(Some("high,x")).next().expect("a row");
+        assert_eq!(text_field(&mut fields).expect("rating"), Some("high"));
+        assert!(matches!(
+            integer_field(&mut fields),
+            Err(StoreError::Corrupt(why)) if why.contains("\"x\"")
+        ));
+        let mut short = packed_rows(Some("high")).next().expect("a row");
+        assert!(text_field(&mut short).is_ok());
+        assert!(matches!(
+            text_field(&mut short),
+            Err(StoreError::Corrupt(_))
+        ));
+        let long = packed_rows(Some("1,2")).next().expect("a row");
+        assert!(matches!(no_more_fields(long), Err(StoreError::Corrupt(_))));
+    }
+}

@@ -99,10 +99,6 @@ pub trait Dialect: Database {
         words: &[String],
     ) -> Option<&'static str>;
 
-    /// Run first in a read transaction whose statements must see one snapshot, where
-    /// beginning the transaction alone does not give one.
-    const SNAPSHOT: Option<&'static str>;
-
     /// The reports, as `r`, read through `index` where the planner has to be told.
     fn reports_through(index: &str) -> String;
 }
