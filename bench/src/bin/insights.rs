@@ -20,10 +20,10 @@ use std::time::{Duration, Instant};
 use cvdesk_bench::generated::{fill_postgres, fill_sqlite, END};
 use cvdesk_bench::Summary;
 use cvdesk_domain::access::ProductScope;
-use cvdesk_domain::insights::{Deadlines, Period, SlaClock};
+use cvdesk_domain::insights::{Deadlines, Period};
 use cvdesk_domain::sla::{Calendar, Rule};
 use cvdesk_domain::staff::ProductId;
-use cvdesk_store::{InsightScope, Store, StoreLocation};
+use cvdesk_store::{ClockDeadlines, InsightScope, Store, StoreLocation};
 use sqlx::postgres::{PgConnection, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::Connection;
@@ -238,18 +238,20 @@ async fn dashboard(store: &dyn Store, scope: InsightScope<'_>) -> anyhow::Result
         Some("none"),
         None,
     ];
-    let response = Deadlines::for_rule(Rule::WorkingDays(5), &calendar, received.clone())?;
-    let triage = Deadlines::for_rule(Rule::WorkingDays(10), &calendar, received)?;
-    let fix = Deadlines::for_rule(
-        Rule::CalendarDays(90),
-        &calendar,
-        scope.period.from()..scope.period.to().max(END),
-    )?;
+    let deadlines = ClockDeadlines {
+        first_response: Deadlines::for_rule(Rule::WorkingDays(5), &calendar, received.clone())?,
+        triage: Deadlines::for_rule(Rule::WorkingDays(10), &calendar, received)?,
+        remediation: vec![(
+            Deadlines::for_rule(
+                Rule::CalendarDays(90),
+                &calendar,
+                scope.period.from()..scope.period.to().max(END),
+            )?,
+            ratings.map(|rating| rating.map(str::to_owned)).into(),
+        )],
+    };
     tokio::try_join!(
-        store.duration_summaries(scope),
-        store.clock_counts(scope, SlaClock::FirstResponse, &response, &[], END),
-        store.clock_counts(scope, SlaClock::Triage, &triage, &[], END),
-        store.clock_counts(scope, SlaClock::Remediation, &fix, &ratings, END),
+        store.clock_figures(scope, &deadlines, END),
         store.open_changes(scope),
         store.received_counts(scope),
         store.credit_answers(scope),

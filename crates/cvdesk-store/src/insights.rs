@@ -52,6 +52,24 @@ pub struct Arrivals {
     pub count: u64,
 }
 
+/// The deadlines the clocks of a dashboard are judged against.
+#[derive(Debug, Clone)]
+pub struct ClockDeadlines {
+    pub first_response: Deadlines,
+    pub triage: Deadlines,
+    /// The fix's, each with the ratings that share it (`None` for unscored reports). Only
+    /// reports that were triaged and then remediated or are still open are judged, and
+    /// those of a rating not listed are not.
+    pub remediation: Vec<(Deadlines, Vec<Option<String>>)>,
+}
+
+/// The durations and the deadline counts of the three clocks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClockFigures {
+    pub durations: BTreeMap<SlaClock, BTreeMap<ReportGroup, DurationSummary>>,
+    pub counts: BTreeMap<SlaClock, ClockCounts>,
+}
+
 /// The reports received in a period, counted by what they are and where they came from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReceivedCounts {
@@ -87,26 +105,17 @@ pub trait InsightsStore: Send + Sync {
     /// The milestones of one report; `None` when there is no such report.
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError>;
 
-    /// Per clock, the median and 90th percentile of the time from receipt to the clock's
-    /// stop (the first response, leaving `new`, becoming `remediated`) of the reports in
-    /// scope that reached it: for all of them, by rating and by product. Exact: every
-    /// duration is read, in one pass for the three clocks.
-    async fn duration_summaries(
+    /// The three clocks of the reports in scope, in one pass: per clock, the median and
+    /// 90th percentile of the time from receipt to its stop (the first response, leaving
+    /// `new`, becoming `remediated`) of the reports that reached it, for all of them, by
+    /// rating and by product (exact: every duration is read); and how the clocks stand at
+    /// `now` against `deadlines`.
+    async fn clock_figures(
         &self,
         scope: InsightScope<'_>,
-    ) -> Result<BTreeMap<SlaClock, BTreeMap<ReportGroup, DurationSummary>>, StoreError>;
-
-    /// How the clocks of the reports in scope stand at `now` against `deadlines`; for the
-    /// remediation clock only reports of the given ratings (`None` for unscored ones) and
-    /// only those that were triaged and then remediated or are still open.
-    async fn clock_counts(
-        &self,
-        scope: InsightScope<'_>,
-        clock: SlaClock,
-        deadlines: &Deadlines,
-        ratings: &[Option<&str>],
+        deadlines: &ClockDeadlines,
         now: OffsetDateTime,
-    ) -> Result<ClockCounts, StoreError>;
+    ) -> Result<ClockFigures, StoreError>;
 
     /// The changes that give the open reports (of the product and visible products, whenever
     /// received) at the end of each week of the period, per state and rating.

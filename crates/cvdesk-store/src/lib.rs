@@ -73,8 +73,8 @@ pub use error::StoreError;
 pub use findings::{FindingStore, ImportOutcome, NewFindings};
 pub use inbound_mail::{Delivery, InboundMailStore, NewReceivedMail, ReceivedMail};
 pub use insights::{
-    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReceivedCounts,
-    ReportGroup,
+    Arrivals, ClockDeadlines, ClockFigures, InsightScope, InsightsStore, Milestones, OpenChange,
+    Outcomes, ReceivedCounts, ReportGroup,
 };
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};

@@ -14,24 +14,37 @@ pub struct DurationSummary {
 }
 
 impl DurationSummary {
-    /// The figures of `seconds`, which are put in order.
+    /// The figures of `seconds`, which are reordered. Only the values at the wanted ranks
+    /// are put in place (linear time), not the whole group sorted.
     pub fn of(seconds: &mut [i64]) -> DurationSummary {
-        seconds.sort_unstable();
         let n = seconds.len();
-        let median = match n {
-            0 => None,
-            n if n % 2 == 1 => Some(Duration::seconds(seconds[n / 2])),
-            // The mean of the two middle values, in milliseconds so half seconds stay.
-            n => Some(Duration::milliseconds(
-                (seconds[n / 2 - 1] + seconds[n / 2]).saturating_mul(500),
-            )),
+        if n == 0 {
+            return DurationSummary {
+                count: 0,
+                median: None,
+                p90: None,
+            };
+        }
+        let middle = n / 2;
+        let (lower, &mut upper_middle, above) = seconds.select_nth_unstable(middle);
+        let median = if n % 2 == 1 {
+            Duration::seconds(upper_middle)
+        } else {
+            // The mean of the two middle values, in milliseconds so half seconds stay;
+            // the lower one is the largest of those below the upper.
+            let lower_middle = lower.iter().copied().max().unwrap_or(upper_middle);
+            Duration::milliseconds((lower_middle + upper_middle).saturating_mul(500))
         };
-        // The nearest rank: the ⌈0.9 n⌉-th value.
-        let p90 = (n > 0).then(|| Duration::seconds(seconds[(n * 9).div_ceil(10) - 1]));
+        // The nearest rank, the ⌈0.9 n⌉-th value, is never below the upper middle.
+        let rank = (n * 9).div_ceil(10) - 1;
+        let p90 = match rank.checked_sub(middle + 1) {
+            None => upper_middle,
+            Some(index) => *above.select_nth_unstable(index).1,
+        };
         DurationSummary {
             count: u64::try_from(n).unwrap_or(u64::MAX),
-            median,
-            p90,
+            median: Some(median),
+            p90: Some(Duration::seconds(p90)),
         }
     }
 }
@@ -44,6 +57,26 @@ mod tests {
 
     fn figures(values: &[i64]) -> DurationSummary {
         DurationSummary::of(&mut values.to_vec())
+    }
+
+    /// The figures by sorting every value, as the definitions say.
+    fn by_sorting(values: &[i64]) -> DurationSummary {
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        let n = sorted.len();
+        let median = match n {
+            0 => None,
+            n if n % 2 == 1 => Some(Duration::seconds(sorted[n / 2])),
+            n => Some(Duration::milliseconds(
+                (sorted[n / 2 - 1] + sorted[n / 2]) * 500,
+            )),
+        };
+        let p90 = (n > 0).then(|| Duration::seconds(sorted[(n * 9).div_ceil(10) - 1]));
+        DurationSummary {
+            count: n as u64,
+            median,
+            p90,
+        }
     }
 
     #[test]
@@ -86,13 +119,21 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_order_given_changes_nothing(
+        fn many_equal_durations_change_nothing(
+            values in proptest::collection::vec(0i64..4, 0..50),
+        ) {
+            prop_assert_eq!(figures(&values), by_sorting(&values));
+        }
+
+        #[test]
+        fn the_figures_are_those_sorting_gives(
             values in proptest::collection::vec(0i64..100_000_000, 0..300),
         ) {
             let mut reversed = values.clone();
             reversed.sort_unstable_by(|a, b| b.cmp(a));
             let summary = figures(&values);
             prop_assert_eq!(summary, figures(&reversed));
+            prop_assert_eq!(summary, by_sorting(&values));
             // At least half the values lie at or below the median, and at least 90 % at
             // or below the 90th percentile.
             if let (Some(median), Some(p90)) = (summary.median, summary.p90) {

@@ -11,8 +11,7 @@ use cvdesk_domain::insights::{
 use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_formats::cvss::Severity;
-use cvdesk_store::{Arrivals, InsightScope, ReportGroup};
-use futures_util::future::try_join_all;
+use cvdesk_store::{Arrivals, ClockDeadlines, InsightScope, ReportGroup};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -212,9 +211,8 @@ pub async fn load(
     };
     // The figures are independent reads: asked for at once, on the store's several
     // reader connections, the dashboard takes as long as its slowest figure, not their sum.
-    let (durations, compliance, (open_by_state, open_by_rating), counts, credits) = tokio::try_join!(
-        durations(state, scope),
-        compliance(state, scope, now),
+    let ((durations, compliance), (open_by_state, open_by_rating), counts, credits) = tokio::try_join!(
+        clocks(state, scope, now),
         open_series(state, scope),
         async { Ok::<_, WebError>(state.store.received_counts(scope).await?) },
         credits(state, scope),
@@ -255,18 +253,6 @@ pub async fn load(
         },
         credits,
     })
-}
-
-async fn durations(
-    state: &AppState,
-    scope: InsightScope<'_>,
-) -> Result<Vec<ClockDurations>, WebError> {
-    let summaries = state.store.duration_summaries(scope).await?;
-    let none = BTreeMap::new();
-    Ok(SlaClock::ALL
-        .into_iter()
-        .map(|clock| clock_durations(clock, summaries.get(&clock).unwrap_or(&none)))
-        .collect())
 }
 
 async fn credits(state: &AppState, scope: InsightScope<'_>) -> Result<CreditAnswers, WebError> {
@@ -322,11 +308,40 @@ fn clock_durations(
     }
 }
 
-async fn compliance(
+/// The three clocks' durations and how they stand against their deadlines.
+async fn clocks(
     state: &AppState,
     scope: InsightScope<'_>,
     now: OffsetDateTime,
-) -> Result<Vec<ClockCompliance>, WebError> {
+) -> Result<(Vec<ClockDurations>, Vec<ClockCompliance>), WebError> {
+    let deadlines = deadlines(state, scope, now).await?;
+    let figures = state.store.clock_figures(scope, &deadlines, now).await?;
+    let none = BTreeMap::new();
+    let durations = SlaClock::ALL
+        .into_iter()
+        .map(|clock| clock_durations(clock, figures.durations.get(&clock).unwrap_or(&none)))
+        .collect();
+    let compliance = SlaClock::ALL
+        .into_iter()
+        .map(|clock| {
+            let counts = figures.counts.get(&clock).copied().unwrap_or_default();
+            ClockCompliance {
+                clock,
+                counts,
+                share: counts.compliance(),
+            }
+        })
+        .collect();
+    Ok((durations, compliance))
+}
+
+/// The deadlines of the published policy's service levels, in the desk's calendar, for
+/// clocks that started in the period.
+async fn deadlines(
+    state: &AppState,
+    scope: InsightScope<'_>,
+    now: OffsetDateTime,
+) -> Result<ClockDeadlines, WebError> {
     let levels = state
         .store
         .current_policy()
@@ -340,68 +355,32 @@ async fn compliance(
     let triaged = scope.period.from()..scope.period.to().max(now);
     let unavailable =
         |error: cvdesk_domain::sla::DeadlineError| WebError::Internal(Box::new(error));
-    let response =
+    let first_response =
         Deadlines::for_rule(levels.acknowledge, calendar, received.clone()).map_err(unavailable)?;
     let triage = Deadlines::for_rule(levels.triage, calendar, received).map_err(unavailable)?;
-    // Ratings that share a fix target are counted together.
-    let mut by_rule: Vec<(cvdesk_domain::sla::Rule, Vec<Option<&str>>)> = Vec::new();
+    // Ratings that share a fix target share its deadlines.
+    let mut by_rule: Vec<(cvdesk_domain::sla::Rule, Vec<Option<String>>)> = Vec::new();
     for rating in RATINGS {
         let rule = levels.remediation.for_severity(severity(rating));
+        let rating = rating.map(str::to_owned);
         match by_rule.iter_mut().find(|(known, _)| *known == rule) {
             Some((_, ratings)) => ratings.push(rating),
             None => by_rule.push((rule, vec![rating])),
         }
     }
-    let mut fix_deadlines = Vec::new();
-    for (rule, ratings) in by_rule {
-        let deadlines =
-            Deadlines::for_rule(rule, calendar, triaged.clone()).map_err(unavailable)?;
-        fix_deadlines.push((deadlines, ratings));
-    }
-    let fix = async {
-        let counts = fix_deadlines.iter().map(|(deadlines, ratings)| {
-            state
-                .store
-                .clock_counts(scope, SlaClock::Remediation, deadlines, ratings, now)
-        });
-        let mut fix = ClockCounts::default();
-        for counts in try_join_all(counts).await? {
-            fix = fix + counts;
-        }
-        Ok::<_, WebError>(fix)
-    };
-    let (response, triage, fix) = tokio::try_join!(
-        async {
-            Ok::<_, WebError>(
-                state
-                    .store
-                    .clock_counts(scope, SlaClock::FirstResponse, &response, &[], now)
-                    .await?,
-            )
-        },
-        async {
-            Ok::<_, WebError>(
-                state
-                    .store
-                    .clock_counts(scope, SlaClock::Triage, &triage, &[], now)
-                    .await?,
-            )
-        },
-        fix,
-    )?;
-    let judged = [
-        (SlaClock::FirstResponse, response),
-        (SlaClock::Triage, triage),
-        (SlaClock::Remediation, fix),
-    ];
-    Ok(judged
+    let remediation = by_rule
         .into_iter()
-        .map(|(clock, counts)| ClockCompliance {
-            clock,
-            counts,
-            share: counts.compliance(),
+        .map(|(rule, ratings)| {
+            Deadlines::for_rule(rule, calendar, triaged.clone())
+                .map(|deadlines| (deadlines, ratings))
+                .map_err(unavailable)
         })
-        .collect())
+        .collect::<Result<_, _>>()?;
+    Ok(ClockDeadlines {
+        first_response,
+        triage,
+        remediation,
+    })
 }
 
 async fn open_series(

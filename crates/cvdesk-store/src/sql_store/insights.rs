@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
-use cvdesk_domain::insights::{ClockCounts, Deadlines, DurationSummary, SlaClock};
+use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, SlaClock};
 use cvdesk_domain::staff::ProductId;
 use sqlx::query::QueryAs;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
@@ -18,8 +18,8 @@ use time::{Duration, OffsetDateTime};
 
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::insights::{
-    Arrivals, InsightScope, InsightsStore, Milestones, OpenChange, Outcomes, ReceivedCounts,
-    ReportGroup,
+    Arrivals, ClockDeadlines, ClockFigures, InsightScope, InsightsStore, Milestones, OpenChange,
+    Outcomes, ReceivedCounts, ReportGroup,
 };
 use crate::StoreError;
 
@@ -36,28 +36,11 @@ pub struct PackedRow {
 }
 
 #[derive(FromRow)]
-pub struct CountsRow {
-    met: i64,
-    missed: i64,
-    overdue: i64,
-    running: i64,
-}
-
-#[derive(FromRow)]
 pub struct MilestonesRow {
     first_response_at: Option<OffsetDateTime>,
     triaged_at: Option<OffsetDateTime>,
     remediated_at: Option<OffsetDateTime>,
     closed_at: Option<OffsetDateTime>,
-}
-
-/// The microseconds a clock starts from, and those it stops on.
-fn columns(clock: SlaClock) -> (&'static str, &'static str) {
-    match clock {
-        SlaClock::FirstResponse => ("r.created_us", "r.first_response_us"),
-        SlaClock::Triage => ("r.created_us", "r.triaged_us"),
-        SlaClock::Remediation => ("r.triaged_us", "r.remediated_us"),
-    }
 }
 
 /// Limits `r` to the products of the scope, and with `received` to the period too.
@@ -197,6 +180,25 @@ fn summaries(
         .collect()
 }
 
+/// How one clock that started at `start` (microseconds) and stopped at `done` stands at
+/// `now`; nothing when the deadlines do not cover its start.
+fn judged(
+    deadlines: &Deadlines,
+    start: i64,
+    done: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<ClockCounts, StoreError> {
+    let Some(due) = deadlines.due_for(instant(start)?) else {
+        return Ok(ClockCounts::default());
+    };
+    Ok(judge(due, done.map(instant).transpose()?, now))
+}
+
+fn instant(micros: i64) -> Result<OffsetDateTime, StoreError> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .map_err(|_| StoreError::Corrupt(format!("{micros} µs is no time the store keeps")))
+}
+
 /// `text`, or an empty text for NULL, as a field of a packed row.
 fn packed(text: &str) -> String {
     format!("COALESCE(CAST({text} AS TEXT), '')")
@@ -237,7 +239,6 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> PackedRow: FromRow<'r, DB::Row>,
-    for<'r> CountsRow: FromRow<'r, DB::Row>,
     for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
     for<'r> (Option<String>, Option<String>): FromRow<'r, DB::Row>,
@@ -258,15 +259,22 @@ where
         }))
     }
 
-    async fn duration_summaries(
+    async fn clock_figures(
         &self,
         scope: InsightScope<'_>,
-    ) -> Result<BTreeMap<SlaClock, BTreeMap<ReportGroup, DurationSummary>>, StoreError> {
-        let mut fields = vec![packed("r.cvss_rating"), packed("r.product_id")];
-        for clock in SlaClock::ALL {
-            let (_, stop) = columns(clock);
-            fields.push(packed(&format!("({stop} - r.created_us) / {MICROS}")));
-        }
+        deadlines: &ClockDeadlines,
+        now: OffsetDateTime,
+    ) -> Result<ClockFigures, StoreError> {
+        let fields = [
+            "r.cvss_rating",
+            "r.product_id",
+            "r.created_us",
+            "r.first_response_us",
+            "r.triaged_us",
+            "r.remediated_us",
+            "r.closed_us",
+        ]
+        .map(packed);
         let mut sql = SqlText::new(&format!(
             "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
             fields.join(" || ',' || "),
@@ -276,114 +284,47 @@ where
         let row: PackedRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
-        // Per clock, the durations of the reports that reached its stop, by rating and
-        // product.
+        // Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
+        // its stop by rating and product, and its deadline counts.
         let mut by_pair: [HashMap<(Option<&str>, Option<i64>), Vec<i64>>; 3] = Default::default();
+        let mut counts = [ClockCounts::default(); 3];
         for mut fields in packed_rows(row.packed.as_deref()) {
             let rating = text_field(&mut fields)?;
             let product = integer_field(&mut fields)?;
-            for pairs in &mut by_pair {
-                if let Some(seconds) = integer_field(&mut fields)? {
+            let created = integer_field(&mut fields)?
+                .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
+            let first_response = integer_field(&mut fields)?;
+            let triaged = integer_field(&mut fields)?;
+            let remediated = integer_field(&mut fields)?;
+            let closed = integer_field(&mut fields)?;
+            no_more_fields(fields)?;
+            let stops = [first_response, triaged, remediated];
+            for (pairs, stop) in by_pair.iter_mut().zip(stops) {
+                if let Some(stop) = stop {
+                    let seconds = stop.saturating_sub(created) / MICROS;
                     pairs.entry((rating, product)).or_default().push(seconds);
                 }
             }
-            no_more_fields(fields)?;
-        }
-        Ok(SlaClock::ALL
-            .into_iter()
-            .zip(by_pair)
-            .map(|(clock, by_pair)| (clock, summaries(by_pair)))
-            .collect())
-    }
-
-    async fn clock_counts(
-        &self,
-        scope: InsightScope<'_>,
-        clock: SlaClock,
-        deadlines: &Deadlines,
-        ratings: &[Option<&str>],
-        now: OffsetDateTime,
-    ) -> Result<ClockCounts, StoreError> {
-        let (start, stop) = columns(clock);
-        let mut sql = SqlText::default();
-        let (due, join) = match deadlines {
-            Deadlines::After(span) => (
-                format!("c.start_us + {}", span.whole_microseconds()),
-                String::new(),
-            ),
-            Deadlines::ByDay(table) => {
-                sql.push("WITH days (slot, due_us) AS (VALUES ");
-                for (i, (slot, due)) in table.dues.iter().enumerate() {
-                    if i > 0 {
-                        sql.push(", ");
-                    }
-                    sql.push("(")
-                        .bind(Value::Integer(*slot))
-                        .push(", ")
-                        .bind(Value::Integer(epoch_micros(*due)?))
-                        .push(")");
-                }
-                sql.push(") ");
-                let day = Duration::DAY.whole_microseconds();
-                (
-                    "days.due_us".to_owned(),
-                    format!(
-                        " JOIN days ON days.slot = (c.start_us - {} + {}) / {day}",
-                        epoch_micros(table.origin)?,
-                        day - 1
-                    ),
-                )
+            counts[0] =
+                counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
+            counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
+            // The fix clock runs from triage, for reports remediated or still open.
+            let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
+            let rule = deadlines
+                .remediation
+                .iter()
+                .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating));
+            if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
+                counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
             }
-        };
-        if matches!(deadlines, Deadlines::ByDay(table) if table.dues.is_empty()) {
-            return Ok(ClockCounts::default());
         }
-        let now = epoch_micros(now)?;
-        sql.push(
-            "SELECT COUNT(*) FILTER (WHERE done_us IS NOT NULL AND done_us <= due_us) AS met, \
-             COUNT(*) FILTER (WHERE done_us IS NOT NULL AND done_us > due_us) AS missed, \
-             COUNT(*) FILTER (WHERE done_us IS NULL AND due_us <= ",
-        )
-        .bind(Value::Integer(now))
-        .push(") AS overdue, COUNT(*) FILTER (WHERE done_us IS NULL AND due_us > ")
-        .bind(Value::Integer(now))
-        .push(&format!(
-            ") AS running FROM (SELECT c.done_us, {due} AS due_us FROM \
-             (SELECT {start} AS start_us, {stop} AS done_us FROM {} \
-             WHERE {start} IS NOT NULL",
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, true);
-        if clock == SlaClock::Remediation {
-            sql.push(" AND (r.remediated_us IS NOT NULL OR r.closed_us IS NULL) AND (");
-            for (i, rating) in ratings.iter().enumerate() {
-                if i > 0 {
-                    sql.push(" OR ");
-                }
-                match rating {
-                    Some(rating) => {
-                        sql.push("r.cvss_rating = ")
-                            .bind(Value::Text((*rating).to_owned()));
-                    }
-                    None => {
-                        sql.push("r.cvss_rating IS NULL");
-                    }
-                }
-            }
-            if ratings.is_empty() {
-                sql.push("1 = 0");
-            }
-            sql.push(")");
-        }
-        sql.push(&format!(") c{join}) judged"));
-        let row: CountsRow = bound(&sql.text, sql.values)
-            .fetch_one(&self.readers)
-            .await?;
-        Ok(ClockCounts {
-            met: count(row.met),
-            missed: count(row.missed),
-            overdue: count(row.overdue),
-            running: count(row.running),
+        Ok(ClockFigures {
+            durations: SlaClock::ALL
+                .into_iter()
+                .zip(by_pair)
+                .map(|(clock, by_pair)| (clock, summaries(by_pair)))
+                .collect(),
+            counts: SlaClock::ALL.into_iter().zip(counts).collect(),
         })
     }
 
@@ -431,7 +372,7 @@ where
         let (never_closed, closed): (Option<String>, Option<String>) = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
-        let mut changes: BTreeMap<(&'static str, Option<&str>, i64), i64> = BTreeMap::new();
+        let mut changes: HashMap<(&'static str, Option<&str>, i64), i64> = HashMap::new();
         for mut fields in packed_rows(never_closed.as_deref()).chain(packed_rows(closed.as_deref()))
         {
             let rating = text_field(&mut fields)?;
@@ -484,7 +425,7 @@ where
         let row: PackedRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
-        let mut arrivals: BTreeMap<(i64, &str), u64> = BTreeMap::new();
+        let mut arrivals: HashMap<(i64, &str), u64> = HashMap::new();
         let mut weaknesses: HashMap<&str, u64> = HashMap::new();
         let mut root_causes: HashMap<Option<&str>, u64> = HashMap::new();
         let mut outcomes = Outcomes::default();

@@ -14,7 +14,7 @@ use cvdesk_domain::workflow::Transition;
 use cvdesk_domain::{
     Reference, ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken,
 };
-use cvdesk_store::{InsightScope, NewReport, ReportGroup, Store};
+use cvdesk_store::{ClockDeadlines, InsightScope, NewReport, ReportGroup, Store};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -37,6 +37,15 @@ struct Seed {
     weakness: Option<&'static str>,
     product: Option<ProductId>,
     source: ReportSource,
+}
+
+/// Deadlines for tests of the durations alone: the fix clock judges no rating.
+pub fn no_deadlines() -> ClockDeadlines {
+    ClockDeadlines {
+        first_response: Deadlines::After(Duration::days(1)),
+        triage: Deadlines::After(Duration::days(1)),
+        remediation: Vec::new(),
+    }
 }
 
 async fn receive(store: &dyn Store, n: u8, seed: Seed) -> (i64, Reference) {
@@ -352,9 +361,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
 
         // First responses: 30 min, 4 h, 24 h, 48 h, 16 days; report 4 has none yet.
         let response = store
-            .duration_summaries(scope)
+            .clock_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("first response")
+            .durations
             .remove(&SlaClock::FirstResponse)
             .expect("the first response clock");
         let overall = response[&ReportGroup::All];
@@ -397,30 +407,60 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         );
 
         // Triage: 1 h, 24 h, 25 h, 72 h, 16 days.
-        let triage = store.duration_summaries(scope).await.expect("triage")[&SlaClock::Triage]
-            [&ReportGroup::All];
+        let triage = store
+            .clock_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("triage")
+            .durations[&SlaClock::Triage][&ReportGroup::All];
         assert_eq!(
             (triage.count, triage.median, triage.p90),
             (5, hours(25), hours(16 * 24)),
             "{name}"
         );
         // Remediation: only report 1, ten days after it arrived.
-        let fixed = store.duration_summaries(scope).await.expect("remediation")
-            [&SlaClock::Remediation][&ReportGroup::All];
+        let fixed = store
+            .clock_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("remediation")
+            .durations[&SlaClock::Remediation][&ReportGroup::All];
         assert_eq!((fixed.count, fixed.median), (1, hours(240)), "{name}");
 
         // Deadlines: five and ten working days from receipt. Report 3 answered and was
         // triaged late, report 4 is overdue on both; the rest were in time.
         let calendar = Calendar::default();
-        for (clock, days) in [(SlaClock::FirstResponse, 5), (SlaClock::Triage, 10)] {
-            let deadlines =
-                Deadlines::for_rule(Rule::WorkingDays(days), &calendar, FROM..TO).expect("table");
-            let counts = store
-                .clock_counts(scope, clock, &deadlines, &[], NOW)
-                .await
-                .expect("counts");
+        let working_days = |days| {
+            Deadlines::for_rule(Rule::WorkingDays(days), &calendar, FROM..TO).expect("table")
+        };
+        let others = [
+            Some("high"),
+            Some("medium"),
+            Some("low"),
+            Some("none"),
+            None,
+        ]
+        .map(|rating| rating.map(str::to_owned))
+        .to_vec();
+        // The fix: 7 days for critical reports from triage, 90 for the rest.
+        let rules = [
+            (
+                Deadlines::After(Duration::days(7)),
+                vec![Some("critical".to_owned())],
+            ),
+            (Deadlines::After(Duration::days(90)), others),
+        ];
+        let judged = |remediation: Vec<(Deadlines, Vec<Option<String>>)>| ClockDeadlines {
+            first_response: working_days(5),
+            triage: working_days(10),
+            remediation,
+        };
+        let counts = store
+            .clock_figures(scope, &judged(rules.to_vec()), NOW)
+            .await
+            .expect("counts")
+            .counts;
+        for clock in [SlaClock::FirstResponse, SlaClock::Triage] {
             assert_eq!(
-                counts,
+                counts[&clock],
                 ClockCounts {
                     met: 4,
                     missed: 1,
@@ -429,45 +469,40 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
                 },
                 "{name} {clock:?}"
             );
-            assert_eq!(counts.compliance(), Some(4.0 / 6.0), "{name}");
+            assert_eq!(counts[&clock].compliance(), Some(4.0 / 6.0), "{name}");
         }
-        // The fix: 7 days for critical reports from triage, 90 for the rest. Report 1 was
-        // remediated nine days after triage; report 2 is still within its 90 days; reports
-        // 3, 5 and 6 were closed otherwise and report 4 was never triaged.
-        let critical_fix = store
-            .clock_counts(
-                scope,
-                SlaClock::Remediation,
-                &Deadlines::After(Duration::days(7)),
-                &[Some("critical")],
-                NOW,
-            )
-            .await
-            .expect("critical");
+        // Report 1 was remediated nine days after triage, past the critical 7 days; report
+        // 2 is still within its 90 days; reports 3, 5 and 6 were closed otherwise and
+        // report 4 was never triaged.
+        let fix_under = |rules: &[(Deadlines, Vec<Option<String>>)]| {
+            let deadlines = judged(rules.to_vec());
+            let store = &store;
+            async move {
+                store
+                    .clock_figures(scope, &deadlines, NOW)
+                    .await
+                    .expect("fix")
+                    .counts[&SlaClock::Remediation]
+            }
+        };
+        let critical_fix = fix_under(&rules[..1]).await;
         assert_eq!(
             (critical_fix.missed, critical_fix.decided()),
             (1, 1),
             "{name}"
         );
-        let other_fix = store
-            .clock_counts(
-                scope,
-                SlaClock::Remediation,
-                &Deadlines::After(Duration::days(90)),
-                &[
-                    Some("high"),
-                    Some("medium"),
-                    Some("low"),
-                    Some("none"),
-                    None,
-                ],
-                NOW,
-            )
-            .await
-            .expect("others");
         assert_eq!(
-            other_fix,
+            fix_under(&rules[1..]).await,
             ClockCounts {
+                running: 1,
+                ..ClockCounts::default()
+            },
+            "{name}"
+        );
+        assert_eq!(
+            counts[&SlaClock::Remediation],
+            ClockCounts {
+                missed: 1,
                 running: 1,
                 ..ClockCounts::default()
             },
@@ -546,9 +581,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             ..scope
         };
         let seen = store
-            .duration_summaries(theirs)
+            .clock_figures(theirs, &no_deadlines(), NOW)
             .await
             .expect("member")
+            .durations
             .remove(&SlaClock::FirstResponse)
             .expect("the first response clock");
         assert_eq!(

@@ -5,7 +5,7 @@ use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{Period, SlaClock};
 use cvdesk_store::{InsightScope, ReportGroup};
 
-use crate::insights::{hours, FROM, NOW, TO};
+use crate::insights::{hours, no_deadlines, FROM, NOW, TO};
 
 /// A report and its history as the store wrote them before migration 0020.
 const EARLIER_ROWS: [&str; 4] = [
@@ -91,11 +91,17 @@ async fn milestones_of_reports_stored_before_are_read_from_their_history() {
     };
     for (name, location) in locations {
         let store = cvdesk_store::open(&location).await.expect("migrated");
-        let response = store.duration_summaries(scope).await.expect("response")
-            [&SlaClock::FirstResponse][&ReportGroup::All];
+        let response = store
+            .clock_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("response")
+            .durations[&SlaClock::FirstResponse][&ReportGroup::All];
         assert_eq!(response.median, hours(4), "{name}");
-        let triage = store.duration_summaries(scope).await.expect("triage")[&SlaClock::Triage]
-            [&ReportGroup::All];
+        let triage = store
+            .clock_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("triage")
+            .durations[&SlaClock::Triage][&ReportGroup::All];
         assert_eq!(triage.median, hours(24), "{name}");
         let outcomes = store
             .received_counts(scope)
