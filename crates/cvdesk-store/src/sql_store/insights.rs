@@ -7,6 +7,7 @@
 //! driver hands over rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
@@ -43,17 +44,22 @@ pub struct MilestonesRow {
     closed_at: Option<OffsetDateTime>,
 }
 
-/// Limits `r` to the products of the scope, and with `received` to the period too.
+/// Limits `r` to the products of the scope, and with `received` to the reports received
+/// within it.
 ///
 /// The product is compared as `+r.product_id`, which no index answers: the dashboards'
 /// indexes (`reports_received_milestones`, `reports_closed_milestones`) hold every column
 /// they count, where the product's index would send each match to its report row.
-fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
-    if received {
+fn push_scope(
+    sql: &mut SqlText,
+    scope: &InsightScope<'_>,
+    received: Option<Range<OffsetDateTime>>,
+) {
+    if let Some(received) = received {
         sql.push(" AND r.created_at >= ")
-            .bind(Value::Time(scope.period.from()))
+            .bind(Value::Time(received.start))
             .push(" AND r.created_at < ")
-            .bind(Value::Time(scope.period.to()));
+            .bind(Value::Time(received.end));
     }
     if let Some(product) = scope.product {
         sql.push(" AND +r.product_id = ")
@@ -75,6 +81,18 @@ fn push_scope(sql: &mut SqlText, scope: &InsightScope<'_>, received: bool) {
             sql.push(")");
         }
     }
+}
+
+/// The receipt times of the scope's period.
+fn received(scope: &InsightScope<'_>) -> Range<OffsetDateTime> {
+    scope.period.from()..scope.period.to()
+}
+
+/// The scope's period cut in two at its middle.
+fn halves(scope: &InsightScope<'_>) -> [Range<OffsetDateTime>; 2] {
+    let Range { start, end } = received(scope);
+    let middle = start + (end - start) / 2;
+    [start..middle, middle..end]
 }
 
 /// The week of the period (`Period::week_of`) of the instant `micros`.
@@ -241,7 +259,6 @@ where
     for<'r> PackedRow: FromRow<'r, DB::Row>,
     for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
-    for<'r> (Option<String>, Option<String>): FromRow<'r, DB::Row>,
 {
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError> {
         let row: Option<MilestonesRow> = sqlx::query_as(
@@ -275,20 +292,30 @@ where
             "r.closed_us",
         ]
         .map(packed);
-        let mut sql = SqlText::new(&format!(
-            "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
-            fields.join(" || ',' || "),
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, true);
-        let row: PackedRow = bound(&sql.text, sql.values)
-            .fetch_one(&self.readers)
-            .await?;
+        // The two halves of the period at once, on two connections: the largest read of a
+        // dashboard, it would otherwise keep one core busy while the other idles.
+        let read = |received: Range<OffsetDateTime>| {
+            let mut sql = SqlText::new(&format!(
+                "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
+                fields.join(" || ',' || "),
+                DB::reports_through(RECEIVED)
+            ));
+            push_scope(&mut sql, &scope, Some(received));
+            async move {
+                bound::<DB, PackedRow>(&sql.text, sql.values)
+                    .fetch_one(&self.readers)
+                    .await
+            }
+        };
+        let [first, second] = halves(&scope);
+        let (first, second) = tokio::try_join!(read(first), read(second))?;
         // Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
         // its stop by rating and product, and its deadline counts.
         let mut by_pair: [HashMap<(Option<&str>, Option<i64>), Vec<i64>>; 3] = Default::default();
         let mut counts = [ClockCounts::default(); 3];
-        for mut fields in packed_rows(row.packed.as_deref()) {
+        let rows =
+            packed_rows(first.packed.as_deref()).chain(packed_rows(second.packed.as_deref()));
+        for mut fields in rows {
             let rating = text_field(&mut fields)?;
             let product = integer_field(&mut fields)?;
             let created = integer_field(&mut fields)?
@@ -347,39 +374,39 @@ where
             weeks.join(" || ',' || ")
         );
         // Those never closed, and those closed after the period began: two ranges of the
-        // close index, read one after the other. SQLite answers the same condition written
-        // with OR by fetching every report's row, at many times the cost.
-        let mut sql = SqlText::new("SELECT ");
-        for (i, closed) in ["r.closed_at IS NULL", "r.closed_at > "]
-            .into_iter()
-            .enumerate()
-        {
-            if i > 0 {
-                sql.push(", ");
-            }
-            sql.push(&format!(
-                "(SELECT string_agg({row}, ';') FROM {} WHERE {closed}",
+        // close index, read at once on two connections. SQLite answers the same condition
+        // written with OR by fetching every report's row, at many times the cost.
+        let read = |closed: &str, after_start: bool| {
+            let mut sql = SqlText::new(&format!(
+                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE {closed}",
                 DB::reports_through(CLOSED)
             ));
-            if i > 0 {
+            if after_start {
                 sql.bind(Value::Time(scope.period.from()));
             }
             sql.push(" AND r.created_at <= ")
                 .bind(Value::Time(scope.period.to()));
-            push_scope(&mut sql, &scope, false);
-            sql.push(&format!(") AS packed_{i}"));
-        }
-        let (never_closed, closed): (Option<String>, Option<String>) = bound(&sql.text, sql.values)
-            .fetch_one(&self.readers)
-            .await?;
+            push_scope(&mut sql, &scope, None);
+            async move {
+                bound::<DB, PackedRow>(&sql.text, sql.values)
+                    .fetch_one(&self.readers)
+                    .await
+            }
+        };
+        let (never_closed, closed) = tokio::try_join!(
+            read("r.closed_at IS NULL", false),
+            read("r.closed_at > ", true)
+        )?;
         let mut changes: HashMap<(&'static str, Option<&str>, i64), i64> = HashMap::new();
-        for mut fields in packed_rows(never_closed.as_deref()).chain(packed_rows(closed.as_deref()))
-        {
+        let rows = packed_rows(never_closed.packed.as_deref())
+            .chain(packed_rows(closed.packed.as_deref()));
+        for mut fields in rows {
             let rating = text_field(&mut fields)?;
             let created = integer_field(&mut fields)?;
             let triaged = integer_field(&mut fields)?;
             let assigned = integer_field(&mut fields)?;
             let closed = integer_field(&mut fields)?;
+            no_more_fields(fields)?;
             // Each state a report passed through is an interval: new from receipt until it
             // left new, triaged from then until assigned or closed, assigned until closed.
             let intervals = [
@@ -421,7 +448,7 @@ where
             fields.join(" || ',' || "),
             DB::reports_through(RECEIVED)
         ));
-        push_scope(&mut sql, &scope, true);
+        push_scope(&mut sql, &scope, Some(received(&scope)));
         let row: PackedRow = bound(&sql.text, sql.values)
             .fetch_one(&self.readers)
             .await?;
@@ -480,7 +507,7 @@ where
             "SELECT c.consent, COUNT(*) FROM advisory_credits c \
              JOIN reports r ON r.id = c.report_id WHERE 1 = 1",
         );
-        push_scope(&mut sql, &scope, true);
+        push_scope(&mut sql, &scope, Some(received(&scope)));
         sql.push(" GROUP BY c.consent ORDER BY c.consent");
         let rows: Vec<(String, i64)> = bound(&sql.text, sql.values)
             .fetch_all(&self.readers)
