@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
+use futures_util::{StreamExt, TryStreamExt};
+
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, SlaClock};
@@ -25,6 +27,10 @@ use crate::insights::{
 use crate::StoreError;
 
 const MICROS: i64 = 1_000_000;
+
+/// The longest part of a period read as one text: about 13,000 reports at a million
+/// over three years, so a long period is never held in memory as one text.
+const PART: Duration = Duration::days(14);
 
 /// The index of the reports by receipt that holds every column the dashboards count.
 const RECEIVED: &str = "reports_received_milestones";
@@ -88,11 +94,48 @@ fn received(scope: &InsightScope<'_>) -> Range<OffsetDateTime> {
     scope.period.from()..scope.period.to()
 }
 
-/// The scope's period cut in two at its middle.
-fn halves(scope: &InsightScope<'_>) -> [Range<OffsetDateTime>; 2] {
+/// `start..end` cut in parts of at most `PART`, and in two at least, so that two
+/// connections can read at once: the first is `start`, the last `end`.
+fn cuts(start: OffsetDateTime, end: OffsetDateTime) -> Vec<OffsetDateTime> {
+    let whole = (end - start).whole_seconds() / PART.whole_seconds();
+    let count = i32::try_from(whole + 1).unwrap_or(i32::MAX).max(2);
+    (0..=count)
+        .map(|part| match part {
+            part if part >= count => end,
+            part => start + (end - start) * part / count,
+        })
+        .collect()
+}
+
+/// The scope's period cut in parts (see `cuts`).
+fn parts(scope: &InsightScope<'_>) -> Vec<Range<OffsetDateTime>> {
     let Range { start, end } = received(scope);
-    let middle = start + (end - start) / 2;
-    [start..middle, middle..end]
+    cuts(start, end)
+        .windows(2)
+        .map(|pair| pair[0]..pair[1])
+        .collect()
+}
+
+/// Names seen in packed rows, each kept once, so what is counted can outlive the texts.
+#[derive(Default)]
+struct Names(Vec<String>);
+
+impl Names {
+    /// The number of `name`, given on first sight; there are a few (ratings, sources,
+    /// root causes).
+    fn number(&mut self, name: &str) -> usize {
+        match self.0.iter().position(|known| known == name) {
+            Some(number) => number,
+            None => {
+                self.0.push(name.to_owned());
+                self.0.len() - 1
+            }
+        }
+    }
+
+    fn name(&self, number: usize) -> &str {
+        self.0.get(number).map_or("", String::as_str)
+    }
 }
 
 /// The week of the period (`Period::week_of`) of the instant `micros`.
@@ -188,11 +231,11 @@ fn summaries(
     groups
         .into_iter()
         .map(|group| {
-            let mut seconds: Vec<i64> = pairs
-                .iter()
-                .filter(|(groups, _)| groups.contains(group))
-                .flat_map(|(_, seconds)| seconds.iter().copied())
-                .collect();
+            let members = || pairs.iter().filter(|(groups, _)| groups.contains(group));
+            let mut seconds = Vec::with_capacity(members().map(|(_, s)| s.len()).sum());
+            for (_, pair) in members() {
+                seconds.extend_from_slice(pair);
+            }
             (group.clone(), DurationSummary::of(&mut seconds))
         })
         .collect()
@@ -292,64 +335,63 @@ where
             "r.closed_us",
         ]
         .map(packed);
-        // The two halves of the period at once, on two connections: the largest read of a
-        // dashboard, it would otherwise keep one core busy while the other idles.
-        let read = |received: Range<OffsetDateTime>| {
-            let mut sql = SqlText::new(&format!(
-                "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
-                fields.join(" || ',' || "),
-                DB::reports_through(RECEIVED)
-            ));
-            push_scope(&mut sql, &scope, Some(received));
-            async move {
-                bound::<DB, PackedRow>(&sql.text, sql.values)
-                    .fetch_one(&self.readers)
-                    .await
-            }
-        };
-        let [first, second] = halves(&scope);
-        let (first, second) = tokio::try_join!(read(first), read(second))?;
         // Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
-        // its stop by rating and product, and its deadline counts.
-        let mut by_pair: [HashMap<(Option<&str>, Option<i64>), Vec<i64>>; 3] = Default::default();
+        // its stop by rating (numbered in `ratings`) and product, and its deadline counts.
+        let mut ratings = Names::default();
+        let mut by_pair: [HashMap<(Option<usize>, Option<i64>), Vec<i64>>; 3] = Default::default();
         let mut counts = [ClockCounts::default(); 3];
-        let rows =
-            packed_rows(first.packed.as_deref()).chain(packed_rows(second.packed.as_deref()));
-        for mut fields in rows {
-            let rating = text_field(&mut fields)?;
-            let product = integer_field(&mut fields)?;
-            let created = integer_field(&mut fields)?
-                .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
-            let first_response = integer_field(&mut fields)?;
-            let triaged = integer_field(&mut fields)?;
-            let remediated = integer_field(&mut fields)?;
-            let closed = integer_field(&mut fields)?;
-            no_more_fields(fields)?;
-            let stops = [first_response, triaged, remediated];
-            for (pairs, stop) in by_pair.iter_mut().zip(stops) {
-                if let Some(stop) = stop {
-                    let seconds = stop.saturating_sub(created) / MICROS;
-                    pairs.entry((rating, product)).or_default().push(seconds);
+        let reads = received_parts::<DB>(&scope, &fields.join(" || ',' || "));
+        self.each_packed(reads, |packed| {
+            for mut fields in packed_rows(Some(packed)) {
+                let rating = text_field(&mut fields)?;
+                let product = integer_field(&mut fields)?;
+                let created = integer_field(&mut fields)?
+                    .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
+                let first_response = integer_field(&mut fields)?;
+                let triaged = integer_field(&mut fields)?;
+                let remediated = integer_field(&mut fields)?;
+                let closed = integer_field(&mut fields)?;
+                no_more_fields(fields)?;
+                let pair = (rating.map(|rating| ratings.number(rating)), product);
+                let stops = [first_response, triaged, remediated];
+                for (pairs, stop) in by_pair.iter_mut().zip(stops) {
+                    if let Some(stop) = stop {
+                        let seconds = stop.saturating_sub(created) / MICROS;
+                        pairs.entry(pair).or_default().push(seconds);
+                    }
+                }
+                counts[0] =
+                    counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
+                counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
+                // The fix clock runs from triage, for reports remediated or still open.
+                let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
+                let rule = deadlines
+                    .remediation
+                    .iter()
+                    .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating));
+                if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
+                    counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
                 }
             }
-            counts[0] =
-                counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
-            counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
-            // The fix clock runs from triage, for reports remediated or still open.
-            let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
-            let rule = deadlines
-                .remediation
-                .iter()
-                .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating));
-            if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
-                counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
-            }
-        }
+            Ok(())
+        })
+        .await?;
         Ok(ClockFigures {
             durations: SlaClock::ALL
                 .into_iter()
                 .zip(by_pair)
-                .map(|(clock, by_pair)| (clock, summaries(by_pair)))
+                .map(|(clock, by_pair)| {
+                    let by_pair = by_pair
+                        .into_iter()
+                        .map(|((rating, product), seconds)| {
+                            (
+                                (rating.map(|rating| ratings.name(rating)), product),
+                                seconds,
+                            )
+                        })
+                        .collect();
+                    (clock, summaries(by_pair))
+                })
                 .collect(),
             counts: SlaClock::ALL.into_iter().zip(counts).collect(),
         })
@@ -373,61 +415,88 @@ where
             packed("r.cvss_rating"),
             weeks.join(" || ',' || ")
         );
-        // Those never closed, and those closed after the period began: two ranges of the
-        // close index, read at once on two connections. SQLite answers the same condition
-        // written with OR by fetching every report's row, at many times the cost.
-        let read = |closed: &str, after_start: bool| {
-            let mut sql = SqlText::new(&format!(
-                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE {closed}",
+        // Read by receipt, so that each report is in one read whatever changes meanwhile.
+        // Those received before the period: the never closed and those closed after it
+        // began, two ranges of the close index in one statement (SQLite answers the same
+        // condition written with OR by fetching every report's row, at many times the
+        // cost). Those received in it: by parts, through the receipt index.
+        let (from, to) = (scope.period.from(), scope.period.to());
+        let mut earlier = SqlText::new("SELECT string_agg(x, ';') AS packed FROM (");
+        for (i, closed) in ["r.closed_at IS NULL", "r.closed_at > "]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                earlier.push(" UNION ALL ");
+            }
+            earlier.push(&format!(
+                "SELECT {row} AS x FROM {} WHERE {closed}",
                 DB::reports_through(CLOSED)
             ));
-            if after_start {
-                sql.bind(Value::Time(scope.period.from()));
+            if i > 0 {
+                earlier.bind(Value::Time(from));
             }
-            sql.push(" AND r.created_at <= ")
-                .bind(Value::Time(scope.period.to()));
+            earlier.push(" AND r.created_at < ").bind(Value::Time(from));
+            push_scope(&mut earlier, &scope, None);
+        }
+        earlier.push(") earlier");
+        let mut reads = vec![earlier];
+        let received_in = parts(&scope)
+            .into_iter()
+            .map(|part| (part.start, Some(part.end)))
+            .chain([(to, None)]);
+        for (start, end) in received_in {
+            let mut sql = SqlText::new(&format!(
+                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE r.created_at >= ",
+                DB::reports_through(RECEIVED)
+            ));
+            sql.bind(Value::Time(start));
+            // The last read holds those received at the period's very end.
+            match end {
+                Some(end) => sql.push(" AND r.created_at < ").bind(Value::Time(end)),
+                None => sql.push(" AND r.created_at <= ").bind(Value::Time(start)),
+            };
+            sql.push(" AND (r.closed_us IS NULL OR r.closed_us > ")
+                .bind(Value::Integer(epoch_micros(from)?))
+                .push(")");
             push_scope(&mut sql, &scope, None);
-            async move {
-                bound::<DB, PackedRow>(&sql.text, sql.values)
-                    .fetch_one(&self.readers)
-                    .await
-            }
-        };
-        let (never_closed, closed) = tokio::try_join!(
-            read("r.closed_at IS NULL", false),
-            read("r.closed_at > ", true)
-        )?;
-        let mut changes: HashMap<(&'static str, Option<&str>, i64), i64> = HashMap::new();
-        let rows = packed_rows(never_closed.packed.as_deref())
-            .chain(packed_rows(closed.packed.as_deref()));
-        for mut fields in rows {
-            let rating = text_field(&mut fields)?;
-            let created = integer_field(&mut fields)?;
-            let triaged = integer_field(&mut fields)?;
-            let assigned = integer_field(&mut fields)?;
-            let closed = integer_field(&mut fields)?;
-            no_more_fields(fields)?;
-            // Each state a report passed through is an interval: new from receipt until it
-            // left new, triaged from then until assigned or closed, assigned until closed.
-            let intervals = [
-                ("new", created, triaged.or(closed)),
-                ("triaged", triaged, assigned.or(closed)),
-                ("assigned", assigned, closed),
-            ];
-            for (state, opened, ended) in intervals {
-                let Some(opened) = opened else { continue };
-                *changes.entry((state, rating, opened)).or_default() += 1;
-                if let Some(ended) = ended {
-                    *changes.entry((state, rating, ended)).or_default() -= 1;
+            reads.push(sql);
+        }
+        let mut ratings = Names::default();
+        let mut changes: HashMap<(&'static str, Option<usize>, i64), i64> = HashMap::new();
+        self.each_packed(reads, |packed| {
+            for mut fields in packed_rows(Some(packed)) {
+                let rating = text_field(&mut fields)?.map(|rating| ratings.number(rating));
+                let created = integer_field(&mut fields)?;
+                let triaged = integer_field(&mut fields)?;
+                let assigned = integer_field(&mut fields)?;
+                let closed = integer_field(&mut fields)?;
+                no_more_fields(fields)?;
+                // Each state a report passed through is an interval: new from receipt until
+                // it left new, triaged from then until assigned or closed, assigned until
+                // closed.
+                let intervals = [
+                    ("new", created, triaged.or(closed)),
+                    ("triaged", triaged, assigned.or(closed)),
+                    ("assigned", assigned, closed),
+                ];
+                for (state, opened, ended) in intervals {
+                    let Some(opened) = opened else { continue };
+                    *changes.entry((state, rating, opened)).or_default() += 1;
+                    if let Some(ended) = ended {
+                        *changes.entry((state, rating, ended)).or_default() -= 1;
+                    }
                 }
             }
-        }
+            Ok(())
+        })
+        .await?;
         Ok(changes
             .into_iter()
             .filter(|(_, change)| *change != 0)
             .map(|((state, rating, week), change)| OpenChange {
                 state: state.to_owned(),
-                rating: rating.map(str::to_owned),
+                rating: rating.map(|rating| ratings.name(rating).to_owned()),
                 week,
                 change,
             })
@@ -443,45 +512,46 @@ where
             packed("CASE WHEN r.state = 'duplicate' THEN 1 END"),
             packed("CASE WHEN r.closed_as_spam THEN 1 END"),
         ];
-        let mut sql = SqlText::new(&format!(
-            "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
-            fields.join(" || ',' || "),
-            DB::reports_through(RECEIVED)
-        ));
-        push_scope(&mut sql, &scope, Some(received(&scope)));
-        let row: PackedRow = bound(&sql.text, sql.values)
-            .fetch_one(&self.readers)
-            .await?;
-        let mut arrivals: HashMap<(i64, &str), u64> = HashMap::new();
-        let mut weaknesses: HashMap<&str, u64> = HashMap::new();
-        let mut root_causes: HashMap<Option<&str>, u64> = HashMap::new();
+        let (mut sources, mut causes) = (Names::default(), Names::default());
+        let mut arrivals: HashMap<(i64, usize), u64> = HashMap::new();
+        let mut weaknesses: HashMap<String, u64> = HashMap::new();
+        let mut root_causes: HashMap<Option<usize>, u64> = HashMap::new();
         let mut outcomes = Outcomes::default();
-        for mut fields in packed_rows(row.packed.as_deref()) {
-            let source = text_field(&mut fields)?.unwrap_or_default();
-            let week = integer_field(&mut fields)?
-                .ok_or_else(|| StoreError::Corrupt("a report without its week".into()))?;
-            let weakness = text_field(&mut fields)?;
-            let root_cause = text_field(&mut fields)?;
-            let duplicate = text_field(&mut fields)?.is_some();
-            let spam = text_field(&mut fields)?.is_some();
-            no_more_fields(fields)?;
-            *arrivals.entry((week, source)).or_default() += 1;
-            if let Some(weakness) = weakness {
-                *weaknesses.entry(weakness).or_default() += 1;
+        let reads = received_parts::<DB>(&scope, &fields.join(" || ',' || "));
+        self.each_packed(reads, |packed| {
+            for mut fields in packed_rows(Some(packed)) {
+                let source = text_field(&mut fields)?.unwrap_or_default();
+                let week = integer_field(&mut fields)?
+                    .ok_or_else(|| StoreError::Corrupt("a report without its week".into()))?;
+                let weakness = text_field(&mut fields)?;
+                let root_cause = text_field(&mut fields)?;
+                let duplicate = text_field(&mut fields)?.is_some();
+                let spam = text_field(&mut fields)?.is_some();
+                no_more_fields(fields)?;
+                *arrivals.entry((week, sources.number(source))).or_default() += 1;
+                if let Some(weakness) = weakness {
+                    match weaknesses.get_mut(weakness) {
+                        Some(count) => *count += 1,
+                        None => {
+                            weaknesses.insert(weakness.to_owned(), 1);
+                        }
+                    }
+                }
+                *root_causes
+                    .entry(root_cause.map(|cause| causes.number(cause)))
+                    .or_default() += 1;
+                outcomes.received += 1;
+                outcomes.duplicates += u64::from(duplicate);
+                outcomes.spam += u64::from(spam);
             }
-            *root_causes.entry(root_cause).or_default() += 1;
-            outcomes.received += 1;
-            outcomes.duplicates += u64::from(duplicate);
-            outcomes.spam += u64::from(spam);
-        }
-        let mut weaknesses: Vec<(String, u64)> = weaknesses
-            .into_iter()
-            .map(|(weakness, count)| (weakness.to_owned(), count))
-            .collect();
+            Ok(())
+        })
+        .await?;
+        let mut weaknesses: Vec<(String, u64)> = weaknesses.into_iter().collect();
         weaknesses.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let mut root_causes: Vec<(Option<String>, u64)> = root_causes
             .into_iter()
-            .map(|(cause, count)| (cause.map(str::to_owned), count))
+            .map(|(cause, count)| (cause.map(|cause| causes.name(cause).to_owned()), count))
             .collect();
         root_causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(ReceivedCounts {
@@ -489,7 +559,7 @@ where
                 .into_iter()
                 .map(|((week, source), count)| Arrivals {
                     week,
-                    source: source.to_owned(),
+                    source: sources.name(source).to_owned(),
                     count,
                 })
                 .collect(),
@@ -532,10 +602,100 @@ where
     }
 }
 
+impl<DB> SqlStore<DB>
+where
+    DB: Database + Dialect,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    for<'q> String: Encode<'q, DB> + Type<DB>,
+    for<'q> i64: Encode<'q, DB> + Type<DB>,
+    for<'q> f64: Encode<'q, DB> + Type<DB>,
+    for<'q> bool: Encode<'q, DB> + Type<DB>,
+    for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
+    for<'r> PackedRow: FromRow<'r, DB::Row>,
+{
+    /// Runs `reads` (each selecting one packed text), two at a time, and hands each text
+    /// to `each` before reading further, so a long period is never held as one text.
+    async fn each_packed(
+        &self,
+        reads: Vec<SqlText>,
+        mut each: impl FnMut(&str) -> Result<(), StoreError> + Send,
+    ) -> Result<(), StoreError> {
+        let reads = reads.into_iter().map(|sql| async move {
+            bound::<DB, PackedRow>(&sql.text, sql.values)
+                .fetch_one(&self.readers)
+                .await
+        });
+        let mut texts = futures_util::stream::iter(reads).buffered(2);
+        while let Some(text) = texts.try_next().await? {
+            if let Some(packed) = text.packed.as_deref() {
+                each(packed)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A read of `row` (the fields joined into one text) of every report of `scope`, packed,
+/// per part of its period.
+fn received_parts<DB: Dialect>(scope: &InsightScope<'_>, row: &str) -> Vec<SqlText> {
+    parts(scope)
+        .into_iter()
+        .map(|received| {
+            let mut sql = SqlText::new(&format!(
+                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE 1 = 1",
+                DB::reports_through(RECEIVED)
+            ));
+            push_scope(&mut sql, scope, Some(received));
+            sql
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{integer_field, no_more_fields, packed_rows, text_field};
+    use cvdesk_domain::access::ProductScope;
+    use cvdesk_domain::insights::Period;
+    use time::macros::datetime;
+    use time::Duration;
+
+    use super::{integer_field, no_more_fields, packed_rows, parts, text_field, PART};
+    use crate::insights::InsightScope;
     use crate::StoreError;
+
+    #[test]
+    fn a_period_is_read_in_parts_that_tile_it() {
+        let from = datetime!(2023-11-02 00:00 UTC);
+        let now = datetime!(2026-11-01 00:00 UTC);
+        for days in [1, 13, 14, 15, 90, 365, 1095, 3653] {
+            let to = from + Duration::days(days);
+            let period = Period::new(from, to, now.max(to)).expect("period");
+            let all = ProductScope::All;
+            let scope = InsightScope {
+                period: &period,
+                product: None,
+                visible: &all,
+            };
+            let parts = parts(&scope);
+            assert!(
+                parts.len() >= 2,
+                "{days} days: two connections read at once"
+            );
+            assert_eq!(
+                parts.first().map(|p| p.start),
+                Some(period.from()),
+                "{days}"
+            );
+            assert_eq!(parts.last().map(|p| p.end), Some(period.to()), "{days}");
+            for pair in parts.windows(2) {
+                assert_eq!(
+                    pair[0].end, pair[1].start,
+                    "{days} days: no gap, no overlap"
+                );
+            }
+            assert!(parts.iter().all(|p| p.end - p.start <= PART), "{days}");
+        }
+    }
 
     #[test]
     fn packed_rows_give_back_their_fields() {
