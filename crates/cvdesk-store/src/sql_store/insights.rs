@@ -1,20 +1,19 @@
 //! The dashboards' reads. Times are read as integer microseconds since the epoch (the
 //! reports' `_us` columns, generated from their milestones), so durations, deadlines and
 //! week numbers are integer arithmetic both backends do alike. Counts are grouped in the
-//! database, one row per group or week; what needs every report of the period (the
-//! durations, whose medians need each value, and the weeks each open report changed state)
-//! comes packed into one text per query, which the database builds far faster than the
-//! driver hands over rows.
+//! database, one row per group; what needs every report of the period (the durations,
+//! whose medians need each value, the deadlines, what was received, the weeks each open
+//! report changed state) comes packed into one text per part of the period, which the
+//! database builds far faster than the driver hands over rows.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
-
-use futures_util::{StreamExt, TryStreamExt};
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, SlaClock};
 use cvdesk_domain::staff::ProductId;
+use futures_util::{StreamExt, TryStreamExt};
 use sqlx::query::QueryAs;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::{Duration, OffsetDateTime};
@@ -94,26 +93,17 @@ fn received(scope: &InsightScope<'_>) -> Range<OffsetDateTime> {
     scope.period.from()..scope.period.to()
 }
 
-/// `start..end` cut in parts of at most `PART`, and in two at least, so that two
-/// connections can read at once: the first is `start`, the last `end`.
-fn cuts(start: OffsetDateTime, end: OffsetDateTime) -> Vec<OffsetDateTime> {
-    let whole = (end - start).whole_seconds() / PART.whole_seconds();
-    let count = i32::try_from(whole + 1).unwrap_or(i32::MAX).max(2);
-    (0..=count)
-        .map(|part| match part {
-            part if part >= count => end,
-            part => start + (end - start) * part / count,
-        })
-        .collect()
-}
-
-/// The scope's period cut in parts (see `cuts`).
+/// The scope's period cut in parts of at most `PART`, and in two at least, so that two
+/// connections can read at once.
 fn parts(scope: &InsightScope<'_>) -> Vec<Range<OffsetDateTime>> {
     let Range { start, end } = received(scope);
-    cuts(start, end)
-        .windows(2)
-        .map(|pair| pair[0]..pair[1])
-        .collect()
+    let whole = (end - start).whole_seconds() / PART.whole_seconds();
+    let count = i32::try_from(whole + 1).unwrap_or(i32::MAX).max(2);
+    let cut = |part: i32| match part {
+        part if part >= count => end,
+        part => start + (end - start) * part / count,
+    };
+    (0..count).map(|part| cut(part)..cut(part + 1)).collect()
 }
 
 /// Names seen in packed rows, each kept once, so what is counted can outlive the texts.
