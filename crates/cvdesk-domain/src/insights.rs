@@ -22,13 +22,15 @@
 //! A clock is met when it stopped at or before its deadline, missed when it stopped after,
 //! overdue when it is still running past it. Compliance is the share of met clocks among
 //! those decided (met, missed, overdue); clocks still within their time do not count yet.
-//! [`compliance`] turns a rule and calendar into the deadline table the store compares
-//! with.
+//! [`compliance`] turns a rule and calendar into a table of deadlines by local start day,
+//! which the store looks each clock up in (a local day is found by its midnights, so days
+//! of 23 or 25 hours in a daylight-saving time zone count right).
 //!
 //! # Weeks
 //!
-//! A [`period`] is cut into weeks from its first instant; the last week may be shorter. A
-//! time belongs to the week whose end it falls at or before.
+//! A [`period`] is cut into weeks counted back from its end, so the last week ends with the
+//! period and only the first may be shorter. A time belongs to the first week that ends at
+//! or after it.
 
 pub mod compliance;
 pub mod period;

@@ -99,33 +99,29 @@ pub enum Deadlines {
     ByDay(DeadlineTable),
 }
 
-/// Deadlines by start day. Starts fall into slots of one day counted from `origin`, a local
-/// midnight: slot k holds the starts after `origin + (k - 1) days` up to and including
-/// `origin + k days`, which all share a first counted working day and so a deadline. (The
-/// calendar has one UTC offset, so every local day is 24 hours long.)
+/// Deadlines by start day. Starts fall into the calendar's local days, each from just
+/// after one local midnight up to and including the next (a start at exactly midnight is
+/// the end of the day before); all starts of one such day share a first counted working
+/// day and so a deadline. Days are found by their bounds, not counted in 24-hour steps:
+/// in a time zone with daylight-saving time a local day is 23 or 25 hours long twice a
+/// year.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineTable {
-    pub origin: OffsetDateTime,
-    /// (slot, deadline), every slot of the starts asked for, in order.
-    pub dues: Vec<(i64, OffsetDateTime)>,
+    /// Where the first day begins: starts at or before it are not covered.
+    pub after: OffsetDateTime,
+    /// (the local midnight that ends a day, the deadline of the starts within it), every
+    /// day of the starts asked for, in order.
+    pub dues: Vec<(OffsetDateTime, OffsetDateTime)>,
 }
 
 impl DeadlineTable {
-    /// The slot a start falls into; the store computes the same in SQL.
-    pub fn slot_of(&self, start: OffsetDateTime) -> i64 {
-        let micros = (start - self.origin).whole_microseconds();
-        let day = Duration::DAY.whole_microseconds();
-        i64::try_from(micros.div_euclid(day) + i128::from(micros.rem_euclid(day) > 0))
-            .unwrap_or(i64::MAX)
-    }
-
     /// The deadline of a clock that started at `start`, when the table covers it.
     pub fn due_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
-        let slot = self.slot_of(start);
-        self.dues
-            .binary_search_by_key(&slot, |&(s, _)| s)
-            .ok()
-            .map(|index| self.dues[index].1)
+        if start <= self.after {
+            return None;
+        }
+        let day = self.dues.partition_point(|&(end, _)| end < start);
+        self.dues.get(day).map(|&(_, due)| due)
     }
 }
 
@@ -140,21 +136,23 @@ impl Deadlines {
         match rule {
             Rule::CalendarDays(days) => Ok(Deadlines::After(Duration::days(i64::from(days)))),
             Rule::WorkingDays(_) => {
-                let origin = calendar.start_of_day(calendar.local_date(starts.start)?);
-                let last_slot = DeadlineTable {
-                    origin,
-                    dues: Vec::new(),
+                let first = calendar.local_date(starts.start)?;
+                let last = calendar.local_date(starts.end.max(starts.start))?;
+                let day_before = first.previous_day().ok_or(DeadlineError::OutOfRange)?;
+                let mut dues = Vec::new();
+                // Each day from the one before the first start's (which ends at its
+                // midnight, a start there included) to the last start's.
+                let mut date = Some(day_before);
+                while let Some(day) = date.filter(|day| *day <= last) {
+                    let end =
+                        calendar.start_of_day(day.next_day().ok_or(DeadlineError::OutOfRange)?);
+                    dues.push((end, rule.due_at(calendar, end)?));
+                    date = day.next_day();
                 }
-                .slot_of(starts.end.max(starts.start));
-                let dues = (0..=last_slot)
-                    .map(|slot| {
-                        let slot_end = origin
-                            .checked_add(Duration::days(slot))
-                            .ok_or(DeadlineError::OutOfRange)?;
-                        Ok((slot, rule.due_at(calendar, slot_end)?))
-                    })
-                    .collect::<Result<_, DeadlineError>>()?;
-                Ok(Deadlines::ByDay(DeadlineTable { origin, dues }))
+                Ok(Deadlines::ByDay(DeadlineTable {
+                    after: calendar.start_of_day(day_before),
+                    dues,
+                }))
             }
         }
     }
@@ -168,8 +166,7 @@ impl Deadlines {
     }
 }
 
-/// Where one clock stands, for a reference count over single reports (the store counts
-/// the same in SQL).
+/// Where one clock that is due at `due` and stopped at `done` stands at `now`.
 pub fn judge(
     due: OffsetDateTime,
     done: Option<OffsetDateTime>,
@@ -246,15 +243,30 @@ mod tests {
             Ok(Deadlines::ByDay(table)) => table,
             other => panic!("{other:?}"),
         };
-        assert_eq!(table.origin, datetime!(2026-01-09 00:00 UTC));
-        assert_eq!(table.slot_of(datetime!(2026-01-09 00:00 UTC)), 0);
-        assert_eq!(table.slot_of(datetime!(2026-01-09 00:00:00.000001 UTC)), 1);
-        assert_eq!(table.slot_of(datetime!(2026-01-10 00:00 UTC)), 1);
-        assert_eq!(table.slot_of(datetime!(2026-01-10 12:00 UTC)), 2);
+        assert_eq!(table.after, datetime!(2026-01-08 00:00 UTC));
         assert_eq!(
-            table.dues.iter().map(|&(slot, _)| slot).collect::<Vec<_>>(),
-            [0, 1, 2]
+            table.dues.iter().map(|&(end, _)| end).collect::<Vec<_>>(),
+            [
+                datetime!(2026-01-09 00:00 UTC),
+                datetime!(2026-01-10 00:00 UTC),
+                datetime!(2026-01-11 00:00 UTC)
+            ]
         );
+        let due = |start| table.due_for(start).expect("covered");
+        assert_eq!(
+            due(datetime!(2026-01-09 00:00 UTC)),
+            due(datetime!(2026-01-08 10:00 UTC))
+        );
+        assert_ne!(
+            due(datetime!(2026-01-09 00:00 UTC)),
+            due(datetime!(2026-01-09 00:00:00.000001 UTC))
+        );
+        assert_eq!(
+            due(datetime!(2026-01-10 00:00 UTC)),
+            due(datetime!(2026-01-09 00:00:00.000001 UTC))
+        );
+        assert_eq!(table.due_for(datetime!(2026-01-08 00:00 UTC)), None);
+        assert_eq!(table.due_for(datetime!(2026-01-11 00:00:01 UTC)), None);
     }
 
     proptest! {
@@ -290,6 +302,42 @@ mod tests {
                 prop_assert_eq!(
                     deadlines.due_for(start),
                     Some(rule.due_at(&calendar, start).expect("due"))
+                );
+            }
+        }
+    }
+
+    proptest! {
+        /// In a time zone with daylight-saving time, local days are 23 or 25 hours long
+        /// twice a year; every start still gets the deadline the calendar gives it.
+        #[test]
+        fn the_table_agrees_with_a_calendar_across_daylight_saving(
+            first in 0i64..400 * 86_400,
+            offsets in proptest::collection::vec(0i64..40 * 86_400_000_000, 1..40),
+            days in 0u32..15,
+            zone in proptest::sample::select(vec![
+                "Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Havana",
+            ]),
+        ) {
+            let calendar = Calendar::in_local_time(
+                [time::Weekday::Saturday, time::Weekday::Sunday],
+                Holidays::default(),
+                crate::sla::LocalTime::zone(zone).expect("zone"),
+            )
+            .expect("calendar");
+            let first = datetime!(2025-02-15 00:00 UTC) + Duration::seconds(first);
+            let starts: Vec<OffsetDateTime> = offsets
+                .iter()
+                .map(|&micros| first + Duration::microseconds(micros))
+                .collect();
+            let last = starts.iter().copied().max().expect("one start");
+            let rule = Rule::WorkingDays(days);
+            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
+            for start in starts {
+                prop_assert_eq!(
+                    deadlines.due_for(start),
+                    Some(rule.due_at(&calendar, start).expect("due")),
+                    "start {}", start
                 );
             }
         }
