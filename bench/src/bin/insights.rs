@@ -227,7 +227,8 @@ async fn run_postgres(server: &str, reports: u64, iterations: usize) -> anyhow::
 
 /// Every store call the dashboard service makes for one dashboard, asked at once as the
 /// service asks them.
-async fn dashboard(store: &dyn Store, scope: InsightScope<'_>) -> anyhow::Result<()> {
+/// The deadlines of the default policy's service levels, as the desk judges them.
+fn deadlines(scope: InsightScope<'_>) -> anyhow::Result<ClockDeadlines> {
     let calendar = Calendar::default();
     let received = scope.period.from()..scope.period.to();
     let ratings = [
@@ -238,7 +239,7 @@ async fn dashboard(store: &dyn Store, scope: InsightScope<'_>) -> anyhow::Result
         Some("none"),
         None,
     ];
-    let deadlines = ClockDeadlines {
+    Ok(ClockDeadlines {
         first_response: Deadlines::for_rule(Rule::WorkingDays(5), &calendar, received.clone())?,
         triage: Deadlines::for_rule(Rule::WorkingDays(10), &calendar, received)?,
         remediation: vec![(
@@ -249,11 +250,13 @@ async fn dashboard(store: &dyn Store, scope: InsightScope<'_>) -> anyhow::Result
             )?,
             ratings.map(|rating| rating.map(str::to_owned)).into(),
         )],
-    };
+    })
+}
+
+async fn dashboard(store: &dyn Store, scope: InsightScope<'_>) -> anyhow::Result<()> {
+    let deadlines = deadlines(scope)?;
     tokio::try_join!(
-        store.clock_figures(scope, &deadlines, END),
-        store.open_changes(scope),
-        store.received_counts(scope),
+        store.period_figures(scope, &deadlines, END),
         store.credit_answers(scope),
     )?;
     Ok(())
@@ -284,7 +287,12 @@ where
             product: product.map(ProductId),
             visible: &all,
         };
-        let received = store.received_counts(scope).await?.outcomes.received;
+        let received = store
+            .period_figures(scope, &deadlines(scope)?, END)
+            .await?
+            .received
+            .outcomes
+            .received;
         let started = Instant::now();
         let (mut store_times, mut raw_times) = (Vec::new(), Vec::new());
         while store_times.len() < iterations && started.elapsed() < BUDGET {

@@ -1,6 +1,6 @@
 //! What the dashboards and the operator's metrics ask of the store: figures over the
-//! reports of a period, each read in one pass (counted in the database, or read from one
-//! text the database packs the period's reports into). The statistics themselves are
+//! reports of a period, read in one pass (counted in the database, or read from texts the
+//! database packs the period's reports into). The statistics themselves are
 //! cvdesk-domain's `insights`.
 
 use std::collections::BTreeMap;
@@ -82,6 +82,16 @@ pub struct ReceivedCounts {
     pub outcomes: Outcomes,
 }
 
+/// The figures `InsightsStore::period_figures` reads from the reports of a period.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PeriodFigures {
+    pub clocks: ClockFigures,
+    pub received: ReceivedCounts,
+    /// The changes that give the open reports (of the product and visible products,
+    /// whenever received) at the end of each week of the period, per state and rating.
+    pub open: Vec<OpenChange>,
+}
+
 /// How the reports received ended up, for the duplicate and spam shares.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Outcomes {
@@ -105,25 +115,20 @@ pub trait InsightsStore: Send + Sync {
     /// The milestones of one report; `None` when there is no such report.
     async fn milestones(&self, report_id: i64) -> Result<Option<Milestones>, StoreError>;
 
-    /// The three clocks of the reports in scope, in one pass: per clock, the median and
-    /// 90th percentile of the time from receipt to its stop (the first response, leaving
-    /// `new`, becoming `remediated`) of the reports that reached it, for all of them, by
-    /// rating and by product (exact: every duration is read); and how the clocks stand at
-    /// `now` against `deadlines`.
-    async fn clock_figures(
+    /// Every figure of the reports in scope that needs each report, from one read of
+    /// them: the three clocks, what was received, and the weeks the reports open during
+    /// the period changed state.
+    ///
+    /// The clocks: per clock, the median and 90th percentile of the time from receipt to
+    /// its stop (the first response, leaving `new`, becoming `remediated`) of the reports
+    /// that reached it, for all of them, by rating and by product (exact: every duration
+    /// is read); and how the clocks stand at `now` against `deadlines`.
+    async fn period_figures(
         &self,
         scope: InsightScope<'_>,
         deadlines: &ClockDeadlines,
         now: OffsetDateTime,
-    ) -> Result<ClockFigures, StoreError>;
-
-    /// The changes that give the open reports (of the product and visible products, whenever
-    /// received) at the end of each week of the period, per state and rating.
-    async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError>;
-
-    /// Where the reports in scope came from, what they are about and how they ended up,
-    /// in one pass.
-    async fn received_counts(&self, scope: InsightScope<'_>) -> Result<ReceivedCounts, StoreError>;
+    ) -> Result<PeriodFigures, StoreError>;
 
     /// The credits proposed to the finders of reports in scope, per consent (`proposed`,
     /// `accepted`, `changed`, `declined`, `withdrawn`).

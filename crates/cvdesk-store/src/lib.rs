@@ -74,7 +74,7 @@ pub use findings::{FindingStore, ImportOutcome, NewFindings};
 pub use inbound_mail::{Delivery, InboundMailStore, NewReceivedMail, ReceivedMail};
 pub use insights::{
     Arrivals, ClockDeadlines, ClockFigures, InsightScope, InsightsStore, Milestones, OpenChange,
-    Outcomes, ReceivedCounts, ReportGroup,
+    Outcomes, PeriodFigures, ReceivedCounts, ReportGroup,
 };
 pub use inventory::{InventoryStore, Product, Team};
 pub use jobs::{ClaimedJob, JobEntry, JobOutcome, JobState, JobStore, NewJob};

@@ -11,7 +11,7 @@ use cvdesk_domain::insights::{
 use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::staff::{Actor, ProductId};
 use cvdesk_formats::cvss::Severity;
-use cvdesk_store::{Arrivals, ClockDeadlines, InsightScope, ReportGroup};
+use cvdesk_store::{Arrivals, ClockDeadlines, ClockFigures, InsightScope, OpenChange, ReportGroup};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 
@@ -209,14 +209,17 @@ pub async fn load(
         product: selection.product,
         visible: &visible,
     };
-    // The figures are independent reads: asked for at once, on the store's several
-    // reader connections, the dashboard takes as long as its slowest figure, not their sum.
-    let ((durations, compliance), (open_by_state, open_by_rating), counts, credits) = tokio::try_join!(
-        clocks(state, scope, now),
-        open_series(state, scope),
-        async { Ok::<_, WebError>(state.store.received_counts(scope).await?) },
+    // The reports' figures come from one read; the credits are counted at the same time.
+    let (figures, credits) = tokio::try_join!(
+        async {
+            let deadlines = deadlines(state, scope, now).await?;
+            Ok::<_, WebError>(state.store.period_figures(scope, &deadlines, now).await?)
+        },
         credits(state, scope),
     )?;
+    let (durations, compliance) = clocks(&figures.clocks);
+    let (open_by_state, open_by_rating) = open_series(scope.period, figures.open);
+    let counts = figures.received;
     let outcomes = counts.outcomes;
     Ok(Dashboard {
         from: selection.first_day,
@@ -309,13 +312,7 @@ fn clock_durations(
 }
 
 /// The three clocks' durations and how they stand against their deadlines.
-async fn clocks(
-    state: &AppState,
-    scope: InsightScope<'_>,
-    now: OffsetDateTime,
-) -> Result<(Vec<ClockDurations>, Vec<ClockCompliance>), WebError> {
-    let deadlines = deadlines(state, scope, now).await?;
-    let figures = state.store.clock_figures(scope, &deadlines, now).await?;
+fn clocks(figures: &ClockFigures) -> (Vec<ClockDurations>, Vec<ClockCompliance>) {
     let none = BTreeMap::new();
     let durations = SlaClock::ALL
         .into_iter()
@@ -332,7 +329,7 @@ async fn clocks(
             }
         })
         .collect();
-    Ok((durations, compliance))
+    (durations, compliance)
 }
 
 /// The deadlines of the published policy's service levels, in the desk's calendar, for
@@ -383,23 +380,21 @@ async fn deadlines(
     })
 }
 
-async fn open_series(
-    state: &AppState,
-    scope: InsightScope<'_>,
-) -> Result<(Vec<Series>, Vec<Series>), WebError> {
+/// Open reports at the end of each week of `period`, by state and by rating.
+fn open_series(period: &Period, changes: Vec<OpenChange>) -> (Vec<Series>, Vec<Series>) {
     let mut by_state: BTreeMap<String, WeekFlows> = BTreeMap::new();
     let mut by_rating: BTreeMap<Option<String>, WeekFlows> = BTreeMap::new();
-    for change in state.store.open_changes(scope).await? {
+    for change in changes {
         by_state
-            .entry(change.state.clone())
-            .or_insert_with(|| WeekFlows::new(scope.period))
+            .entry(change.state)
+            .or_insert_with(|| WeekFlows::new(period))
             .add(change.week, change.change);
         by_rating
-            .entry(change.rating.clone())
-            .or_insert_with(|| WeekFlows::new(scope.period))
+            .entry(change.rating)
+            .or_insert_with(|| WeekFlows::new(period))
             .add(change.week, change.change);
     }
-    let weeks = week_count(scope.period);
+    let weeks = week_count(period);
     let states = OPEN_STATES
         .iter()
         .map(|state| Series {
@@ -418,7 +413,7 @@ async fn open_series(
                 .map_or_else(|| vec![0; weeks], WeekFlows::open_at_week_ends),
         })
         .collect();
-    Ok((states, ratings))
+    (states, ratings)
 }
 
 /// Arrivals per week of `period` and source, a series per source.

@@ -1,17 +1,18 @@
 //! The dashboards' reads. Times are read as integer microseconds since the epoch (the
 //! reports' `_us` columns, generated from their milestones), so durations, deadlines and
-//! week numbers are integer arithmetic both backends do alike. Counts are grouped in the
-//! database, one row per group; what needs every report of the period (the durations,
-//! whose medians need each value, the deadlines, what was received, the weeks each open
-//! report changed state) comes packed into one text per part of the period, which the
-//! database builds far faster than the driver hands over rows.
+//! week numbers are integer arithmetic alike for both backends. What needs every report of
+//! the period (the durations, whose medians need each value, the deadlines, what was
+//! received, the weeks each open report changed state) is read once: the reports come
+//! packed into one text per part of the period, which the database builds far faster than
+//! the driver hands over rows, and every figure is counted from it. Credits are counted in
+//! the database.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
-use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, SlaClock};
+use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, Period, SlaClock};
 use cvdesk_domain::staff::ProductId;
 use futures_util::{StreamExt, TryStreamExt};
 use sqlx::query::QueryAs;
@@ -21,7 +22,7 @@ use time::{Duration, OffsetDateTime};
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::insights::{
     Arrivals, ClockDeadlines, ClockFigures, InsightScope, InsightsStore, Milestones, OpenChange,
-    Outcomes, ReceivedCounts, ReportGroup,
+    Outcomes, PeriodFigures, ReceivedCounts, ReportGroup,
 };
 use crate::StoreError;
 
@@ -35,6 +36,41 @@ const PART: Duration = Duration::days(14);
 const RECEIVED: &str = "reports_received_milestones";
 /// The same by close, for the reports open during a period.
 const CLOSED: &str = "reports_closed_milestones";
+
+/// What a report received in the period is packed with: everything the figures count.
+const RECEIVED_FIELDS: [&str; 13] = [
+    "r.cvss_rating",
+    "r.product_id",
+    "r.source",
+    "r.weakness",
+    "r.root_cause",
+    "CASE WHEN r.state = 'duplicate' THEN 1 END",
+    "CASE WHEN r.closed_as_spam THEN 1 END",
+    "r.created_us",
+    "r.first_response_us",
+    "r.triaged_us",
+    "r.assigned_us",
+    "r.remediated_us",
+    "r.closed_us",
+];
+
+/// What a report received outside the period but open during it is packed with: what
+/// tells when it was open in which state.
+const OPEN_FIELDS: [&str; 5] = [
+    "r.cvss_rating",
+    "r.created_us",
+    "r.triaged_us",
+    "r.assigned_us",
+    "r.closed_us",
+];
+
+/// Which reports a packed text holds, and so which fields (`RECEIVED_FIELDS` or
+/// `OPEN_FIELDS`).
+#[derive(Debug, Clone, Copy)]
+enum Packed {
+    Received,
+    OpenOnly,
+}
 
 #[derive(FromRow)]
 pub struct PackedRow {
@@ -126,27 +162,6 @@ impl Names {
     fn name(&self, number: usize) -> &str {
         self.0.get(number).map_or("", String::as_str)
     }
-}
-
-/// The week of the period (`Period::week_of`) of the instant `micros`.
-fn week_expression(scope: &InsightScope<'_>, micros: &str) -> Result<String, StoreError> {
-    let to = epoch_micros(scope.period.to())?;
-    let weeks = scope.period.week_count();
-    let week = Duration::WEEK.whole_microseconds();
-    Ok(format!(
-        "CASE WHEN {micros} > {to} THEN {} ELSE {weeks} - ({to} - {micros}) / {week} END",
-        weeks + 1
-    ))
-}
-
-/// `week_expression` of the column `at`, with every week before the period as week 0.
-fn clamped_week_expression(scope: &InsightScope<'_>, at: &str) -> Result<String, StoreError> {
-    let to = i128::from(epoch_micros(scope.period.to())?);
-    let first = to - i128::from(scope.period.week_count()) * Duration::WEEK.whole_microseconds();
-    Ok(format!(
-        "CASE WHEN {at} <= {first} THEN 0 ELSE {} END",
-        week_expression(scope, at)?
-    ))
 }
 
 fn epoch_micros(at: OffsetDateTime) -> Result<i64, StoreError> {
@@ -278,6 +293,255 @@ where
         })
 }
 
+/// The weeks of a period (`Period::week_of`), in integer microseconds.
+#[derive(Debug, Clone, Copy)]
+struct Weeks {
+    to: i64,
+    count: i64,
+}
+
+impl Weeks {
+    const LENGTH: i64 = 7 * 86_400 * MICROS;
+
+    fn of(period: &Period) -> Result<Weeks, StoreError> {
+        Ok(Weeks {
+            to: epoch_micros(period.to())?,
+            count: period.week_count(),
+        })
+    }
+
+    fn week(self, micros: i64) -> i64 {
+        if micros > self.to {
+            return self.count + 1;
+        }
+        self.count - self.to.saturating_sub(micros) / Weeks::LENGTH
+    }
+
+    /// `week`, with every week before the period as week 0 (as `WeekFlows` counts them).
+    fn clamped(self, micros: i64) -> i64 {
+        self.week(micros).max(0)
+    }
+}
+
+/// A report's rating (numbered in `Tally::ratings`) and product.
+type Pair = (Option<usize>, Option<i64>);
+
+/// What one dashboard counts, report by report, as the packed texts come in.
+struct Tally<'a> {
+    weeks: Weeks,
+    deadlines: &'a ClockDeadlines,
+    now: OffsetDateTime,
+    ratings: Names,
+    sources: Names,
+    causes: Names,
+    /// Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
+    /// its stop by rating (numbered in `ratings`) and product, and its deadline counts.
+    durations: [HashMap<Pair, Vec<i64>>; 3],
+    clock_counts: [ClockCounts; 3],
+    arrivals: HashMap<(i64, usize), u64>,
+    weaknesses: HashMap<String, u64>,
+    root_causes: HashMap<Option<usize>, u64>,
+    outcomes: Outcomes,
+    /// Per state, rating and week, how many more reports were open in it at the week's end.
+    open: HashMap<(&'static str, Option<usize>, i64), i64>,
+}
+
+impl<'a> Tally<'a> {
+    fn new(weeks: Weeks, deadlines: &'a ClockDeadlines, now: OffsetDateTime) -> Tally<'a> {
+        Tally {
+            weeks,
+            deadlines,
+            now,
+            ratings: Names::default(),
+            sources: Names::default(),
+            causes: Names::default(),
+            durations: Default::default(),
+            clock_counts: [ClockCounts::default(); 3],
+            arrivals: HashMap::new(),
+            weaknesses: HashMap::new(),
+            root_causes: HashMap::new(),
+            outcomes: Outcomes::default(),
+            open: HashMap::new(),
+        }
+    }
+
+    /// Counts the reports of a text of `RECEIVED_FIELDS`.
+    fn received(&mut self, packed: &str) -> Result<(), StoreError> {
+        for mut fields in packed_rows(Some(packed)) {
+            let rating_name = text_field(&mut fields)?;
+            let product = integer_field(&mut fields)?;
+            let source = text_field(&mut fields)?.unwrap_or_default();
+            let weakness = text_field(&mut fields)?;
+            let root_cause = text_field(&mut fields)?;
+            let duplicate = text_field(&mut fields)?.is_some();
+            let spam = text_field(&mut fields)?.is_some();
+            let created = integer_field(&mut fields)?
+                .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
+            let first_response = integer_field(&mut fields)?;
+            let triaged = integer_field(&mut fields)?;
+            let assigned = integer_field(&mut fields)?;
+            let remediated = integer_field(&mut fields)?;
+            let closed = integer_field(&mut fields)?;
+            no_more_fields(fields)?;
+            let rating = rating_name.map(|rating| self.ratings.number(rating));
+
+            let stops = [first_response, triaged, remediated];
+            for (pairs, stop) in self.durations.iter_mut().zip(stops) {
+                if let Some(stop) = stop {
+                    let seconds = stop.saturating_sub(created) / MICROS;
+                    pairs.entry((rating, product)).or_default().push(seconds);
+                }
+            }
+            let (deadlines, now) = (self.deadlines, self.now);
+            let counts = &mut self.clock_counts;
+            counts[0] =
+                counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
+            counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
+            // The fix clock runs from triage, for reports remediated or still open.
+            let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
+            let rule = deadlines
+                .remediation
+                .iter()
+                .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating_name));
+            if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
+                counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
+            }
+
+            let source = self.sources.number(source);
+            *self
+                .arrivals
+                .entry((self.weeks.week(created), source))
+                .or_default() += 1;
+            if let Some(weakness) = weakness {
+                match self.weaknesses.get_mut(weakness) {
+                    Some(count) => *count += 1,
+                    None => {
+                        self.weaknesses.insert(weakness.to_owned(), 1);
+                    }
+                }
+            }
+            let cause = root_cause.map(|cause| self.causes.number(cause));
+            *self.root_causes.entry(cause).or_default() += 1;
+            self.outcomes.received += 1;
+            self.outcomes.duplicates += u64::from(duplicate);
+            self.outcomes.spam += u64::from(spam);
+
+            self.count_open(rating, Some(created), triaged, assigned, closed);
+        }
+        Ok(())
+    }
+
+    /// Counts the reports of a text of `OPEN_FIELDS`, for the weeks they were open only.
+    fn open_only(&mut self, packed: &str) -> Result<(), StoreError> {
+        for mut fields in packed_rows(Some(packed)) {
+            let rating = text_field(&mut fields)?.map(|rating| self.ratings.number(rating));
+            let created = integer_field(&mut fields)?;
+            let triaged = integer_field(&mut fields)?;
+            let assigned = integer_field(&mut fields)?;
+            let closed = integer_field(&mut fields)?;
+            no_more_fields(fields)?;
+            self.count_open(rating, created, triaged, assigned, closed);
+        }
+        Ok(())
+    }
+
+    /// Each state a report passed through is an interval: new from receipt until it left
+    /// new, triaged from then until assigned or closed, assigned until closed.
+    fn count_open(
+        &mut self,
+        rating: Option<usize>,
+        created: Option<i64>,
+        triaged: Option<i64>,
+        assigned: Option<i64>,
+        closed: Option<i64>,
+    ) {
+        let intervals = [
+            ("new", created, triaged.or(closed)),
+            ("triaged", triaged, assigned.or(closed)),
+            ("assigned", assigned, closed),
+        ];
+        for (state, opened, ended) in intervals {
+            let Some(opened) = opened else { continue };
+            let week = self.weeks.clamped(opened);
+            *self.open.entry((state, rating, week)).or_default() += 1;
+            if let Some(ended) = ended {
+                let week = self.weeks.clamped(ended);
+                *self.open.entry((state, rating, week)).or_default() -= 1;
+            }
+        }
+    }
+
+    fn figures(self) -> PeriodFigures {
+        let Tally {
+            ratings,
+            sources,
+            causes,
+            durations,
+            clock_counts,
+            arrivals,
+            weaknesses,
+            root_causes,
+            outcomes,
+            open,
+            ..
+        } = self;
+        let mut weaknesses: Vec<(String, u64)> = weaknesses.into_iter().collect();
+        weaknesses.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut root_causes: Vec<(Option<String>, u64)> = root_causes
+            .into_iter()
+            .map(|(cause, count)| (cause.map(|cause| causes.name(cause).to_owned()), count))
+            .collect();
+        root_causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let clocks = ClockFigures {
+            durations: SlaClock::ALL
+                .into_iter()
+                .zip(durations)
+                .map(|(clock, by_pair)| {
+                    let by_pair = by_pair
+                        .into_iter()
+                        .map(|((rating, product), seconds)| {
+                            (
+                                (rating.map(|rating| ratings.name(rating)), product),
+                                seconds,
+                            )
+                        })
+                        .collect();
+                    (clock, summaries(by_pair))
+                })
+                .collect(),
+            counts: SlaClock::ALL.into_iter().zip(clock_counts).collect(),
+        };
+        let received = ReceivedCounts {
+            arrivals: arrivals
+                .into_iter()
+                .map(|((week, source), count)| Arrivals {
+                    week,
+                    source: sources.name(source).to_owned(),
+                    count,
+                })
+                .collect(),
+            weaknesses,
+            root_causes,
+            outcomes,
+        };
+        let open = open
+            .into_iter()
+            .filter(|(_, change)| *change != 0)
+            .map(|((state, rating, week), change)| OpenChange {
+                state: state.to_owned(),
+                rating: rating.map(|rating| ratings.name(rating).to_owned()),
+                week,
+                change,
+            })
+            .collect();
+        PeriodFigures {
+            clocks,
+            received,
+            open,
+        }
+    }
+}
+
 #[async_trait]
 impl<DB> InsightsStore for SqlStore<DB>
 where
@@ -309,107 +573,31 @@ where
         }))
     }
 
-    async fn clock_figures(
+    async fn period_figures(
         &self,
         scope: InsightScope<'_>,
         deadlines: &ClockDeadlines,
         now: OffsetDateTime,
-    ) -> Result<ClockFigures, StoreError> {
-        let fields = [
-            "r.cvss_rating",
-            "r.product_id",
-            "r.created_us",
-            "r.first_response_us",
-            "r.triaged_us",
-            "r.remediated_us",
-            "r.closed_us",
-        ]
-        .map(packed);
-        // Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
-        // its stop by rating (numbered in `ratings`) and product, and its deadline counts.
-        let mut ratings = Names::default();
-        let mut by_pair: [HashMap<(Option<usize>, Option<i64>), Vec<i64>>; 3] = Default::default();
-        let mut counts = [ClockCounts::default(); 3];
-        let reads = received_parts::<DB>(&scope, &fields.join(" || ',' || "));
-        self.each_packed(reads, |packed| {
-            for mut fields in packed_rows(Some(packed)) {
-                let rating = text_field(&mut fields)?;
-                let product = integer_field(&mut fields)?;
-                let created = integer_field(&mut fields)?
-                    .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
-                let first_response = integer_field(&mut fields)?;
-                let triaged = integer_field(&mut fields)?;
-                let remediated = integer_field(&mut fields)?;
-                let closed = integer_field(&mut fields)?;
-                no_more_fields(fields)?;
-                let pair = (rating.map(|rating| ratings.number(rating)), product);
-                let stops = [first_response, triaged, remediated];
-                for (pairs, stop) in by_pair.iter_mut().zip(stops) {
-                    if let Some(stop) = stop {
-                        let seconds = stop.saturating_sub(created) / MICROS;
-                        pairs.entry(pair).or_default().push(seconds);
-                    }
-                }
-                counts[0] =
-                    counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
-                counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
-                // The fix clock runs from triage, for reports remediated or still open.
-                let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
-                let rule = deadlines
-                    .remediation
-                    .iter()
-                    .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating));
-                if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
-                    counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
-                }
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(ClockFigures {
-            durations: SlaClock::ALL
-                .into_iter()
-                .zip(by_pair)
-                .map(|(clock, by_pair)| {
-                    let by_pair = by_pair
-                        .into_iter()
-                        .map(|((rating, product), seconds)| {
-                            (
-                                (rating.map(|rating| ratings.name(rating)), product),
-                                seconds,
-                            )
-                        })
-                        .collect();
-                    (clock, summaries(by_pair))
-                })
-                .collect(),
-            counts: SlaClock::ALL.into_iter().zip(counts).collect(),
-        })
-    }
-
-    async fn open_changes(&self, scope: InsightScope<'_>) -> Result<Vec<OpenChange>, StoreError> {
-        // Per report open at some time in the period: its rating and the weeks of its
-        // receipt, triage, assignment and close (a week before the period counts as week
-        // 0, as `WeekFlows` does).
-        let weeks = [
-            "r.created_us",
-            "r.triaged_us",
-            "r.assigned_us",
-            "r.closed_us",
-        ]
-        .map(|at| clamped_week_expression(&scope, at).map(|week| packed(&week)))
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
-        let row = format!(
-            "{} || ',' || {}",
-            packed("r.cvss_rating"),
-            weeks.join(" || ',' || ")
-        );
-        // Read by receipt, so that each report is in one read whatever changes meanwhile.
-        // Those received before the period: the never closed and those closed after it
-        // began, two ranges of the close index in one statement (SQLite answers the same
-        // condition written with OR by fetching every report's row, at many times the
-        // cost). Those received in it: by parts, through the receipt index.
+    ) -> Result<PeriodFigures, StoreError> {
+        let received_row = RECEIVED_FIELDS.map(packed).join(" || ',' || ");
+        let open_row = OPEN_FIELDS.map(packed).join(" || ',' || ");
+        // The reports received in the period, by parts through the receipt index. Read by
+        // receipt, each report is in one read whatever changes meanwhile.
+        let mut reads: Vec<(Packed, SqlText)> = parts(&scope)
+            .into_iter()
+            .map(|part| {
+                let mut sql = SqlText::new(&format!(
+                    "SELECT string_agg({received_row}, ';') AS packed FROM {} WHERE 1 = 1",
+                    DB::reports_through(RECEIVED)
+                ));
+                push_scope(&mut sql, &scope, Some(part));
+                (Packed::Received, sql)
+            })
+            .collect();
+        // Those received before the period and open during it: the never closed and those
+        // closed after it began, two ranges of the close index in one statement (SQLite
+        // answers the same condition written with OR by fetching every report's row, at
+        // many times the cost).
         let (from, to) = (scope.period.from(), scope.period.to());
         let mut earlier = SqlText::new("SELECT string_agg(x, ';') AS packed FROM (");
         for (i, closed) in ["r.closed_at IS NULL", "r.closed_at > "]
@@ -420,7 +608,7 @@ where
                 earlier.push(" UNION ALL ");
             }
             earlier.push(&format!(
-                "SELECT {row} AS x FROM {} WHERE {closed}",
+                "SELECT {open_row} AS x FROM {} WHERE {closed}",
                 DB::reports_through(CLOSED)
             ));
             if i > 0 {
@@ -430,133 +618,23 @@ where
             push_scope(&mut earlier, &scope, None);
         }
         earlier.push(") earlier");
-        let mut reads = vec![earlier];
-        let received_in = parts(&scope)
-            .into_iter()
-            .map(|part| (part.start, Some(part.end)))
-            .chain([(to, None)]);
-        for (start, end) in received_in {
-            let mut sql = SqlText::new(&format!(
-                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE r.created_at >= ",
-                DB::reports_through(RECEIVED)
-            ));
-            sql.bind(Value::Time(start));
-            // The last read holds those received at the period's very end.
-            match end {
-                Some(end) => sql.push(" AND r.created_at < ").bind(Value::Time(end)),
-                None => sql.push(" AND r.created_at <= ").bind(Value::Time(start)),
-            };
-            sql.push(" AND (r.closed_us IS NULL OR r.closed_us > ")
-                .bind(Value::Integer(epoch_micros(from)?))
-                .push(")");
-            push_scope(&mut sql, &scope, None);
-            reads.push(sql);
-        }
-        let mut ratings = Names::default();
-        let mut changes: HashMap<(&'static str, Option<usize>, i64), i64> = HashMap::new();
-        self.each_packed(reads, |packed| {
-            for mut fields in packed_rows(Some(packed)) {
-                let rating = text_field(&mut fields)?.map(|rating| ratings.number(rating));
-                let created = integer_field(&mut fields)?;
-                let triaged = integer_field(&mut fields)?;
-                let assigned = integer_field(&mut fields)?;
-                let closed = integer_field(&mut fields)?;
-                no_more_fields(fields)?;
-                // Each state a report passed through is an interval: new from receipt until
-                // it left new, triaged from then until assigned or closed, assigned until
-                // closed.
-                let intervals = [
-                    ("new", created, triaged.or(closed)),
-                    ("triaged", triaged, assigned.or(closed)),
-                    ("assigned", assigned, closed),
-                ];
-                for (state, opened, ended) in intervals {
-                    let Some(opened) = opened else { continue };
-                    *changes.entry((state, rating, opened)).or_default() += 1;
-                    if let Some(ended) = ended {
-                        *changes.entry((state, rating, ended)).or_default() -= 1;
-                    }
-                }
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(changes
-            .into_iter()
-            .filter(|(_, change)| *change != 0)
-            .map(|((state, rating, week), change)| OpenChange {
-                state: state.to_owned(),
-                rating: rating.map(|rating| ratings.name(rating).to_owned()),
-                week,
-                change,
-            })
-            .collect())
-    }
+        reads.push((Packed::OpenOnly, earlier));
+        // And those received at the period's very end, open at the end of its last week.
+        let mut at_end = SqlText::new(&format!(
+            "SELECT string_agg({open_row}, ';') AS packed FROM {} WHERE r.created_at = ",
+            DB::reports_through(RECEIVED)
+        ));
+        at_end.bind(Value::Time(to));
+        push_scope(&mut at_end, &scope, None);
+        reads.push((Packed::OpenOnly, at_end));
 
-    async fn received_counts(&self, scope: InsightScope<'_>) -> Result<ReceivedCounts, StoreError> {
-        let fields = [
-            packed("r.source"),
-            packed(&week_expression(&scope, "r.created_us")?),
-            packed("r.weakness"),
-            packed("r.root_cause"),
-            packed("CASE WHEN r.state = 'duplicate' THEN 1 END"),
-            packed("CASE WHEN r.closed_as_spam THEN 1 END"),
-        ];
-        let (mut sources, mut causes) = (Names::default(), Names::default());
-        let mut arrivals: HashMap<(i64, usize), u64> = HashMap::new();
-        let mut weaknesses: HashMap<String, u64> = HashMap::new();
-        let mut root_causes: HashMap<Option<usize>, u64> = HashMap::new();
-        let mut outcomes = Outcomes::default();
-        let reads = received_parts::<DB>(&scope, &fields.join(" || ',' || "));
-        self.each_packed(reads, |packed| {
-            for mut fields in packed_rows(Some(packed)) {
-                let source = text_field(&mut fields)?.unwrap_or_default();
-                let week = integer_field(&mut fields)?
-                    .ok_or_else(|| StoreError::Corrupt("a report without its week".into()))?;
-                let weakness = text_field(&mut fields)?;
-                let root_cause = text_field(&mut fields)?;
-                let duplicate = text_field(&mut fields)?.is_some();
-                let spam = text_field(&mut fields)?.is_some();
-                no_more_fields(fields)?;
-                *arrivals.entry((week, sources.number(source))).or_default() += 1;
-                if let Some(weakness) = weakness {
-                    match weaknesses.get_mut(weakness) {
-                        Some(count) => *count += 1,
-                        None => {
-                            weaknesses.insert(weakness.to_owned(), 1);
-                        }
-                    }
-                }
-                *root_causes
-                    .entry(root_cause.map(|cause| causes.number(cause)))
-                    .or_default() += 1;
-                outcomes.received += 1;
-                outcomes.duplicates += u64::from(duplicate);
-                outcomes.spam += u64::from(spam);
-            }
-            Ok(())
+        let mut tally = Tally::new(Weeks::of(scope.period)?, deadlines, now);
+        self.each_packed(reads, |kind, packed| match kind {
+            Packed::Received => tally.received(packed),
+            Packed::OpenOnly => tally.open_only(packed),
         })
         .await?;
-        let mut weaknesses: Vec<(String, u64)> = weaknesses.into_iter().collect();
-        weaknesses.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let mut root_causes: Vec<(Option<String>, u64)> = root_causes
-            .into_iter()
-            .map(|(cause, count)| (cause.map(|cause| causes.name(cause).to_owned()), count))
-            .collect();
-        root_causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        Ok(ReceivedCounts {
-            arrivals: arrivals
-                .into_iter()
-                .map(|((week, source), count)| Arrivals {
-                    week,
-                    source: sources.name(source).to_owned(),
-                    count,
-                })
-                .collect(),
-            weaknesses,
-            root_causes,
-            outcomes,
-        })
+        Ok(tally.figures())
     }
 
     async fn credit_answers(
@@ -605,41 +683,27 @@ where
     for<'r> PackedRow: FromRow<'r, DB::Row>,
 {
     /// Runs `reads` (each selecting one packed text), two at a time, and hands each text
-    /// to `each` before reading further, so a long period is never held as one text.
+    /// with its kind to `each` before reading further, so a long period is never held as
+    /// one text.
     async fn each_packed(
         &self,
-        reads: Vec<SqlText>,
-        mut each: impl FnMut(&str) -> Result<(), StoreError> + Send,
+        reads: Vec<(Packed, SqlText)>,
+        mut each: impl FnMut(Packed, &str) -> Result<(), StoreError> + Send,
     ) -> Result<(), StoreError> {
-        let reads = reads.into_iter().map(|sql| async move {
-            bound::<DB, PackedRow>(&sql.text, sql.values)
+        let reads = reads.into_iter().map(|(kind, sql)| async move {
+            let text = bound::<DB, PackedRow>(&sql.text, sql.values)
                 .fetch_one(&self.readers)
-                .await
+                .await?;
+            Ok::<_, sqlx::Error>((kind, text))
         });
         let mut texts = futures_util::stream::iter(reads).buffered(2);
-        while let Some(text) = texts.try_next().await? {
+        while let Some((kind, text)) = texts.try_next().await? {
             if let Some(packed) = text.packed.as_deref() {
-                each(packed)?;
+                each(kind, packed)?;
             }
         }
         Ok(())
     }
-}
-
-/// A read of `row` (the fields joined into one text) of every report of `scope`, packed,
-/// per part of its period.
-fn received_parts<DB: Dialect>(scope: &InsightScope<'_>, row: &str) -> Vec<SqlText> {
-    parts(scope)
-        .into_iter()
-        .map(|received| {
-            let mut sql = SqlText::new(&format!(
-                "SELECT string_agg({row}, ';') AS packed FROM {} WHERE 1 = 1",
-                DB::reports_through(RECEIVED)
-            ));
-            push_scope(&mut sql, scope, Some(received));
-            sql
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -649,7 +713,9 @@ mod tests {
     use time::macros::datetime;
     use time::Duration;
 
-    use super::{integer_field, no_more_fields, packed_rows, parts, text_field, PART};
+    use super::{
+        epoch_micros, integer_field, no_more_fields, packed_rows, parts, text_field, Weeks, PART,
+    };
     use crate::insights::InsightScope;
     use crate::StoreError;
 
@@ -684,6 +750,35 @@ mod tests {
                 );
             }
             assert!(parts.iter().all(|p| p.end - p.start <= PART), "{days}");
+        }
+    }
+
+    #[test]
+    fn weeks_are_numbered_as_the_period_numbers_them() {
+        let from = datetime!(2026-01-01 00:00 UTC);
+        let period = Period::new(from, from + Duration::days(45), from + Duration::days(45))
+            .expect("period");
+        let weeks = Weeks::of(&period).expect("weeks");
+        let micros = |at: time::OffsetDateTime| epoch_micros(at).expect("micros");
+        let mut at = from - Duration::days(20);
+        while at <= period.to() + Duration::days(3) {
+            for instant in [
+                at,
+                at + Duration::microseconds(1),
+                at - Duration::microseconds(1),
+            ] {
+                assert_eq!(
+                    weeks.week(micros(instant)),
+                    period.week_of(instant),
+                    "{instant}"
+                );
+                assert_eq!(
+                    weeks.clamped(micros(instant)),
+                    period.week_of(instant).max(0),
+                    "{instant}"
+                );
+            }
+            at += Duration::hours(7);
         }
     }
 

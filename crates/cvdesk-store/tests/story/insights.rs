@@ -361,9 +361,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
 
         // First responses: 30 min, 4 h, 24 h, 48 h, 16 days; report 4 has none yet.
         let response = store
-            .clock_figures(scope, &no_deadlines(), NOW)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("first response")
+            .clocks
             .durations
             .remove(&SlaClock::FirstResponse)
             .expect("the first response clock");
@@ -408,9 +409,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
 
         // Triage: 1 h, 24 h, 25 h, 72 h, 16 days.
         let triage = store
-            .clock_figures(scope, &no_deadlines(), NOW)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("triage")
+            .clocks
             .durations[&SlaClock::Triage][&ReportGroup::All];
         assert_eq!(
             (triage.count, triage.median, triage.p90),
@@ -419,9 +421,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         );
         // Remediation: only report 1, ten days after it arrived.
         let fixed = store
-            .clock_figures(scope, &no_deadlines(), NOW)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("remediation")
+            .clocks
             .durations[&SlaClock::Remediation][&ReportGroup::All];
         assert_eq!((fixed.count, fixed.median), (1, hours(240)), "{name}");
 
@@ -454,9 +457,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             remediation,
         };
         let counts = store
-            .clock_figures(scope, &judged(rules.to_vec()), NOW)
+            .period_figures(scope, &judged(rules.to_vec()), NOW)
             .await
             .expect("counts")
+            .clocks
             .counts;
         for clock in [SlaClock::FirstResponse, SlaClock::Triage] {
             assert_eq!(
@@ -479,9 +483,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             let store = &store;
             async move {
                 store
-                    .clock_figures(scope, &deadlines, NOW)
+                    .period_figures(scope, &deadlines, NOW)
                     .await
                     .expect("fix")
+                    .clocks
                     .counts[&SlaClock::Remediation]
             }
         };
@@ -511,7 +516,12 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
 
         // Open at the end of each week (9, 16, 23, 30 March), whenever received.
         let mut by_state: BTreeMap<String, WeekFlows> = BTreeMap::new();
-        for change in store.open_changes(scope).await.expect("open") {
+        for change in store
+            .period_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("open")
+            .open
+        {
             by_state
                 .entry(change.state.clone())
                 .or_insert_with(|| WeekFlows::new(&period))
@@ -523,9 +533,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         assert_eq!(open("assigned"), [1, 1, 1, 1], "{name}");
 
         let arrivals: BTreeSet<(i64, String, u64)> = store
-            .received_counts(scope)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("arrivals")
+            .received
             .arrivals
             .into_iter()
             .map(|a| (a.week, a.source, a.count))
@@ -542,17 +553,19 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         );
         assert_eq!(
             store
-                .received_counts(scope)
+                .period_figures(scope, &no_deadlines(), NOW)
                 .await
                 .expect("weaknesses")
+                .received
                 .weaknesses,
             [("CWE-79".to_owned(), 3), ("CWE-89".to_owned(), 2)],
             "{name}"
         );
         let outcomes = store
-            .received_counts(scope)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("outcomes")
+            .received
             .outcomes;
         assert_eq!(
             (outcomes.received, outcomes.duplicates, outcomes.spam),
@@ -566,9 +579,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             .await;
         assert_eq!(
             store
-                .received_counts(scope)
+                .period_figures(scope, &no_deadlines(), NOW)
                 .await
                 .expect("causes")
+                .received
                 .root_causes,
             [(None, 4), (Some("implementation".to_owned()), 2)],
             "{name}"
@@ -581,9 +595,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
             ..scope
         };
         let seen = store
-            .clock_figures(theirs, &no_deadlines(), NOW)
+            .period_figures(theirs, &no_deadlines(), NOW)
             .await
             .expect("member")
+            .clocks
             .durations
             .remove(&SlaClock::FirstResponse)
             .expect("the first response clock");
@@ -598,9 +613,10 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         );
         assert_eq!(
             store
-                .received_counts(theirs)
+                .period_figures(theirs, &no_deadlines(), NOW)
                 .await
                 .expect("outcomes")
+                .received
                 .outcomes
                 .received,
             2,
@@ -609,12 +625,17 @@ async fn dashboards_count_what_was_worked_out_by_hand() {
         let nobody = ProductScope::Only(BTreeSet::new());
         assert_eq!(
             store
-                .received_counts(InsightScope {
-                    visible: &nobody,
-                    ..scope
-                })
+                .period_figures(
+                    InsightScope {
+                        visible: &nobody,
+                        ..scope
+                    },
+                    &no_deadlines(),
+                    NOW
+                )
                 .await
                 .expect("outcomes")
+                .received
                 .outcomes
                 .received,
             0,
@@ -665,9 +686,10 @@ async fn reopening_a_report_clears_its_close() {
         };
         assert_eq!(
             store
-                .received_counts(scope)
+                .period_figures(scope, &no_deadlines(), NOW)
                 .await
                 .expect("outcomes")
+                .received
                 .outcomes
                 .spam,
             1,
@@ -685,16 +707,22 @@ async fn reopening_a_report_clears_its_close() {
         .await;
         assert_eq!(
             store
-                .received_counts(scope)
+                .period_figures(scope, &no_deadlines(), NOW)
                 .await
                 .expect("outcomes")
+                .received
                 .outcomes
                 .spam,
             0,
             "{name}"
         );
         let mut flows = WeekFlows::new(&period);
-        for change in store.open_changes(scope).await.expect("open") {
+        for change in store
+            .period_figures(scope, &no_deadlines(), NOW)
+            .await
+            .expect("open")
+            .open
+        {
             if change.state == "triaged" {
                 flows.add(change.week, change.change);
             }

@@ -92,27 +92,31 @@ async fn milestones_of_reports_stored_before_are_read_from_their_history() {
     for (name, location) in locations {
         let store = cvdesk_store::open(&location).await.expect("migrated");
         let response = store
-            .clock_figures(scope, &no_deadlines(), NOW)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("response")
+            .clocks
             .durations[&SlaClock::FirstResponse][&ReportGroup::All];
         assert_eq!(response.median, hours(4), "{name}");
         let triage = store
-            .clock_figures(scope, &no_deadlines(), NOW)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("triage")
+            .clocks
             .durations[&SlaClock::Triage][&ReportGroup::All];
         assert_eq!(triage.median, hours(24), "{name}");
         let outcomes = store
-            .received_counts(scope)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("outcomes")
+            .received
             .outcomes;
         assert_eq!((outcomes.received, outcomes.spam), (1, 1), "{name}");
         let sources = store
-            .received_counts(scope)
+            .period_figures(scope, &no_deadlines(), NOW)
             .await
             .expect("arrivals")
+            .received
             .arrivals;
         assert_eq!(sources.len(), 1, "{name}");
         assert_eq!(sources[0].source, "form", "{name}");
