@@ -36,6 +36,8 @@ pub mod compliance;
 pub mod period;
 pub mod quantile;
 
-pub use compliance::{judge, ClockCounts, DeadlineTable, Deadlines, SlaClock};
+pub use compliance::{
+    epoch_micros, from_epoch_micros, judge, ClockCounts, DeadlineTable, Deadlines, SlaClock,
+};
 pub use period::{Period, PeriodError, WeekFlows, MAX_PERIOD_DAYS};
 pub use quantile::DurationSummary;

@@ -105,24 +105,37 @@ pub enum Deadlines {
 /// day and so a deadline. Days are found by their bounds, not counted in 24-hour steps:
 /// in a time zone with daylight-saving time a local day is 23 or 25 hours long twice a
 /// year.
+///
+/// Instants are microseconds since the epoch, as the store counts them: a long period
+/// looks up a deadline for each of hundreds of thousands of reports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadlineTable {
     /// Where the first day begins: starts at or before it are not covered.
-    pub after: OffsetDateTime,
+    pub after: i64,
     /// (the local midnight that ends a day, the deadline of the starts within it), every
     /// day of the starts asked for, in order.
-    pub dues: Vec<(OffsetDateTime, OffsetDateTime)>,
+    pub dues: Vec<(i64, i64)>,
 }
 
 impl DeadlineTable {
     /// The deadline of a clock that started at `start`, when the table covers it.
-    pub fn due_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
+    pub fn due_for(&self, start: i64) -> Option<i64> {
         if start <= self.after {
             return None;
         }
         let day = self.dues.partition_point(|&(end, _)| end < start);
         self.dues.get(day).map(|&(_, due)| due)
     }
+}
+
+/// `at` in microseconds since the epoch.
+pub fn epoch_micros(at: OffsetDateTime) -> Result<i64, DeadlineError> {
+    i64::try_from(at.unix_timestamp_nanos() / 1000).map_err(|_| DeadlineError::OutOfRange)
+}
+
+/// The instant `micros` microseconds after the epoch.
+pub fn from_epoch_micros(micros: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).ok()
 }
 
 impl Deadlines {
@@ -144,13 +157,16 @@ impl Deadlines {
                 // midnight, a start there included) to the last start's.
                 let mut date = Some(day_before);
                 while let Some(day) = date.filter(|day| *day <= last) {
-                    let end =
-                        calendar.start_of_day(day.next_day().ok_or(DeadlineError::OutOfRange)?);
-                    dues.push((end, rule.due_at(calendar, end)?));
-                    date = day.next_day();
+                    let next = day.next_day().ok_or(DeadlineError::OutOfRange)?;
+                    let end = calendar.start_of_day(next);
+                    dues.push((
+                        epoch_micros(end)?,
+                        epoch_micros(rule.due_at(calendar, end)?)?,
+                    ));
+                    date = Some(next);
                 }
                 Ok(Deadlines::ByDay(DeadlineTable {
-                    after: calendar.start_of_day(day_before),
+                    after: epoch_micros(calendar.start_of_day(day_before))?,
                     dues,
                 }))
             }
@@ -159,19 +175,24 @@ impl Deadlines {
 
     /// The deadline of a clock that started at `start`.
     pub fn due_for(&self, start: OffsetDateTime) -> Option<OffsetDateTime> {
+        let start = epoch_micros(start).ok()?;
+        self.due_for_micros(start).and_then(from_epoch_micros)
+    }
+
+    /// The same in microseconds since the epoch.
+    pub fn due_for_micros(&self, start: i64) -> Option<i64> {
         match self {
-            Deadlines::After(span) => start.checked_add(*span),
+            Deadlines::After(span) => {
+                start.checked_add(i64::try_from(span.whole_microseconds()).ok()?)
+            }
             Deadlines::ByDay(table) => table.due_for(start),
         }
     }
 }
 
-/// Where one clock that is due at `due` and stopped at `done` stands at `now`.
-pub fn judge(
-    due: OffsetDateTime,
-    done: Option<OffsetDateTime>,
-    now: OffsetDateTime,
-) -> ClockCounts {
+/// Where one clock that is due at `due` and stopped at `done` stands at `now` (instants,
+/// or microseconds since the epoch).
+pub fn judge<T: Ord>(due: T, done: Option<T>, now: T) -> ClockCounts {
     let mut counts = ClockCounts::default();
     match done {
         Some(done) if done <= due => counts.met = 1,
@@ -243,16 +264,17 @@ mod tests {
             Ok(Deadlines::ByDay(table)) => table,
             other => panic!("{other:?}"),
         };
-        assert_eq!(table.after, datetime!(2026-01-08 00:00 UTC));
+        let micros = |at| epoch_micros(at).expect("micros");
+        assert_eq!(table.after, micros(datetime!(2026-01-08 00:00 UTC)));
         assert_eq!(
             table.dues.iter().map(|&(end, _)| end).collect::<Vec<_>>(),
             [
-                datetime!(2026-01-09 00:00 UTC),
-                datetime!(2026-01-10 00:00 UTC),
-                datetime!(2026-01-11 00:00 UTC)
+                micros(datetime!(2026-01-09 00:00 UTC)),
+                micros(datetime!(2026-01-10 00:00 UTC)),
+                micros(datetime!(2026-01-11 00:00 UTC))
             ]
         );
-        let due = |start| table.due_for(start).expect("covered");
+        let due = |start| table.due_for(micros(start)).expect("covered");
         assert_eq!(
             due(datetime!(2026-01-09 00:00 UTC)),
             due(datetime!(2026-01-08 10:00 UTC))
@@ -265,8 +287,11 @@ mod tests {
             due(datetime!(2026-01-10 00:00 UTC)),
             due(datetime!(2026-01-09 00:00:00.000001 UTC))
         );
-        assert_eq!(table.due_for(datetime!(2026-01-08 00:00 UTC)), None);
-        assert_eq!(table.due_for(datetime!(2026-01-11 00:00:01 UTC)), None);
+        assert_eq!(table.due_for(micros(datetime!(2026-01-08 00:00 UTC))), None);
+        assert_eq!(
+            table.due_for(micros(datetime!(2026-01-11 00:00:01 UTC))),
+            None
+        );
     }
 
     proptest! {

@@ -7,13 +7,14 @@
 //! the driver hands over rows, and every figure is counted from it. Credits are counted in
 //! the database.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use async_trait::async_trait;
 use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, Period, SlaClock};
 use cvdesk_domain::staff::ProductId;
+use foldhash::HashMap;
 use futures_util::{StreamExt, TryStreamExt};
 use sqlx::query::QueryAs;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
@@ -165,7 +166,7 @@ impl Names {
 }
 
 fn epoch_micros(at: OffsetDateTime) -> Result<i64, StoreError> {
-    i64::try_from(at.unix_timestamp_nanos() / 1000)
+    cvdesk_domain::insights::epoch_micros(at)
         .map_err(|_| StoreError::Corrupt("a time beyond what the store counts".into()))
 }
 
@@ -246,28 +247,24 @@ fn summaries(
         .collect()
 }
 
-/// How one clock that started at `start` (microseconds) and stopped at `done` stands at
-/// `now`; nothing when the deadlines do not cover its start.
-fn judged(
-    deadlines: &Deadlines,
-    start: i64,
-    done: Option<i64>,
-    now: OffsetDateTime,
-) -> Result<ClockCounts, StoreError> {
-    let Some(due) = deadlines.due_for(instant(start)?) else {
-        return Ok(ClockCounts::default());
-    };
-    Ok(judge(due, done.map(instant).transpose()?, now))
+/// How one clock that started at `start` and stopped at `done` stands at `now` (all in
+/// microseconds); nothing when the deadlines do not cover its start.
+fn judged(deadlines: &Deadlines, start: i64, done: Option<i64>, now: i64) -> ClockCounts {
+    deadlines
+        .due_for_micros(start)
+        .map_or_else(ClockCounts::default, |due| judge(due, done, now))
 }
 
-fn instant(micros: i64) -> Result<OffsetDateTime, StoreError> {
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
-        .map_err(|_| StoreError::Corrupt(format!("{micros} µs is no time the store keeps")))
-}
-
-/// `text`, or an empty text for NULL, as a field of a packed row.
-fn packed(text: &str) -> String {
-    format!("COALESCE(CAST({text} AS TEXT), '')")
+/// One report's `fields` as the text of a packed row: each field's text, an empty text for
+/// NULL, separated by `,`. One `format` call per row (both backends have it, and both
+/// print NULL as an empty text), where joining the fields with `||` made the database
+/// copy the growing text once per field.
+fn packed_row(fields: &[&str]) -> String {
+    format!(
+        "format('{}', {})",
+        vec!["%s"; fields.len()].join(","),
+        fields.join(", ")
+    )
 }
 
 /// `sql` with its values bound, in order.
@@ -323,6 +320,14 @@ impl Weeks {
     }
 }
 
+/// Which of the fix deadlines a rating's reports are judged against, if any.
+fn fix_rule(deadlines: &ClockDeadlines, rating: Option<&str>) -> Option<usize> {
+    deadlines
+        .remediation
+        .iter()
+        .position(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating))
+}
+
 /// A report's rating (numbered in `Tally::ratings`) and product.
 type Pair = (Option<usize>, Option<i64>);
 
@@ -330,8 +335,13 @@ type Pair = (Option<usize>, Option<i64>);
 struct Tally<'a> {
     weeks: Weeks,
     deadlines: &'a ClockDeadlines,
-    now: OffsetDateTime,
+    /// In microseconds.
+    now: i64,
     ratings: Names,
+    /// The fix deadlines (an index into `deadlines.remediation`) of each rating in
+    /// `ratings`, and of unscored reports.
+    fix_rules: Vec<Option<usize>>,
+    unscored_fix_rule: Option<usize>,
     sources: Names,
     causes: Names,
     /// Per clock (in `SlaClock::ALL` order), the durations of the reports that reached
@@ -347,21 +357,23 @@ struct Tally<'a> {
 }
 
 impl<'a> Tally<'a> {
-    fn new(weeks: Weeks, deadlines: &'a ClockDeadlines, now: OffsetDateTime) -> Tally<'a> {
+    fn new(weeks: Weeks, deadlines: &'a ClockDeadlines, now: i64) -> Tally<'a> {
         Tally {
             weeks,
             deadlines,
             now,
             ratings: Names::default(),
+            fix_rules: Vec::new(),
+            unscored_fix_rule: fix_rule(deadlines, None),
             sources: Names::default(),
             causes: Names::default(),
             durations: Default::default(),
             clock_counts: [ClockCounts::default(); 3],
-            arrivals: HashMap::new(),
-            weaknesses: HashMap::new(),
-            root_causes: HashMap::new(),
+            arrivals: HashMap::default(),
+            weaknesses: HashMap::default(),
+            root_causes: HashMap::default(),
             outcomes: Outcomes::default(),
-            open: HashMap::new(),
+            open: HashMap::default(),
         }
     }
 
@@ -394,17 +406,23 @@ impl<'a> Tally<'a> {
             }
             let (deadlines, now) = (self.deadlines, self.now);
             let counts = &mut self.clock_counts;
-            counts[0] =
-                counts[0] + judged(&deadlines.first_response, created, first_response, now)?;
-            counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now)?;
+            counts[0] = counts[0] + judged(&deadlines.first_response, created, first_response, now);
+            counts[1] = counts[1] + judged(&deadlines.triage, created, triaged, now);
             // The fix clock runs from triage, for reports remediated or still open.
             let fixing = triaged.filter(|_| remediated.is_some() || closed.is_none());
-            let rule = deadlines
-                .remediation
-                .iter()
-                .find(|(_, ratings)| ratings.iter().any(|r| r.as_deref() == rating_name));
-            if let (Some(triaged), Some((fix, _))) = (fixing, rule) {
-                counts[2] = counts[2] + judged(fix, triaged, remediated, now)?;
+            let rule = match rating {
+                Some(rating) => {
+                    while self.fix_rules.len() <= rating {
+                        let name = self.ratings.name(self.fix_rules.len());
+                        self.fix_rules.push(fix_rule(deadlines, Some(name)));
+                    }
+                    self.fix_rules[rating]
+                }
+                None => self.unscored_fix_rule,
+            };
+            if let (Some(triaged), Some(rule)) = (fixing, rule) {
+                let (fix, _) = &deadlines.remediation[rule];
+                counts[2] = counts[2] + judged(fix, triaged, remediated, now);
             }
 
             let source = self.sources.number(source);
@@ -579,8 +597,8 @@ where
         deadlines: &ClockDeadlines,
         now: OffsetDateTime,
     ) -> Result<PeriodFigures, StoreError> {
-        let received_row = RECEIVED_FIELDS.map(packed).join(" || ',' || ");
-        let open_row = OPEN_FIELDS.map(packed).join(" || ',' || ");
+        let received_row = packed_row(&RECEIVED_FIELDS);
+        let open_row = packed_row(&OPEN_FIELDS);
         // The reports received in the period, by parts through the receipt index. Read by
         // receipt, each report is in one read whatever changes meanwhile.
         let mut reads: Vec<(Packed, SqlText)> = parts(&scope)
@@ -628,7 +646,7 @@ where
         push_scope(&mut at_end, &scope, None);
         reads.push((Packed::OpenOnly, at_end));
 
-        let mut tally = Tally::new(Weeks::of(scope.period)?, deadlines, now);
+        let mut tally = Tally::new(Weeks::of(scope.period)?, deadlines, epoch_micros(now)?);
         self.each_packed(reads, |kind, packed| match kind {
             Packed::Received => tally.received(packed),
             Packed::OpenOnly => tally.open_only(packed),
