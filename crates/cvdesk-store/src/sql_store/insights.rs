@@ -15,7 +15,7 @@ use cvdesk_domain::access::ProductScope;
 use cvdesk_domain::insights::{judge, ClockCounts, Deadlines, DurationSummary, Period, SlaClock};
 use cvdesk_domain::staff::ProductId;
 use foldhash::HashMap;
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::StreamExt;
 use sqlx::query::QueryAs;
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::{Duration, OffsetDateTime};
@@ -702,20 +702,27 @@ where
 {
     /// Runs `reads` (each selecting one packed text), two at a time, and hands each text
     /// with its kind to `each` before reading further, so a long period is never held as
-    /// one text.
+    /// one text. Each read is a task of its own, so the next two go on while `each` counts.
     async fn each_packed(
         &self,
         reads: Vec<(Packed, SqlText)>,
         mut each: impl FnMut(Packed, &str) -> Result<(), StoreError> + Send,
     ) -> Result<(), StoreError> {
-        let reads = reads.into_iter().map(|(kind, sql)| async move {
-            let text = bound::<DB, PackedRow>(&sql.text, sql.values)
-                .fetch_one(&self.readers)
-                .await?;
-            Ok::<_, sqlx::Error>((kind, text))
+        let readers = self.readers.clone();
+        let reads = reads.into_iter().map(|(kind, sql)| {
+            let readers = readers.clone();
+            tokio::spawn(async move {
+                let text = bound::<DB, PackedRow>(&sql.text, sql.values)
+                    .fetch_one(&readers)
+                    .await?;
+                Ok::<_, StoreError>((kind, text))
+            })
         });
         let mut texts = futures_util::stream::iter(reads).buffered(2);
-        while let Some((kind, text)) = texts.try_next().await? {
+        while let Some(read) = texts.next().await {
+            let (kind, text) = read.map_err(|error| {
+                StoreError::Corrupt(format!("a dashboard read did not finish: {error}"))
+            })??;
             if let Some(packed) = text.packed.as_deref() {
                 each(kind, packed)?;
             }
