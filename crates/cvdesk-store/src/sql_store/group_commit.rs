@@ -18,6 +18,14 @@
 //! cancelled in between leaves its savepoint open; whoever takes the connection next rolls
 //! it back first, so its statements never reach a commit.
 //!
+//! SQLite's log starts again from its beginning only when a write transaction begins with
+//! every page of the log copied into the database. `Checkpoints` copies beside the writer,
+//! but under a steady stream of reports each group begins right after the last commit,
+//! before those pages can be copied, so the log never started again: it grew by hundreds of
+//! megabytes a minute and every page look-up searched an index of all of it. So now and
+//! then (`RESTART_LOG_EVERY`), after a commit and before the next group begins, the writer
+//! copies the few pages left itself, and the next group starts the log again.
+//!
 //! Within a group nothing else writes, so once one report is written the next report of
 //! the same year takes the next id and number: the group keeps them (`Expected`), and a
 //! writer that knows them can compose its mail first and send everything as one string.
@@ -26,6 +34,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
 use tokio::sync::{watch, Mutex, OwnedMutexGuard};
@@ -35,6 +44,13 @@ use crate::StoreError;
 /// Most reports in one group: past this a group is committed even while writers are
 /// still queued, so a steady stream of arrivals cannot hold back the first finders.
 const MOST_IN_GROUP: usize = 128;
+
+/// How often the writer copies what is left of the log after a commit, so the next group
+/// starts the log again: the log holds at most about this much of the writes.
+const RESTART_LOG_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the log's last pages (those `Checkpoints` has not copied yet) into the database.
+const COPY_LOG: &str = "PRAGMA wal_checkpoint(PASSIVE)";
 
 /// What a group's commit came to: `None` while the group is still open.
 type Outcome = Option<Result<(), String>>;
@@ -48,6 +64,8 @@ const UNDO_REPORT: &str = "ROLLBACK TO report; RELEASE report";
 
 pub(crate) struct GroupCommit<DB: Database> {
     open: Arc<Mutex<Option<OpenGroup<DB>>>>,
+    /// When the writer last copied the log after a commit.
+    log_copied: Arc<std::sync::Mutex<Instant>>,
     /// Writers that have joined and not yet finished writing; the group is committed
     /// when the last of them is done.
     writing: Arc<AtomicUsize>,
@@ -55,6 +73,8 @@ pub(crate) struct GroupCommit<DB: Database> {
 
 struct OpenGroup<DB: Database> {
     transaction: Transaction<'static, DB>,
+    writer: Pool<DB>,
+    log_copied: Arc<std::sync::Mutex<Instant>>,
     members: usize,
     durable: watch::Sender<Outcome>,
     /// A writer's savepoint may be open: it began writing and did not finish.
@@ -100,6 +120,7 @@ where
     pub(crate) fn new() -> Self {
         GroupCommit {
             open: Arc::new(Mutex::new(None)),
+            log_copied: Arc::new(std::sync::Mutex::new(Instant::now())),
             writing: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -128,6 +149,8 @@ where
             Some(group) => group,
             None => turn.insert(OpenGroup {
                 transaction: writer.begin().await?,
+                writer: writer.clone(),
+                log_copied: Arc::clone(&self.log_copied),
                 members: 0,
                 durable: watch::channel(None).0,
                 unfinished: false,
@@ -261,7 +284,8 @@ where
     }
 }
 
-/// Commits the open group, if any, while holding the lock, and tells its members.
+/// Commits the open group, if any, while holding the lock, and tells its members; then,
+/// now and then, copies the rest of the log before the next group begins.
 async fn commit<DB>(mut turn: OwnedMutexGuard<Option<OpenGroup<DB>>>)
 where
     DB: Database,
@@ -278,6 +302,23 @@ where
             tracing::error!(%error, members = group.members, "a group of reports was not committed");
         }
         group.durable.send_replace(Some(outcome));
+        let due = group
+            .log_copied
+            .lock()
+            .map(|mut copied| {
+                let due = copied.elapsed() >= RESTART_LOG_EVERY;
+                if due {
+                    *copied = Instant::now();
+                }
+                due
+            })
+            .unwrap_or(false);
+        if due {
+            // Busy when `Checkpoints` is copying at the same moment: the next time will do.
+            if let Err(error) = sqlx::query(COPY_LOG).execute(&group.writer).await {
+                tracing::warn!(%error, "the writer could not copy the log's last pages");
+            }
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! SQLite's write-ahead log is moved into the database file beside the writer, within
-//! seconds of a write, though the writer itself never checkpoints.
+//! seconds of a write, and starts again from its beginning even under a steady stream of
+//! reports.
 
 use std::time::{Duration, Instant};
 
@@ -7,6 +8,44 @@ use cvdesk_domain::report_source::ReportSource;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
 use cvdesk_store::{NewReport, ReportStore as _, SqliteStore};
 use time::macros::datetime;
+
+fn report(seed: u8, summary: &str) -> ReportDraft {
+    ReportDraft::parse(
+        &ReportInput {
+            title: Some(format!("Report {seed}")),
+            summary: Some(summary.to_owned()),
+            steps_to_reproduce: Some("Steps".into()),
+            impact: Some("Impact".into()),
+            ..ReportInput::default()
+        },
+        TextLimits::default(),
+    )
+    .expect("valid draft")
+}
+
+async fn store_report(store: &SqliteStore, token: [u8; 32], draft: &ReportDraft) {
+    store
+        .create_report_with_mail(
+            NewReport {
+                prefix: &ReferencePrefix::default(),
+                received_at: datetime!(2026-06-01 12:00 UTC),
+                tracking_token_hash: &TrackingToken::from_random_bytes(token).hash(),
+                content: draft,
+                attachments: &[],
+                product: None,
+                received_from: None,
+                challenge: None,
+                source: ReportSource::Api,
+            },
+            &|_| Vec::new(),
+        )
+        .await
+        .expect("stored");
+}
+
+fn log_bytes(data: &std::path::Path) -> u64 {
+    std::fs::metadata(data.join("cvdesk.db-wal")).map_or(0, |file| file.len())
+}
 
 fn database_bytes(data: &std::path::Path) -> u64 {
     std::fs::metadata(data.join("cvdesk.db"))
@@ -26,34 +65,7 @@ async fn reports_reach_the_database_file_within_seconds() {
     // checkpoint would start.
     let words = "a finding described at length ".repeat(1_300);
     for seed in 0..30_u8 {
-        let draft = ReportDraft::parse(
-            &ReportInput {
-                title: Some(format!("Report {seed}")),
-                summary: Some(words.clone()),
-                steps_to_reproduce: Some("Steps".into()),
-                impact: Some("Impact".into()),
-                ..ReportInput::default()
-            },
-            TextLimits::default(),
-        )
-        .expect("valid draft");
-        store
-            .create_report_with_mail(
-                NewReport {
-                    prefix: &ReferencePrefix::default(),
-                    received_at: datetime!(2026-06-01 12:00 UTC),
-                    tracking_token_hash: &TrackingToken::from_random_bytes([seed; 32]).hash(),
-                    content: &draft,
-                    attachments: &[],
-                    product: None,
-                    received_from: None,
-                    challenge: None,
-                    source: ReportSource::Api,
-                },
-                &|_| Vec::new(),
-            )
-            .await
-            .expect("stored");
+        store_report(&store, [seed; 32], &report(seed, &words)).await;
     }
     let written = Instant::now();
     while database_bytes(data) < before + 1_000_000 {
@@ -64,4 +76,41 @@ async fn reports_reach_the_database_file_within_seconds() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+#[tokio::test]
+async fn the_log_starts_again_under_a_steady_stream_of_reports() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_owned();
+    let store = std::sync::Arc::new(SqliteStore::open(&data).await.expect("opened"));
+    let words = "a finding described at length ".repeat(200);
+    // Sixteen finders at once, so that each group of reports begins as the last one
+    // commits and the writer is never idle.
+    let started = Instant::now();
+    let writers: Vec<_> = (0..16_u8)
+        .map(|seed| {
+            let (store, draft) = (std::sync::Arc::clone(&store), report(seed, &words));
+            tokio::spawn(async move {
+                let mut token = [seed; 32];
+                for count in 0_u32.. {
+                    if started.elapsed() >= Duration::from_secs(4) {
+                        break;
+                    }
+                    token[..4].copy_from_slice(&count.to_le_bytes());
+                    store_report(&store, token, &draft).await;
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let halfway = log_bytes(&data);
+    for writer in writers {
+        writer.await.expect("writer");
+    }
+    let end = log_bytes(&data);
+    // A log that never starts again grows with every report: twice as long by the end.
+    assert!(
+        halfway > 0 && end < halfway * 3 / 2,
+        "the log grew from {halfway} bytes halfway to {end} bytes"
+    );
 }
