@@ -187,39 +187,83 @@ fn groups_of(rating: Option<&str>, product: Option<i64>) -> [ReportGroup; 3] {
 /// drivers hand rows over one at a time, at several microseconds each on SQLite, which for
 /// the hundreds of thousands of reports of a long period cost many times what reading
 /// them does; the database builds this text at a fraction of that.
-fn packed_rows(packed: Option<&str>) -> impl Iterator<Item = std::str::Split<'_, char>> {
+fn packed_rows(packed: &str) -> impl Iterator<Item = Fields<'_>> {
     packed
-        .unwrap_or_default()
         .split(';')
         .filter(|row| !row.is_empty())
-        .map(|row| row.split(','))
+        .map(|row| Fields { rest: Some(row) })
 }
 
-/// The next field of a packed row: `None` for an empty one (a NULL).
-fn text_field<'a>(fields: &mut std::str::Split<'a, char>) -> Result<Option<&'a str>, StoreError> {
-    let field = fields
-        .next()
-        .ok_or_else(|| StoreError::Corrupt("a packed row with a field missing".into()))?;
-    Ok((!field.is_empty()).then_some(field))
+/// One packed row's fields, read in order. A long period has hundreds of thousands of
+/// rows of about a dozen fields, so fields are cut and numbers read byte by byte.
+struct Fields<'a> {
+    /// What is left of the row; `None` once its last field is read.
+    rest: Option<&'a str>,
 }
 
-fn integer_field(fields: &mut std::str::Split<'_, char>) -> Result<Option<i64>, StoreError> {
-    text_field(fields)?
-        .map(|field| {
-            field.parse().map_err(|_| {
-                StoreError::Corrupt(format!("a packed row with {field:?} for a number"))
+impl<'a> Fields<'a> {
+    /// The next field: `None` for an empty one (a NULL).
+    fn text(&mut self) -> Result<Option<&'a str>, StoreError> {
+        let rest = self
+            .rest
+            .ok_or_else(|| StoreError::Corrupt("a packed row with a field missing".into()))?;
+        let field = match rest.bytes().position(|byte| byte == b',') {
+            Some(end) => {
+                self.rest = rest.get(end + 1..);
+                rest.get(..end).unwrap_or_default()
+            }
+            None => {
+                self.rest = None;
+                rest
+            }
+        };
+        Ok((!field.is_empty()).then_some(field))
+    }
+
+    fn integer(&mut self) -> Result<Option<i64>, StoreError> {
+        self.text()?
+            .map(|field| {
+                decimal(field).ok_or_else(|| {
+                    StoreError::Corrupt(format!("a packed row with {field:?} for a number"))
+                })
             })
-        })
-        .transpose()
+            .transpose()
+    }
+
+    /// Ends the row: a field past those read means the row is not what was asked for.
+    fn end(self) -> Result<(), StoreError> {
+        match self.rest {
+            None => Ok(()),
+            Some(_) => Err(StoreError::Corrupt(
+                "a packed row with a field too many".into(),
+            )),
+        }
+    }
 }
 
-/// Ends a packed row: a field past those read means the row is not what was asked for.
-fn no_more_fields(mut fields: std::str::Split<'_, char>) -> Result<(), StoreError> {
-    match fields.next() {
-        None => Ok(()),
-        Some(_) => Err(StoreError::Corrupt(
-            "a packed row with a field too many".into(),
-        )),
+/// A whole number written in decimal, as the databases print one: digits, with `-` before
+/// a negative one; `None` for anything else or past the range of `i64`.
+fn decimal(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    // Counted below zero, where `i64` reaches one further.
+    let mut value: i64 = 0;
+    for byte in digits.bytes() {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_sub(i64::from(digit))?;
+    }
+    if negative {
+        Some(value)
+    } else {
+        value.checked_neg()
     }
 }
 
@@ -379,22 +423,23 @@ impl<'a> Tally<'a> {
 
     /// Counts the reports of a text of `RECEIVED_FIELDS`.
     fn received(&mut self, packed: &str) -> Result<(), StoreError> {
-        for mut fields in packed_rows(Some(packed)) {
-            let rating_name = text_field(&mut fields)?;
-            let product = integer_field(&mut fields)?;
-            let source = text_field(&mut fields)?.unwrap_or_default();
-            let weakness = text_field(&mut fields)?;
-            let root_cause = text_field(&mut fields)?;
-            let duplicate = text_field(&mut fields)?.is_some();
-            let spam = text_field(&mut fields)?.is_some();
-            let created = integer_field(&mut fields)?
+        for mut fields in packed_rows(packed) {
+            let rating_name = fields.text()?;
+            let product = fields.integer()?;
+            let source = fields.text()?.unwrap_or_default();
+            let weakness = fields.text()?;
+            let root_cause = fields.text()?;
+            let duplicate = fields.text()?.is_some();
+            let spam = fields.text()?.is_some();
+            let created = fields
+                .integer()?
                 .ok_or_else(|| StoreError::Corrupt("a report without its receipt".into()))?;
-            let first_response = integer_field(&mut fields)?;
-            let triaged = integer_field(&mut fields)?;
-            let assigned = integer_field(&mut fields)?;
-            let remediated = integer_field(&mut fields)?;
-            let closed = integer_field(&mut fields)?;
-            no_more_fields(fields)?;
+            let first_response = fields.integer()?;
+            let triaged = fields.integer()?;
+            let assigned = fields.integer()?;
+            let remediated = fields.integer()?;
+            let closed = fields.integer()?;
+            fields.end()?;
             let rating = rating_name.map(|rating| self.ratings.number(rating));
 
             let stops = [first_response, triaged, remediated];
@@ -451,13 +496,13 @@ impl<'a> Tally<'a> {
 
     /// Counts the reports of a text of `OPEN_FIELDS`, for the weeks they were open only.
     fn open_only(&mut self, packed: &str) -> Result<(), StoreError> {
-        for mut fields in packed_rows(Some(packed)) {
-            let rating = text_field(&mut fields)?.map(|rating| self.ratings.number(rating));
-            let created = integer_field(&mut fields)?;
-            let triaged = integer_field(&mut fields)?;
-            let assigned = integer_field(&mut fields)?;
-            let closed = integer_field(&mut fields)?;
-            no_more_fields(fields)?;
+        for mut fields in packed_rows(packed) {
+            let rating = fields.text()?.map(|rating| self.ratings.number(rating));
+            let created = fields.integer()?;
+            let triaged = fields.integer()?;
+            let assigned = fields.integer()?;
+            let closed = fields.integer()?;
+            fields.end()?;
             self.count_open(rating, created, triaged, assigned, closed);
         }
         Ok(())
@@ -738,9 +783,7 @@ mod tests {
     use time::macros::datetime;
     use time::Duration;
 
-    use super::{
-        epoch_micros, integer_field, no_more_fields, packed_rows, parts, text_field, Weeks, PART,
-    };
+    use super::{decimal, epoch_micros, packed_rows, parts, Weeks, PART};
     use crate::insights::InsightScope;
     use crate::StoreError;
 
@@ -809,41 +852,53 @@ mod tests {
 
     #[test]
     fn packed_rows_give_back_their_fields() {
-        let packed = "high,3,120;,,45";
-        let rows: Vec<(Option<&str>, Option<i64>, Option<i64>)> = packed_rows(Some(packed))
+        let packed = "high,3,120;,,45;;low,-7,";
+        let rows: Vec<(Option<&str>, Option<i64>, Option<i64>)> = packed_rows(packed)
             .map(|mut fields| {
                 let row = (
-                    text_field(&mut fields).expect("rating"),
-                    integer_field(&mut fields).expect("product"),
-                    integer_field(&mut fields).expect("seconds"),
+                    fields.text().expect("rating"),
+                    fields.integer().expect("product"),
+                    fields.integer().expect("seconds"),
                 );
-                no_more_fields(fields).expect("three fields");
+                fields.end().expect("three fields");
                 row
             })
             .collect();
         assert_eq!(
             rows,
-            [(Some("high"), Some(3), Some(120)), (None, None, Some(45))]
+            [
+                (Some("high"), Some(3), Some(120)),
+                (None, None, Some(45)),
+                (Some("low"), Some(-7), None)
+            ]
         );
-        // No report in the period: the database packs nothing (NULL).
-        assert_eq!(packed_rows(None).count(), 0);
+        // No report in the part: nothing packed.
+        assert_eq!(packed_rows("").count(), 0);
     }
 
     #[test]
     fn a_row_not_as_asked_is_refused() {
-        let mut fields = packed_rows(Some("high,x")).next().expect("a row");
-        assert_eq!(text_field(&mut fields).expect("rating"), Some("high"));
+        let mut fields = packed_rows("high,x").next().expect("a row");
+        assert_eq!(fields.text().expect("rating"), Some("high"));
         assert!(matches!(
-            integer_field(&mut fields),
+            fields.integer(),
             Err(StoreError::Corrupt(why)) if why.contains("\"x\"")
         ));
-        let mut short = packed_rows(Some("high")).next().expect("a row");
-        assert!(text_field(&mut short).is_ok());
-        assert!(matches!(
-            text_field(&mut short),
-            Err(StoreError::Corrupt(_))
-        ));
-        let long = packed_rows(Some("1,2")).next().expect("a row");
-        assert!(matches!(no_more_fields(long), Err(StoreError::Corrupt(_))));
+        let mut short = packed_rows("high").next().expect("a row");
+        assert!(short.text().is_ok());
+        assert!(matches!(short.text(), Err(StoreError::Corrupt(_))));
+        let mut long = packed_rows("1,2").next().expect("a row");
+        assert!(long.integer().is_ok());
+        assert!(matches!(long.end(), Err(StoreError::Corrupt(_))));
+    }
+
+    proptest::proptest! {
+        /// Numbers are read as Rust reads them, and what Rust refuses is refused.
+        #[test]
+        fn decimals_are_read_as_rust_reads_them(number in proptest::num::i64::ANY, text in "[-+0-9a ]{0,21}") {
+            proptest::prop_assert_eq!(decimal(&number.to_string()), Some(number));
+            let rust = text.parse::<i64>().ok().filter(|_| !text.starts_with('+'));
+            proptest::prop_assert_eq!(decimal(&text), rust);
+        }
     }
 }
