@@ -93,7 +93,7 @@ async fn the_log_starts_again_under_a_steady_stream_of_reports() {
             tokio::spawn(async move {
                 let mut token = [seed; 32];
                 for count in 0_u32.. {
-                    if started.elapsed() >= Duration::from_secs(4) {
+                    if started.elapsed() >= Duration::from_millis(4_500) {
                         break;
                     }
                     token[..4].copy_from_slice(&count.to_le_bytes());
@@ -102,15 +102,17 @@ async fn the_log_starts_again_under_a_steady_stream_of_reports() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let halfway = log_bytes(&data);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let early = log_bytes(&data);
     for writer in writers {
         writer.await.expect("writer");
     }
     let end = log_bytes(&data);
-    // A log that never starts again grows with every report: twice as long by the end.
+    // A log that never starts again grows with every report, to three times its length
+    // at a third of the time. One that does is as long as the most written between two
+    // starts (twice that when a start is missed because the checkpoints were busy).
     assert!(
-        halfway > 0 && end < halfway * 3 / 2,
-        "the log grew from {halfway} bytes halfway to {end} bytes"
+        early > 0 && end < early * 2,
+        "the log grew from {early} bytes after 1.5 s to {end} bytes after 4.5 s"
     );
 }
