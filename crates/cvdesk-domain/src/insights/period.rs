@@ -2,11 +2,14 @@
 //!
 //! A period runs from `from` (included) to `to` (excluded). Its weeks are counted back
 //! from `to`, so the last week ends at `to` and only the first may be shorter than seven
-//! days. Week k (from 1) ends at `to - (K - k) weeks`; a time belongs to the first week
-//! that ends at or after it, times before the first week to week 0 or below, times after
-//! `to` to week K + 1. The store numbers times the same way in SQL.
+//! days. A time belongs to the first week that ends at or after it; times at or before the
+//! start of the first week to week 0, times after `to` to week K + 1. A period of the
+//! desk's days (`Period::of_days`) ends its weeks at local midnights, seven local days
+//! apart, so a week across a daylight-saving change is 167 or 169 hours long.
 
-use time::{Duration, OffsetDateTime};
+use time::{Date, Duration, OffsetDateTime};
+
+use crate::sla::Calendar;
 
 /// The longest period a dashboard covers, and how far back it may start: ten years.
 pub const MAX_PERIOD_DAYS: i64 = 3653;
@@ -23,29 +26,49 @@ pub enum PeriodError {
 }
 
 /// A dashboard's period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {
     from: OffsetDateTime,
     to: OffsetDateTime,
+    /// Where the first week begins, then where each week ends, in order; the last is `to`.
+    bounds: Vec<OffsetDateTime>,
 }
 
 impl Period {
+    /// A period whose weeks are 7 × 24 hours, counted back from `to`.
     pub fn new(
         from: OffsetDateTime,
         to: OffsetDateTime,
         now: OffsetDateTime,
     ) -> Result<Period, PeriodError> {
-        let longest = Duration::days(MAX_PERIOD_DAYS);
-        if from >= to {
-            return Err(PeriodError::Reversed);
-        }
-        if to - from > longest {
-            return Err(PeriodError::TooLong);
-        }
-        if now - from > longest {
-            return Err(PeriodError::TooFarBack);
-        }
-        Ok(Period { from, to })
+        check(from, to, now)?;
+        let weeks = week_count(from, to);
+        let bounds = (0..=weeks)
+            .map(|k| to - Duration::WEEK * i32::try_from(weeks - k).unwrap_or(0))
+            .collect();
+        Ok(Period { from, to, bounds })
+    }
+
+    /// The desk's days from `first_day` to `last_day`, both included, with weeks of seven
+    /// local days ending at the local midnight after `last_day`.
+    pub fn of_days(
+        first_day: Date,
+        last_day: Date,
+        calendar: &Calendar,
+        now: OffsetDateTime,
+    ) -> Result<Period, PeriodError> {
+        let end = last_day.next_day().ok_or(PeriodError::TooLong)?;
+        let (from, to) = (calendar.start_of_day(first_day), calendar.start_of_day(end));
+        check(from, to, now)?;
+        let weeks = (end - first_day).whole_days().div_euclid(7)
+            + i64::from((end - first_day).whole_days().rem_euclid(7) > 0);
+        let bounds = (0..=weeks)
+            .map(|k| {
+                end.checked_sub(Duration::days(7 * (weeks - k)))
+                    .map_or(from, |day| calendar.start_of_day(day))
+            })
+            .collect();
+        Ok(Period { from, to, bounds })
     }
 
     pub fn from(&self) -> OffsetDateTime {
@@ -58,17 +81,17 @@ impl Period {
 
     /// How many weeks the period has (the first may be short).
     pub fn week_count(&self) -> i64 {
-        let micros = (self.to - self.from).whole_microseconds();
-        let week = Duration::WEEK.whole_microseconds();
-        i64::try_from((micros + week - 1) / week).unwrap_or(i64::MAX)
+        i64::try_from(self.bounds.len().saturating_sub(1)).unwrap_or(i64::MAX)
     }
 
     /// When each week ends, first to last; the last is `to`.
-    pub fn week_ends(&self) -> Vec<OffsetDateTime> {
-        let weeks = self.week_count();
-        (1..=weeks)
-            .map(|week| self.to - Duration::WEEK * i32::try_from(weeks - week).unwrap_or(0))
-            .collect()
+    pub fn week_ends(&self) -> &[OffsetDateTime] {
+        self.bounds.get(1..).unwrap_or_default()
+    }
+
+    /// Where the first week begins, then where each week ends.
+    pub fn week_bounds(&self) -> &[OffsetDateTime] {
+        &self.bounds
     }
 
     /// The week `at` belongs to (see the module documentation).
@@ -76,9 +99,30 @@ impl Period {
         if at > self.to {
             return self.week_count() + 1;
         }
-        let back = (self.to - at).whole_microseconds() / Duration::WEEK.whole_microseconds();
-        self.week_count() - i64::try_from(back).unwrap_or(i64::MAX)
+        // The bounds before `at`: at or before the first, week 0.
+        i64::try_from(self.bounds.partition_point(|bound| *bound < at)).unwrap_or(i64::MAX)
     }
+}
+
+fn check(from: OffsetDateTime, to: OffsetDateTime, now: OffsetDateTime) -> Result<(), PeriodError> {
+    let longest = Duration::days(MAX_PERIOD_DAYS);
+    if from >= to {
+        return Err(PeriodError::Reversed);
+    }
+    if to - from > longest {
+        return Err(PeriodError::TooLong);
+    }
+    if now - from > longest {
+        return Err(PeriodError::TooFarBack);
+    }
+    Ok(())
+}
+
+/// Weeks of seven days that cover `from` to `to`, the first perhaps short.
+fn week_count(from: OffsetDateTime, to: OffsetDateTime) -> i64 {
+    let micros = (to - from).whole_microseconds();
+    let week = Duration::WEEK.whole_microseconds();
+    i64::try_from((micros + week - 1) / week).unwrap_or(i64::MAX)
 }
 
 /// Counts per week, built from changes numbered by week: how many reports are open at the
@@ -178,7 +222,7 @@ mod tests {
         assert_eq!(period.week_of(datetime!(2026-03-11 00:00 UTC)), 2);
         assert_eq!(period.week_of(datetime!(2026-03-11 00:00:01 UTC)), 3);
         assert_eq!(period.week_of(datetime!(2026-02-25 00:00 UTC)), 0);
-        assert_eq!(period.week_of(datetime!(2026-02-01 00:00 UTC)), -3);
+        assert_eq!(period.week_of(datetime!(2026-02-01 00:00 UTC)), 0);
     }
 
     #[test]
@@ -196,6 +240,45 @@ mod tests {
         flows.add(2, -3);
         flows.add(4, 7); // after the period
         assert_eq!(flows.open_at_week_ends(), [5, 2, 2]);
+    }
+
+    fn berlin() -> Calendar {
+        Calendar::in_local_time(
+            [time::Weekday::Saturday, time::Weekday::Sunday],
+            crate::sla::Holidays::default(),
+            crate::sla::LocalTime::zone("Europe/Berlin").expect("zone"),
+        )
+        .expect("calendar")
+    }
+
+    #[test]
+    fn weeks_of_local_days_end_at_local_midnights_across_daylight_saving() {
+        // 1 March to 31 May 2026 in Berlin: summer time begins on 29 March.
+        let calendar = berlin();
+        let period = Period::of_days(
+            time::macros::date!(2026 - 03 - 01),
+            time::macros::date!(2026 - 05 - 31),
+            &calendar,
+            NOW,
+        )
+        .expect("period");
+        assert_eq!(period.week_count(), 14);
+        assert_eq!(period.from(), datetime!(2026-03-01 00:00 +01:00));
+        assert_eq!(period.to(), datetime!(2026-06-01 00:00 +02:00));
+        for end in period.week_ends() {
+            let local = end.to_offset(calendar.local_time().offset_at(*end));
+            assert_eq!(local.time(), time::Time::MIDNIGHT, "{end}");
+            assert_eq!(local.weekday(), time::Weekday::Monday, "{end}");
+        }
+        // The week ending at midnight after Sunday 22 March (winter time) holds a report
+        // at 23:30 that Sunday, not the next week, as a week of 7 × 24 hours would.
+        let sunday_night = datetime!(2026-03-22 23:30 +01:00);
+        let week = period.week_of(sunday_night);
+        assert_eq!(
+            period.week_ends()[usize::try_from(week - 1).expect("a week")],
+            datetime!(2026-03-23 00:00 +01:00)
+        );
+        assert_eq!(period.week_of(datetime!(2026-03-23 00:30 +01:00)), week + 1);
     }
 
     proptest! {
@@ -225,7 +308,8 @@ mod tests {
             }
             let expected: Vec<u64> = period
                 .week_ends()
-                .into_iter()
+                .iter()
+                .copied()
                 .map(|end| {
                     spans
                         .iter()

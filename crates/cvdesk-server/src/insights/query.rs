@@ -57,19 +57,17 @@ impl Selection {
         let last_day = day(&query.to, "to")?.unwrap_or(today);
         let first_day = day(&query.from, "from")?
             .unwrap_or_else(|| last_day - Duration::days(DEFAULT_DAYS - 1));
-        let end = last_day
-            .next_day()
-            .ok_or_else(|| invalid("to: give a day before the year 9999."))?;
-        let period = Period::new(
-            calendar.start_of_day(first_day),
-            calendar.start_of_day(end),
-            now,
-        )
-        .map_err(|error| match error {
-            PeriodError::Reversed => invalid("from: the first day must not be after the last."),
-            PeriodError::TooLong => invalid("from: a period is at most ten years long."),
-            PeriodError::TooFarBack => invalid("from: a period may start at most ten years ago."),
-        })?;
+        if last_day.next_day().is_none() {
+            return Err(invalid("to: give a day before the year 9999."));
+        }
+        let period =
+            Period::of_days(first_day, last_day, calendar, now).map_err(|error| match error {
+                PeriodError::Reversed => invalid("from: the first day must not be after the last."),
+                PeriodError::TooLong => invalid("from: a period is at most ten years long."),
+                PeriodError::TooFarBack => {
+                    invalid("from: a period may start at most ten years ago.")
+                }
+            })?;
         let product = match query.product.trim() {
             "" => None,
             text if text.bytes().all(|b| b.is_ascii_digit()) && text.len() <= 18 => text
@@ -91,8 +89,8 @@ impl Selection {
     pub fn week_end_days(&self) -> Vec<Date> {
         self.period
             .week_ends()
-            .into_iter()
-            .map(|end| {
+            .iter()
+            .map(|&end| {
                 let day = self.calendar.local_date(end).unwrap_or_else(|_| end.date());
                 day.previous_day().unwrap_or(day)
             })

@@ -335,32 +335,27 @@ where
 }
 
 /// The weeks of a period (`Period::week_of`), in integer microseconds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Weeks {
-    to: i64,
-    count: i64,
+    /// Where the first week begins, then where each week ends.
+    bounds: Vec<i64>,
 }
 
 impl Weeks {
-    const LENGTH: i64 = 7 * 86_400 * MICROS;
-
     fn of(period: &Period) -> Result<Weeks, StoreError> {
         Ok(Weeks {
-            to: epoch_micros(period.to())?,
-            count: period.week_count(),
+            bounds: period
+                .week_bounds()
+                .iter()
+                .map(|bound| epoch_micros(*bound))
+                .collect::<Result<_, _>>()?,
         })
     }
 
-    fn week(self, micros: i64) -> i64 {
-        if micros > self.to {
-            return self.count + 1;
-        }
-        self.count - self.to.saturating_sub(micros) / Weeks::LENGTH
-    }
-
-    /// `week`, with every week before the period as week 0 (as `WeekFlows` counts them).
-    fn clamped(self, micros: i64) -> i64 {
-        self.week(micros).max(0)
+    /// The week of the instant `micros`: 0 at or before the first week, one past the last
+    /// after the period.
+    fn week(&self, micros: i64) -> i64 {
+        i64::try_from(self.bounds.partition_point(|bound| *bound < micros)).unwrap_or(i64::MAX)
     }
 }
 
@@ -525,10 +520,10 @@ impl<'a> Tally<'a> {
         ];
         for (state, opened, ended) in intervals {
             let Some(opened) = opened else { continue };
-            let week = self.weeks.clamped(opened);
+            let week = self.weeks.week(opened);
             *self.open.entry((state, rating, week)).or_default() += 1;
             if let Some(ended) = ended {
-                let week = self.weeks.clamped(ended);
+                let week = self.weeks.week(ended);
                 *self.open.entry((state, rating, week)).or_default() -= 1;
             }
         }
@@ -783,6 +778,8 @@ mod tests {
     use time::macros::datetime;
     use time::Duration;
 
+    use cvdesk_domain::sla::{Calendar, Holidays, LocalTime};
+
     use super::{decimal, epoch_micros, packed_rows, parts, Weeks, PART};
     use crate::insights::InsightScope;
     use crate::StoreError;
@@ -823,30 +820,42 @@ mod tests {
 
     #[test]
     fn weeks_are_numbered_as_the_period_numbers_them() {
-        let from = datetime!(2026-01-01 00:00 UTC);
-        let period = Period::new(from, from + Duration::days(45), from + Duration::days(45))
-            .expect("period");
-        let weeks = Weeks::of(&period).expect("weeks");
-        let micros = |at: time::OffsetDateTime| epoch_micros(at).expect("micros");
-        let mut at = from - Duration::days(20);
-        while at <= period.to() + Duration::days(3) {
-            for instant in [
-                at,
-                at + Duration::microseconds(1),
-                at - Duration::microseconds(1),
-            ] {
-                assert_eq!(
-                    weeks.week(micros(instant)),
-                    period.week_of(instant),
-                    "{instant}"
-                );
-                assert_eq!(
-                    weeks.clamped(micros(instant)),
-                    period.week_of(instant).max(0),
-                    "{instant}"
-                );
+        let from = datetime!(2026-03-01 00:00 UTC);
+        let berlin = Calendar::in_local_time(
+            [time::Weekday::Saturday, time::Weekday::Sunday],
+            Holidays::default(),
+            LocalTime::zone("Europe/Berlin").expect("zone"),
+        )
+        .expect("calendar");
+        let periods = [
+            Period::new(from, from + Duration::days(45), from + Duration::days(45))
+                .expect("period"),
+            Period::of_days(
+                from.date(),
+                from.date() + Duration::days(44),
+                &berlin,
+                from + Duration::days(45),
+            )
+            .expect("period"),
+        ];
+        for period in periods {
+            let weeks = Weeks::of(&period).expect("weeks");
+            let micros = |at: time::OffsetDateTime| epoch_micros(at).expect("micros");
+            let mut at = from - Duration::days(20);
+            while at <= period.to() + Duration::days(3) {
+                for instant in [
+                    at,
+                    at + Duration::microseconds(1),
+                    at - Duration::microseconds(1),
+                ] {
+                    assert_eq!(
+                        weeks.week(micros(instant)),
+                        period.week_of(instant),
+                        "{instant}"
+                    );
+                }
+                at += Duration::minutes(30);
             }
-            at += Duration::hours(7);
         }
     }
 
