@@ -11,7 +11,7 @@ use std::ops::Range;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-use crate::sla::{Calendar, DeadlineError, Rule};
+use crate::sla::{Calendar, DeadlineError, LocalTime, Rule};
 
 /// The deadline clocks a report runs (the `sla` module's clocks, named for statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -93,10 +93,66 @@ impl std::ops::Add for ClockCounts {
 /// How the store finds a clock's deadline from its start.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deadlines {
-    /// Exactly this long after the start (calendar days).
+    /// Exactly this long after the start (calendar days at a fixed offset).
     After(Duration),
     /// By the day the clock started (working days).
     ByDay(DeadlineTable),
+    /// The same local time so many local days later (calendar days in a time zone, where a
+    /// span across a daylight-saving change is an hour longer or shorter).
+    LocalDays(LocalDaysTable),
+}
+
+/// Calendar-day deadlines in a time zone: the span in days, and the zone's offset changes
+/// around the starts asked for, all in microseconds since the epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalDaysTable {
+    days: u32,
+    /// The instants whose offsets `changes` gives; outside them the calendar decides.
+    covered: Range<i64>,
+    /// The offset from UTC before the first change.
+    first_offset: i64,
+    /// (when the offset changes, the offset from then on), in order.
+    changes: Vec<(i64, i64)>,
+    /// Asked for the deadlines that fall near a change, where the local time may be skipped
+    /// or repeated.
+    calendar: Calendar,
+}
+
+/// How near a change of offset a deadline is left to the calendar: more than any change
+/// in the tz database.
+const NEAR_CHANGE: i64 = 3 * 3_600 * 1_000_000;
+
+impl LocalDaysTable {
+    fn offset_at(&self, at: i64) -> i64 {
+        match self.changes.partition_point(|&(change, _)| change <= at) {
+            0 => self.first_offset,
+            after => self.changes[after - 1].1,
+        }
+    }
+
+    /// The deadline of a clock that started at `start`: the same local time `days` later.
+    /// Away from a change that is `start` plus whole days plus the difference in offset;
+    /// near one the calendar resolves it.
+    pub fn due_for(&self, start: i64) -> Option<i64> {
+        let whole_days = i64::from(self.days).checked_mul(86_400 * 1_000_000)?;
+        let same_offset = start.checked_add(whole_days)?;
+        let next = self
+            .changes
+            .partition_point(|&(change, _)| change <= same_offset.saturating_sub(NEAR_CHANGE));
+        let near = self
+            .changes
+            .get(next)
+            .is_some_and(|&(change, _)| change <= same_offset.saturating_add(NEAR_CHANGE));
+        let covered = self.covered.contains(&start) && self.covered.contains(&same_offset);
+        if near || !covered {
+            let due = self
+                .calendar
+                .add_calendar_days(from_epoch_micros(start)?, self.days)
+                .ok()?;
+            return epoch_micros(due).ok();
+        }
+        same_offset.checked_add(self.offset_at(start) - self.offset_at(same_offset))
+    }
 }
 
 /// Deadlines by start day. Starts fall into the calendar's local days, each from just
@@ -147,7 +203,30 @@ impl Deadlines {
         starts: Range<OffsetDateTime>,
     ) -> Result<Deadlines, DeadlineError> {
         match rule {
-            Rule::CalendarDays(days) => Ok(Deadlines::After(Duration::days(i64::from(days)))),
+            Rule::CalendarDays(days) => {
+                let span = Duration::days(i64::from(days));
+                let LocalTime::Zone { .. } = calendar.local_time() else {
+                    return Ok(Deadlines::After(span));
+                };
+                // The offsets of every start and deadline asked for, with a day either side.
+                let first = starts.start - Duration::DAY;
+                let last = starts.end.max(starts.start) + span + Duration::DAY;
+                let micros =
+                    |offset: time::UtcOffset| i64::from(offset.whole_seconds()) * 1_000_000;
+                let changes = calendar
+                    .local_time()
+                    .offset_changes(first..last)
+                    .into_iter()
+                    .map(|(at, offset)| Ok((epoch_micros(at)?, micros(offset))))
+                    .collect::<Result<_, DeadlineError>>()?;
+                Ok(Deadlines::LocalDays(LocalDaysTable {
+                    days,
+                    covered: epoch_micros(first)?..epoch_micros(last)?,
+                    first_offset: micros(calendar.local_time().offset_at(first)),
+                    changes,
+                    calendar: calendar.clone(),
+                }))
+            }
             Rule::WorkingDays(_) => {
                 let first = calendar.local_date(starts.start)?;
                 let last = calendar.local_date(starts.end.max(starts.start))?;
@@ -186,6 +265,7 @@ impl Deadlines {
                 start.checked_add(i64::try_from(span.whole_microseconds()).ok()?)
             }
             Deadlines::ByDay(table) => table.due_for(start),
+            Deadlines::LocalDays(table) => table.due_for(start),
         }
     }
 }
@@ -357,6 +437,56 @@ mod tests {
                 .collect();
             let last = starts.iter().copied().max().expect("one start");
             let rule = Rule::WorkingDays(days);
+            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
+            for start in starts {
+                prop_assert_eq!(
+                    deadlines.due_for(start),
+                    Some(rule.due_at(&calendar, start).expect("due")),
+                    "start {}", start
+                );
+            }
+        }
+    }
+
+    proptest! {
+        /// Calendar days in a time zone: every start gets the deadline the calendar gives
+        /// it, the same local time so many days later, also when that falls in the hour a
+        /// change skips or repeats.
+        #[test]
+        fn calendar_days_agree_with_the_calendar_across_daylight_saving(
+            first in 0i64..400 * 86_400,
+            offsets in proptest::collection::vec(0i64..60 * 86_400_000_000, 1..30),
+            near in proptest::collection::vec(-6 * 3_600i64..6 * 3_600, 0..10),
+            days in 0u32..400,
+            zone in proptest::sample::select(vec![
+                "Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Havana",
+                "Asia/Tokyo",
+            ]),
+        ) {
+            let calendar = Calendar::in_local_time(
+                [time::Weekday::Saturday, time::Weekday::Sunday],
+                Holidays::default(),
+                crate::sla::LocalTime::zone(zone).expect("zone"),
+            )
+            .expect("calendar");
+            let first = datetime!(2025-02-15 00:00 UTC) + Duration::seconds(first);
+            let span = Duration::days(i64::from(days));
+            let mut starts: Vec<OffsetDateTime> = offsets
+                .iter()
+                .map(|&micros| first + Duration::microseconds(micros))
+                .collect();
+            // Starts whose deadline falls within hours of a change.
+            let changes = calendar
+                .local_time()
+                .offset_changes(first + span..first + span + Duration::days(60));
+            for (change, seconds) in changes.iter().zip(&near) {
+                let start = change.0 - span + Duration::seconds(*seconds);
+                if start >= first {
+                    starts.push(start);
+                }
+            }
+            let last = starts.iter().copied().max().expect("one start");
+            let rule = Rule::CalendarDays(days);
             let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
             for start in starts {
                 prop_assert_eq!(

@@ -80,6 +80,28 @@ impl LocalTime {
         }
     }
 
+    /// Each instant within `range` at which the offset from UTC changes, with the offset
+    /// from then on; none for a fixed offset.
+    pub fn offset_changes(
+        &self,
+        range: std::ops::Range<OffsetDateTime>,
+    ) -> Vec<(OffsetDateTime, UtcOffset)> {
+        let LocalTime::Zone { zone, .. } = self else {
+            return Vec::new();
+        };
+        let Ok(start) = Timestamp::new(range.start.unix_timestamp(), 0) else {
+            return Vec::new();
+        };
+        zone.following(start)
+            .map_while(|change| {
+                let at =
+                    OffsetDateTime::from_unix_timestamp(change.timestamp().as_second()).ok()?;
+                let offset = UtcOffset::from_whole_seconds(change.offset().seconds()).ok()?;
+                (at < range.end).then_some((at, offset))
+            })
+            .collect()
+    }
+
     /// The first instant of `date`: its midnight, or, where the clocks jump over
     /// midnight, the moment the day begins after the jump.
     fn start_of(&self, date: Date) -> Option<OffsetDateTime> {
