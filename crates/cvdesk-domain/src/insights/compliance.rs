@@ -303,6 +303,37 @@ mod tests {
         .expect("calendar")
     }
 
+    /// A calendar in the IANA time zone `zone`.
+    fn zoned(zone: &str) -> Calendar {
+        Calendar::in_local_time(
+            [time::Weekday::Saturday, time::Weekday::Sunday],
+            Holidays::default(),
+            crate::sla::LocalTime::zone(zone).expect("zone"),
+        )
+        .expect("calendar")
+    }
+
+    /// The deadlines under `rule` for clocks from `first` to the last of `starts` give each
+    /// start the deadline the calendar gives it.
+    fn agrees_with_the_calendar(
+        rule: Rule,
+        calendar: &Calendar,
+        first: OffsetDateTime,
+        starts: &[OffsetDateTime],
+    ) -> Result<(), TestCaseError> {
+        let last = starts.iter().copied().max().expect("one start");
+        let deadlines = Deadlines::for_rule(rule, calendar, first..last).expect("table");
+        for &start in starts {
+            prop_assert_eq!(
+                deadlines.due_for(start),
+                Some(rule.due_at(calendar, start).expect("due")),
+                "start {}",
+                start
+            );
+        }
+        Ok(())
+    }
+
     #[test]
     fn compliance_is_the_met_share_of_decided_clocks() {
         let counts = ClockCounts {
@@ -400,15 +431,7 @@ mod tests {
                     }
                 })
                 .collect();
-            let last = starts.iter().copied().max().expect("one start");
-            let rule = Rule::WorkingDays(days);
-            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
-            for start in starts {
-                prop_assert_eq!(
-                    deadlines.due_for(start),
-                    Some(rule.due_at(&calendar, start).expect("due"))
-                );
-            }
+            agrees_with_the_calendar(Rule::WorkingDays(days), &calendar, first, &starts)?;
         }
     }
 
@@ -424,27 +447,13 @@ mod tests {
                 "Europe/Berlin", "America/New_York", "Australia/Sydney", "America/Havana",
             ]),
         ) {
-            let calendar = Calendar::in_local_time(
-                [time::Weekday::Saturday, time::Weekday::Sunday],
-                Holidays::default(),
-                crate::sla::LocalTime::zone(zone).expect("zone"),
-            )
-            .expect("calendar");
+            let calendar = zoned(zone);
             let first = datetime!(2025-02-15 00:00 UTC) + Duration::seconds(first);
             let starts: Vec<OffsetDateTime> = offsets
                 .iter()
                 .map(|&micros| first + Duration::microseconds(micros))
                 .collect();
-            let last = starts.iter().copied().max().expect("one start");
-            let rule = Rule::WorkingDays(days);
-            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
-            for start in starts {
-                prop_assert_eq!(
-                    deadlines.due_for(start),
-                    Some(rule.due_at(&calendar, start).expect("due")),
-                    "start {}", start
-                );
-            }
+            agrees_with_the_calendar(Rule::WorkingDays(days), &calendar, first, &starts)?;
         }
     }
 
@@ -463,12 +472,7 @@ mod tests {
                 "Asia/Tokyo",
             ]),
         ) {
-            let calendar = Calendar::in_local_time(
-                [time::Weekday::Saturday, time::Weekday::Sunday],
-                Holidays::default(),
-                crate::sla::LocalTime::zone(zone).expect("zone"),
-            )
-            .expect("calendar");
+            let calendar = zoned(zone);
             let first = datetime!(2025-02-15 00:00 UTC) + Duration::seconds(first);
             let span = Duration::days(i64::from(days));
             let mut starts: Vec<OffsetDateTime> = offsets
@@ -485,16 +489,7 @@ mod tests {
                     starts.push(start);
                 }
             }
-            let last = starts.iter().copied().max().expect("one start");
-            let rule = Rule::CalendarDays(days);
-            let deadlines = Deadlines::for_rule(rule, &calendar, first..last).expect("table");
-            for start in starts {
-                prop_assert_eq!(
-                    deadlines.due_for(start),
-                    Some(rule.due_at(&calendar, start).expect("due")),
-                    "start {}", start
-                );
-            }
+            agrees_with_the_calendar(Rule::CalendarDays(days), &calendar, first, &starts)?;
         }
     }
 
