@@ -130,6 +130,13 @@ pub trait InsightsStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<PeriodFigures, StoreError>;
 
+    /// Builds the dashboards' kept parts (the reports received in each fortnight, packed
+    /// per product) that ended by `before` and are missing or out of date, so that a long
+    /// period reads them instead of every report again; answers how many it built. Until
+    /// a part is built again after a report of it changed, dashboards read it from the
+    /// reports.
+    async fn keep_dashboard_parts(&self, before: OffsetDateTime) -> Result<u64, StoreError>;
+
     /// The credits proposed to the finders of reports in scope, per consent (`proposed`,
     /// `accepted`, `changed`, `declined`, `withdrawn`).
     async fn credit_answers(

@@ -73,4 +73,8 @@ impl Dialect for Postgres {
     fn reports_through(_: &str) -> String {
         "reports r".to_owned()
     }
+
+    fn wait_for_report_writers() -> Option<&'static str> {
+        Some("LOCK TABLE reports IN SHARE MODE")
+    }
 }

@@ -169,6 +169,10 @@ impl Dialect for Sqlite {
     fn reports_through(index: &str) -> String {
         format!("reports r INDEXED BY {index}")
     }
+
+    fn wait_for_report_writers() -> Option<&'static str> {
+        None
+    }
 }
 
 /// Each word as an FTS5 string (quotes doubled), so nothing typed is an operator; all of

@@ -62,6 +62,10 @@ pub const DATA_TABLES: &[&str] = &[
 /// the row or in the chunks of an upload.
 pub const BLOB_TABLES: &[&str] = &["blobs", "blob_uploads", "blob_chunks"];
 
+/// Tables the desk derives from the others and builds again when they are missing: the
+/// dashboards' kept parts. Never copied or restored; a copy starts without them.
+pub const DERIVED_TABLES: &[&str] = &["dashboard_parts", "dashboard_part_reports"];
+
 /// The tables SQLite derives from others (the full-text index of reports, kept by
 /// triggers) or keeps for itself; rebuilt, never copied.
 pub const SQLITE_DERIVED_PREFIXES: &[&str] = &["reports_fts", "sqlite_", "_sqlx_"];
@@ -107,6 +111,7 @@ mod tests {
                 !SQLITE_DERIVED_PREFIXES
                     .iter()
                     .any(|prefix| name.starts_with(prefix))
+                    && !DERIVED_TABLES.contains(name)
             })
             .collect();
         let listed: BTreeSet<&str> = DATA_TABLES.iter().copied().collect();

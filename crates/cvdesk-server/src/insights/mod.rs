@@ -5,14 +5,18 @@
 //! - `service`: works a dashboard out from the store's aggregates;
 //! - `query`: which period and product a request asks for;
 //! - `tables` and `charts`: the panels as tables, CSV and SVG;
-//! - `pages` and `api`: the staff page, the CSV downloads and `GET /api/v1/stats`.
+//! - `pages` and `api`: the staff page, the CSV downloads and `GET /api/v1/stats`;
+//! - `kept_parts`: the job that keeps the store's packed fortnights current.
 
 mod api;
 mod charts;
+mod kept_parts;
 mod pages;
 mod query;
 mod service;
 mod tables;
+
+pub use kept_parts::KeepDashboardParts;
 
 use crate::routes::table::{get, RouteTable};
 

@@ -19,6 +19,7 @@ pub fn standard_kinds() -> Vec<Arc<dyn JobKind>> {
         Arc::new(crate::outbound::reminders::CaseDeadlines),
         Arc::new(crate::coordination::deadlines::ParticipantDeadlines),
         Arc::new(crate::statistics::RefreshStatistics),
+        Arc::new(crate::insights::KeepDashboardParts),
     ]
 }
 

@@ -101,6 +101,11 @@ pub trait Dialect: Database {
 
     /// The reports, as `r`, read through `index` where the planner has to be told.
     fn reports_through(index: &str) -> String;
+
+    /// A statement that waits, within a transaction, until every transaction writing
+    /// reports has ended and keeps new ones waiting until it ends; `None` where writes are
+    /// one at a time anyway.
+    fn wait_for_report_writers() -> Option<&'static str>;
 }
 
 /// A value bound to a `$N` placeholder of a statement assembled at run time.

@@ -31,12 +31,12 @@ pub const FROM: OffsetDateTime = datetime!(2026-03-02 00:00 UTC);
 pub const TO: OffsetDateTime = datetime!(2026-03-30 00:00 UTC);
 pub const NOW: OffsetDateTime = datetime!(2026-04-20 00:00 UTC);
 
-struct Seed {
-    received: OffsetDateTime,
-    severity: Option<&'static str>,
-    weakness: Option<&'static str>,
-    product: Option<ProductId>,
-    source: ReportSource,
+pub struct Seed {
+    pub received: OffsetDateTime,
+    pub severity: Option<&'static str>,
+    pub weakness: Option<&'static str>,
+    pub product: Option<ProductId>,
+    pub source: ReportSource,
 }
 
 /// Deadlines for tests of the durations alone: the fix clock judges no rating.
@@ -48,7 +48,7 @@ pub fn no_deadlines() -> ClockDeadlines {
     }
 }
 
-async fn receive(store: &dyn Store, n: u8, seed: Seed) -> (i64, Reference) {
+pub async fn receive(store: &dyn Store, n: u8, seed: Seed) -> (i64, Reference) {
     let draft = ReportDraft::parse(
         &ReportInput {
             title: Some(format!("Report {n}")),
@@ -86,7 +86,7 @@ async fn answer(store: &dyn Store, report: i64, at: OffsetDateTime) {
         .expect("message");
 }
 
-async fn moved(
+pub async fn moved(
     store: &dyn Store,
     report: i64,
     from: ReportState,
@@ -119,7 +119,7 @@ async fn moved(
 /// | 6 | Thu 26 Mar 15:00 | critical, Shop, staff | +24 h | +25 h (duplicate of 1) | |
 /// | 7 | Fri 20 Feb | low, Shop | none | still new | (before the period, open in it) |
 /// | 8 | Tue 10 Feb | low, Shop | | closed 15 Feb | (closed before the period) |
-async fn story(store: &dyn Store) -> (ProductId, ProductId) {
+pub async fn story(store: &dyn Store) -> (ProductId, ProductId) {
     let shop = store
         .create_product(&spec("Shop", &[]), None, FROM, &triager())
         .await

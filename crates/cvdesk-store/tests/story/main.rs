@@ -18,6 +18,7 @@ mod duplicates;
 mod findings;
 mod insights;
 mod jobs;
+mod kept_parts;
 mod messages;
 mod milestones;
 mod outbound;

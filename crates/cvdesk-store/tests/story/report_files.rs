@@ -65,7 +65,7 @@ async fn close(store: &dyn Store, id: i64, to: ReportState, reason: &str) {
         .expect("closed");
 }
 
-fn purge_entry(purged: &PurgedReport) -> cvdesk_domain::audit::AuditEvent {
+pub fn purge_entry(purged: &PurgedReport) -> cvdesk_domain::audit::AuditEvent {
     cvdesk_domain::audit::AuditEvent {
         action: "report.purged".to_owned(),
         detail: format!("{} files, {} bytes", purged.files, purged.bytes),

@@ -123,6 +123,7 @@ async fn a_desk_moves_to_postgresql_and_back_unchanged() {
     let mut listed: Vec<String> = cvdesk_store::tables::DATA_TABLES
         .iter()
         .chain(cvdesk_store::tables::BLOB_TABLES)
+        .chain(cvdesk_store::tables::DERIVED_TABLES)
         .map(|table| (*table).to_owned())
         .collect();
     listed.sort();
