@@ -10,7 +10,9 @@
 //!
 //! Usage: insights [REPORTS] [ITERATIONS] [both|sqlite|postgres]
 //! PostgreSQL runs when CVDESK_BENCH_POSTGRES_URL names a server that allows CREATE
-//! DATABASE; the database made for the run is dropped at the end. When
+//! DATABASE; the database made for the run is dropped at the end, unless
+//! CVDESK_BENCH_POSTGRES_KEEP names it: then the reports are generated into that database
+//! once, kept, and measured there again by later runs. When
 //! CVDESK_BENCH_SQLITE_COPY names a copy of an earlier run's SQLite database (made with
 //! `sqlite3 DB ".backup COPY"` while it ran), that copy is measured instead of generating
 //! the reports again.
@@ -174,16 +176,57 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `server`'s URL naming the database `name` instead.
+fn database_url(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (server, String::new()),
+    };
+    let host = base.rsplit_once('/').map_or(base, |(host, _)| host);
+    format!("{host}/{name}{query}")
+}
+
 async fn run_postgres(server: &str, reports: u64, iterations: usize) -> anyhow::Result<()> {
     println!("== PostgreSQL, {reports} reports");
-    let url = cvdesk_store::testing::fresh_postgres_database(server).await;
+    let kept = std::env::var("CVDESK_BENCH_POSTGRES_KEEP").ok();
+    let mut admin = PgConnection::connect(server).await?;
+    let (url, generate) = match &kept {
+        Some(name) => {
+            anyhow::ensure!(
+                !name.is_empty()
+                    && name
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "CVDESK_BENCH_POSTGRES_KEEP: a database name of a-z, 0-9 and _"
+            );
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                    .bind(name)
+                    .fetch_one(&mut admin)
+                    .await?;
+            if !exists {
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await?;
+            }
+            (database_url(server, name), !exists)
+        }
+        None => (
+            cvdesk_store::testing::fresh_postgres_database(server).await,
+            true,
+        ),
+    };
     let location = StoreLocation::Postgres {
         url: url.clone(),
         max_connections: 10,
     };
-    drop(cvdesk_store::open(&location).await?);
-    let took = fill_postgres(&url, reports, Some(&postgres_milestones())).await?;
-    println!("generated in {:.1} s", took.as_secs_f64());
+    if generate {
+        drop(cvdesk_store::open(&location).await?);
+        let took = fill_postgres(&url, reports, Some(&postgres_milestones())).await?;
+        println!("generated in {:.1} s", took.as_secs_f64());
+    } else {
+        println!("measured again in the kept database");
+    }
     let store = cvdesk_store::open(&location).await?;
     // As the desk does once it listens: the planner's statistics for the data just made.
     store.refresh_statistics().await?;
@@ -215,16 +258,17 @@ async fn run_postgres(server: &str, reports: u64, iterations: usize) -> anyhow::
     .await;
     raw.close().await;
     drop(store);
-    let name = url
-        .rsplit('/')
-        .next()
-        .and_then(|tail| tail.split('?').next())
-        .unwrap_or_default()
-        .to_owned();
-    let mut admin = PgConnection::connect(server).await?;
-    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await?;
+    if kept.is_none() {
+        let name = url
+            .rsplit('/')
+            .next()
+            .and_then(|tail| tail.split('?').next())
+            .unwrap_or_default()
+            .to_owned();
+        sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+    }
     outcome
 }
 

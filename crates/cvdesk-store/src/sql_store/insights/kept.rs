@@ -39,12 +39,17 @@ fn push_number(out: &mut Vec<u8>, mut number: usize) {
     }
 }
 
-/// `reports` in the kept form.
-pub(super) fn encode<'a>(reports: impl IntoIterator<Item = Received<&'a str>>) -> Vec<u8> {
-    let mut names: Vec<&str> = Vec::new();
-    let mut numbers: HashMap<&str, usize> = HashMap::default();
-    let mut body = Vec::new();
-    for report in reports {
+/// Writes reports in the kept form, one at a time.
+#[derive(Default)]
+pub(super) struct Encoder<'a> {
+    names: Vec<&'a str>,
+    numbers: HashMap<&'a str, usize>,
+    body: Vec<u8>,
+}
+
+impl<'a> Encoder<'a> {
+    pub fn push(&mut self, report: Received<&'a str>) {
+        let (names, numbers) = (&mut self.names, &mut self.numbers);
         let report = report.numbered(|_, name| {
             *numbers.entry(name).or_insert_with(|| {
                 names.push(name);
@@ -71,27 +76,33 @@ pub(super) fn encode<'a>(reports: impl IntoIterator<Item = Received<&'a str>>) -
         for (flag, at) in MILESTONES.into_iter().zip(milestones) {
             flags |= if at.is_some() { flag } else { 0 };
         }
+        let body = &mut self.body;
         body.extend_from_slice(&flags.to_le_bytes());
-        push_number(&mut body, report.source);
+        push_number(body, report.source);
         for number in [report.rating, report.weakness, report.root_cause]
             .into_iter()
             .flatten()
         {
-            push_number(&mut body, number);
+            push_number(body, number);
         }
         body.extend_from_slice(&report.created.to_le_bytes());
         for at in milestones.into_iter().flatten() {
             body.extend_from_slice(&at.to_le_bytes());
         }
     }
-    let mut out = Vec::with_capacity(body.len() + 16 * names.len() + 4);
-    push_number(&mut out, names.len());
-    for name in names {
-        push_number(&mut out, name.len());
-        out.extend_from_slice(name.as_bytes());
+
+    /// The reports pushed, in the kept form.
+    pub fn finish(self) -> Vec<u8> {
+        let lengths: usize = self.names.iter().map(|name| name.len() + 4).sum();
+        let mut out = Vec::with_capacity(self.body.len() + lengths + 4);
+        push_number(&mut out, self.names.len());
+        for name in self.names {
+            push_number(&mut out, name.len());
+            out.extend_from_slice(name.as_bytes());
+        }
+        out.extend_from_slice(&self.body);
+        out
     }
-    out.extend_from_slice(&body);
-    out
 }
 
 /// The reports of a kept form, read in order.
@@ -214,7 +225,7 @@ impl<'a> KeptReports<'a> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{encode, KeptReports};
+    use super::{Encoder, KeptReports};
     use crate::sql_store::insights::tally::Received;
 
     fn report() -> impl Strategy<Value = Received<String>> {
@@ -252,6 +263,14 @@ mod tests {
             )
     }
 
+    fn encode(reports: &[Received<String>]) -> Vec<u8> {
+        let mut encoder = Encoder::default();
+        for report in reports {
+            encoder.push(borrowed(report));
+        }
+        encoder.finish()
+    }
+
     fn decode(kept: &[u8]) -> Result<Vec<Received<String>>, crate::StoreError> {
         let mut reports = KeptReports::new(kept)?;
         let mut all = Vec::new();
@@ -283,7 +302,7 @@ mod tests {
         /// Every report comes back as it went in, names, flags and times alike.
         #[test]
         fn reports_come_back_as_they_were_kept(reports in prop::collection::vec(report(), 0..40)) {
-            let kept = encode(reports.iter().map(borrowed));
+            let kept = encode(&reports);
             prop_assert_eq!(decode(&kept).expect("decoded"), reports);
         }
 
@@ -295,7 +314,7 @@ mod tests {
             reports in prop::collection::vec(report(), 1..5),
         ) {
             let _ = decode(&bytes);
-            let kept = encode(reports.iter().map(borrowed));
+            let kept = encode(&reports);
             prop_assert!(decode(&kept[..kept.len() - 1]).is_err());
         }
     }

@@ -24,7 +24,7 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::{Duration, OffsetDateTime};
 
 use self::packed::packed_row;
-use self::parts::{kept_reports, part_start, whole_parts, KeptRow, PartText, PART_MICROS};
+use self::parts::{kept_reports, part_start, whole_parts, KeptRow, PART_MICROS};
 use self::tally::{Tally, Text, Weeks};
 use super::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::insights::{ClockDeadlines, InsightScope, InsightsStore, Milestones, PeriodFigures};
@@ -214,7 +214,6 @@ where
     for<'r> PackedRow: FromRow<'r, DB::Row>,
     for<'r> MilestonesRow: FromRow<'r, DB::Row>,
     for<'r> (String, i64): FromRow<'r, DB::Row>,
-    for<'r> PartText: FromRow<'r, DB::Row>,
     for<'r> KeptRow: FromRow<'r, DB::Row>,
     for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
     for<'r> (i64,): FromRow<'r, DB::Row>,

@@ -7,6 +7,7 @@
 //! parts that are missing or out of date; a part that is not current is read from the
 //! reports.
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
@@ -86,21 +87,20 @@ impl KeptRow {
     }
 }
 
-/// A part's reports of one product, as the database packs them (`RECEIVED_FIELDS`).
-#[derive(FromRow)]
-pub struct PartText {
-    product: i64,
-    packed: String,
-}
-
-impl PartText {
-    /// The reports in the kept form.
-    fn kept(&self) -> Result<Vec<u8>, StoreError> {
-        let reports = packed_rows(&self.packed)
-            .map(|fields| Fields::received(fields).map(|(_, report)| report))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(kept::encode(reports))
+/// A packed text of reports (`RECEIVED_FIELDS`) in the kept form, one per product.
+fn kept_by_product(packed: &str) -> Result<Vec<(i64, Vec<u8>)>, StoreError> {
+    let mut by_product: BTreeMap<i64, kept::Encoder<'_>> = BTreeMap::new();
+    for fields in packed_rows(packed) {
+        let (product, report) = Fields::received(fields)?;
+        by_product
+            .entry(product.unwrap_or(NO_PRODUCT))
+            .or_default()
+            .push(report);
     }
+    Ok(by_product
+        .into_iter()
+        .map(|(product, encoder)| (product, encoder.finish()))
+        .collect())
 }
 
 impl<DB> SqlStore<DB>
@@ -114,7 +114,6 @@ where
     for<'q> bool: Encode<'q, DB> + Type<DB>,
     for<'q> StoredTime: Encode<'q, DB> + Type<DB>,
     for<'r> PackedRow: FromRow<'r, DB::Row>,
-    for<'r> PartText: FromRow<'r, DB::Row>,
     for<'q> Vec<u8>: Encode<'q, DB> + Type<DB>,
     for<'r> (i64,): FromRow<'r, DB::Row>,
     for<'r> (i64, i64): FromRow<'r, DB::Row>,
@@ -165,9 +164,12 @@ where
         .bind(wanted.end)
         .fetch_all(&self.readers)
         .await?;
+        // One connection reads every part, so the build fills one connection's page cache
+        // and leaves the others' as they were.
+        let mut reader = self.readers.acquire().await?;
         let mut built = 0;
         for (part, version) in stale {
-            built += u64::from(self.build_part(part, version).await?);
+            built += u64::from(self.build_part(&mut reader, part, version).await?);
         }
         Ok(built)
     }
@@ -206,24 +208,26 @@ where
 
     /// Reads part `part`'s reports, per product, and keeps them, if its version is still
     /// `version`; answers whether it did.
-    async fn build_part(&self, part: i64, version: i64) -> Result<bool, StoreError> {
+    async fn build_part(
+        &self,
+        reader: &mut DB::Connection,
+        part: i64,
+        version: i64,
+    ) -> Result<bool, StoreError> {
+        // One text for the part, split by product here: grouped in the database, SQLite
+        // would sort the part's rows first.
         let mut sql = SqlText::new(&format!(
-            "SELECT COALESCE(r.product_id, {NO_PRODUCT}) AS product, \
-             string_agg({}, ';') AS packed FROM {} WHERE r.created_at >= ",
+            "SELECT string_agg({}, ';') AS packed FROM {} WHERE r.created_at >= ",
             packed_row(&RECEIVED_FIELDS),
             DB::reports_through(RECEIVED)
         ));
         sql.bind(Value::Time(part_start(part)?))
             .push(" AND r.created_at < ")
-            .bind(Value::Time(part_start(part + 1)?))
-            .push(&format!(" GROUP BY COALESCE(r.product_id, {NO_PRODUCT})"));
-        let texts: Vec<PartText> = bound::<DB, PartText>(&sql.text, sql.values)
-            .fetch_all(&self.readers)
+            .bind(Value::Time(part_start(part + 1)?));
+        let text = bound::<DB, PackedRow>(&sql.text, sql.values)
+            .fetch_one(&mut *reader)
             .await?;
-        let kept: Vec<(i64, Vec<u8>)> = texts
-            .iter()
-            .map(|text| Ok((text.product, text.kept()?)))
-            .collect::<Result<_, StoreError>>()?;
+        let kept = kept_by_product(text.packed.as_deref().unwrap_or_default())?;
         let mut transaction = self.writer.begin().await?;
         let current: Option<(i64,)> = sqlx::query_as(
             "UPDATE dashboard_parts SET built = version WHERE part = $1 AND version = $2 \
