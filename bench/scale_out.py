@@ -50,7 +50,13 @@ ADMIN = "scale-admin@example.org"
 # that refills evenly over a minute.
 REPORTS_PER_MINUTE = 20
 # Background jobs that run every minute; the others run hourly.
-MINUTE_JOBS = {"reminders", "abuse_state.purge", "case_deadlines", "coordination_deadlines"}
+MINUTE_JOBS = {
+    "reminders",
+    "abuse_state.purge",
+    "case_deadlines",
+    "coordination_deadlines",
+    "dashboards.keep_parts",
+}
 STALL_TIMEOUT = 75.0
 
 
