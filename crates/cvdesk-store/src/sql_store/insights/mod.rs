@@ -322,7 +322,10 @@ where
             Arc::new(deadlines.clone()),
             epoch_micros(now)?,
         );
-        Ok(self.count_reads(reads, tally).await?.figures())
+        let tally = self.count_reads(reads, tally).await?;
+        // The medians' selection, a few tens of milliseconds for a long period, off the
+        // threads that answer requests.
+        unfinished(tokio::task::spawn_blocking(move || Ok(tally.figures())).await)
     }
 
     async fn keep_dashboard_parts(&self, before: OffsetDateTime) -> Result<u64, StoreError> {

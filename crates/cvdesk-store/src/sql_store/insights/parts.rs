@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use super::kept;
 use super::packed::{packed_row, packed_rows, Fields};
 use super::tally::Text;
-use super::{bound, PackedRow, RECEIVED, RECEIVED_FIELDS};
+use super::{bound, epoch_micros, PackedRow, RECEIVED, RECEIVED_FIELDS};
 use crate::sql_store::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::StoreError;
 
@@ -134,8 +134,8 @@ where
         Ok(rows.into_iter().map(|(part,)| part).collect())
     }
 
-    /// Builds the texts of every part that ended by `before` and is missing or out of
-    /// date; answers how many parts were built. A part a report changed in while it was
+    /// Builds the kept reports of every part that ended by `before` and is missing or out
+    /// of date; answers how many parts were built. A part a report changed in while it was
     /// read is left for the next run.
     pub(super) async fn build_dashboard_parts(
         &self,
@@ -148,8 +148,7 @@ where
         let Some((first,)) = first else {
             return Ok(0);
         };
-        let before = cvdesk_domain::insights::epoch_micros(before)
-            .map_err(|_| StoreError::Corrupt("a time beyond what the store counts".into()))?;
+        let before = epoch_micros(before)?;
         let wanted = (first.max(0) / PART_MICROS)..(before.max(0) / PART_MICROS);
         if wanted.is_empty() {
             return Ok(0);

@@ -460,23 +460,37 @@ impl Tally {
             })
             .collect();
         root_causes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        let clocks = ClockFigures {
-            durations: SlaClock::ALL
+        // Each clock's medians on a thread of its own.
+        let durations = std::thread::scope(|scope| {
+            let clocks: Vec<_> = SlaClock::ALL
                 .into_iter()
                 .zip(durations)
                 .map(|(clock, by_pair)| {
-                    let by_pair = by_pair
-                        .into_iter()
-                        .map(|((rating, product), seconds)| {
-                            (
-                                (rating.map(|rating| ratings.name(rating)), product),
-                                seconds,
-                            )
-                        })
-                        .collect();
-                    (clock, summaries(by_pair))
+                    scope.spawn(move || {
+                        let by_pair = by_pair
+                            .into_iter()
+                            .map(|((rating, product), seconds)| {
+                                (
+                                    (rating.map(|rating| ratings.name(rating)), product),
+                                    seconds,
+                                )
+                            })
+                            .collect();
+                        (clock, summaries(by_pair))
+                    })
                 })
-                .collect(),
+                .collect();
+            clocks
+                .into_iter()
+                .map(|clock| {
+                    clock
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        let clocks = ClockFigures {
+            durations,
             counts: SlaClock::ALL.into_iter().zip(clock_counts).collect(),
         };
         let received = ReceivedCounts {
