@@ -36,12 +36,12 @@ use crate::StoreError;
 const PART: Duration = Duration::microseconds(PART_MICROS);
 
 /// The index of the reports by receipt that holds every column the dashboards count.
-pub(super) const RECEIVED: &str = "reports_received_milestones";
+const RECEIVED: &str = "reports_received_milestones";
 /// The same by close, for the reports open during a period.
 const CLOSED: &str = "reports_closed_milestones";
 
 /// What a report received in the period is packed with: everything the figures count.
-pub(super) const RECEIVED_FIELDS: [&str; 13] = [
+const RECEIVED_FIELDS: [&str; 13] = [
     "r.cvss_rating",
     "r.product_id",
     "r.source",
@@ -99,15 +99,32 @@ fn push_scope(
     received: Option<Range<OffsetDateTime>>,
 ) {
     if let Some(received) = received {
-        sql.push(" AND r.created_at >= ")
-            .bind(Value::Time(received.start))
-            .push(" AND r.created_at < ")
-            .bind(Value::Time(received.end));
+        push_received(sql, received);
     }
     // `+r.product_id`, which no index answers: the dashboards' indexes
     // (`reports_received_milestones`, `reports_closed_milestones`) hold every column they
     // count, where the product's index would send each match to its report row.
     push_products(sql, scope, "+r.product_id");
+}
+
+/// The statement that packs the reports received within `received` into one text of
+/// `RECEIVED_FIELDS` (`PackedRow`), for further conditions to be appended.
+fn packed_received<DB: Dialect>(received: Range<OffsetDateTime>) -> SqlText {
+    let mut sql = SqlText::new(&format!(
+        "SELECT string_agg({}, ';') AS packed FROM {} WHERE 1 = 1",
+        packed_row(&RECEIVED_FIELDS),
+        DB::reports_through(RECEIVED)
+    ));
+    push_received(&mut sql, received);
+    sql
+}
+
+/// Limits `r` to the reports received within `received`.
+fn push_received(sql: &mut SqlText, received: Range<OffsetDateTime>) {
+    sql.push(" AND r.created_at >= ")
+        .bind(Value::Time(received.start))
+        .push(" AND r.created_at < ")
+        .bind(Value::Time(received.end));
 }
 
 /// Limits `column`, a product's id, to the products of the scope.
@@ -265,13 +282,9 @@ where
             let sql = kept_reports(&kept, |sql, column| push_products(sql, &scope, column));
             reads.push(Read::Kept(sql));
         }
-        let received_row = packed_row(&RECEIVED_FIELDS);
         for piece in pieces(&live) {
-            let mut sql = SqlText::new(&format!(
-                "SELECT string_agg({received_row}, ';') AS packed FROM {} WHERE 1 = 1",
-                DB::reports_through(RECEIVED)
-            ));
-            push_scope(&mut sql, &scope, Some(piece));
+            let mut sql = packed_received::<DB>(piece);
+            push_scope(&mut sql, &scope, None);
             reads.push(Read::Packed {
                 sql,
                 text: Text::Received,

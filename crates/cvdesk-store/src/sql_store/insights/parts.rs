@@ -14,9 +14,9 @@ use sqlx::{Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
 use super::kept;
-use super::packed::{packed_row, packed_rows, Fields};
+use super::packed::{packed_rows, Fields};
 use super::tally::Text;
-use super::{bound, epoch_micros, PackedRow, RECEIVED, RECEIVED_FIELDS};
+use super::{bound, epoch_micros, packed_received, PackedRow};
 use crate::sql_store::{Dialect, SqlStore, SqlText, StoredTime, Value};
 use crate::StoreError;
 
@@ -215,14 +215,7 @@ where
     ) -> Result<bool, StoreError> {
         // One text for the part, split by product here: grouped in the database, SQLite
         // would sort the part's rows first.
-        let mut sql = SqlText::new(&format!(
-            "SELECT string_agg({}, ';') AS packed FROM {} WHERE r.created_at >= ",
-            packed_row(&RECEIVED_FIELDS),
-            DB::reports_through(RECEIVED)
-        ));
-        sql.bind(Value::Time(part_start(part)?))
-            .push(" AND r.created_at < ")
-            .bind(Value::Time(part_start(part + 1)?));
+        let sql = packed_received::<DB>(part_start(part)?..part_start(part + 1)?);
         let text = bound::<DB, PackedRow>(&sql.text, sql.values)
             .fetch_one(&mut *reader)
             .await?;
