@@ -84,11 +84,12 @@ impl SqlStore<Sqlite> {
             .test_before_acquire(false)
             .connect_with(options.read_only(true).pragma("cache_size", "-512"))
             .await?;
+        let groups = Box::new(GroupCommit::new(writer.clone()));
         Ok(SqlStore {
             writer,
             readers,
             blobs,
-            report_groups: Some(GroupCommit::new()),
+            report_groups: Some(groups),
             _checkpoints: Some(checkpoints),
         })
     }

@@ -5,18 +5,25 @@
 //! and the rest of its group is committed. A caller learns its report is stored only once
 //! its group's commit has returned, so no finder hears of a report a crash could lose.
 //!
-//! The group is one transaction on the single writer connection. Writers queue on a fair
-//! lock; whoever finishes writing while nobody else is queued (or fills the group) hands
-//! the lock to a task that commits, so the writers queued behind that commit form the
-//! next group. The commit runs in its own task, so a finder who hangs up cannot cancel
-//! the commit of other finders' reports.
+//! The group is one transaction on the single writer connection, and every statement sent
+//! to it is a round trip to the connection's thread. Sent report by report, those trips
+//! followed one another and set the rate. So reports are written together too: within a
+//! group nothing else writes, so once one report is written the next one of the same year
+//! takes the next id and number. The queue hands them out in order (`reserve`); each
+//! writer composes its acknowledgement with its number, on its own task, and leaves its
+//! statements and values in its place in the queue (`submit`). A task of its own then
+//! takes the connection and sends every report ready at the front of the queue as one
+//! string (`drain`), which SQLite runs from one call. The insert checks each number
+//! against the sequence and fails if they differ; a report that fails is rolled back to
+//! its savepoint, the reports before it stay, and it and every report after it are
+//! written again the careful way: one writer at a time holding the connection (`turn`),
+//! asking the sequence for its number first. That way is also taken by the first report
+//! after a start, by reports with files, and whenever the queue does not know the next
+//! number.
 //!
-//! Every statement is a round trip to the connection's thread, and the writers' trips
-//! follow one another, so a writer sends its statements a few at a time (SQLite runs a
-//! string of statements in one call): its savepoint is opened by its first string
-//! (`OPEN_REPORT`) and released by its last (`CLOSE_REPORT`). A writer that fails or is
-//! cancelled in between leaves its savepoint open; whoever takes the connection next rolls
-//! it back first, so its statements never reach a commit.
+//! Whoever finishes while nobody else is writing (or fills the group) commits it, in a
+//! task of its own, so a finder who hangs up cannot cancel the commit of other finders'
+//! reports; the reports of others are likewise only ever sent from such a task.
 //!
 //! SQLite's log starts again from its beginning only when a write transaction begins with
 //! every page of the log copied into the database. `Checkpoints` copies beside the writer,
@@ -25,20 +32,21 @@
 //! megabytes a minute and every page look-up searched an index of all of it. So now and
 //! then (`RESTART_LOG_EVERY`), after a commit and before the next group begins, the writer
 //! copies the few pages left itself, and the next group starts the log again.
-//!
-//! Within a group nothing else writes, so once one report is written the next report of
-//! the same year takes the next id and number: the group keeps them (`Expected`), and a
-//! writer that knows them can compose its mail first and send everything as one string.
-//! The insert checks the number it was given against the sequence and fails if they
-//! differ; a rollback forgets what the group expected.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use sqlx::{Database, Executor, IntoArguments, Pool, Transaction};
-use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+use futures_util::StreamExt;
+use sqlx::encode::IsNull;
+use sqlx::error::BoxDynError;
+use sqlx::sqlite::{SqliteArgumentValue, SqliteConnection, SqliteTypeInfo};
+use sqlx::{Either, Encode, Executor, Pool, Sqlite, Transaction, Type};
+use tokio::sync::{oneshot, watch, Mutex, OwnedMutexGuard};
 
+use crate::rows::Binding;
 use crate::StoreError;
 
 /// Most reports in one group: past this a group is committed even while writers are
@@ -55,32 +63,64 @@ const COPY_LOG: &str = "PRAGMA wal_checkpoint(PASSIVE)";
 /// What a group's commit came to: `None` while the group is still open.
 type Outcome = Option<Result<(), String>>;
 
-/// Begins a writer's savepoint: the start of its first string of statements.
-pub(crate) const OPEN_REPORT: &str = "SAVEPOINT report; ";
-/// Keeps a writer's statements in the group: the end of its last string.
-pub(crate) const CLOSE_REPORT: &str = "; RELEASE report";
-/// Takes back the statements of a writer that did not get as far as `CLOSE_REPORT`.
+/// Begins a report's savepoint: the first statement of its statements.
+pub(crate) const OPEN_REPORT: &str = "SAVEPOINT report";
+/// Keeps a report's statements in the group: the last of its statements.
+pub(crate) const CLOSE_REPORT: &str = "RELEASE report";
+/// Takes back the statements of a report that did not get as far as `CLOSE_REPORT`.
 const UNDO_REPORT: &str = "ROLLBACK TO report; RELEASE report";
 
-pub(crate) struct GroupCommit<DB: Database> {
-    open: Arc<Mutex<Option<OpenGroup<DB>>>>,
-    /// When the writer last copied the log after a commit.
-    log_copied: Arc<std::sync::Mutex<Instant>>,
-    /// Writers that have joined and not yet finished writing; the group is committed
-    /// when the last of them is done.
-    writing: Arc<AtomicUsize>,
+pub(crate) struct GroupCommit {
+    shared: Arc<Shared>,
 }
 
-struct OpenGroup<DB: Database> {
-    transaction: Transaction<'static, DB>,
-    writer: Pool<DB>,
-    log_copied: Arc<std::sync::Mutex<Instant>>,
+struct Shared {
+    writer: Pool<Sqlite>,
+    /// The open group, if any: whoever holds this lock has the writer connection.
+    open: Arc<Mutex<Option<OpenGroup>>>,
+    queue: std::sync::Mutex<Queue>,
+    /// Writers that have joined and not yet finished writing; the group is committed
+    /// when the last of them is done.
+    writing: AtomicUsize,
+    /// When the writer last copied the log after a commit.
+    log_copied: std::sync::Mutex<Instant>,
+}
+
+struct OpenGroup {
+    transaction: Transaction<'static, Sqlite>,
     members: usize,
     durable: watch::Sender<Outcome>,
-    /// A writer's savepoint may be open: it began writing and did not finish.
+    /// A report's savepoint may be open: its writer began and did not finish.
     unfinished: bool,
-    /// The id and number of the next report, known from the one written before it.
+}
+
+/// Reports waiting to be written together, in the order of their numbers.
+#[derive(Default)]
+struct Queue {
+    /// The id and number the next report of a year's sequence takes, when known.
     next: Option<Expected>,
+    /// The place of `places`' first report among all the queue has handed out.
+    first: u64,
+    places: VecDeque<Place>,
+    /// A task is on its way to write what is ready.
+    draining: bool,
+}
+
+/// One report's place in the queue: empty while its writer composes it.
+struct Place {
+    written: oneshot::Sender<Written>,
+    ready: Option<Statements>,
+}
+
+/// What happened to a report left in the queue.
+enum Written {
+    /// Written into the group whose commit this tells.
+    Stored(watch::Receiver<Outcome>),
+    /// Not written: its number did not hold, or the group could not take it. Its writer
+    /// writes it the careful way.
+    Again,
+    /// Not written, and the group failed with this error.
+    Failed(String),
 }
 
 /// The id and reference number the next report of a year's sequence takes.
@@ -92,16 +132,107 @@ pub(crate) struct Expected {
     pub(crate) sequence: i64,
 }
 
-impl<DB> OpenGroup<DB>
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    /// Rolls back what an unfinished writer left, and with it what the group expected.
+/// A report's statements, from `OPEN_REPORT` to `CLOSE_REPORT`, with their values.
+pub(crate) struct Statements {
+    pub(crate) batch: Batch,
+    pub(crate) values: Values,
+}
+
+impl Queue {
+    fn reserve(&mut self, prefix: &str, year: i64) -> Option<(u64, Expected)> {
+        let next = self
+            .next
+            .as_mut()
+            .filter(|next| next.prefix == prefix && next.year == year)?;
+        let expected = next.clone();
+        match (next.id.checked_add(1), next.sequence.checked_add(1)) {
+            (Some(id), Some(sequence)) => {
+                next.id = id;
+                next.sequence = sequence;
+            }
+            _ => self.next = None,
+        }
+        Some((self.first + self.places.len() as u64, expected))
+    }
+
+    fn place(&mut self, ticket: u64) -> Option<&mut Place> {
+        let index = usize::try_from(ticket.checked_sub(self.first)?).ok()?;
+        self.places.get_mut(index)
+    }
+
+    /// The reports ready at the front, in order, taken out of the queue.
+    fn take_ready(&mut self) -> Vec<(Statements, oneshot::Sender<Written>)> {
+        let mut ready = Vec::new();
+        while self.places.front().is_some_and(|place| place.ready.is_some()) {
+            if let Some(Place {
+                written,
+                ready: Some(statements),
+            }) = self.places.pop_front()
+            {
+                ready.push((statements, written));
+                self.first += 1;
+            }
+        }
+        ready
+    }
+
+    /// Forgets the next number and sends every waiting report's writer the careful way:
+    /// the numbers they were given no longer hold.
+    fn forget(&mut self) {
+        self.next = None;
+        self.first += self.places.len() as u64;
+        for place in self.places.drain(..) {
+            let _ = place.written.send(Written::Again);
+        }
+    }
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        // The queue's state stays whole across a panic elsewhere: every change to it is
+        // one step.
+        self.queue.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The open group on `turn`, begun when there is none, with whatever an unfinished
+    /// writer left rolled back.
+    async fn open_group<'t>(
+        &self,
+        turn: &'t mut Option<OpenGroup>,
+    ) -> Result<&'t mut OpenGroup, StoreError> {
+        if let Some(group) = turn.as_mut() {
+            if let Err(error) = group.settle().await {
+                // The transaction is in no state to commit: its members hear so, and a
+                // new group begins.
+                self.fail(turn, error.to_string());
+            }
+        }
+        match turn {
+            Some(group) => Ok(group),
+            None => Ok(turn.insert(OpenGroup {
+                transaction: self.writer.begin().await?,
+                members: 0,
+                durable: watch::channel(None).0,
+                unfinished: false,
+            })),
+        }
+    }
+
+    /// Ends the open group without a commit (its transaction rolls back as it is dropped)
+    /// and tells its members why.
+    fn fail(&self, turn: &mut Option<OpenGroup>, error: String) {
+        if let Some(group) = turn.take() {
+            tracing::error!(%error, members = group.members, "a group of reports was not committed");
+            self.queue().forget();
+            group.durable.send_replace(Some(Err(error)));
+        }
+    }
+}
+
+impl OpenGroup {
+    /// Rolls back what an unfinished writer left.
     async fn settle(&mut self) -> Result<(), sqlx::Error> {
         if self.unfinished {
-            self.next = None;
             sqlx::query(UNDO_REPORT)
                 .execute(&mut *self.transaction)
                 .await?;
@@ -111,82 +242,146 @@ where
     }
 }
 
-impl<DB> GroupCommit<DB>
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    pub(crate) fn new() -> Self {
+impl GroupCommit {
+    pub(crate) fn new(writer: Pool<Sqlite>) -> Self {
         GroupCommit {
-            open: Arc::new(Mutex::new(None)),
-            log_copied: Arc::new(std::sync::Mutex::new(Instant::now())),
-            writing: Arc::new(AtomicUsize::new(0)),
+            shared: Arc::new(Shared {
+                writer,
+                open: Arc::new(Mutex::new(None)),
+                queue: std::sync::Mutex::new(Queue::default()),
+                writing: AtomicUsize::new(0),
+                log_copied: std::sync::Mutex::new(Instant::now()),
+            }),
         }
     }
 
-    /// Joins the open group (beginning one on `writer` when none is open) and waits for
-    /// this writer's turn on the connection.
-    pub(crate) async fn join(&self, writer: &Pool<DB>) -> Result<Member<DB>, StoreError> {
-        self.writing.fetch_add(1, Ordering::AcqRel);
+    /// Joins the writers of the open group.
+    pub(crate) fn join(&self) -> Member {
+        self.shared.writing.fetch_add(1, Ordering::AcqRel);
         // From here on, dropping the member (an error, or a caller gone) counts it out.
-        let mut member = Member {
-            open: Arc::clone(&self.open),
-            writing: Arc::clone(&self.writing),
+        Member {
+            shared: Arc::clone(&self.shared),
             turn: None,
-            durable: None,
             counted: true,
-        };
-        let mut turn = Arc::clone(&self.open).lock_owned().await;
-        if let Some(group) = turn.as_mut() {
-            if let Err(error) = group.settle().await {
-                // The transaction is in no state to commit: its members hear so, and this
-                // writer starts the next group.
-                fail(&mut turn, error.to_string());
-            }
         }
-        let group = match turn.as_mut() {
-            Some(group) => group,
-            None => turn.insert(OpenGroup {
-                transaction: writer.begin().await?,
-                writer: writer.clone(),
-                log_copied: Arc::clone(&self.log_copied),
-                members: 0,
-                durable: watch::channel(None).0,
-                unfinished: false,
-                next: None,
-            }),
-        };
-        member.durable = Some(group.durable.subscribe());
-        member.turn = Some(turn);
-        Ok(member)
     }
 }
 
-/// One writer in the open group, holding the connection while it writes.
-pub(crate) struct Member<DB>
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
-    open: Arc<Mutex<Option<OpenGroup<DB>>>>,
-    writing: Arc<AtomicUsize>,
-    turn: Option<OwnedMutexGuard<Option<OpenGroup<DB>>>>,
-    durable: Option<watch::Receiver<Outcome>>,
-    /// Still counted among the writers: cleared once `written` has counted it out.
+/// One writer in the open group.
+pub(crate) struct Member {
+    shared: Arc<Shared>,
+    /// The connection, while this writer writes the careful way.
+    turn: Option<OwnedMutexGuard<Option<OpenGroup>>>,
+    /// Still counted among the writers: cleared once it has been counted out.
     counted: bool,
 }
 
-impl<DB> Member<DB>
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+/// A report's place in the queue with the id and number it takes, until it is submitted.
+pub(crate) struct Reservation {
+    shared: Arc<Shared>,
+    ticket: u64,
+    written: Option<oneshot::Receiver<Written>>,
+    pub(crate) expected: Expected,
+}
+
+impl Drop for Reservation {
+    /// A place left empty (its writer panicked while composing) would hold back every
+    /// report after it: they are all written the careful way instead.
+    fn drop(&mut self) {
+        let mut queue = self.shared.queue();
+        if queue
+            .place(self.ticket)
+            .is_some_and(|place| place.ready.is_none())
+        {
+            queue.forget();
+        }
+    }
+}
+
+impl Member {
+    /// A place in the queue for a report of `prefix` and `year`, when the queue knows the
+    /// next id and number.
+    pub(crate) fn reserve(&self, prefix: &str, year: i64) -> Option<Reservation> {
+        let mut queue = self.shared.queue();
+        let (ticket, expected) = queue.reserve(prefix, year)?;
+        let (sender, receiver) = oneshot::channel();
+        queue.places.push_back(Place {
+            written: sender,
+            ready: None,
+        });
+        Some(Reservation {
+            shared: Arc::clone(&self.shared),
+            ticket,
+            written: Some(receiver),
+            expected,
+        })
+    }
+
+    /// Leaves a reserved report's statements in the queue to be written with the others
+    /// ready, and waits: `true` once its group is durable, `false` when it was not written
+    /// and is to be written the careful way.
+    pub(crate) async fn submit(
+        &mut self,
+        mut reservation: Reservation,
+        statements: Statements,
+    ) -> Result<bool, StoreError> {
+        if let Some(error) = &statements.values.error {
+            return Err(StoreError::Corrupt(format!(
+                "a report's value could not be encoded: {error}"
+            )));
+        }
+        {
+            let mut queue = self.shared.queue();
+            if let Some(place) = queue.place(reservation.ticket) {
+                place.ready = Some(statements);
+            }
+            if !queue.draining {
+                queue.draining = true;
+                tokio::spawn(drain(Arc::clone(&self.shared)));
+            }
+        }
+        let written = reservation.written.take().ok_or_else(outside_group)?;
+        drop(reservation);
+        match written.await {
+            Ok(Written::Stored(durable)) => self.finish(durable).await.map(|()| true),
+            Ok(Written::Again) => Ok(false),
+            Ok(Written::Failed(error)) => Err(commit_failed(&error)),
+            // Never taken to mean "not written": only a panic while writing drops it.
+            Err(_) => Err(commit_failed("the writer stopped while writing")),
+        }
+    }
+
+    /// Takes the connection, to write the careful way.
+    pub(crate) async fn take_turn(&mut self) -> Result<(), StoreError> {
+        let mut turn = Arc::clone(&self.shared.open).lock_owned().await;
+        self.shared.open_group(&mut turn).await?;
+        self.turn = Some(turn);
+        Ok(())
+    }
+
+    /// Gives the connection back without writing.
+    pub(crate) fn release_turn(&mut self) {
+        self.turn = None;
+    }
+
+    /// Whether the queue knows the next id and number of `prefix` and `year`.
+    pub(crate) fn knows_next(&self, prefix: &str, year: i64) -> bool {
+        self.shared
+            .queue()
+            .next
+            .as_ref()
+            .is_some_and(|next| next.prefix == prefix && next.year == year)
+    }
+
+    /// Forgets the next id and number, before writing a report whose number the sequence
+    /// decides: the reports waiting with numbers handed out are written the careful way.
+    pub(crate) fn forget_next(&self) {
+        self.shared.queue().forget();
+    }
+
     /// The group's connection, for this writer's statements: the first string sent on it
     /// begins with `OPEN_REPORT`, the last ends with `CLOSE_REPORT`.
-    pub(crate) fn connection(&mut self) -> Result<&mut DB::Connection, StoreError> {
+    pub(crate) fn connection(&mut self) -> Result<&mut SqliteConnection, StoreError> {
         let group = self
             .turn
             .as_mut()
@@ -196,18 +391,10 @@ where
         Ok(&mut *group.transaction)
     }
 
-    /// The id and number the next report of `prefix` and `year` takes, when the group
-    /// knows them.
-    pub(crate) fn expected(&self, prefix: &str, year: i64) -> Option<Expected> {
-        let next = self.turn.as_ref()?.as_ref()?.next.as_ref()?;
-        (next.prefix == prefix && next.year == year).then(|| next.clone())
-    }
-
-    /// Records the report this writer wrote, so the next writer knows its id and number.
-    pub(crate) fn wrote(&mut self, prefix: &str, year: i64, id: i64, sequence: i64) {
-        if let Some(group) = self.turn.as_mut().and_then(|turn| turn.as_mut()) {
-            group.next = id
-                .checked_add(1)
+    /// Records the report this writer wrote, so the queue knows the next id and number.
+    pub(crate) fn wrote(&self, prefix: &str, year: i64, id: i64, sequence: i64) {
+        self.shared.queue().next =
+            id.checked_add(1)
                 .zip(sequence.checked_add(1))
                 .map(|(id, sequence)| Expected {
                     prefix: prefix.to_owned(),
@@ -215,61 +402,48 @@ where
                     id,
                     sequence,
                 });
-        }
     }
 
-    /// Takes back this writer's statements so far, and what the group expected.
-    pub(crate) async fn undo(&mut self) -> Result<(), StoreError> {
-        let group = self
-            .turn
-            .as_mut()
-            .and_then(|turn| turn.as_mut())
-            .ok_or_else(outside_group)?;
-        group.next = None;
-        group.settle().await?;
-        Ok(())
-    }
-
-    /// Counts this writer's statements, released by `CLOSE_REPORT`, into the group, lets
-    /// the next writer in (or commits the group when nobody is waiting) and returns once
-    /// the group is durable.
+    /// Counts this writer's statements, released by `CLOSE_REPORT`, into the group, gives
+    /// the connection back (or commits the group when nobody else is writing) and returns
+    /// once the group is durable.
     pub(crate) async fn written(mut self) -> Result<(), StoreError> {
         let mut turn = self.turn.take().ok_or_else(outside_group)?;
-        let members = turn.as_mut().map_or(0, |group| {
-            group.unfinished = false;
-            group.members += 1;
-            group.members
-        });
-        let last = self.writing.fetch_sub(1, Ordering::AcqRel) == 1;
-        self.counted = false;
-        let mut durable = self.durable.take();
-        if last || members >= MOST_IN_GROUP {
-            tokio::spawn(commit(turn));
+        let group = turn.as_mut().ok_or_else(outside_group)?;
+        group.unfinished = false;
+        group.members += 1;
+        let durable = group.durable.subscribe();
+        let full = group.members >= MOST_IN_GROUP;
+        let last = self.count_out();
+        if last || full {
+            tokio::spawn(commit(Arc::clone(&self.shared), turn));
         } else {
             drop(turn);
         }
-        let Some(durable) = durable.as_mut() else {
-            return Err(outside_group());
-        };
-        let outcome = durable
-            .wait_for(Option::is_some)
-            .await
-            .map_err(|_| commit_failed("the writer stopped before committing"))?
-            .clone();
-        match outcome {
-            Some(Ok(())) => Ok(()),
-            Some(Err(error)) => Err(commit_failed(&error)),
-            None => Err(commit_failed("the group ended without a commit")),
+        wait_until_durable(durable).await
+    }
+
+    /// Counts a writer whose report was written by the queue out of the group (committing
+    /// it when nobody else is writing), and returns once the group is durable.
+    async fn finish(&mut self, durable: watch::Receiver<Outcome>) -> Result<(), StoreError> {
+        if self.count_out() {
+            let shared = Arc::clone(&self.shared);
+            tokio::spawn(async move {
+                let turn = Arc::clone(&shared.open).lock_owned().await;
+                commit(shared, turn).await;
+            });
         }
+        wait_until_durable(durable).await
+    }
+
+    /// Counts this writer out; answers whether it was the last one writing.
+    fn count_out(&mut self) -> bool {
+        self.counted = false;
+        self.shared.writing.fetch_sub(1, Ordering::AcqRel) == 1
     }
 }
 
-impl<DB> Drop for Member<DB>
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+impl Drop for Member {
     /// A writer that failed or was abandoned before `written` still leaves the group; when
     /// it was the last one writing, the group's other members are committed without it.
     fn drop(&mut self) {
@@ -277,21 +451,128 @@ where
             return;
         }
         drop(self.turn.take());
-        if self.writing.fetch_sub(1, Ordering::AcqRel) == 1 {
-            let open = Arc::clone(&self.open);
-            tokio::spawn(async move { commit(open.lock_owned().await).await });
+        if self.count_out() {
+            let shared = Arc::clone(&self.shared);
+            tokio::spawn(async move {
+                let turn = Arc::clone(&shared.open).lock_owned().await;
+                commit(shared, turn).await;
+            });
         }
+    }
+}
+
+async fn wait_until_durable(mut durable: watch::Receiver<Outcome>) -> Result<(), StoreError> {
+    let outcome = durable
+        .wait_for(Option::is_some)
+        .await
+        .map_err(|_| commit_failed("the writer stopped before committing"))?
+        .clone();
+    match outcome {
+        Some(Ok(())) => Ok(()),
+        Some(Err(error)) => Err(commit_failed(&error)),
+        None => Err(commit_failed("the group ended without a commit")),
+    }
+}
+
+/// Writes every report ready at the front of the queue into the open group, as one string,
+/// and tells each writer what became of its report.
+async fn drain(shared: Arc<Shared>) {
+    let mut turn = Arc::clone(&shared.open).lock_owned().await;
+    let ready = {
+        let mut queue = shared.queue();
+        queue.draining = false;
+        queue.take_ready()
+    };
+    if ready.is_empty() {
+        return;
+    }
+    let group = match shared.open_group(&mut turn).await {
+        Ok(group) => group,
+        Err(error) => {
+            let error = error.to_string();
+            shared.queue().forget();
+            for (_, written) in ready {
+                let _ = written.send(Written::Failed(error.clone()));
+            }
+            return;
+        }
+    };
+    let mut batch = Batch::default();
+    let mut ends = Vec::with_capacity(ready.len());
+    let mut values = Vec::new();
+    let mut writers = Vec::with_capacity(ready.len());
+    for (statements, written) in ready {
+        batch.append(&statements.batch, statements.values.values.len());
+        ends.push(batch.statements);
+        values.extend(statements.values.values);
+        writers.push(written);
+    }
+    let mut query = sqlx::query::<Sqlite>(batch.text());
+    for value in values {
+        query = query.bind(Captured(value));
+    }
+    group.unfinished = true;
+    let (completed, failure) = {
+        let mut steps = (&mut *group.transaction).fetch_many(query);
+        let mut completed = 0;
+        let mut failure = None;
+        while let Some(step) = steps.next().await {
+            match step {
+                Ok(Either::Left(_)) => completed += 1,
+                Ok(Either::Right(_)) => {}
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+        (completed, failure)
+    };
+    // The reports whose statements all completed are in the group; the first that did
+    // not failed, and those after it were never run.
+    let stored = ends.iter().take_while(|&&end| end <= completed).count();
+    match &failure {
+        None => group.unfinished = false,
+        Some(error) => {
+            tracing::debug!(%error, stored, "a report written with others was not stored");
+            let began = stored.checked_sub(1).map_or(0, |before| ends[before]);
+            // Failed at its savepoint, there is none to roll back to.
+            group.unfinished = completed > began;
+            shared.queue().forget();
+        }
+    }
+    if let Err(error) = group.settle().await {
+        // The group is lost, the reports stored in it with it.
+        let error = error.to_string();
+        shared.fail(&mut turn, error.clone());
+        for (index, written) in writers.into_iter().enumerate() {
+            let _ = written.send(match index < stored {
+                true => Written::Failed(error.clone()),
+                false => Written::Again,
+            });
+        }
+        return;
+    }
+    group.members += stored;
+    let full = group.members >= MOST_IN_GROUP;
+    let durable = group.durable.subscribe();
+    let mut writers = writers.into_iter();
+    for written in writers.by_ref().take(stored) {
+        let _ = written.send(Written::Stored(durable.clone()));
+    }
+    for written in writers {
+        let _ = written.send(Written::Again);
+    }
+    // A writer that hung up while its report waited was counted out already: when nobody
+    // else is writing, nobody else will commit.
+    if full || shared.writing.load(Ordering::Acquire) == 0 {
+        commit(shared, turn).await;
     }
 }
 
 /// Commits the open group, if any, while holding the lock, and tells its members; then,
 /// now and then, copies the rest of the log before the next group begins.
-async fn commit<DB>(mut turn: OwnedMutexGuard<Option<OpenGroup<DB>>>)
-where
-    DB: Database,
-    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
-    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
-{
+async fn commit(shared: Arc<Shared>, mut turn: OwnedMutexGuard<Option<OpenGroup>>) {
     if let Some(mut group) = turn.take() {
         let outcome = match group.settle().await {
             Ok(()) => group.transaction.commit().await,
@@ -300,9 +581,10 @@ where
         .map_err(|error| error.to_string());
         if let Err(error) = &outcome {
             tracing::error!(%error, members = group.members, "a group of reports was not committed");
+            shared.queue().forget();
         }
         group.durable.send_replace(Some(outcome));
-        let due = group
+        let due = shared
             .log_copied
             .lock()
             .map(|mut copied| {
@@ -315,19 +597,10 @@ where
             .unwrap_or(false);
         if due {
             // Busy when `Checkpoints` is copying at the same moment: the next time will do.
-            if let Err(error) = sqlx::query(COPY_LOG).execute(&group.writer).await {
+            if let Err(error) = sqlx::query(COPY_LOG).execute(&shared.writer).await {
                 tracing::warn!(%error, "the writer could not copy the log's last pages");
             }
         }
-    }
-}
-
-/// Ends the open group without a commit (its transaction rolls back as it is dropped) and
-/// tells its members why.
-fn fail<DB: Database>(turn: &mut Option<OpenGroup<DB>>, error: String) {
-    if let Some(group) = turn.take() {
-        tracing::error!(%error, members = group.members, "a group of reports was not committed");
-        group.durable.send_replace(Some(Err(error)));
     }
 }
 
@@ -341,20 +614,97 @@ fn commit_failed(why: &str) -> StoreError {
     ))))
 }
 
+/// A report's values, kept by the queue until the string they belong to is sent: bound
+/// like any statement's (`Binding`), owned.
+#[derive(Default)]
+pub(crate) struct Values {
+    values: Vec<SqliteArgumentValue<'static>>,
+    error: Option<BoxDynError>,
+}
+
+impl<'q> Binding<'q, Sqlite> for Values {
+    fn value<T: 'q + Encode<'q, Sqlite> + Type<Sqlite>>(mut self, value: T) -> Self {
+        let mut encoded = Vec::new();
+        match value.encode(&mut encoded) {
+            Ok(IsNull::No) => {}
+            Ok(IsNull::Yes) => encoded.push(SqliteArgumentValue::Null),
+            Err(error) => {
+                self.error.get_or_insert(error);
+                encoded.push(SqliteArgumentValue::Null);
+            }
+        }
+        self.values.extend(encoded.into_iter().map(owned));
+        self
+    }
+}
+
+fn owned(value: SqliteArgumentValue<'_>) -> SqliteArgumentValue<'static> {
+    match value {
+        SqliteArgumentValue::Null => SqliteArgumentValue::Null,
+        SqliteArgumentValue::Text(text) => SqliteArgumentValue::Text(Cow::Owned(text.into_owned())),
+        SqliteArgumentValue::Blob(blob) => SqliteArgumentValue::Blob(Cow::Owned(blob.into_owned())),
+        SqliteArgumentValue::Double(number) => SqliteArgumentValue::Double(number),
+        SqliteArgumentValue::Int(number) => SqliteArgumentValue::Int(number),
+        SqliteArgumentValue::Int64(number) => SqliteArgumentValue::Int64(number),
+    }
+}
+
+/// A value `Values` kept, bound as it was encoded.
+struct Captured(SqliteArgumentValue<'static>);
+
+impl<'q> Encode<'q, Sqlite> for Captured {
+    fn encode(self, buffer: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
+        buffer.push(self.0);
+        Ok(IsNull::No)
+    }
+
+    fn encode_by_ref(
+        &self,
+        buffer: &mut Vec<SqliteArgumentValue<'q>>,
+    ) -> Result<IsNull, BoxDynError> {
+        buffer.push(self.0.clone());
+        Ok(IsNull::No)
+    }
+}
+
+impl Type<Sqlite> for Captured {
+    /// SQLite takes each value as it comes; the type is not checked when binding.
+    fn type_info() -> SqliteTypeInfo {
+        <str as Type<Sqlite>>::type_info()
+    }
+}
+
 /// Statements sent as one string, each statement's `$N` placeholders numbered on from
 /// those of the statements before it, so the values are bound in statement order.
 #[derive(Default)]
 pub(crate) struct Batch {
     text: String,
     placeholders: usize,
+    /// How many statements the string holds.
+    statements: usize,
 }
 
 impl Batch {
     pub(crate) fn push(&mut self, statement: &str) -> &mut Self {
+        let offset = self.placeholders;
+        self.push_numbered(statement, offset);
+        self.statements += 1;
+        self
+    }
+
+    /// Appends `other`'s statements, whose placeholders take `values` values, after this
+    /// batch's own values.
+    fn append(&mut self, other: &Batch, values: usize) {
+        let offset = self.placeholders;
+        self.push_numbered(&other.text, offset);
+        self.placeholders = self.placeholders.max(offset + values);
+        self.statements += other.statements;
+    }
+
+    fn push_numbered(&mut self, statement: &str, offset: usize) {
         if !self.text.is_empty() {
             self.text.push_str("; ");
         }
-        let offset = self.placeholders;
         let mut rest = statement;
         while let Some(at) = rest.find('$') {
             self.text.push_str(&rest[..=at]);
@@ -369,7 +719,6 @@ impl Batch {
             rest = &rest[digits..];
         }
         self.text.push_str(rest);
-        self
     }
 
     pub(crate) fn text(&self) -> &str {
@@ -394,5 +743,24 @@ mod tests {
             "INSERT INTO a (x, y) VALUES ($1, $2); INSERT INTO b (x, y, z) VALUES ($3, $4, $3); \
              RELEASE report; UPDATE c SET v = $14 WHERE w = $5"
         );
+        assert_eq!(batch.statements, 4);
+    }
+
+    #[test]
+    fn an_appended_batch_takes_the_values_after_those_before_it() {
+        let mut first = Batch::default();
+        first.push("SAVEPOINT report").push("INSERT INTO a VALUES ($1, $2)");
+        let mut second = Batch::default();
+        second.push("INSERT INTO b VALUES ($1, $3)");
+        let mut both = Batch::default();
+        both.append(&first, 2);
+        both.append(&second, 4);
+        both.append(&first, 2);
+        assert_eq!(
+            both.text(),
+            "SAVEPOINT report; INSERT INTO a VALUES ($1, $2); INSERT INTO b VALUES ($3, $5); \
+             SAVEPOINT report; INSERT INTO a VALUES ($7, $8)"
+        );
+        assert_eq!(both.statements, 5);
     }
 }

@@ -29,6 +29,7 @@ mod outbox_admin;
 mod policy;
 mod purge;
 mod reminders;
+mod report_groups;
 mod reports;
 mod retention;
 mod sessions;
@@ -77,7 +78,7 @@ pub struct SqlStore<DB: Database> {
     pub(crate) blobs: Blobs,
     /// New reports committed in groups, one fsync for all that arrived together (SQLite);
     /// without it each report is its own transaction.
-    pub(crate) report_groups: Option<group_commit::GroupCommit<DB>>,
+    pub(crate) report_groups: Option<Box<dyn report_groups::ReportGroups<DB>>>,
     /// SQLite's write-ahead log moved into the database beside the writer, not by it.
     pub(crate) _checkpoints: Option<crate::checkpoints::Checkpoints>,
 }

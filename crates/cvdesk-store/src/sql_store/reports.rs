@@ -5,16 +5,15 @@ use cvdesk_domain::attachment::{human_bytes, AttachmentError};
 use cvdesk_domain::report::{AttachmentMeta, Report, ReportState};
 use cvdesk_domain::similarity::TERMS_VERSION;
 use cvdesk_domain::{Reference, TrackingTokenHash};
-use sqlx::query::Query;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, FromRow, IntoArguments, Type};
 use time::OffsetDateTime;
 
 use super::audit::AuditRow;
 use super::comparable;
-use super::group_commit::{Batch, Expected, Member, CLOSE_REPORT, OPEN_REPORT};
-use super::outbox::{bind_mail, insert_mail, INSERT_MAIL};
+use super::group_commit::{Batch, Expected};
+use super::outbox::insert_mail;
 use super::{SqlStore, StoredTime};
-use crate::rows::{self, AttachmentRow, ReportRow};
+use crate::rows::{self, AttachmentRow, Binding, ReportRow};
 use crate::{
     AttachmentContent, AuditOf, BlobSweep, BlobWriter, ComposeMail, NewAttachment, NewReport,
     PurgedReport, ReportStore, StoreError,
@@ -29,7 +28,7 @@ macro_rules! spend_challenge {
 }
 
 /// `spend_challenge`, answering no row when the challenge was already spent.
-const SPEND_CHALLENGE: &str = concat!(spend_challenge!(), " RETURNING nonce");
+pub(super) const SPEND_CHALLENGE: &str = concat!(spend_challenge!(), " RETURNING nonce");
 
 /// Counts a report's files into its running total (the report form's, at intake).
 const ADD_ATTACHMENT_BYTES: &str =
@@ -240,7 +239,7 @@ where
     }
 
     /// The report form's files of the new report `report_id`, counted into its total.
-    async fn insert_report_files(
+    pub(super) async fn insert_report_files(
         &self,
         connection: &mut DB::Connection,
         report_id: i64,
@@ -258,118 +257,11 @@ where
         }
         Ok(attachments)
     }
-
-    /// `insert_report` as a member of a group (SQLite): the same statements, sent as few
-    /// strings as the values allow, each a round trip the group's other writers wait on.
-    /// One string when the group expects the report's id and number and it has no files;
-    /// two or three otherwise (or when what was expected did not hold).
-    async fn insert_report_in_group(
-        &self,
-        member: &mut Member<DB>,
-        new: &NewReport<'_>,
-        compose: &ComposeMail<'_>,
-    ) -> Result<Report, StoreError> {
-        let year = i64::from(new.received_at.year());
-        let prefix = new.prefix.as_str();
-        if let Some(expected) = member
-            .expected(prefix, year)
-            .filter(|_| new.attachments.is_empty())
-        {
-            match self
-                .insert_expected_report(member, new, compose, year, &expected)
-                .await
-            {
-                Ok(report) => {
-                    member.wrote(prefix, year, expected.id, expected.sequence);
-                    return Ok(report);
-                }
-                Err(error) => {
-                    // A challenge spent before, or a number that did not hold: the steps
-                    // below say which.
-                    tracing::debug!(%error, "a report was not written as expected");
-                    member.undo().await?;
-                }
-            }
-        }
-        let connection = member.connection()?;
-        let mut opening = OPEN_REPORT;
-        if let Some(challenge) = new.challenge {
-            let spend = format!("{OPEN_REPORT}{SPEND_CHALLENGE}");
-            let spent: Option<String> = sqlx::query_scalar(&spend)
-                .bind(challenge.nonce)
-                .bind(StoredTime(challenge.expires_at))
-                .fetch_optional(&mut *connection)
-                .await?;
-            if spent.is_none() {
-                return Err(StoreError::ChallengeSpent);
-            }
-            opening = "";
-        }
-        let insert = format!("{opening}{}", rows::NUMBER_AND_INSERT_REPORT);
-        let (report_id, sequence): (i64, i64) =
-            rows::bind_report(sqlx::query_as(&insert), new, year, 0)
-                .fetch_one(&mut *connection)
-                .await?;
-        let attachments = self
-            .insert_report_files(&mut *connection, report_id, new.attachments)
-            .await?;
-        let report = rows::accepted_report(new, report_id, sequence, attachments)?;
-        let mail = compose(&report);
-        let terms = comparable::encoded_terms(new.content);
-        let mut batch = Batch::default();
-        batch.push(comparable::UPSERT_TERMS);
-        for _ in &mail {
-            batch.push(INSERT_MAIL);
-        }
-        let rest = format!("{}{CLOSE_REPORT}", batch.text());
-        let mut query = sqlx::query(&rest)
-            .bind(report_id)
-            .bind(i64::from(TERMS_VERSION))
-            .bind(terms.as_str());
-        for one in &mail {
-            query = bind_mail(query, one, new.received_at);
-        }
-        query.execute(&mut *connection).await?;
-        member.wrote(prefix, year, report_id, sequence);
-        Ok(report)
-    }
-
-    /// A report without files as one string: its id and number are those the group
-    /// expects, so its mail is composed before it is stored, and the insert fails if the
-    /// sequence does not reach that number (or the challenge was spent before).
-    async fn insert_expected_report(
-        &self,
-        member: &mut Member<DB>,
-        new: &NewReport<'_>,
-        compose: &ComposeMail<'_>,
-        year: i64,
-        expected: &Expected,
-    ) -> Result<Report, StoreError> {
-        let report = rows::accepted_report(new, expected.id, expected.sequence, Vec::new())?;
-        let mail = compose(&report);
-        let terms = comparable::encoded_terms(new.content);
-        let mut batch = expected_report_statements(new);
-        batch.push(comparable::UPSERT_TERMS);
-        for _ in &mail {
-            batch.push(INSERT_MAIL);
-        }
-        let text = format!("{OPEN_REPORT}{}{CLOSE_REPORT}", batch.text());
-        let mut query = bind_expected_report(sqlx::query(&text), new, year, expected)
-            .bind(expected.id)
-            .bind(i64::from(TERMS_VERSION))
-            .bind(terms.as_str());
-        for one in &mail {
-            query = bind_mail(query, one, new.received_at);
-        }
-        query.execute(member.connection()?).await?;
-        Ok(report)
-    }
 }
 
-/// The statements that advance the year's sequence and insert `new` with the id and number
-/// the group expects, spending its challenge first when it has one.
-fn expected_report_statements(new: &NewReport<'_>) -> Batch {
-    let mut batch = Batch::default();
+/// Appends the statements that advance the year's sequence and insert `new` with the id and
+/// number the group expects, spending its challenge first when it has one.
+pub(super) fn push_expected_report(batch: &mut Batch, new: &NewReport<'_>) {
     batch.push(rows::ADVANCE_SEQUENCE);
     match new.challenge {
         Some(_) => batch
@@ -377,18 +269,18 @@ fn expected_report_statements(new: &NewReport<'_>) -> Batch {
             .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
         None => batch.push(rows::INSERT_EXPECTED_REPORT),
     };
-    batch
 }
 
-/// Binds the values of `expected_report_statements`, in order.
-fn bind_expected_report<'q, DB>(
-    query: Query<'q, DB, DB::Arguments<'q>>,
+/// Binds the values of `push_expected_report`, in order.
+pub(super) fn bind_expected_report<'q, DB, Q>(
+    query: Q,
     new: &'q NewReport<'_>,
     year: i64,
     expected: &Expected,
-) -> Query<'q, DB, DB::Arguments<'q>>
+) -> Q
 where
     DB: Database,
+    Q: Binding<'q, DB>,
     &'q str: Encode<'q, DB> + Type<DB>,
     Option<&'q str>: Encode<'q, DB> + Type<DB>,
     Option<String>: Encode<'q, DB> + Type<DB>,
@@ -398,13 +290,13 @@ where
     bool: Encode<'q, DB> + Type<DB>,
     StoredTime: Encode<'q, DB> + Type<DB>,
 {
-    let mut query = query.bind(new.prefix.as_str()).bind(year);
+    let mut query = query.value(new.prefix.as_str()).value(year);
     if let Some(challenge) = new.challenge {
         query = query
-            .bind(challenge.nonce)
-            .bind(StoredTime(challenge.expires_at));
+            .value(challenge.nonce)
+            .value(StoredTime(challenge.expires_at));
     }
-    rows::bind_report(query, new, year, expected.sequence).bind(expected.id)
+    rows::bind_report(query, new, year, expected.sequence).value(expected.id)
 }
 
 #[async_trait]
@@ -445,14 +337,7 @@ where
         // Held until the commit, so no sweep removes a file this report names.
         let linked = self.link_files(new.attachments).await?;
         let report = match &self.report_groups {
-            Some(groups) => {
-                let mut member = groups.join(&self.writer).await?;
-                let report = self
-                    .insert_report_in_group(&mut member, &new, compose)
-                    .await?;
-                member.written().await?;
-                report
-            }
+            Some(groups) => groups.create_report(self, &new, compose).await?,
             None => {
                 let mut tx = self.writer.begin().await?;
                 let report = self.insert_report(&mut tx, &new, compose).await?;
@@ -541,8 +426,8 @@ mod tests {
     use sqlx::{Sqlite, SqlitePool};
     use time::macros::datetime;
 
-    use super::super::group_commit::{Expected, CLOSE_REPORT, OPEN_REPORT};
-    use super::{bind_expected_report, expected_report_statements};
+    use super::super::group_commit::{Batch, Expected, CLOSE_REPORT, OPEN_REPORT};
+    use super::{bind_expected_report, push_expected_report};
     use crate::{NewReport, SpentChallenge};
 
     async fn store() -> SqlitePool {
@@ -592,17 +477,17 @@ mod tests {
             challenge: challenge.map(|nonce| SpentChallenge { nonce, expires_at }),
             source: ReportSource::Api,
         };
-        let text = format!(
-            "{OPEN_REPORT}{}{CLOSE_REPORT}",
-            expected_report_statements(&new).text()
-        );
+        let mut batch = Batch::default();
+        batch.push(OPEN_REPORT);
+        push_expected_report(&mut batch, &new);
+        batch.push(CLOSE_REPORT);
         let expected = Expected {
             prefix: prefix.as_str().to_owned(),
             year: 2026,
             id,
             sequence,
         };
-        let written = bind_expected_report(sqlx::query::<Sqlite>(&text), &new, 2026, &expected)
+        let written = bind_expected_report(sqlx::query::<Sqlite>(batch.text()), &new, 2026, &expected)
             .execute(pool)
             .await;
         if written.is_err() {
