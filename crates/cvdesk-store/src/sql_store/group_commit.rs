@@ -21,9 +21,12 @@
 //! after a start, by reports with files, and whenever the queue does not know the next
 //! number.
 //!
-//! Whoever finishes while nobody else is writing (or fills the group) commits it, in a
-//! task of its own, so a finder who hangs up cannot cancel the commit of other finders'
-//! reports; the reports of others are likewise only ever sent from such a task.
+//! The task that wrote reports from the queue commits them at once: reports that arrive
+//! meanwhile gather in the queue for the next group, and no group waits for a writer still
+//! composing. A writer that wrote the careful way commits when nobody else is writing (or
+//! the group is full). Commits and the queue's strings run in tasks of their own, so a
+//! finder who hangs up cannot cancel the commit of other finders' reports, nor leave them
+//! half sent.
 //!
 //! SQLite's log starts again from its beginning only when a write transaction begins with
 //! every page of the log copied into the database. `Checkpoints` copies beside the writer,
@@ -163,7 +166,11 @@ impl Queue {
     /// The reports ready at the front, in order, taken out of the queue.
     fn take_ready(&mut self) -> Vec<(Statements, oneshot::Sender<Written>)> {
         let mut ready = Vec::new();
-        while self.places.front().is_some_and(|place| place.ready.is_some()) {
+        while self
+            .places
+            .front()
+            .is_some_and(|place| place.ready.is_some())
+        {
             if let Some(Place {
                 written,
                 ready: Some(statements),
@@ -554,7 +561,6 @@ async fn drain(shared: Arc<Shared>) {
         return;
     }
     group.members += stored;
-    let full = group.members >= MOST_IN_GROUP;
     let durable = group.durable.subscribe();
     let mut writers = writers.into_iter();
     for written in writers.by_ref().take(stored) {
@@ -563,11 +569,9 @@ async fn drain(shared: Arc<Shared>) {
     for written in writers {
         let _ = written.send(Written::Again);
     }
-    // A writer that hung up while its report waited was counted out already: when nobody
-    // else is writing, nobody else will commit.
-    if full || shared.writing.load(Ordering::Acquire) == 0 {
-        commit(shared, turn).await;
-    }
+    // Committed at once, not when the last writer is done: reports that arrive meanwhile
+    // gather for the next group, and no group waits for a writer still composing.
+    commit(shared, turn).await;
 }
 
 /// Commits the open group, if any, while holding the lock, and tells its members; then,
@@ -728,7 +732,103 @@ impl Batch {
 
 #[cfg(test)]
 mod tests {
-    use super::Batch;
+    use tokio::sync::oneshot;
+
+    use super::{Batch, Expected, Place, Queue, Statements, Values, Written};
+
+    fn queue_expecting(id: i64, sequence: i64) -> Queue {
+        Queue {
+            next: Some(Expected {
+                prefix: "CVD".into(),
+                year: 2026,
+                id,
+                sequence,
+            }),
+            ..Queue::default()
+        }
+    }
+
+    /// Reserves the next place, as `Member::reserve` does.
+    fn reserve(queue: &mut Queue) -> (u64, Expected, oneshot::Receiver<Written>) {
+        let (ticket, expected) = queue.reserve("CVD", 2026).expect("a number is known");
+        let (written, receiver) = oneshot::channel();
+        queue.places.push_back(Place {
+            written,
+            ready: None,
+        });
+        (ticket, expected, receiver)
+    }
+
+    fn fill(queue: &mut Queue, ticket: u64, marker: &str) {
+        let mut batch = Batch::default();
+        batch.push(marker);
+        queue.place(ticket).expect("still queued").ready = Some(Statements {
+            batch,
+            values: Values::default(),
+        });
+    }
+
+    fn taken(queue: &mut Queue) -> Vec<String> {
+        queue
+            .take_ready()
+            .into_iter()
+            .map(|(statements, _)| statements.batch.text().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn places_are_given_out_in_number_order_and_written_only_from_the_front() {
+        let mut queue = queue_expecting(10, 4);
+        let (first, one, _) = reserve(&mut queue);
+        let (second, two, _) = reserve(&mut queue);
+        let (third, three, _) = reserve(&mut queue);
+        assert_eq!(
+            [one, two, three].map(|e| (e.id, e.sequence)),
+            [(10, 4), (11, 5), (12, 6)]
+        );
+        assert!(
+            queue.reserve("CVD", 2027).is_none(),
+            "another year's sequence"
+        );
+        assert!(queue.reserve("SEC", 2026).is_none(), "another prefix");
+        fill(&mut queue, second, "two");
+        fill(&mut queue, third, "three");
+        assert!(
+            taken(&mut queue).is_empty(),
+            "the second and third wait for the first"
+        );
+        fill(&mut queue, first, "one");
+        assert_eq!(taken(&mut queue), ["one", "two", "three"]);
+        assert!(queue.places.is_empty());
+    }
+
+    #[test]
+    fn forgetting_sends_every_waiting_writer_the_careful_way_and_tickets_never_repeat() {
+        let mut queue = queue_expecting(1, 1);
+        let (first, _, mut first_written) = reserve(&mut queue);
+        let (second, _, mut second_written) = reserve(&mut queue);
+        fill(&mut queue, second, "two");
+        queue.forget();
+        assert!(queue.next.is_none());
+        assert!(queue.reserve("CVD", 2026).is_none());
+        for written in [&mut first_written, &mut second_written] {
+            assert!(matches!(written.try_recv(), Ok(Written::Again)));
+        }
+        assert!(queue.place(first).is_none() && queue.place(second).is_none());
+        queue.next = Some(Expected {
+            prefix: "CVD".into(),
+            year: 2026,
+            id: 3,
+            sequence: 3,
+        });
+        let (third, _, _) = reserve(&mut queue);
+        assert!(
+            third > second,
+            "a forgotten place's ticket is never given again"
+        );
+        fill(&mut queue, third, "three");
+        assert_eq!(taken(&mut queue), ["three"]);
+    }
 
     #[test]
     fn placeholders_are_numbered_on_across_statements() {
@@ -749,7 +849,9 @@ mod tests {
     #[test]
     fn an_appended_batch_takes_the_values_after_those_before_it() {
         let mut first = Batch::default();
-        first.push("SAVEPOINT report").push("INSERT INTO a VALUES ($1, $2)");
+        first
+            .push("SAVEPOINT report")
+            .push("INSERT INTO a VALUES ($1, $2)");
         let mut second = Batch::default();
         second.push("INSERT INTO b VALUES ($1, $3)");
         let mut both = Batch::default();

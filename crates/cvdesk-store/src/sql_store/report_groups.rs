@@ -46,7 +46,11 @@ impl ReportGroups<Sqlite> for GroupCommit {
         let prefix = new.prefix.as_str();
         let mut member = self.join();
         // Reports with files link them by id as they are written: always the careful way.
-        let mut offers = if new.attachments.is_empty() { OFFERS } else { 0 };
+        let mut offers = if new.attachments.is_empty() {
+            OFFERS
+        } else {
+            0
+        };
         loop {
             if offers > 0 {
                 offers -= 1;
@@ -65,7 +69,9 @@ impl ReportGroups<Sqlite> for GroupCommit {
             member.release_turn();
         }
         member.forget_next();
-        let report = store.insert_report_in_turn(&mut member, new, compose).await?;
+        let report = store
+            .insert_report_in_turn(&mut member, new, compose)
+            .await?;
         member.written().await?;
         Ok(report)
     }

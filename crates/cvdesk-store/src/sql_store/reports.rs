@@ -487,9 +487,10 @@ mod tests {
             id,
             sequence,
         };
-        let written = bind_expected_report(sqlx::query::<Sqlite>(batch.text()), &new, 2026, &expected)
-            .execute(pool)
-            .await;
+        let written =
+            bind_expected_report(sqlx::query::<Sqlite>(batch.text()), &new, 2026, &expected)
+                .execute(pool)
+                .await;
         if written.is_err() {
             sqlx::query("ROLLBACK TO report; RELEASE report")
                 .execute(pool)
