@@ -77,35 +77,23 @@ pub const NUMBER_AND_INSERT_REPORT: &str = concat!(
 );
 
 /// Inserts the report as id `$28` and number `$3`, both known beforehand, after
-/// `advance_sequence`. The number is kept only if the sequence reached it and `$guard`
-/// holds; otherwise it is NULL and the insert fails, so a wrong guess never stores.
-/// Binds as `INSERT_REPORT`, then the id.
-macro_rules! insert_expected_report {
-    ($guard:literal) => {
-        concat!(
-            "INSERT INTO reports (id, ",
-            report_columns!(),
-            " VALUES ($28, $1, $2, CASE WHEN ",
-            sequence_reached!(),
-            " = $3",
-            $guard,
-            " THEN $3 END",
-            report_values!(),
-            ")"
-        )
-    };
-}
+/// `advance_sequence` and a statement spending the challenge `$29` (NULL without one). The
+/// number is kept only if the sequence reached it and the challenge, if any, was spent by
+/// that statement (it changed a row); otherwise it is NULL and the insert fails, so a
+/// wrong guess or a replayed challenge never stores. Binds as `INSERT_REPORT`, then the id
+/// and the challenge.
+pub const INSERT_EXPECTED_REPORT: &str = concat!(
+    "INSERT INTO reports (id, ",
+    report_columns!(),
+    " VALUES ($28, $1, $2, CASE WHEN ",
+    sequence_reached!(),
+    " = $3 AND ($29 IS NULL OR changes() = 1) THEN $3 END",
+    report_values!(),
+    ")"
+);
 
 /// Advances a year's sequence (`$1` prefix, `$2` year).
 pub const ADVANCE_SEQUENCE: &str = advance_sequence!();
-
-/// Inserts the report with the id and number expected, after `ADVANCE_SEQUENCE`.
-pub const INSERT_EXPECTED_REPORT: &str = insert_expected_report!("");
-
-/// `INSERT_EXPECTED_REPORT` right after spending the report's challenge: a challenge spent
-/// before changes no row, and the insert fails.
-pub const INSERT_EXPECTED_REPORT_AFTER_SPENDING: &str =
-    insert_expected_report!(" AND changes() = 1");
 
 /// `$5` is the message that carried the file, NULL for the report form's files.
 pub const INSERT_ATTACHMENT: &str =

@@ -56,6 +56,9 @@ use crate::StoreError;
 /// still queued, so a steady stream of arrivals cannot hold back the first finders.
 const MOST_IN_GROUP: usize = 128;
 
+/// Most reports sent to the connection in one string (`string_length`).
+const MOST_IN_STRING: usize = 32;
+
 /// How often the writer copies what is left of the log after a commit, so the next group
 /// starts the log again: the log holds at most about this much of the writes.
 const RESTART_LOG_EVERY: Duration = Duration::from_millis(250);
@@ -504,50 +507,21 @@ async fn drain(shared: Arc<Shared>) {
             return;
         }
     };
-    let mut batch = Batch::default();
-    let mut ends = Vec::with_capacity(ready.len());
-    let mut values = Vec::new();
     let mut writers = Vec::with_capacity(ready.len());
-    for (statements, written) in ready {
-        batch.append(&statements.batch, statements.values.values.len());
-        ends.push(batch.statements);
-        values.extend(statements.values.values);
-        writers.push(written);
-    }
-    let mut query = sqlx::query::<Sqlite>(batch.text());
-    for value in values {
-        query = query.bind(Captured(value));
-    }
-    group.unfinished = true;
-    let (completed, failure) = {
-        let mut steps = (&mut *group.transaction).fetch_many(query);
-        let mut completed = 0;
-        let mut failure = None;
-        while let Some(step) = steps.next().await {
-            match step {
-                Ok(Either::Left(_)) => completed += 1,
-                Ok(Either::Right(_)) => {}
-                Err(error) => {
-                    failure = Some(error);
-                    break;
-                }
-            }
-        }
-        (completed, failure)
-    };
-    // The reports whose statements all completed are in the group; the first that did
-    // not failed, and those after it were never run.
-    let stored = ends.iter().take_while(|&&end| end <= completed).count();
-    match &failure {
-        None => group.unfinished = false,
-        Some(error) => {
+    let mut stored = 0;
+    let mut ready = ready.into_iter();
+    while ready.len() > 0 {
+        let length = string_length(ready.len());
+        let strung: Vec<_> = ready.by_ref().take(length).collect();
+        let (written, failure) = write_together(group, strung, &mut writers).await;
+        stored += written;
+        if let Some(error) = failure {
             tracing::debug!(%error, stored, "a report written with others was not stored");
-            let began = stored.checked_sub(1).map_or(0, |before| ends[before]);
-            // Failed at its savepoint, there is none to roll back to.
-            group.unfinished = completed > began;
             shared.queue().forget();
+            break;
         }
     }
+    writers.extend(ready.map(|(_, written)| written));
     if let Err(error) = group.settle().await {
         // The group is lost, the reports stored in it with it.
         let error = error.to_string();
@@ -572,6 +546,60 @@ async fn drain(shared: Arc<Shared>) {
     // Committed at once, not when the last writer is done: reports that arrive meanwhile
     // gather for the next group, and no group waits for a writer still composing.
     commit(shared, turn).await;
+}
+
+/// How many of `waiting` reports go into the next string: a power of two, at most
+/// `MOST_IN_STRING`. The connection keeps each text it has run ready to run again (the
+/// statements of dozens of reports each), and every report's statements are the same
+/// (`report_groups::expected_report`), so a handful of texts serve every group.
+fn string_length(waiting: usize) -> usize {
+    let most = waiting.clamp(1, MOST_IN_STRING);
+    1 << (usize::BITS - 1 - most.leading_zeros())
+}
+
+/// Sends `strung` reports to the group as one string; answers how many were stored, in
+/// order, and the error that stopped the rest. Their writers join `writers`, in order.
+async fn write_together(
+    group: &mut OpenGroup,
+    strung: Vec<(Statements, oneshot::Sender<Written>)>,
+    writers: &mut Vec<oneshot::Sender<Written>>,
+) -> (usize, Option<sqlx::Error>) {
+    let mut batch = Batch::default();
+    let mut ends = Vec::with_capacity(strung.len());
+    let mut values = Vec::new();
+    for (statements, written) in strung {
+        batch.append(&statements.batch, statements.values.values.len());
+        ends.push(batch.statements);
+        values.extend(statements.values.values);
+        writers.push(written);
+    }
+    let mut query = sqlx::query::<Sqlite>(batch.text());
+    for value in values {
+        query = query.bind(Captured(value));
+    }
+    group.unfinished = true;
+    let mut completed = 0;
+    let mut failure = None;
+    {
+        let mut steps = (&mut *group.transaction).fetch_many(query);
+        while let Some(step) = steps.next().await {
+            match step {
+                Ok(Either::Left(_)) => completed += 1,
+                Ok(Either::Right(_)) => {}
+                Err(error) => {
+                    failure = Some(error);
+                    break;
+                }
+            }
+        }
+    }
+    // The reports whose statements all completed are in the group; the first that did
+    // not failed, and those after it were never run.
+    let stored = ends.iter().take_while(|&&end| end <= completed).count();
+    let began = stored.checked_sub(1).map_or(0, |before| ends[before]);
+    // A report that failed at its savepoint has none to roll back to.
+    group.unfinished = failure.is_some() && completed > began;
+    (stored, failure)
 }
 
 /// Commits the open group, if any, while holding the lock, and tells its members; then,
@@ -844,6 +872,15 @@ mod tests {
              RELEASE report; UPDATE c SET v = $14 WHERE w = $5"
         );
         assert_eq!(batch.statements, 4);
+    }
+
+    #[test]
+    fn strings_are_powers_of_two_long_up_to_the_most() {
+        let lengths: Vec<usize> = [1, 2, 3, 5, 8, 31, 32, 33, 500]
+            .into_iter()
+            .map(super::string_length)
+            .collect();
+        assert_eq!(lengths, [1, 2, 2, 4, 8, 16, 32, 32, 32]);
     }
 
     #[test]

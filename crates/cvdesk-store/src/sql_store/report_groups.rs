@@ -77,9 +77,19 @@ impl ReportGroups<Sqlite> for GroupCommit {
     }
 }
 
-/// A report without files as one string: its id and number are those its place in the
-/// queue was given, so its mail is composed before it is stored; the insert fails if the
-/// sequence does not reach that number (or the challenge was spent before).
+/// Queues a report's mails (`$2`, a JSON array of them) as written at `$1`: one statement
+/// however many mails there are, so that every report's statements are the same.
+const INSERT_MAILS: &str = "INSERT INTO outbox \
+     (created_at, kind, report_id, recipient, subject, format, body, next_attempt_at) \
+     SELECT $1, json_extract(m.value, '$.kind'), json_extract(m.value, '$.report_id'), \
+     json_extract(m.value, '$.recipient'), json_extract(m.value, '$.subject'), \
+     json_extract(m.value, '$.format'), json_extract(m.value, '$.body'), $1 \
+     FROM json_each($2) AS m ORDER BY m.key";
+
+/// A report without files, in the statements every such report is written with: its id
+/// and number are those its place in the queue was given, so its mail is composed before
+/// it is stored; the insert fails if the sequence does not reach that number (or the
+/// challenge was spent before).
 fn expected_report(
     new: &NewReport<'_>,
     compose: &ComposeMail<'_>,
@@ -88,24 +98,46 @@ fn expected_report(
 ) -> Result<(Report, Statements), StoreError> {
     let expected = &reservation.expected;
     let report = rows::accepted_report(new, expected.id, expected.sequence, Vec::new())?;
-    let mail = compose(&report);
+    let mails: Vec<serde_json::Value> = compose(&report)
+        .iter()
+        .map(|mail| {
+            serde_json::json!({
+                "kind": mail.kind.as_str(),
+                "report_id": mail.report_id,
+                "recipient": mail.recipient,
+                "subject": mail.subject,
+                "format": mail.body.format(),
+                "body": mail.body.text(),
+            })
+        })
+        .collect();
+    let mails = serde_json::Value::Array(mails).to_string();
     let terms = comparable::encoded_terms(new.content);
-    let mut batch = Batch::default();
-    batch.push(OPEN_REPORT);
-    push_expected_report(&mut batch, new);
-    batch.push(comparable::UPSERT_TERMS);
-    for _ in &mail {
-        batch.push(INSERT_MAIL);
-    }
-    batch.push(CLOSE_REPORT);
-    let mut values = bind_expected_report(Values::default(), new, year, expected)
+    let values = bind_expected_report(Values::default(), new, year, expected)
         .value(expected.id)
         .value(i64::from(TERMS_VERSION))
-        .value(terms.as_str());
-    for one in &mail {
-        values = bind_mail(values, one, new.received_at);
-    }
-    Ok((report, Statements { batch, values }))
+        .value(terms.as_str())
+        .value(StoredTime(new.received_at))
+        .value(mails.as_str());
+    Ok((
+        report,
+        Statements {
+            batch: expected_report_statements(),
+            values,
+        },
+    ))
+}
+
+/// The statements of `expected_report`, from `OPEN_REPORT` to `CLOSE_REPORT`.
+fn expected_report_statements() -> Batch {
+    let mut batch = Batch::default();
+    batch.push(OPEN_REPORT);
+    push_expected_report(&mut batch);
+    batch
+        .push(comparable::UPSERT_TERMS)
+        .push(INSERT_MAILS)
+        .push(CLOSE_REPORT);
+    batch
 }
 
 impl SqlStore<Sqlite> {

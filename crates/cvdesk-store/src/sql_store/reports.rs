@@ -19,16 +19,9 @@ use crate::{
     PurgedReport, ReportStore, StoreError,
 };
 
-/// Records a challenge as used; changes no row when it already was.
-macro_rules! spend_challenge {
-    () => {
-        "INSERT INTO spent_challenges (nonce, expires_at) VALUES ($1, $2) \
-         ON CONFLICT (nonce) DO NOTHING"
-    };
-}
-
-/// `spend_challenge`, answering no row when the challenge was already spent.
-pub(super) const SPEND_CHALLENGE: &str = concat!(spend_challenge!(), " RETURNING nonce");
+/// Records a challenge as used, answering no row when it already was.
+pub(super) const SPEND_CHALLENGE: &str = "INSERT INTO spent_challenges (nonce, expires_at) \
+     VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING RETURNING nonce";
 
 /// Counts a report's files into its running total (the report form's, at intake).
 const ADD_ATTACHMENT_BYTES: &str =
@@ -259,16 +252,19 @@ where
     }
 }
 
-/// Appends the statements that advance the year's sequence and insert `new` with the id and
-/// number the group expects, spending its challenge first when it has one.
-pub(super) fn push_expected_report(batch: &mut Batch, new: &NewReport<'_>) {
-    batch.push(rows::ADVANCE_SEQUENCE);
-    match new.challenge {
-        Some(_) => batch
-            .push(spend_challenge!())
-            .push(rows::INSERT_EXPECTED_REPORT_AFTER_SPENDING),
-        None => batch.push(rows::INSERT_EXPECTED_REPORT),
-    };
+/// Spends the challenge `$1` (expiring at `$2`) when there is one; changes no row when
+/// there is none or it was spent before.
+const SPEND_ANY_CHALLENGE: &str = "INSERT INTO spent_challenges (nonce, expires_at) \
+     SELECT $1, $2 WHERE $1 IS NOT NULL ON CONFLICT (nonce) DO NOTHING";
+
+/// Appends the statements that advance the year's sequence, spend the challenge if there
+/// is one, and insert a report with the id and number the group expects: the same
+/// statements for every report, so that reports written together make one text.
+pub(super) fn push_expected_report(batch: &mut Batch) {
+    batch
+        .push(rows::ADVANCE_SEQUENCE)
+        .push(SPEND_ANY_CHALLENGE)
+        .push(rows::INSERT_EXPECTED_REPORT);
 }
 
 /// Binds the values of `push_expected_report`, in order.
@@ -289,14 +285,20 @@ where
     Option<i64>: Encode<'q, DB> + Type<DB>,
     bool: Encode<'q, DB> + Type<DB>,
     StoredTime: Encode<'q, DB> + Type<DB>,
+    Option<StoredTime>: Encode<'q, DB> + Type<DB>,
 {
-    let mut query = query.value(new.prefix.as_str()).value(year);
-    if let Some(challenge) = new.challenge {
-        query = query
-            .value(challenge.nonce)
-            .value(StoredTime(challenge.expires_at));
-    }
-    rows::bind_report(query, new, year, expected.sequence).value(expected.id)
+    let nonce = new.challenge.map(|challenge| challenge.nonce);
+    let query = query
+        .value(new.prefix.as_str())
+        .value(year)
+        .value(nonce)
+        .value(
+            new.challenge
+                .map(|challenge| StoredTime(challenge.expires_at)),
+        );
+    rows::bind_report(query, new, year, expected.sequence)
+        .value(expected.id)
+        .value(nonce)
 }
 
 #[async_trait]
@@ -479,7 +481,7 @@ mod tests {
         };
         let mut batch = Batch::default();
         batch.push(OPEN_REPORT);
-        push_expected_report(&mut batch, &new);
+        push_expected_report(&mut batch);
         batch.push(CLOSE_REPORT);
         let expected = Expected {
             prefix: prefix.as_str().to_owned(),
