@@ -10,7 +10,9 @@ use std::time::Duration;
 use cvdesk_domain::report::Report;
 use cvdesk_domain::staff::ProductId;
 use cvdesk_domain::{ReferencePrefix, ReportDraft, ReportInput, TextLimits, TrackingToken};
-use cvdesk_store::{MailBody, MailKind, NewMail, NewReport, SpentChallenge, Store, StoreError};
+use cvdesk_store::{
+    ComposeMail, MailBody, MailKind, NewMail, NewReport, SpentChallenge, Store, StoreError,
+};
 use time::macros::datetime;
 
 use crate::backends::backends;
@@ -47,6 +49,14 @@ fn acknowledgement(report: &Report) -> Vec<NewMail> {
 }
 
 async fn submit(store: &dyn Store, seed: u8) -> Result<Report, StoreError> {
+    submit_composed(store, seed, &acknowledgement).await
+}
+
+async fn submit_composed(
+    store: &dyn Store,
+    seed: u8,
+    compose: &ComposeMail<'_>,
+) -> Result<Report, StoreError> {
     let title = format!("Submission {seed}");
     let product = UNKNOWN_PRODUCT
         .contains(&seed)
@@ -70,7 +80,7 @@ async fn submit(store: &dyn Store, seed: u8) -> Result<Report, StoreError> {
                 challenge,
                 source: cvdesk_domain::report_source::ReportSource::Api,
             },
-            &acknowledgement,
+            compose,
         )
         .await
 }
@@ -215,5 +225,60 @@ async fn submissions_given_up_midway_hold_no_one_else_back() {
                 backend.name
             );
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_submission_whose_mail_cannot_be_composed_holds_no_one_else_back() {
+    /// The submission whose acknowledgement panics (a broken template, say).
+    const BROKEN: u8 = 80;
+    for backend in backends().await {
+        let store = backend.open().await;
+        // Written first, so that the others are numbered from the queue.
+        let first = submit(&*store, 1)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+        // Clear of the seeds other tests refuse (unknown products, the replayed challenge).
+        let tasks: Vec<_> = (61..99u8)
+            .map(|seed| {
+                let store = Arc::clone(&store);
+                tokio::spawn(async move {
+                    let compose = move |report: &Report| {
+                        if seed == BROKEN {
+                            panic!("the acknowledgement could not be written");
+                        }
+                        acknowledgement(report)
+                    };
+                    submit_composed(&*store, seed, &compose).await
+                })
+            })
+            .collect();
+        let mut stored = BTreeSet::from([first.reference.sequence]);
+        let mut panicked = 0;
+        for task in tasks {
+            match tokio::time::timeout(Duration::from_secs(30), task).await {
+                Ok(Ok(created)) => {
+                    let report = created.unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+                    assert!(
+                        stored.insert(report.reference.sequence),
+                        "{}: a number given twice",
+                        backend.name
+                    );
+                }
+                Ok(Err(failed)) => {
+                    assert!(failed.is_panic(), "{}", backend.name);
+                    panicked += 1;
+                }
+                Err(_) => panic!("{}: a submission waited 30 s", backend.name),
+            }
+        }
+        assert_eq!(panicked, 1, "{}", backend.name);
+        let gap_free: BTreeSet<u32> = (1..=38).collect();
+        assert_eq!(stored, gap_free, "{}: numbers have gaps", backend.name);
+        let next = tokio::time::timeout(Duration::from_secs(30), submit(&*store, 200))
+            .await
+            .unwrap_or_else(|_| panic!("{}: the store is stuck", backend.name))
+            .unwrap_or_else(|e| panic!("{}: {e}", backend.name));
+        assert_eq!(next.reference.sequence, 39, "{}", backend.name);
     }
 }
