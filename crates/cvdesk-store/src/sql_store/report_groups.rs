@@ -154,14 +154,7 @@ impl SqlStore<Sqlite> {
         let mut opening = format!("{OPEN_REPORT}; ");
         if let Some(challenge) = new.challenge {
             let spend = format!("{opening}{SPEND_CHALLENGE}");
-            let spent: Option<String> = sqlx::query_scalar(&spend)
-                .bind(challenge.nonce)
-                .bind(StoredTime(challenge.expires_at))
-                .fetch_optional(&mut *connection)
-                .await?;
-            if spent.is_none() {
-                return Err(StoreError::ChallengeSpent);
-            }
+            Self::spend_challenge(&mut *connection, &spend, challenge).await?;
             opening.clear();
         }
         let insert = format!("{opening}{}", rows::NUMBER_AND_INSERT_REPORT);

@@ -16,7 +16,7 @@ use super::{SqlStore, StoredTime};
 use crate::rows::{self, AttachmentRow, Binding, ReportRow};
 use crate::{
     AttachmentContent, AuditOf, BlobSweep, BlobWriter, ComposeMail, NewAttachment, NewReport,
-    PurgedReport, ReportStore, StoreError,
+    PurgedReport, ReportStore, SpentChallenge, StoreError,
 };
 
 /// Records a challenge as used, answering no row when it already was.
@@ -198,14 +198,7 @@ where
     ) -> Result<Report, StoreError> {
         let year = i64::from(new.received_at.year());
         if let Some(challenge) = new.challenge {
-            let spent: Option<String> = sqlx::query_scalar(SPEND_CHALLENGE)
-                .bind(challenge.nonce)
-                .bind(StoredTime(challenge.expires_at))
-                .fetch_optional(&mut *connection)
-                .await?;
-            if spent.is_none() {
-                return Err(StoreError::ChallengeSpent);
-            }
+            Self::spend_challenge(&mut *connection, SPEND_CHALLENGE, challenge).await?;
         }
         let sequence: i64 = sqlx::query_scalar(rows::NEXT_SEQUENCE)
             .bind(new.prefix.as_str())
@@ -229,6 +222,24 @@ where
         let report = rows::accepted_report(new, report_id, sequence, attachments)?;
         insert_mail::<DB>(&mut *connection, &compose(&report), new.received_at).await?;
         Ok(report)
+    }
+
+    /// Spends `challenge` with `spend`: `SPEND_CHALLENGE`, perhaps after statements sent in
+    /// the same string. A challenge already spent is refused.
+    pub(super) async fn spend_challenge(
+        connection: &mut DB::Connection,
+        spend: &str,
+        challenge: SpentChallenge<'_>,
+    ) -> Result<(), StoreError> {
+        let spent: Option<String> = sqlx::query_scalar(spend)
+            .bind(challenge.nonce)
+            .bind(StoredTime(challenge.expires_at))
+            .fetch_optional(&mut *connection)
+            .await?;
+        match spent {
+            Some(_) => Ok(()),
+            None => Err(StoreError::ChallengeSpent),
+        }
     }
 
     /// The report form's files of the new report `report_id`, counted into its total.
