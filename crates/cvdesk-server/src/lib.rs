@@ -21,6 +21,7 @@ mod intake_challenge;
 mod jobs;
 mod mail;
 mod markdown;
+mod memory;
 pub mod metrics;
 pub mod openpgp;
 pub mod outbound;

@@ -109,7 +109,13 @@ pub async fn run(
             }
         }
         tokio::select! {
-            Some(done) = running.join_next(), if !running.is_empty() => forget(&mut held, done),
+            Some(done) = running.join_next(), if !running.is_empty() => {
+                forget(&mut held, done);
+                if running.is_empty() {
+                    // The jobs' reads are over: what they freed goes back before the desk idles.
+                    crate::memory::return_freed();
+                }
+            }
             () = state.jobs.notify.notified() => {}
             () = tokio::time::sleep(POLL) => {}
             _ = stop.changed() => {}
