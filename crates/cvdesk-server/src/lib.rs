@@ -21,7 +21,6 @@ mod intake_challenge;
 mod jobs;
 mod mail;
 mod markdown;
-mod memory;
 pub mod metrics;
 pub mod openpgp;
 pub mod outbound;

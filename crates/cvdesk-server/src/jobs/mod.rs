@@ -109,13 +109,7 @@ pub async fn run(
             }
         }
         tokio::select! {
-            Some(done) = running.join_next(), if !running.is_empty() => {
-                forget(&mut held, done);
-                if running.is_empty() {
-                    // The jobs' reads are over: what they freed goes back before the desk idles.
-                    crate::memory::return_freed();
-                }
-            }
+            Some(done) = running.join_next(), if !running.is_empty() => forget(&mut held, done),
             () = state.jobs.notify.notified() => {}
             () = tokio::time::sleep(POLL) => {}
             _ = stop.changed() => {}
