@@ -36,21 +36,24 @@
 //! then (`RESTART_LOG_EVERY`), after a commit and before the next group begins, the writer
 //! copies the few pages left itself, and the next group starts the log again.
 
-use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use sqlx::encode::IsNull;
-use sqlx::error::BoxDynError;
-use sqlx::sqlite::{SqliteArgumentValue, SqliteConnection, SqliteTypeInfo};
-use sqlx::{Either, Encode, Executor, Pool, Sqlite, Transaction, Type};
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Either, Executor, Pool, Sqlite, Transaction};
 use tokio::sync::{oneshot, watch, Mutex, OwnedMutexGuard};
 
-use crate::rows::Binding;
 use crate::StoreError;
+
+mod queue;
+mod statements;
+
+pub(crate) use queue::Expected;
+use queue::{Place, Queue, Written};
+use statements::Captured;
+pub(crate) use statements::{Batch, Statements, Values};
 
 /// Most reports in one group: past this a group is committed even while writers are
 /// still queued, so a steady stream of arrivals cannot hold back the first finders.
@@ -98,103 +101,6 @@ struct OpenGroup {
     durable: watch::Sender<Outcome>,
     /// A report's savepoint may be open: its writer began and did not finish.
     unfinished: bool,
-}
-
-/// Reports waiting to be written together, in the order of their numbers.
-#[derive(Default)]
-struct Queue {
-    /// The id and number the next report of a year's sequence takes, when known.
-    next: Option<Expected>,
-    /// The place of `places`' first report among all the queue has handed out.
-    first: u64,
-    places: VecDeque<Place>,
-    /// A task is on its way to write what is ready.
-    draining: bool,
-}
-
-/// One report's place in the queue: empty while its writer composes it.
-struct Place {
-    written: oneshot::Sender<Written>,
-    ready: Option<Statements>,
-}
-
-/// What happened to a report left in the queue.
-enum Written {
-    /// Written into the group whose commit this tells.
-    Stored(watch::Receiver<Outcome>),
-    /// Not written: its number did not hold, or the group could not take it. Its writer
-    /// writes it the careful way.
-    Again,
-    /// Not written, and the group failed with this error.
-    Failed(String),
-}
-
-/// The id and reference number the next report of a year's sequence takes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Expected {
-    pub(crate) prefix: String,
-    pub(crate) year: i64,
-    pub(crate) id: i64,
-    pub(crate) sequence: i64,
-}
-
-/// A report's statements, from `OPEN_REPORT` to `CLOSE_REPORT`, with their values.
-pub(crate) struct Statements {
-    pub(crate) batch: Batch,
-    pub(crate) values: Values,
-}
-
-impl Queue {
-    fn reserve(&mut self, prefix: &str, year: i64) -> Option<(u64, Expected)> {
-        let next = self
-            .next
-            .as_mut()
-            .filter(|next| next.prefix == prefix && next.year == year)?;
-        let expected = next.clone();
-        match (next.id.checked_add(1), next.sequence.checked_add(1)) {
-            (Some(id), Some(sequence)) => {
-                next.id = id;
-                next.sequence = sequence;
-            }
-            _ => self.next = None,
-        }
-        Some((self.first + self.places.len() as u64, expected))
-    }
-
-    fn place(&mut self, ticket: u64) -> Option<&mut Place> {
-        let index = usize::try_from(ticket.checked_sub(self.first)?).ok()?;
-        self.places.get_mut(index)
-    }
-
-    /// The reports ready at the front, in order, taken out of the queue.
-    fn take_ready(&mut self) -> Vec<(Statements, oneshot::Sender<Written>)> {
-        let mut ready = Vec::new();
-        while self
-            .places
-            .front()
-            .is_some_and(|place| place.ready.is_some())
-        {
-            if let Some(Place {
-                written,
-                ready: Some(statements),
-            }) = self.places.pop_front()
-            {
-                ready.push((statements, written));
-                self.first += 1;
-            }
-        }
-        ready
-    }
-
-    /// Forgets the next number and sends every waiting report's writer the careful way:
-    /// the numbers they were given no longer hold.
-    fn forget(&mut self) {
-        self.next = None;
-        self.first += self.places.len() as u64;
-        for place in self.places.drain(..) {
-            let _ = place.written.send(Written::Again);
-        }
-    }
 }
 
 impl Shared {
@@ -646,234 +552,8 @@ fn commit_failed(why: &str) -> StoreError {
     ))))
 }
 
-/// A report's values, kept by the queue until the string they belong to is sent: bound
-/// like any statement's (`Binding`), owned.
-#[derive(Default)]
-pub(crate) struct Values {
-    values: Vec<SqliteArgumentValue<'static>>,
-    error: Option<BoxDynError>,
-}
-
-impl<'q> Binding<'q, Sqlite> for Values {
-    fn value<T: 'q + Encode<'q, Sqlite> + Type<Sqlite>>(mut self, value: T) -> Self {
-        let mut encoded = Vec::new();
-        match value.encode(&mut encoded) {
-            Ok(IsNull::No) => {}
-            Ok(IsNull::Yes) => encoded.push(SqliteArgumentValue::Null),
-            Err(error) => {
-                self.error.get_or_insert(error);
-                encoded.push(SqliteArgumentValue::Null);
-            }
-        }
-        self.values.extend(encoded.into_iter().map(owned));
-        self
-    }
-}
-
-fn owned(value: SqliteArgumentValue<'_>) -> SqliteArgumentValue<'static> {
-    match value {
-        SqliteArgumentValue::Null => SqliteArgumentValue::Null,
-        SqliteArgumentValue::Text(text) => SqliteArgumentValue::Text(Cow::Owned(text.into_owned())),
-        SqliteArgumentValue::Blob(blob) => SqliteArgumentValue::Blob(Cow::Owned(blob.into_owned())),
-        SqliteArgumentValue::Double(number) => SqliteArgumentValue::Double(number),
-        SqliteArgumentValue::Int(number) => SqliteArgumentValue::Int(number),
-        SqliteArgumentValue::Int64(number) => SqliteArgumentValue::Int64(number),
-    }
-}
-
-/// A value `Values` kept, bound as it was encoded.
-struct Captured(SqliteArgumentValue<'static>);
-
-impl<'q> Encode<'q, Sqlite> for Captured {
-    fn encode(self, buffer: &mut Vec<SqliteArgumentValue<'q>>) -> Result<IsNull, BoxDynError> {
-        buffer.push(self.0);
-        Ok(IsNull::No)
-    }
-
-    fn encode_by_ref(
-        &self,
-        buffer: &mut Vec<SqliteArgumentValue<'q>>,
-    ) -> Result<IsNull, BoxDynError> {
-        buffer.push(self.0.clone());
-        Ok(IsNull::No)
-    }
-}
-
-impl Type<Sqlite> for Captured {
-    /// SQLite takes each value as it comes; the type is not checked when binding.
-    fn type_info() -> SqliteTypeInfo {
-        <str as Type<Sqlite>>::type_info()
-    }
-}
-
-/// Statements sent as one string, each statement's `$N` placeholders numbered on from
-/// those of the statements before it, so the values are bound in statement order.
-#[derive(Default)]
-pub(crate) struct Batch {
-    text: String,
-    placeholders: usize,
-    /// How many statements the string holds.
-    statements: usize,
-}
-
-impl Batch {
-    pub(crate) fn push(&mut self, statement: &str) -> &mut Self {
-        let offset = self.placeholders;
-        self.push_numbered(statement, offset);
-        self.statements += 1;
-        self
-    }
-
-    /// Appends `other`'s statements, whose placeholders take `values` values, after this
-    /// batch's own values.
-    fn append(&mut self, other: &Batch, values: usize) {
-        let offset = self.placeholders;
-        self.push_numbered(&other.text, offset);
-        self.placeholders = self.placeholders.max(offset + values);
-        self.statements += other.statements;
-    }
-
-    fn push_numbered(&mut self, statement: &str, offset: usize) {
-        if !self.text.is_empty() {
-            self.text.push_str("; ");
-        }
-        let mut rest = statement;
-        while let Some(at) = rest.find('$') {
-            self.text.push_str(&rest[..=at]);
-            rest = &rest[at + 1..];
-            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if let Ok(number) = rest[..digits].parse::<usize>() {
-                self.text.push_str(&(number + offset).to_string());
-                self.placeholders = self.placeholders.max(number + offset);
-            } else {
-                self.text.push_str(&rest[..digits]);
-            }
-            rest = &rest[digits..];
-        }
-        self.text.push_str(rest);
-    }
-
-    pub(crate) fn text(&self) -> &str {
-        &self.text
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use tokio::sync::oneshot;
-
-    use super::{Batch, Expected, Place, Queue, Statements, Values, Written};
-
-    fn queue_expecting(id: i64, sequence: i64) -> Queue {
-        Queue {
-            next: Some(Expected {
-                prefix: "CVD".into(),
-                year: 2026,
-                id,
-                sequence,
-            }),
-            ..Queue::default()
-        }
-    }
-
-    /// Reserves the next place, as `Member::reserve` does.
-    fn reserve(queue: &mut Queue) -> (u64, Expected, oneshot::Receiver<Written>) {
-        let (ticket, expected) = queue.reserve("CVD", 2026).expect("a number is known");
-        let (written, receiver) = oneshot::channel();
-        queue.places.push_back(Place {
-            written,
-            ready: None,
-        });
-        (ticket, expected, receiver)
-    }
-
-    fn fill(queue: &mut Queue, ticket: u64, marker: &str) {
-        let mut batch = Batch::default();
-        batch.push(marker);
-        queue.place(ticket).expect("still queued").ready = Some(Statements {
-            batch,
-            values: Values::default(),
-        });
-    }
-
-    fn taken(queue: &mut Queue) -> Vec<String> {
-        queue
-            .take_ready()
-            .into_iter()
-            .map(|(statements, _)| statements.batch.text().to_owned())
-            .collect()
-    }
-
-    #[test]
-    fn places_are_given_out_in_number_order_and_written_only_from_the_front() {
-        let mut queue = queue_expecting(10, 4);
-        let (first, one, _) = reserve(&mut queue);
-        let (second, two, _) = reserve(&mut queue);
-        let (third, three, _) = reserve(&mut queue);
-        assert_eq!(
-            [one, two, three].map(|e| (e.id, e.sequence)),
-            [(10, 4), (11, 5), (12, 6)]
-        );
-        assert!(
-            queue.reserve("CVD", 2027).is_none(),
-            "another year's sequence"
-        );
-        assert!(queue.reserve("SEC", 2026).is_none(), "another prefix");
-        fill(&mut queue, second, "two");
-        fill(&mut queue, third, "three");
-        assert!(
-            taken(&mut queue).is_empty(),
-            "the second and third wait for the first"
-        );
-        fill(&mut queue, first, "one");
-        assert_eq!(taken(&mut queue), ["one", "two", "three"]);
-        assert!(queue.places.is_empty());
-    }
-
-    #[test]
-    fn forgetting_sends_every_waiting_writer_the_careful_way_and_tickets_never_repeat() {
-        let mut queue = queue_expecting(1, 1);
-        let (first, _, mut first_written) = reserve(&mut queue);
-        let (second, _, mut second_written) = reserve(&mut queue);
-        fill(&mut queue, second, "two");
-        queue.forget();
-        assert!(queue.next.is_none());
-        assert!(queue.reserve("CVD", 2026).is_none());
-        for written in [&mut first_written, &mut second_written] {
-            assert!(matches!(written.try_recv(), Ok(Written::Again)));
-        }
-        assert!(queue.place(first).is_none() && queue.place(second).is_none());
-        queue.next = Some(Expected {
-            prefix: "CVD".into(),
-            year: 2026,
-            id: 3,
-            sequence: 3,
-        });
-        let (third, _, _) = reserve(&mut queue);
-        assert!(
-            third > second,
-            "a forgotten place's ticket is never given again"
-        );
-        fill(&mut queue, third, "three");
-        assert_eq!(taken(&mut queue), ["three"]);
-    }
-
-    #[test]
-    fn placeholders_are_numbered_on_across_statements() {
-        let mut batch = Batch::default();
-        batch
-            .push("INSERT INTO a (x, y) VALUES ($1, $2)")
-            .push("INSERT INTO b (x, y, z) VALUES ($1, $2, $1)")
-            .push("RELEASE report")
-            .push("UPDATE c SET v = $10 WHERE w = $1");
-        assert_eq!(
-            batch.text(),
-            "INSERT INTO a (x, y) VALUES ($1, $2); INSERT INTO b (x, y, z) VALUES ($3, $4, $3); \
-             RELEASE report; UPDATE c SET v = $14 WHERE w = $5"
-        );
-        assert_eq!(batch.statements, 4);
-    }
-
     #[test]
     fn strings_are_powers_of_two_long_up_to_the_most() {
         let lengths: Vec<usize> = [1, 2, 3, 5, 8, 31, 32, 33, 500]
@@ -881,25 +561,5 @@ mod tests {
             .map(super::string_length)
             .collect();
         assert_eq!(lengths, [1, 2, 2, 4, 8, 16, 32, 32, 32]);
-    }
-
-    #[test]
-    fn an_appended_batch_takes_the_values_after_those_before_it() {
-        let mut first = Batch::default();
-        first
-            .push("SAVEPOINT report")
-            .push("INSERT INTO a VALUES ($1, $2)");
-        let mut second = Batch::default();
-        second.push("INSERT INTO b VALUES ($1, $3)");
-        let mut both = Batch::default();
-        both.append(&first, 2);
-        both.append(&second, 4);
-        both.append(&first, 2);
-        assert_eq!(
-            both.text(),
-            "SAVEPOINT report; INSERT INTO a VALUES ($1, $2); INSERT INTO b VALUES ($3, $5); \
-             SAVEPOINT report; INSERT INTO a VALUES ($7, $8)"
-        );
-        assert_eq!(both.statements, 5);
     }
 }
