@@ -11,6 +11,7 @@ mod attachment_storage;
 mod audit;
 pub mod backup;
 mod blobs;
+mod caches;
 mod checkpoints;
 mod coordination;
 pub mod copy;
@@ -64,6 +65,7 @@ pub use appeals::{AppealStore, NewAppeal};
 pub use attachment_storage::{check_bucket, open_with, AttachmentStorage};
 pub use audit::{AuditHead, AuditStore};
 pub use blobs::{BlobSweep, BlobWriter, BucketSettings, StagedBlob, DEFAULT_REGION};
+pub use caches::CacheStore;
 pub use coordination::{
     Change, ContactMove, CoordinationMessage, CoordinationStore, Decision, EmbargoProposal,
     LogEntry, NewCoordinationMessage, NewNomination, NewParticipant, Nomination, Participant,
@@ -192,6 +194,7 @@ pub trait Store:
     + AppealStore
     + CoordinationStore
     + StatisticsStore
+    + CacheStore
 {
 }
 
@@ -221,6 +224,7 @@ impl<T> Store for T where
         + AppealStore
         + CoordinationStore
         + StatisticsStore
+        + CacheStore
 {
 }
 

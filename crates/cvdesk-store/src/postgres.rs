@@ -8,6 +8,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::Postgres;
 
 use crate::blobs::BlobBucket;
+use crate::caches::CacheStore;
 use crate::sql_store::{Blobs, Dialect, Linking, SqlStore, SqlText, Value};
 use crate::statistics::{StatisticsRefresh, StatisticsStore};
 use crate::StoreError;
@@ -52,6 +53,14 @@ impl StatisticsStore for SqlStore<Postgres> {
     /// PostgreSQL's autovacuum analyses tables as they change.
     async fn refresh_statistics(&self) -> Result<Option<StatisticsRefresh>, StoreError> {
         Ok(None)
+    }
+}
+
+#[async_trait::async_trait]
+impl CacheStore for SqlStore<Postgres> {
+    /// PostgreSQL's caches are in its own server's memory, shared by every instance.
+    async fn release_caches(&self) -> Result<(), StoreError> {
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{ConnectOptions, Connection, Sqlite};
 
 use crate::blobs::{BlobBucket, BlobDir};
+use crate::caches::CacheStore;
 use crate::checkpoints::Checkpoints;
 use crate::data_folder::secure_data_folder;
 use crate::sql_store::{Blobs, Dialect, GroupCommit, Linking, SqlStore, SqlText, Value};
@@ -129,6 +130,20 @@ impl StatisticsStore for SqlStore<Sqlite> {
         }
         connection.close().await?;
         Ok(Some(refresh))
+    }
+}
+
+#[async_trait]
+impl CacheStore for SqlStore<Sqlite> {
+    async fn release_caches(&self) -> Result<(), StoreError> {
+        // SQLite's soft heap limit is the whole process's, and lowering it below what SQLite
+        // holds frees the unused pages of every connection at once (the bundled library is
+        // built with SQLITE_ENABLE_MEMORY_MANAGEMENT). Zero then lifts the limit again, as
+        // SQLite starts; both in one call, so the limit is never left at one byte.
+        sqlx::raw_sql("PRAGMA soft_heap_limit = 1; PRAGMA soft_heap_limit = 0")
+            .execute(&self.readers)
+            .await?;
+        Ok(())
     }
 }
 

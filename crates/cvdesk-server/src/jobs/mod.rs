@@ -91,6 +91,8 @@ pub async fn run(
     ensure_periodic(&state, &kinds).await;
     let mut running: JoinSet<i64> = JoinSet::new();
     let mut held: HashMap<i64, ClaimedJob> = HashMap::new();
+    // Whether jobs have run since the database's caches were last given back.
+    let mut worked = false;
     while !*stop.borrow() {
         let busy = u32::try_from(running.len()).unwrap_or(CONCURRENT);
         if busy < CONCURRENT {
@@ -100,6 +102,7 @@ pub async fn run(
                 .await
             {
                 Ok(claimed) => {
+                    worked |= !claimed.is_empty();
                     for job in claimed {
                         held.insert(job.id, job.clone());
                         running.spawn(run_one(state.clone(), kinds.clone(), job));
@@ -107,6 +110,10 @@ pub async fn run(
                 }
                 Err(error) => tracing::warn!(%error, "could not claim background jobs"),
             }
+        }
+        if worked && running.is_empty() {
+            worked = false;
+            release_caches(&state).await;
         }
         tokio::select! {
             Some(done) = running.join_next(), if !running.is_empty() => forget(&mut held, done),
@@ -131,6 +138,15 @@ pub async fn run(
         if let Err(error) = state.store.release_job(job).await {
             tracing::warn!(%error, job = job.id, "could not give back a background job; its lease will hand it on");
         }
+    }
+}
+
+/// The round of jobs is over and none is due: the pages the jobs read (every open report,
+/// for reminders and the dashboards' kept fortnights) need not stay in the desk's memory
+/// until the next round.
+async fn release_caches(state: &AppState) {
+    if let Err(error) = state.store.release_caches().await {
+        tracing::warn!(%error, "could not give back the database's caches");
     }
 }
 

@@ -12,6 +12,7 @@ mod audit_batches;
 mod backends;
 mod blobs;
 mod bucket;
+mod caches;
 mod checkpoints;
 mod coordination;
 mod duplicates;
