@@ -15,6 +15,7 @@ pub(crate) struct Statements {
     pub(crate) batch: Batch,
     pub(crate) values: Values,
 }
+
 /// A report's values, kept by the queue until the string they belong to is sent: bound
 /// like any statement's (`Binding`), owned.
 #[derive(Default)]
