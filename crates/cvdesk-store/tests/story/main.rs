@@ -17,6 +17,7 @@ mod checkpoints;
 mod coordination;
 mod duplicates;
 mod findings;
+mod idle_readers;
 mod insights;
 mod jobs;
 mod kept_parts;
