@@ -9,7 +9,7 @@ pub use hello_world::{serve_hello_world, HelloWorld, HELLO_WORLD_FLAG};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Latencies of one run, summarised.
 pub struct Summary {
@@ -44,7 +44,8 @@ impl Summary {
     }
 }
 
-/// A `cvdesk serve` child process on a free loopback port; killed on drop.
+/// A `cvdesk serve` child process on a free loopback port; stopped on drop as an operator
+/// stops it (SIGTERM), so it ends as a desk does, and killed if it has not ended in a minute.
 pub struct Server {
     pub url: String,
     child: Child,
@@ -91,8 +92,22 @@ impl Server {
     }
 }
 
+/// How long a stopped server may take to finish what it has in flight and exit.
+const STOP_LIMIT: Duration = Duration::from_secs(60);
+
 impl Drop for Server {
     fn drop(&mut self) {
+        let asked = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|status| status.success());
+        let asked_at = Instant::now();
+        while asked && asked_at.elapsed() < STOP_LIMIT {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
